@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# One-time (idempotent) set-up on a fresh machine: the Python virtualenv from the pinned lock
+# and the Maven dependencies. Re-running is cheap: each step is skipped when already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3.11}
+command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
+py_version=$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+if [ "$py_version" != "3.11" ]; then
+  echo "setup: Python 3.11 is required, found $py_version at $(command -v "$PYTHON")." >&2
+  echo "       Install Python 3.11 or point PYTHON=/path/to/python3.11 at one." >&2
+  exit 2
+fi
+command -v mvn >/dev/null 2>&1 || { echo "setup: Maven (mvn) not found; install Maven 3.8+ and JDK 17." >&2; exit 2; }
+
+# Python: rebuild the venv only when the lock changed.
+stamp=.venv/.requirements.sha256
+want=$(sha256sum requirements.txt | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  echo "setup: creating .venv from requirements.txt (first run downloads ~3 GB of wheels)"
+  rm -rf .venv
+  "$PYTHON" -m venv .venv
+  .venv/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+  .venv/bin/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation \
+    -e training-batch
+  echo "$want" > "$stamp"
+else
+  echo "setup: .venv is up to date"
+fi
+
+# Java: compile and install the modules (no tests) so every dependency is in ~/.m2.
+echo "setup: resolving Maven dependencies and building (tests skipped)"
+mvn -B -q -DskipTests install
+echo "setup: done"

@@ -1,0 +1,1 @@
+"""EmbSum (RecSys 2024) for embsum-stream: text contract, model, data, trainer."""
