@@ -1,0 +1,7 @@
+"""``python -m embsum.teacher --help``."""
+
+import sys
+
+from embsum.teacher.cli import main
+
+sys.exit(main())
