@@ -1,8 +1,7 @@
-"""Minimal MIND readers for the CLI: news.tsv -> items, behaviors.tsv -> user histories.
+"""MIND files -> teacher inputs for the CLI, on top of the one MIND reader (embsum.data.mind).
 
-news.tsv: TAB separated, no header: NewsID, Category, SubCategory, Title, Abstract, URL,
-TitleEntities, AbstractEntities. behaviors.tsv: ImpressionID, UserID, Time, History (space
-separated news ids, oldest first), Impressions.
+Only the conversion lives here: news rows become EngagedItems, and each user's History (oldest
+first) becomes the list of items the teacher summarises.
 """
 
 from __future__ import annotations
@@ -10,21 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from embsum.data.mind import read_mind_behaviors, read_mind_news
 from embsum.teacher.items import EngagedItem
 
 
 def read_news(path: str | Path) -> dict[str, EngagedItem]:
     """news.tsv -> items by NewsID (the first row wins for a repeated id)."""
-    items: dict[str, EngagedItem] = {}
-    with open(path, encoding="utf-8", newline="") as fh:
-        for n, line in enumerate(fh, 1):
-            cols = line.rstrip("\r\n").split("\t")
-            if len(cols) != 8:
-                raise ValueError(f"{path}:{n}: expected 8 TAB-separated columns (MIND news.tsv), got {len(cols)}")
-            news_id, category, _subcategory, title, abstract = cols[:5]
-            if news_id and news_id not in items:
-                items[news_id] = EngagedItem(news_id, title or None, abstract or None, category or None)
-    return items
+    return {
+        news_id: EngagedItem(news_id, row.title or None, row.abstract or None, row.category or None)
+        for news_id, row in read_mind_news(path).items()
+    }
 
 
 @dataclass
@@ -38,23 +32,18 @@ def read_user_histories(path: str | Path, news: dict[str, EngagedItem], max_user
     first row (oldest -> newest), ids missing from ``news`` left out."""
     out = UserHistories()
     seen: set[str] = set()
-    with open(path, encoding="utf-8", newline="") as fh:
-        for n, line in enumerate(fh, 1):
-            if len(out.users) >= max_users:
-                break
-            cols = line.rstrip("\r\n").split("\t")
-            if len(cols) != 5:
-                raise ValueError(f"{path}:{n}: expected 5 TAB-separated columns (MIND behaviors.tsv), got {len(cols)}")
-            user_id, history = cols[1], cols[3]
-            if user_id in seen:
-                continue
-            seen.add(user_id)
-            items = []
-            for news_id in history.split():
-                item = news.get(news_id)
-                if item is None:
-                    out.unknown_items += 1
-                else:
-                    items.append(item)
-            out.users.append((user_id, items))
+    for row in read_mind_behaviors(path):
+        if len(out.users) >= max_users:
+            break
+        if row.user_id in seen:
+            continue
+        seen.add(row.user_id)
+        items = []
+        for news_id in row.history:
+            item = news.get(news_id)
+            if item is None:
+                out.unknown_items += 1
+            else:
+                items.append(item)
+        out.users.append((row.user_id, items))
     return out
