@@ -24,6 +24,8 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   .venv/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
   .venv/bin/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation \
     -e training-batch
+  .venv/bin/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation \
+    -e model-export
   echo "$want" > "$stamp"
 else
   echo "setup: .venv is up to date"
