@@ -14,9 +14,9 @@ if [ "$py_version" != "3.11" ]; then
 fi
 command -v mvn >/dev/null 2>&1 || { echo "setup: Maven (mvn) not found; install Maven 3.8+ and JDK 17." >&2; exit 2; }
 
-# Python: rebuild the venv only when the lock changed.
+# Python: rebuild the venv only when the lock or a package definition changed.
 stamp=.venv/.requirements.sha256
-want=$(sha256sum requirements.txt | cut -d' ' -f1)
+want=$(cat requirements.txt training-batch/pyproject.toml model-export/pyproject.toml | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "setup: creating .venv from requirements.txt (first run downloads ~3 GB of wheels)"
   rm -rf .venv
