@@ -1,0 +1,7 @@
+"""`python -m embsum.train --help`"""
+
+import sys
+
+from embsum.train.cli import main
+
+sys.exit(main())
