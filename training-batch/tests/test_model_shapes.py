@@ -209,3 +209,23 @@ def test_eager_and_sdpa_attention_agree():
             outs.append(m(batch))
     torch.testing.assert_close(outs[0].a, outs[1].a, atol=1e-5, rtol=0)
     torch.testing.assert_close(outs[0].scores, outs[1].scores, atol=1e-5, rtol=0)
+
+
+def test_empty_history_user_does_not_depend_on_the_batch():
+    """A user with no history reads one zero memory token, so its global vector and UPE are the
+    same whoever shares the batch (before, attention over an all-masked memory spread over the
+    other users' padding)."""
+    m = tiny_model(seed=0)
+
+    def empty_user_embedding(seed: int):
+        users, summaries, contents = rand_batch(seed=seed, n_items=(3, 1), n_cands=3)
+        users[1] = []
+        with torch.no_grad():
+            return m.embed_users(build_batch(users, summaries, contents).users)
+
+    first, second = empty_user_embedding(5), empty_user_embedding(11)
+    torch.testing.assert_close(first.global_vec[1], second.global_vec[1], rtol=0, atol=1e-6)
+    torch.testing.assert_close(first.a[1], second.a[1], rtol=0, atol=1e-6)
+    assert first.summary_ids[1].tolist() == second.summary_ids[1].tolist()
+    # the companions differ, so their own embeddings must differ (the test compares real values)
+    assert not torch.allclose(first.global_vec[0], second.global_vec[0])

@@ -38,13 +38,21 @@ def fuse_sessions(states: torch.Tensor, session_mask: torch.Tensor,
     Padding tokens stay inside the concatenation but are masked out. That is exact: T5's
     cross-attention has no position bias, so it is invariant to where the valid keys sit, and
     masked keys get weight exactly 0.
+
+    A user with no session (empty history) would have an all-masked memory, and attention over
+    it spreads evenly over whatever fills the padding (another user's states), so the result
+    would depend on the batch. Such a user reads one all-zero memory token instead: T5 attention
+    has no biases, so that contributes exactly 0, whoever else is in the batch.
     """
     g_mask = user_sessions >= 0                                               # [B, G]
     idx = user_sessions.clamp(min=0)
     b, g = idx.shape
-    mem = states[idx]                                                          # [B, G, L, d]
-    mask = session_mask[idx].to(torch.bool) & g_mask[..., None]                # [B, G, L]
-    return mem.reshape(b, g * states.shape[1], states.shape[2]), mask.reshape(b, -1)
+    mem = states[idx].reshape(b, g * states.shape[1], states.shape[2])        # [B, G*L, d]
+    mask = (session_mask[idx].to(torch.bool) & g_mask[..., None]).reshape(b, -1)  # [B, G*L]
+    first = torch.zeros_like(mask)
+    first[:, 0] = True
+    zero_token = first & ~mask.any(dim=1, keepdim=True)                       # empty users only
+    return mem.masked_fill(zero_token[..., None], 0.0), mask | zero_token
 
 
 def build_z(items: torch.Tensor, item_mask: torch.Tensor,

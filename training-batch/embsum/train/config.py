@@ -52,9 +52,9 @@ class TrainConfig:
                       choices=TEACHERS)
     teacher_cache: str = _f("runs/teacher-cache", "teacher summary cache directory")
     teacher_workers: int = _f(4, "parallel teacher requests (llm teacher)")
-    skip_empty_history: bool = _f(True, "leave out training examples whose history has no known item (their "
-                                        "global vector is undefined in the model today: fully-masked "
-                                        "cross-attention, exploding gradients; docs/training.md). Evaluation keeps them")
+    skip_empty_history: bool = _f(True, "leave out training examples whose history has no known item (they "
+                                        "read one zero memory token; kept out until their gradients are "
+                                        "re-measured, docs/training.md). Evaluation keeps them")
     synthetic_examples: int = _f(256, "synthetic dataset: training examples (dev/test get a quarter each)")
 
     # --- model ------------------------------------------------------------------------------
