@@ -14,7 +14,7 @@ def test_preview_prints_sessions_of_the_longest_history(capsys):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--users", "0"], "expected a number >= 1, got 0"),
+    (["--users", "0"], "must be at least 1, got 0"),
     (["--p", "x"], "expected a whole number, got 'x'"),
     (["--p", "5"], "more than the session limit l = 512"),
 ])

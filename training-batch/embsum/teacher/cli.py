@@ -14,6 +14,7 @@ from embsum.teacher.config import TeacherConfig
 from embsum.teacher.errors import TeacherConfigError, TeacherError
 from embsum.teacher.generate import generate_summaries
 from embsum.teacher.llm import LLMTeacher
+from embsum.argtypes import non_negative_int, positive_float, positive_int
 from embsum.teacher.mind import read_news, read_user_histories
 from embsum.teacher.prompt import PROMPT_VERSION
 from embsum.teacher.summary import Teacher
@@ -53,36 +54,6 @@ prompt version: {PROMPT_VERSION}; details: docs/teacher-summaries.md
 """
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r} (e.g. 100)") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r} (e.g. 5)") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r} (e.g. 60)") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be greater than 0, got {text}")
-    return value
-
-
 def _float(text: str) -> float:
     try:
         return float(text)
@@ -103,23 +74,23 @@ def build_parser() -> argparse.ArgumentParser:
                       help="folder holding news.tsv and behaviors.tsv (default: %(default)s)")
     data.add_argument("--news", type=Path, metavar="FILE", help="news.tsv (default: DIR/news.tsv)")
     data.add_argument("--behaviors", type=Path, metavar="FILE", help="behaviors.tsv (default: DIR/behaviors.tsv)")
-    data.add_argument("--users", type=_positive_int, default=100, metavar="N",
+    data.add_argument("--users", type=positive_int, default=100, metavar="N",
                       help="summarise the first N distinct users of behaviors.tsv (default: %(default)s)")
     out = p.add_argument_group("output")
     out.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR, metavar="DIR",
                      help="summary cache folder (default: %(default)s, relative to the current folder)")
     out.add_argument("--out", type=Path, metavar="FILE",
                      help="also write the summaries as JSON lines: user_id, text, kind, model, prompt_version, created_at")
-    out.add_argument("--show", type=_non_negative_int, default=0, metavar="N", help="print the first N summaries")
+    out.add_argument("--show", type=non_negative_int, default=0, metavar="N", help="print the first N summaries")
     out.add_argument("--no-progress", action="store_true", help="no progress bar")
     llm = p.add_argument_group("LLM endpoint (--teacher llm only; defaults from the environment)")
     llm.add_argument("--base-url", metavar="URL", help="API root, e.g. http://localhost:8000/v1 [EMBSUM_TEACHER_BASE_URL]")
     llm.add_argument("--model", metavar="NAME", help="model name [EMBSUM_TEACHER_MODEL]")
-    llm.add_argument("--timeout", type=_positive_float, metavar="S", help="seconds per request (default 60)")
-    llm.add_argument("--max-retries", type=_non_negative_int, metavar="N", help="retries on 429/5xx/connection errors (default 5)")
+    llm.add_argument("--timeout", type=positive_float, metavar="S", help="seconds per request (default 60)")
+    llm.add_argument("--max-retries", type=non_negative_int, metavar="N", help="retries on 429/5xx/connection errors (default 5)")
     llm.add_argument("--temperature", type=_float, metavar="T", help="sampling temperature (default 0.0)")
-    llm.add_argument("--max-tokens", type=_positive_int, metavar="N", help="answer length cap (default 256)")
-    p.add_argument("--workers", type=_positive_int, metavar="K",
+    llm.add_argument("--max-tokens", type=positive_int, metavar="N", help="answer length cap (default 256)")
+    p.add_argument("--workers", type=positive_int, metavar="K",
                    help="parallel requests (default: EMBSUM_TEACHER_WORKERS or 4; the template teacher ignores it)")
     return p
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from embsum.argtypes import positive_int
 from embsum.text.contract import TextConfig
 from embsum.text.history import EngagementHistory
 from embsum.text.items import item_tokens
@@ -20,24 +21,14 @@ from embsum.text.sessions import group_sessions
 from embsum.text.tokenizer import TextTokenizer
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
-    return value
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m embsum.text.preview",
         description="Replay MIND users' click histories into EmbSum sessions and print them.",
     )
-    parser.add_argument("--users", type=_positive_int, default=3, help="users to show (default 3)")
-    parser.add_argument("--p", type=_positive_int, default=4, help="items per session (default 4)")
-    parser.add_argument("--H", type=_positive_int, default=60, help="history window (default 60)")
+    parser.add_argument("--users", type=positive_int, default=3, help="users to show (default 3)")
+    parser.add_argument("--p", type=positive_int, default=4, help="items per session (default 4)")
+    parser.add_argument("--H", type=positive_int, default=60, help="history window (default 60)")
     args = parser.parse_args(argv)
 
     cfg = TextConfig(H=args.H, p=args.p)
