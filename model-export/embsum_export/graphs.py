@@ -78,6 +78,12 @@ def merge_heads(x: torch.Tensor) -> torch.Tensor:
     return x.transpose(1, 2).reshape(x.shape[0], x.shape[2], -1)
 
 
+def self_attention_qkv(att, h: torch.Tensor, heads: int, d_kv: int):
+    # T5Attention projections of h [N, T, d] -> q, k, v each [N, H, T, dk]
+    return (split_heads(att.q(h), heads, d_kv), split_heads(att.k(h), heads, d_kv),
+            split_heads(att.v(h), heads, d_kv))
+
+
 def attend(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
     # T5 attention: no 1/sqrt(dk) scaling; bias = position bias and/or additive mask
     scores = torch.matmul(q, k.transpose(-1, -2)) + bias
@@ -111,9 +117,7 @@ class EncoderGraph(nn.Module):
             sa = block.layer[0]
             att = sa.SelfAttention
             h = sa.layer_norm(x)
-            q = split_heads(att.q(h), self.heads, self.d_kv)
-            k = split_heads(att.k(h), self.heads, self.d_kv)
-            v = split_heads(att.v(h), self.heads, self.d_kv)
+            q, k, v = self_attention_qkv(att, h, self.heads, self.d_kv)
             x = x + att.o(merge_heads(attend(q, k, v, bias)))
             x = block.layer[-1](x)                                   # T5LayerFF: x + FF(LN(x))
         return self.final_layer_norm(x)
@@ -158,9 +162,7 @@ class DecoderCore(nn.Module):
             sa = block.layer[0]
             att = sa.SelfAttention
             h = sa.layer_norm(x)
-            q = split_heads(att.q(h), self.heads, self.d_kv)
-            k = split_heads(att.k(h), self.heads, self.d_kv)
-            v = split_heads(att.v(h), self.heads, self.d_kv)
+            q, k, v = self_attention_qkv(att, h, self.heads, self.d_kv)
             if self_past is not None:
                 k = torch.cat([self_past[i][0], k], dim=2)
                 v = torch.cat([self_past[i][1], v], dim=2)
