@@ -1,6 +1,6 @@
 """Benchmark (not a test): one user refresh on ONNX Runtime vs PyTorch, CPU, batch 1 and 16.
 
-    .venv/bin/python model-export/bench_refresh.py [--preset small-demo] [--threads 2] [--bundle DIR]
+    .venv/bin/python model-export/bench_refresh.py [--preset base] [--threads 2] [--bundle DIR]
 
 Exports a random-init bundle of the preset (or uses --bundle), then times a full refresh
 (sessions -> encoder -> item vectors -> memory -> greedy summary -> Z -> user head) for real
@@ -66,7 +66,7 @@ def timed_pair(fa, fb, repeat: int) -> tuple[list[float], list[float]]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--preset", default="small-demo")
+    ap.add_argument("--preset", default="base")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--bundle", help="use this bundle directory instead of exporting one")

@@ -192,7 +192,9 @@ def test_config_validation(tmp_path):
             c.relative_attention_num_buckets, c.relative_attention_max_distance) == \
         (512, 6, 6, 8, 2048, 32128, 32, 128)
     d = EmbSumConfig(backbone="small-demo").t5_config()
-    assert (d.d_model, d.num_layers, d.num_heads, d.d_ff) == (256, 4, 4, 1024)
+    assert (d.d_model, d.num_layers, d.num_decoder_layers, d.num_heads, d.d_ff) == (128, 3, 3, 4, 512)
+    b = EmbSumConfig(backbone="base").t5_config()
+    assert (b.d_model, b.num_layers, b.num_heads, b.d_ff) == (256, 4, 4, 1024)
     assert EmbSumConfig(backbone="tiny").p == 4 and EmbSumConfig(backbone="tiny", session_grouping=False).p == 1
     e = EmbSumConfig(backbone="tiny")
     assert (e.m, e.n, e.lambda_sum, e.sos_id, e.eos_id, e.pad_id, e.max_summary_tokens) == \
