@@ -164,6 +164,23 @@ public final class T5Tokenizer implements AutoCloseable {
         return ids;
     }
 
+    /**
+     * Text of {@code ids} with special tokens ({@code </s>}, padding, [SOS]) dropped: how a
+     * greedy summary becomes the published summary text (the same Rust decoder as Python's).
+     */
+    public String decode(int[] ids) {
+        long[] raw = new long[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            raw[i] = ids[i];
+        }
+        synchronized (lock) {
+            if (tokenizer == null) {
+                throw new IllegalStateException("tokenizer is closed: " + path);
+            }
+            return tokenizer.decode(raw, true);
+        }
+    }
+
     /** The id of {@code <unk>} in this tokenizer (2 for T5). */
     public int unkId() {
         return unkId;
