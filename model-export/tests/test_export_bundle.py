@@ -101,3 +101,16 @@ def test_random_init_tar_is_marked_untrained_and_verifies(random_tar, capsys):
     assert manifest["training"]["data"]["random_init"] == {"preset": "tiny", "seed": 3}
     assert manifest["training"]["metrics"] == {} and manifest["teacher"]["kind"] == "none"
     assert (manifest["m"], manifest["n"], manifest["max_summary_tokens"]) == (2, 2, 6)
+
+
+def test_export_is_reproducible_file_for_file(bundle, checkpoint, training_json, tmp_path):
+    # scripts/build-demo-bundle.sh promises a deterministic rebuild: the same checkpoint exports
+    # to the same bytes (graphs, weights.bin, golden/), only manifest.json's created_at may differ
+    rc = cli_main(["export", "--checkpoint", str(checkpoint), "--out", str(tmp_path), "--model-version", VERSION,
+                   "--teacher-kind", "template", "--training-data", str(training_json), "--threads", "1"])
+    assert rc == 0
+    first = json.loads((bundle / "manifest.json").read_text())
+    again = json.loads((tmp_path / VERSION / "manifest.json").read_text())
+    assert again["files"] == first["files"]
+    assert {k: v for k, v in again.items() if k != "created_at"} == \
+        {k: v for k, v in first.items() if k != "created_at"}

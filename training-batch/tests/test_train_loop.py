@@ -130,3 +130,17 @@ def test_resume_refuses_changed_settings(tmp_path):
     train(tiny_cfg(tmp_path, epochs=2, stop_after=2, eval_each_epoch=False))
     with pytest.raises(ValueError, match=r"lr: checkpoint 0.005 vs now 0.001"):
         train(tiny_cfg(tmp_path, epochs=2, lr=1e-3, resume="last"))
+
+
+def test_same_seed_same_weights(tmp_path):
+    # the demo bundle's rebuild (scripts/build-demo-bundle.sh) relies on this: on CPU with a
+    # fixed seed and thread count, two runs end with bit-identical weights
+    a = train(tiny_cfg(tmp_path / "a", epochs=1, eval_each_epoch=False, dropout=0.1))
+    b = train(tiny_cfg(tmp_path / "b", epochs=1, eval_each_epoch=False, dropout=0.1))
+    assert a.state.step == b.state.step == 4
+    wa = read_train_checkpoint(tmp_path / "a" / "last.pt")["state_dict"]
+    wb = read_train_checkpoint(tmp_path / "b" / "last.pt")["state_dict"]
+    assert state_dicts_equal(wa, wb)
+    c = train(tiny_cfg(tmp_path / "c", epochs=1, eval_each_epoch=False, dropout=0.1, seed=1))
+    wc = read_train_checkpoint(tmp_path / "c" / "last.pt")["state_dict"]
+    assert not state_dicts_equal(wa, wc)
