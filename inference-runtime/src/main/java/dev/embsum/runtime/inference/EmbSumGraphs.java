@@ -3,12 +3,13 @@ package dev.embsum.runtime.inference;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.embsum.runtime.bundle.BundleManifest;
+import dev.embsum.runtime.bundle.GraphSpec;
+import dev.embsum.runtime.bundle.ModelBundle;
+import dev.embsum.runtime.bundle.TensorSpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,8 +28,6 @@ final class EmbSumGraphs implements AutoCloseable {
     static final String DECODER_STEP = "decoder_step";
     static final String USER_HEAD = "user_head";
     static final String CONTENT_ENCODER = "content_encoder";
-    private static final List<String> NAMES =
-            List.of(SESSION_ENCODER, DECODER_FIRST, DECODER_STEP, USER_HEAD, CONTENT_ENCODER);
 
     private static final Logger LOG = LoggerFactory.getLogger(EmbSumGraphs.class);
 
@@ -51,20 +50,17 @@ final class EmbSumGraphs implements AutoCloseable {
     }
 
     /** Creates and checks the five sessions; on any failure the ones already created are closed. */
-    static EmbSumGraphs open(Path bundleDir, JsonNode manifest, InferenceOptions options) throws OrtException {
+    static EmbSumGraphs open(ModelBundle bundle, InferenceOptions options) throws OrtException {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         ExecutionProvider provider = options.provider();
         Map<String, OrtSession> sessions = new LinkedHashMap<>();
         try {
-            for (String name : NAMES) {
-                JsonNode spec = manifest.path("onnx").path("graphs").path(name);
-                if (!spec.path("file").isTextual()) {
-                    throw new IllegalArgumentException("manifest.json: onnx.graphs." + name + ".file missing");
-                }
-                Path file = bundleDir.resolve(spec.get("file").asText());
+            for (String name : BundleManifest.GRAPH_NAMES) {
+                GraphSpec spec = bundle.manifest().graphs().get(name);
+                String file = bundle.graphPath(name).toString();
                 OrtSession session;
                 try (OrtSession.SessionOptions opts = sessionOptions(options, provider)) {
-                    session = env.createSession(file.toString(), opts);
+                    session = env.createSession(file, opts);
                 } catch (OrtException e) {
                     if (provider != ExecutionProvider.CUDA) {
                         throw e;
@@ -72,12 +68,12 @@ final class EmbSumGraphs implements AutoCloseable {
                     LOG.warn("CUDA execution provider unavailable ({}); falling back to CPU", e.getMessage());
                     provider = ExecutionProvider.CPU;
                     try (OrtSession.SessionOptions opts = sessionOptions(options, provider)) {
-                        session = env.createSession(file.toString(), opts);
+                        session = env.createSession(file, opts);
                     }
                 }
                 sessions.put(name, session);
-                checkNames(name, "inputs", spec.path("inputs"), session.getInputNames());
-                checkNames(name, "outputs", spec.path("outputs"), session.getOutputNames());
+                checkNames(name, "inputs", spec.inputs(), session.getInputNames());
+                checkNames(name, "outputs", spec.outputs(), session.getOutputNames());
             }
             return new EmbSumGraphs(env, sessions, provider);
         } catch (OrtException | RuntimeException e) {
@@ -105,10 +101,9 @@ final class EmbSumGraphs implements AutoCloseable {
         }
     }
 
-    private static void checkNames(String graph, String kind, JsonNode expected, Set<String> actual) {
-        List<String> names = new ArrayList<>();
-        expected.forEach(t -> names.add(t.path("name").asText()));
-        if (!new ArrayList<>(actual).equals(names)) {
+    private static void checkNames(String graph, String kind, List<TensorSpec> expected, Set<String> actual) {
+        List<String> names = expected.stream().map(TensorSpec::name).toList();
+        if (!List.copyOf(actual).equals(names)) {
             throw new IllegalArgumentException(graph + ".onnx: " + kind + " " + actual
                     + " do not match manifest.json onnx.graphs." + graph + "." + kind + " " + names);
         }

@@ -3,8 +3,9 @@ package dev.embsum.runtime.inference;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.embsum.runtime.bundle.BundleException;
+import dev.embsum.runtime.bundle.BundleManifest;
+import dev.embsum.runtime.bundle.ModelBundle;
 import dev.embsum.runtime.text.ItemFormatter;
 import dev.embsum.runtime.text.Session;
 import dev.embsum.runtime.text.SessionGrouper;
@@ -36,9 +37,9 @@ import java.util.stream.IntStream;
  */
 public final class EmbSumRuntime implements AutoCloseable {
 
-    private final String modelVersion;
-    private final Path bundleDir;
-    private final ModelShape shape;
+    private final ModelBundle bundle;
+    private final boolean ownsBundle;
+    private final BundleManifest shape;
     private final EmbSumGraphs graphs;
     private final SessionEncoder encoder;
     private final GreedyDecoder decoder;
@@ -47,11 +48,11 @@ public final class EmbSumRuntime implements AutoCloseable {
     private final InferenceOptions options;
     private final int summaryCap;
 
-    private EmbSumRuntime(String modelVersion, Path bundleDir, ModelShape shape, EmbSumGraphs graphs,
-            T5Tokenizer tokenizer, TextContract contract, InferenceOptions options) {
-        this.modelVersion = modelVersion;
-        this.bundleDir = bundleDir;
-        this.shape = shape;
+    private EmbSumRuntime(ModelBundle bundle, boolean ownsBundle, EmbSumGraphs graphs, T5Tokenizer tokenizer,
+            TextContract contract, InferenceOptions options) {
+        this.bundle = bundle;
+        this.ownsBundle = ownsBundle;
+        this.shape = bundle.manifest();
         this.graphs = graphs;
         this.tokenizer = tokenizer;
         this.contract = contract;
@@ -63,20 +64,37 @@ public final class EmbSumRuntime implements AutoCloseable {
     }
 
     /**
-     * Opens a bundle directory whose files have already been verified (see
-     * {@code dev.embsum.runtime.bundle.ModelBundle}): creates the five sessions, checks their
-     * input/output names against the manifest and loads the bundle's tokenizer and text contract.
+     * Opens and verifies a bundle (directory or .tar.gz, see {@link ModelBundle#open}) and loads
+     * it; the runtime owns the bundle and removes an extracted archive on {@link #close()}.
+     *
+     * @throws BundleException if the bundle fails verification (the message names the file)
      */
-    public static EmbSumRuntime open(Path bundleDir, InferenceOptions options) throws IOException, OrtException {
-        JsonNode manifest = new ObjectMapper().readTree(bundleDir.resolve("manifest.json").toFile());
-        ModelShape shape = ModelShape.of(manifest);
-        TextContract contract = TextContract.fromJson(manifest.path("text"));
-        String tokenizerFile = manifest.path("tokenizer").path("file").asText("tokenizer.json");
-        T5Tokenizer tokenizer = T5Tokenizer.load(bundleDir.resolve(tokenizerFile));
+    public static EmbSumRuntime open(Path bundlePath, InferenceOptions options)
+            throws BundleException, IOException, OrtException {
+        ModelBundle bundle = ModelBundle.open(bundlePath);
         try {
-            EmbSumGraphs graphs = EmbSumGraphs.open(bundleDir, manifest, options);
-            return new EmbSumRuntime(manifest.path("model_version").asText(), bundleDir, shape, graphs,
-                    tokenizer, contract, options);
+            return load(bundle, true, options);
+        } catch (IOException | OrtException | RuntimeException e) {
+            bundle.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Loads an already verified bundle: creates the five sessions from their files, checks their
+     * input/output names against the manifest and loads the bundle's tokenizer and text contract.
+     * The caller keeps ownership of {@code bundle} and closes it after this runtime.
+     */
+    public static EmbSumRuntime load(ModelBundle bundle, InferenceOptions options) throws IOException, OrtException {
+        return load(bundle, false, options);
+    }
+
+    private static EmbSumRuntime load(ModelBundle bundle, boolean owns, InferenceOptions options)
+            throws IOException, OrtException {
+        TextContract contract = TextContract.fromJson(bundle.manifest().text());
+        T5Tokenizer tokenizer = T5Tokenizer.load(bundle.resolve(bundle.manifest().tokenizerFile()));
+        try {
+            return new EmbSumRuntime(bundle, owns, EmbSumGraphs.open(bundle, options), tokenizer, contract, options);
         } catch (OrtException | RuntimeException e) {
             tokenizer.close();
             throw e;
@@ -228,11 +246,12 @@ public final class EmbSumRuntime implements AutoCloseable {
     }
 
     public String modelVersion() {
-        return modelVersion;
+        return bundle.modelVersion();
     }
 
-    public Path bundleDir() {
-        return bundleDir;
+    /** The verified bundle this runtime runs. */
+    public ModelBundle bundle() {
+        return bundle;
     }
 
     /** d_model: the width of every UPE/CPE row. */
@@ -283,5 +302,8 @@ public final class EmbSumRuntime implements AutoCloseable {
     public void close() {
         graphs.close();
         tokenizer.close();
+        if (ownsBundle) {
+            bundle.close();
+        }
     }
 }

@@ -3,6 +3,7 @@ package dev.embsum.runtime.inference;
 import ai.onnxruntime.OrtException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.embsum.runtime.bundle.ModelBundle;
 import dev.embsum.runtime.text.EngagementHistory;
 import dev.embsum.runtime.text.ItemFormatter;
 import dev.embsum.runtime.text.ItemText;
@@ -10,7 +11,6 @@ import dev.embsum.runtime.text.Session;
 import dev.embsum.runtime.text.SessionGrouper;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -32,26 +32,26 @@ public final class GoldenCheck {
     }
 
     private final EmbSumRuntime runtime;
-    private final Path dir;
+    private final ModelBundle bundle;
     private final ObjectMapper json = new ObjectMapper();
     private double abs;
     private double rel;
 
     public GoldenCheck(EmbSumRuntime runtime) {
         this.runtime = runtime;
-        this.dir = runtime.bundleDir();
+        this.bundle = runtime.bundle();
     }
 
     /** Checks every golden user (one micro-batch) and item. */
     public Report run() throws IOException, OrtException, GoldenMismatchException {
-        if (runtime.summaryCap() != bundleCap()) {
+        int bundleCap = bundle.manifest().maxSummaryTokens();
+        if (runtime.summaryCap() != bundleCap) {
             throw new IllegalStateException("the golden check needs the bundle's summary cap "
-                    + bundleCap() + ", the runtime uses " + runtime.summaryCap());
+                    + bundleCap + ", the runtime uses " + runtime.summaryCap());
         }
         long start = System.nanoTime();
-        JsonNode index = read("golden/index.json");
-        abs = index.path("tolerance").path("abs").asDouble();
-        rel = index.path("tolerance").path("rel").asDouble();
+        abs = bundle.manifest().goldenAbsTolerance();
+        rel = bundle.manifest().goldenRelTolerance();
         Map<String, int[]> itemTokens = checkTexts(read("golden/texts.json"));
 
         JsonNode users = read("golden/users.json").path("users");
@@ -182,11 +182,7 @@ public final class GoldenCheck {
         return out;
     }
 
-    private int bundleCap() throws IOException {
-        return read("manifest.json").path("max_summary_tokens").asInt();
-    }
-
     private JsonNode read(String file) throws IOException {
-        return json.readTree(dir.resolve(file).toFile());
+        return json.readTree(bundle.resolve(file).toFile());
     }
 }

@@ -1,5 +1,6 @@
 package dev.embsum.runtime.inference;
 
+import dev.embsum.runtime.bundle.BundleManifest;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
@@ -29,18 +30,18 @@ final class GreedyDecoder {
     }
 
     private final EmbSumGraphs graphs;
-    private final ModelShape shape;
+    private final BundleManifest shape;
     private final int cap;
     private final Set<String> firstOutputs = new HashSet<>();
     private final Set<String> stepOutputs = new HashSet<>();
 
-    GreedyDecoder(EmbSumGraphs graphs, ModelShape shape, int cap) {
+    GreedyDecoder(EmbSumGraphs graphs, BundleManifest shape, int cap) {
         this.graphs = graphs;
         this.shape = shape;
         this.cap = cap;
         firstOutputs.addAll(List.of("hidden", "next_id"));
         stepOutputs.addAll(List.of("hidden", "next_id"));
-        for (int i = 0; i < shape.decoderLayers(); i++) {
+        for (int i = 0; i < shape.numDecoderLayers(); i++) {
             for (String kv : List.of("key", "value")) {
                 firstOutputs.add("present." + i + ".self." + kv);
                 firstOutputs.add("present." + i + ".cross." + kv);
@@ -107,7 +108,7 @@ final class GreedyDecoder {
                 inputIds = Tensors.longs(graphs.env, tokens, b, 1);
                 feed.put("input_ids", inputIds);
                 feed.put("memory_mask", maskTensor);
-                for (int i = 0; i < shape.decoderLayers(); i++) {
+                for (int i = 0; i < shape.numDecoderLayers(); i++) {
                     for (String kv : List.of("key", "value")) {
                         feed.put("past." + i + ".self." + kv, Tensors.tensor(current, "present." + i + ".self." + kv));
                         feed.put("past." + i + ".cross." + kv, Tensors.tensor(first, "present." + i + ".cross." + kv));

@@ -1,5 +1,6 @@
 package dev.embsum.runtime.inference;
 
+import dev.embsum.runtime.bundle.BundleManifest;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
@@ -29,7 +30,7 @@ final class SessionEncoder {
     private final int tokenBudget;
     private final EncoderCache cache; // null = no cache
 
-    SessionEncoder(EmbSumGraphs graphs, ModelShape shape, InferenceOptions options) {
+    SessionEncoder(EmbSumGraphs graphs, BundleManifest shape, InferenceOptions options) {
         this.graphs = graphs;
         this.dim = shape.dModel();
         this.padId = shape.padId();
