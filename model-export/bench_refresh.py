@@ -1,6 +1,6 @@
 """Benchmark (not a test): one user refresh on ONNX Runtime vs PyTorch, CPU, batch 1 and 16.
 
-    .venv/bin/python model-export/bench_refresh.py [--preset base] [--threads 2] [--bundle DIR]
+    .venv/bin/python model-export/bench_refresh.py [--preset base | --checkpoint CKPT] [--threads 2] [--bundle DIR]
 
 Exports a random-init bundle of the preset (or uses --bundle), then times a full refresh
 (sessions -> encoder -> item vectors -> memory -> greedy summary -> Z -> user head) for real
@@ -25,7 +25,7 @@ from pathlib import Path
 import onnxruntime
 import torch
 
-from embsum.model import EmbSum, EmbSumConfig
+from embsum.model import EmbSum, EmbSumConfig, load_checkpoint
 from embsum.text import EngagementHistory, TextConfig, TextTokenizer, group_sessions, item_tokens
 from embsum.text.paths import MIND_DIR
 from embsum.text.samples import read_mind_behaviors, read_mind_news
@@ -70,13 +70,19 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--bundle", help="use this bundle directory instead of exporting one")
+    ap.add_argument("--checkpoint", help="time this trained model (e.g. build/demo-run/best.pt) instead of a "
+                                         "random-init preset; its summaries stop at </s> like in production")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    model = EmbSum(EmbSumConfig(backbone=args.preset)).eval()
+    if args.checkpoint:
+        model = load_checkpoint(args.checkpoint).model.eval()
+        args.preset = f"checkpoint {args.checkpoint}"
+    else:
+        model = EmbSum(EmbSumConfig(backbone=args.preset)).eval()
     with tempfile.TemporaryDirectory() as tmp:
         bundle = Path(args.bundle) if args.bundle else export_bundle(
-            model, tmp, f"bench-{args.preset}", untrained=True, teacher_kind="none")
+            model, tmp, "bench", untrained=not args.checkpoint, teacher_kind="template" if args.checkpoint else "none")
         rt = OnnxEmbSum(bundle, threads=args.threads)
         cfg = TextConfig(p=model.config.p)
         users = mind_users(16, cfg)

@@ -4,7 +4,7 @@
 # the bundle. Deterministic: fixed seed, one CPU thread, fixed data order, so the same machine
 # type and pinned packages give the same weights and the same bundle checksums.
 #
-#   bash scripts/build-demo-bundle.sh            # about 45 minutes on a 2-core CPU
+#   bash scripts/build-demo-bundle.sh            # about 50 minutes on a 2-core CPU (44 min training)
 #   STEPS=4 bash scripts/build-demo-bundle.sh    # a quick smoke run (a useless model)
 #
 # The run directory (metrics.jsonl, report.md, checkpoints) is kept in build/demo-run.
@@ -16,7 +16,7 @@ PY=.venv/bin/python
 RUN=build/demo-run
 STAGE=build/demo-bundle
 VERSION=${VERSION:-demo-mind-small-1}
-STEPS=${STEPS:-146}   # one epoch of the MIND sample's 4,688 training examples at batch 32
+STEPS=${STEPS:-146}   # 146 steps of batch 32: one pass over 4,672 of the 4,688 training examples
 
 rm -rf "$RUN" "$STAGE"
 $PY -m embsum.train --dataset mind --model small-demo --teacher template --seed 0 --threads 1 \
