@@ -189,9 +189,9 @@ class EmbSumJobTest {
 
     /**
      * Holds the click stream until every item's CPE has been emitted, which happens after the
-     * item's tokens are in the join's state. Without it the two bounded sources race, a click
-     * may wait for its item and overtake nothing else of the user's... or be overtaken, and the
-     * history order (arrival order, by contract) would not be the log's order the oracle uses.
+     * item's tokens are in the join's state. Without it the two bounded sources race: a click
+     * that waits for its item is overtaken by the user's later clicks, and the history order
+     * (arrival order, by contract) would differ from the log order the oracle replays.
      */
     private static final class ContentGate implements MapFunction<RawRecord, RawRecord> {
         private static final long serialVersionUID = 1L;
