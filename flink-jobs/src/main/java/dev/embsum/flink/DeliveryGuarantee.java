@@ -1,0 +1,32 @@
+package dev.embsum.flink;
+
+/**
+ * How the job's Kafka sinks deliver. At-least-once is the default: every output topic is
+ * compacted and keyed, and consumers upsert by key (and, for user embeddings, by
+ * history_version), so a replayed record is harmless. Exactly-once uses Kafka transactions;
+ * readers then see output only after each checkpoint commits.
+ */
+public enum DeliveryGuarantee {
+    AT_LEAST_ONCE("at-least-once"),
+    EXACTLY_ONCE("exactly-once");
+
+    private final String configValue;
+
+    DeliveryGuarantee(String configValue) {
+        this.configValue = configValue;
+    }
+
+    /** The spelling used in configuration files and flags. */
+    public String configValue() {
+        return configValue;
+    }
+
+    static DeliveryGuarantee parse(String value) {
+        for (DeliveryGuarantee g : values()) {
+            if (g.configValue.equals(value)) {
+                return g;
+            }
+        }
+        throw new IllegalArgumentException("expected at-least-once or exactly-once");
+    }
+}

@@ -1,0 +1,144 @@
+package dev.embsum.flink;
+
+import dev.embsum.avro.ContentEmbedding;
+import dev.embsum.avro.DeadLetter;
+import dev.embsum.avro.UserEmbedding;
+import dev.embsum.avro.state.ItemTokens;
+import dev.embsum.avro.state.RefreshRequest;
+import dev.embsum.avro.state.TokenizedClick;
+import dev.embsum.avro.state.ValidClick;
+import dev.embsum.flink.internal.DeadLetters;
+import dev.embsum.flink.internal.click.ClickValidation;
+import dev.embsum.flink.internal.content.ContentFormatting;
+import dev.embsum.flink.internal.history.Debounce;
+import dev.embsum.flink.internal.history.UserHistoryFunction;
+import dev.embsum.flink.internal.inference.BundleDirectoryOpener;
+import dev.embsum.flink.internal.inference.ContentEmbeddingFunction;
+import dev.embsum.flink.internal.inference.ModelOpener;
+import dev.embsum.flink.internal.inference.UserRefreshFunction;
+import dev.embsum.flink.internal.inference.VersionGuard;
+import dev.embsum.flink.internal.item.ItemOutputs;
+import dev.embsum.flink.internal.item.ItemTokenJoin;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.streaming.api.datastream.AsyncDataStream;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * The embsum-stream job (DESIGN 6): content → CPE, and clicks → item join → history → debounced
+ * refresh → micro-batched UPE + summary → version guard. See flink-jobs/README.md for the
+ * topology, every operator's uid and state, and the decisions where DESIGN is silent.
+ *
+ * <p>Sources and sinks come in through the constructor (Kafka in production, in-memory in
+ * tests); {@link #build} adds the graph to an environment and {@link #execute} runs it.
+ */
+public final class EmbSumJob {
+
+    /** Stable operator uids: savepoints map state by these, so they never change. */
+    public static final class Uids {
+        public static final String VALIDATE_CLICKS = "validate-clicks";
+        public static final String FORMAT_CONTENT = "format-content";
+        public static final String ITEM_TOKENS = "item-tokens";
+        public static final String USER_HISTORY = "user-history";
+        public static final String REFRESH_USERS = "refresh-users";
+        public static final String VERSION_GUARD = "version-guard";
+        public static final String EMBED_CONTENT = "embed-content";
+        public static final String SINK_USER_EMBEDDINGS = "sink-user-embeddings";
+        public static final String SINK_CONTENT_EMBEDDINGS = "sink-content-embeddings";
+        public static final String SINK_DEAD_LETTERS = "sink-dead-letters";
+
+        private Uids() {
+        }
+    }
+
+    private final JobConfig config;
+    private final JobSources sources;
+    private final JobSinks sinks;
+    private final ModelOpener model;
+
+    public EmbSumJob(JobConfig config, JobSources sources, JobSinks sinks) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.sources = Objects.requireNonNull(sources, "sources");
+        this.sinks = Objects.requireNonNull(sinks, "sinks");
+        this.model = BundleDirectoryOpener.of(config);
+    }
+
+    /**
+     * The Flink settings this job needs, for creating the environment: RocksDB with incremental
+     * checkpoints. (Flink 2 takes the state backend from configuration only.)
+     */
+    public static Configuration flinkConfiguration() {
+        Configuration conf = new Configuration();
+        conf.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
+        conf.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, true);
+        return conf;
+    }
+
+    /** Checkpointing per {@link JobConfig#checkpointInterval()}, then the graph. */
+    public void build(StreamExecutionEnvironment env) {
+        if (!config.checkpointInterval().isZero()) {
+            // Aligned (exactly-once) checkpoints whatever the delivery guarantee: the history
+            // state must not count a click twice; the guarantee only changes the Kafka sinks.
+            env.enableCheckpointing(config.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
+        }
+        String job = config.jobName();
+
+        SingleOutputStreamOperator<ValidClick> clicks = sources.clicks(env)
+                .process(new ClickValidation(job + "/" + Uids.VALIDATE_CLICKS))
+                .uid(Uids.VALIDATE_CLICKS).name("validate clicks");
+
+        SingleOutputStreamOperator<ItemTokens> content = sources.content(env)
+                .process(new ContentFormatting(model, job + "/" + Uids.FORMAT_CONTENT))
+                .uid(Uids.FORMAT_CONTENT).name("validate + tokenize content");
+
+        SingleOutputStreamOperator<TokenizedClick> joined = content
+                .keyBy(ItemTokens::getItemId, Types.STRING)
+                .connect(clicks.keyBy(ValidClick::getItemId, Types.STRING))
+                .process(new ItemTokenJoin(config.itemUnknownTimeout().toMillis(), job + "/" + Uids.ITEM_TOKENS))
+                .uid(Uids.ITEM_TOKENS).name("item tokens: state + click join");
+
+        SingleOutputStreamOperator<RefreshRequest> requests = joined
+                .keyBy(TokenizedClick::getUserId, Types.STRING)
+                .process(new UserHistoryFunction(config.historySize(),
+                        new Debounce(config.refreshDebounce().toMillis(), config.refreshMaxDelay().toMillis()),
+                        config.historyTtl()))
+                .uid(Uids.USER_HISTORY).name("user history + debounce");
+
+        SingleOutputStreamOperator<UserEmbedding> embeddings = AsyncDataStream.unorderedWait(requests,
+                        new UserRefreshFunction(model, config.inferenceMaxBatch(), config.inferenceMaxWait()),
+                        config.inferenceTimeout().toMillis(), TimeUnit.MILLISECONDS, config.inferenceCapacity())
+                .uid(Uids.REFRESH_USERS).name("refresh users (micro-batched UPE)");
+
+        embeddings.keyBy(UserEmbedding::getUserId, Types.STRING)
+                .process(new VersionGuard(config.historyTtl()))
+                .uid(Uids.VERSION_GUARD).name("never emit an older history_version")
+                .sinkTo(sinks.userEmbeddings())
+                .uid(Uids.SINK_USER_EMBEDDINGS).name("user-embeddings");
+
+        DataStream<ContentEmbedding> cpe = AsyncDataStream.unorderedWait(joined.getSideOutput(ItemOutputs.TO_EMBED),
+                        new ContentEmbeddingFunction(model, config.inferenceMaxBatch(), config.inferenceMaxWait()),
+                        config.inferenceTimeout().toMillis(), TimeUnit.MILLISECONDS, config.inferenceCapacity())
+                .uid(Uids.EMBED_CONTENT).name("embed content (micro-batched CPE)");
+        cpe.sinkTo(sinks.contentEmbeddings())
+                .uid(Uids.SINK_CONTENT_EMBEDDINGS).name("content-embeddings");
+
+        DataStream<DeadLetter> deadLetters = clicks.getSideOutput(DeadLetters.TAG)
+                .union(content.getSideOutput(DeadLetters.TAG), joined.getSideOutput(DeadLetters.TAG));
+        deadLetters.sinkTo(sinks.deadLetters())
+                .uid(Uids.SINK_DEAD_LETTERS).name("dead-letters");
+    }
+
+    /** Builds the graph on {@code env} and runs it until the sources end (never, for Kafka). */
+    public JobExecutionResult execute(StreamExecutionEnvironment env) throws Exception {
+        build(env);
+        return env.execute(config.jobName());
+    }
+}

@@ -1,0 +1,21 @@
+package dev.embsum.flink;
+
+import dev.embsum.avro.ContentEmbedding;
+import dev.embsum.avro.DeadLetter;
+import dev.embsum.avro.UserEmbedding;
+import java.util.Objects;
+import org.apache.flink.api.connector.sink2.Sink;
+
+/**
+ * Where the job's output goes: Kafka sinks in production (keyed upserts to compacted topics),
+ * collecting sinks in tests.
+ */
+public record JobSinks(Sink<UserEmbedding> userEmbeddings, Sink<ContentEmbedding> contentEmbeddings,
+        Sink<DeadLetter> deadLetters) {
+
+    public JobSinks {
+        Objects.requireNonNull(userEmbeddings, "userEmbeddings");
+        Objects.requireNonNull(contentEmbeddings, "contentEmbeddings");
+        Objects.requireNonNull(deadLetters, "deadLetters");
+    }
+}

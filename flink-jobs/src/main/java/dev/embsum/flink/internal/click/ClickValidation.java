@@ -1,0 +1,107 @@
+package dev.embsum.flink.internal.click;
+
+import dev.embsum.avro.Action;
+import dev.embsum.avro.ClickEvent;
+import dev.embsum.avro.state.RawRecord;
+import dev.embsum.avro.state.ValidClick;
+import dev.embsum.flink.internal.DeadLetters;
+import dev.embsum.flink.internal.RawRecords;
+import dev.embsum.serde.MalformedRecordException;
+import dev.embsum.serde.SingleObjectCodec;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * {@code clicks} bytes → accepted engagements. Decoding happens here, not in the source, so a
+ * bad record becomes a dead letter instead of failing the job:
+ *
+ * <ul>
+ *   <li>undecodable bytes (any {@link MalformedRecordException} kind, a null value included) →
+ *       dead letter MALFORMED;
+ *   <li>decoded but breaking a rule (blank ids, a RATE without a rating, a rating outside 1..5)
+ *       → dead letter INVALID;
+ *   <li>a RATE with rating ≤ 3 is valid but not an engagement (DESIGN 3): dropped and counted,
+ *       not dead-lettered;
+ *   <li>everything else (a CLICK, or a RATE with rating &gt; 3) is emitted.
+ * </ul>
+ *
+ * A CLICK's rating is optional; when present it must still be in 1..5.
+ */
+public final class ClickValidation extends ProcessFunction<RawRecord, ValidClick> {
+
+    private static final long serialVersionUID = 1L;
+
+    private final String job;
+    private transient SingleObjectCodec<ClickEvent> codec;
+    private transient Counter notEngagements;
+    private transient Counter malformed;
+    private transient Counter invalid;
+
+    /** @param job the name written to DeadLetter.job */
+    public ClickValidation(String job) {
+        this.job = job;
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        codec = SingleObjectCodec.forClass(ClickEvent.class);
+        var metrics = getRuntimeContext().getMetricGroup();
+        notEngagements = metrics.counter("clicksNotEngagement");
+        malformed = metrics.counter("clicksMalformed");
+        invalid = metrics.counter("clicksInvalid");
+    }
+
+    @Override
+    public void processElement(RawRecord raw, Context ctx, Collector<ValidClick> out) {
+        ClickEvent click;
+        try {
+            click = codec.decode(RawRecords.value(raw));
+        } catch (MalformedRecordException e) {
+            malformed.inc();
+            ctx.output(DeadLetters.TAG, DeadLetters.of(raw, DeadLetters.MALFORMED, e.getMessage(), job,
+                    ctx.timerService().currentProcessingTime()));
+            return;
+        }
+        String problem = problem(click);
+        if (problem != null) {
+            invalid.inc();
+            ctx.output(DeadLetters.TAG, DeadLetters.of(raw, DeadLetters.INVALID, problem, job,
+                    ctx.timerService().currentProcessingTime()));
+            return;
+        }
+        if (click.getAction() == Action.RATE && click.getRating() <= 3) {
+            notEngagements.inc();
+            return;
+        }
+        out.collect(ValidClick.newBuilder()
+                .setEventId(click.getEventId())
+                .setUserId(click.getUserId())
+                .setItemId(click.getItemId())
+                .setEventTimeMs(click.getEventTime().toEpochMilli())
+                .setOrigin(raw)
+                .build());
+    }
+
+    /** Why a decoded click breaks a rule, or null if it does not. */
+    static String problem(ClickEvent click) {
+        if (click.getEventId().isBlank()) {
+            return "event_id is blank";
+        }
+        if (click.getUserId().isBlank()) {
+            return "user_id is blank (event " + click.getEventId() + ")";
+        }
+        if (click.getItemId().isBlank()) {
+            return "item_id is blank (event " + click.getEventId() + ")";
+        }
+        Integer rating = click.getRating();
+        if (click.getAction() == Action.RATE && rating == null) {
+            return "RATE event " + click.getEventId() + " has no rating";
+        }
+        if (rating != null && (rating < 1 || rating > 5)) {
+            return "rating " + rating + " of event " + click.getEventId() + " is outside 1..5";
+        }
+        return null;
+    }
+}

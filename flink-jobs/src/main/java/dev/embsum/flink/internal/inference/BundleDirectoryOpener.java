@@ -1,0 +1,61 @@
+package dev.embsum.flink.internal.inference;
+
+import dev.embsum.flink.JobConfig;
+import dev.embsum.runtime.inference.EmbSumRuntime;
+import dev.embsum.runtime.inference.InferenceOptions;
+import java.nio.file.Path;
+
+/**
+ * Opens an unpacked bundle directory with {@link EmbSumRuntime#open}. It does not verify the
+ * manifest checksums: that is the job of the bundle loader that will replace this class.
+ */
+public final class BundleDirectoryOpener implements ModelOpener {
+
+    private static final long serialVersionUID = 1L;
+
+    private final String bundleDir;
+    private final int intraOpThreads;
+    private final int maxDecodeBatch;
+    private final long encoderCacheBytes;
+    private final int maxSummaryTokens;
+
+    public BundleDirectoryOpener(String bundleDir, int intraOpThreads, int maxDecodeBatch,
+            long encoderCacheBytes, int maxSummaryTokens) {
+        this.bundleDir = bundleDir;
+        this.intraOpThreads = intraOpThreads;
+        this.maxDecodeBatch = maxDecodeBatch;
+        this.encoderCacheBytes = encoderCacheBytes;
+        this.maxSummaryTokens = maxSummaryTokens;
+    }
+
+    /** The bundle and inference settings of a job configuration. */
+    public static BundleDirectoryOpener of(JobConfig config) {
+        return new BundleDirectoryOpener(config.bundlePath(), config.inferenceIntraOpThreads(),
+                config.inferenceMaxBatch(), config.inferenceEncoderCacheBytes(),
+                config.inferenceMaxSummaryTokens());
+    }
+
+    /** The runtime options this opener applies (InferenceOptions is not serializable). */
+    public InferenceOptions options() {
+        return InferenceOptions.defaults()
+                .withIntraOpThreads(intraOpThreads)
+                .withMaxDecodeBatch(maxDecodeBatch)
+                .withEncoderCacheBytes(encoderCacheBytes)
+                .withMaxSummaryTokens(maxSummaryTokens);
+    }
+
+    @Override
+    public EmbSumRuntime openRuntime() throws Exception {
+        return EmbSumRuntime.open(Path.of(bundleDir), options());
+    }
+
+    @Override
+    public ItemTokenizer openTokenizer() throws Exception {
+        return ItemTokenizer.open(Path.of(bundleDir));
+    }
+
+    @Override
+    public String describe() {
+        return "bundle " + Path.of(bundleDir).toAbsolutePath();
+    }
+}

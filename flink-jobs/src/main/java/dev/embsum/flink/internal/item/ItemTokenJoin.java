@@ -1,0 +1,137 @@
+package dev.embsum.flink.internal.item;
+
+import dev.embsum.avro.state.ItemTokens;
+import dev.embsum.avro.state.TokenizedClick;
+import dev.embsum.avro.state.ValidClick;
+import dev.embsum.flink.internal.DeadLetters;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * Keyed by item_id: holds each item's tokens (input 1, the content path) and attaches them to
+ * clicks (input 2), so the user-keyed history never needs the catalogue.
+ *
+ * <p>State: {@code item} (ValueState&lt;ItemTokens&gt;, no TTL: the catalogue is long-lived and
+ * the content topic is compacted) and {@code waiting} (ListState&lt;ValidClick&gt;: clicks that
+ * arrived before their item, each with a processing-time timer at arrival + timeout).
+ *
+ * <p>Rules:
+ * <ul>
+ *   <li>the newest {@code updated_at} wins; an older update (reordered or replayed) is ignored
+ *       and counted. An update with the same updated_at and tokens is a redelivery: the state is
+ *       kept and nothing is re-embedded;
+ *   <li>an accepted update replaces the tokens, releases the waiting clicks and is sent to
+ *       {@link ItemOutputs#TO_EMBED} for a new CPE. Clicks already in histories keep the tokens
+ *       they were accepted with: a history is what the user saw;
+ *   <li>a deletion keeps a tombstone (so an older update cannot resurrect the item), dead-letters
+ *       the waiting clicks, and later clicks for the item, as UNKNOWN_ITEM;
+ *   <li>a click still waiting when its timer fires → dead letter UNKNOWN_ITEM, with the original
+ *       record's bytes and position.
+ * </ul>
+ */
+public final class ItemTokenJoin extends KeyedCoProcessFunction<String, ItemTokens, ValidClick, TokenizedClick> {
+
+    private static final long serialVersionUID = 1L;
+
+    private final long unknownItemTimeoutMs;
+    private final String job;
+    private transient ValueState<ItemTokens> item;
+    private transient ListState<ValidClick> waiting;
+    private transient Counter staleUpdates;
+    private transient Counter unknownItems;
+
+    public ItemTokenJoin(long unknownItemTimeoutMs, String job) {
+        this.unknownItemTimeoutMs = unknownItemTimeoutMs;
+        this.job = job;
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        item = getRuntimeContext().getState(
+                new ValueStateDescriptor<>("item", TypeInformation.of(ItemTokens.class)));
+        waiting = getRuntimeContext().getListState(
+                new ListStateDescriptor<>("waiting", TypeInformation.of(ValidClick.class)));
+        staleUpdates = getRuntimeContext().getMetricGroup().counter("itemStaleUpdates");
+        unknownItems = getRuntimeContext().getMetricGroup().counter("clicksUnknownItem");
+    }
+
+    @Override
+    public void processElement1(ItemTokens update, Context ctx, Collector<TokenizedClick> out) throws Exception {
+        ItemTokens current = item.value();
+        if (current != null && update.getUpdatedAtMs() < current.getUpdatedAtMs()) {
+            staleUpdates.inc();
+            return;
+        }
+        if (update.equals(current)) {
+            return;
+        }
+        item.update(update);
+        long now = ctx.timerService().currentProcessingTime();
+        for (ValidClick click : waiting.get()) {
+            if (update.getDeleted()) {
+                deadLetter(click, "item " + click.getItemId() + " was deleted (updated_at "
+                        + update.getUpdatedAtMs() + ") while the click waited for it", ctx, now);
+            } else {
+                out.collect(join(click, update));
+            }
+        }
+        waiting.clear();
+        if (!update.getDeleted()) {
+            ctx.output(ItemOutputs.TO_EMBED, update);
+        }
+    }
+
+    @Override
+    public void processElement2(ValidClick click, Context ctx, Collector<TokenizedClick> out) throws Exception {
+        ItemTokens current = item.value();
+        long now = ctx.timerService().currentProcessingTime();
+        if (current == null) {
+            click.setWaitingSinceMs(now);
+            waiting.add(click);
+            ctx.timerService().registerProcessingTimeTimer(now + unknownItemTimeoutMs);
+        } else if (current.getDeleted()) {
+            deadLetter(click, "item " + click.getItemId() + " is deleted (updated_at "
+                    + current.getUpdatedAtMs() + ")", ctx, now);
+        } else {
+            out.collect(join(click, current));
+        }
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<TokenizedClick> out) throws Exception {
+        List<ValidClick> keep = new ArrayList<>();
+        for (ValidClick click : waiting.get()) {
+            if (click.getWaitingSinceMs() + unknownItemTimeoutMs <= timestamp) {
+                deadLetter(click, "no content for item " + click.getItemId() + " arrived within "
+                        + unknownItemTimeoutMs + " ms of the click", ctx, timestamp);
+            } else {
+                keep.add(click);
+            }
+        }
+        waiting.update(keep);
+    }
+
+    private void deadLetter(ValidClick click, String message, Context ctx, long now) {
+        unknownItems.inc();
+        ctx.output(DeadLetters.TAG, DeadLetters.of(click.getOrigin(), DeadLetters.UNKNOWN_ITEM, message, job, now));
+    }
+
+    private static TokenizedClick join(ValidClick click, ItemTokens tokens) {
+        return TokenizedClick.newBuilder()
+                .setEventId(click.getEventId())
+                .setUserId(click.getUserId())
+                .setItemId(click.getItemId())
+                .setEventTimeMs(click.getEventTimeMs())
+                .setTokens(tokens.getTokens())
+                .build();
+    }
+}

@@ -1,0 +1,87 @@
+package dev.embsum.flink.internal.click;
+
+import static dev.embsum.flink.internal.Records.click;
+import static dev.embsum.flink.internal.Records.raw;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.embsum.avro.Action;
+import dev.embsum.avro.DeadLetter;
+import dev.embsum.avro.state.RawRecord;
+import dev.embsum.avro.state.ValidClick;
+import dev.embsum.flink.internal.DeadLetters;
+import dev.embsum.flink.internal.RawRecords;
+import java.util.List;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.junit.jupiter.api.Test;
+
+class ClickValidationTest {
+
+    private static OneInputStreamOperatorTestHarness<RawRecord, ValidClick> harness() throws Exception {
+        return ProcessFunctionTestHarnesses.forProcessFunction(new ClickValidation("test/validate"));
+    }
+
+    @Test
+    void clicksAndHighRatingsAreEngagements() throws Exception {
+        try (var h = harness()) {
+            h.processElement(raw(click("e1", "u1", "N1", Action.CLICK, null)), 0);
+            h.processElement(raw(click("e2", "u1", "N2", Action.RATE, 4)), 0);
+            h.processElement(raw(click("e3", "u1", "N3", Action.RATE, 5)), 0);
+            assertThat(h.extractOutputValues()).extracting(ValidClick::getEventId).containsExactly("e1", "e2", "e3");
+            assertThat(h.extractOutputValues().get(0).getEventTimeMs()).isEqualTo(1_000);
+            assertThat(h.getSideOutput(DeadLetters.TAG)).isNull();
+        }
+    }
+
+    @Test
+    void lowRatingsAreDroppedNotDeadLettered() throws Exception {
+        try (var h = harness()) {
+            for (int rating = 1; rating <= 3; rating++) {
+                h.processElement(raw(click("e" + rating, "u1", "N1", Action.RATE, rating)), 0);
+            }
+            assertThat(h.extractOutputValues()).isEmpty();
+            assertThat(h.getSideOutput(DeadLetters.TAG)).isNull();
+        }
+    }
+
+    @Test
+    void undecodableBytesAreMalformedWithTheOriginalBytes() throws Exception {
+        try (var h = harness()) {
+            RawRecord bad = RawRecords.unpositioned("clicks", "u1", new byte[] {(byte) 0xC3, 1, 2});
+            h.processElement(bad, 0);
+            h.processElement(RawRecords.unpositioned("clicks", "u1", null), 0);
+            List<DeadLetter> dead = deadLetters(h);
+            assertThat(dead).extracting(DeadLetter::getErrorKind).containsExactly("MALFORMED", "MALFORMED");
+            assertThat(dead.get(0).getValue()).isEqualTo(bad.getValue());
+            assertThat(dead.get(0).getSourceTopic()).isEqualTo("clicks");
+            assertThat(dead.get(0).getJob()).isEqualTo("test/validate");
+            assertThat(dead.get(0).getErrorMessage()).contains("TRUNCATED");
+        }
+    }
+
+    @Test
+    void ruleBreakersAreInvalid() throws Exception {
+        try (var h = harness()) {
+            h.processElement(raw(click("e1", "u1", "N1", Action.RATE, null)), 0);
+            h.processElement(raw(click("e2", "u1", "N1", Action.RATE, 6)), 0);
+            h.processElement(raw(click("e3", "u1", "N1", Action.CLICK, 0)), 0);
+            h.processElement(raw(click("e4", " ", "N1", Action.CLICK, null)), 0);
+            h.processElement(raw(click("e5", "u1", "", Action.CLICK, null)), 0);
+            h.processElement(raw(click("", "u1", "N1", Action.CLICK, null)), 0);
+            assertThat(h.extractOutputValues()).isEmpty();
+            assertThat(deadLetters(h)).extracting(DeadLetter::getErrorMessage).containsExactly(
+                    "RATE event e1 has no rating",
+                    "rating 6 of event e2 is outside 1..5",
+                    "rating 0 of event e3 is outside 1..5",
+                    "user_id is blank (event e4)",
+                    "item_id is blank (event e5)",
+                    "event_id is blank");
+            assertThat(deadLetters(h)).allSatisfy(d -> assertThat(d.getErrorKind()).isEqualTo("INVALID"));
+        }
+    }
+
+    private static List<DeadLetter> deadLetters(OneInputStreamOperatorTestHarness<RawRecord, ValidClick> h) {
+        return h.getSideOutput(DeadLetters.TAG).stream().map(StreamRecord::getValue).toList();
+    }
+}

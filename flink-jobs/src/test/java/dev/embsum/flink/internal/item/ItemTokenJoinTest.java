@@ -1,0 +1,119 @@
+package dev.embsum.flink.internal.item;
+
+import static dev.embsum.flink.internal.Records.deleted;
+import static dev.embsum.flink.internal.Records.item;
+import static dev.embsum.flink.internal.Records.valid;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.embsum.avro.DeadLetter;
+import dev.embsum.avro.state.ItemTokens;
+import dev.embsum.avro.state.TokenizedClick;
+import dev.embsum.avro.state.ValidClick;
+import dev.embsum.flink.internal.DeadLetters;
+import dev.embsum.flink.internal.TokenBytes;
+import java.util.List;
+import java.util.Queue;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.junit.jupiter.api.Test;
+
+class ItemTokenJoinTest {
+
+    private static final long TIMEOUT = 10_000;
+
+    private static KeyedTwoInputStreamOperatorTestHarness<String, ItemTokens, ValidClick, TokenizedClick> harness()
+            throws Exception {
+        return ProcessFunctionTestHarnesses.forKeyedCoProcessFunction(new ItemTokenJoin(TIMEOUT, "test/items"),
+                ItemTokens::getItemId, ValidClick::getItemId, Types.STRING);
+    }
+
+    @Test
+    void clicksForKnownItemsGetTheirTokensAndItemsGoToEmbedding() throws Exception {
+        try (var h = harness()) {
+            h.processElement1(item("N1", 5, 32099, 10, 11), 0);
+            h.processElement2(valid("e1", "u1", "N1"), 0);
+            assertThat(h.extractOutputValues()).singleElement().satisfies(c -> {
+                assertThat(c.getUserId()).isEqualTo("u1");
+                assertThat(TokenBytes.unpack(c.getTokens())).containsExactly(32099, 10, 11);
+            });
+            assertThat(toEmbed(h)).extracting(ItemTokens::getItemId).containsExactly("N1");
+        }
+    }
+
+    @Test
+    void clicksWaitForTheirItemThenAreReleasedInArrivalOrder() throws Exception {
+        try (var h = harness()) {
+            h.setProcessingTime(100);
+            h.processElement2(valid("e1", "u1", "N1"), 0);
+            h.processElement2(valid("e2", "u2", "N1"), 0);
+            assertThat(h.extractOutputValues()).isEmpty();
+            h.setProcessingTime(5_000);
+            h.processElement1(item("N1", 5, 32099, 7), 0);
+            assertThat(h.extractOutputValues()).extracting(TokenizedClick::getEventId).containsExactly("e1", "e2");
+            h.setProcessingTime(100 + TIMEOUT);
+            assertThat(h.getSideOutput(DeadLetters.TAG)).isNull();
+        }
+    }
+
+    @Test
+    void clicksWaitingPastTheTimeoutAreDeadLetteredAsUnknownItem() throws Exception {
+        try (var h = harness()) {
+            h.setProcessingTime(100);
+            h.processElement2(valid("e1", "u1", "N9"), 0);
+            h.setProcessingTime(2_000);
+            h.processElement2(valid("e2", "u1", "N9"), 0);
+            h.setProcessingTime(100 + TIMEOUT);
+            List<DeadLetter> dead = deadLetters(h);
+            assertThat(dead).singleElement().satisfies(d -> {
+                assertThat(d.getErrorKind()).isEqualTo(DeadLetters.UNKNOWN_ITEM);
+                assertThat(d.getErrorMessage()).contains("N9");
+                assertThat(d.getSourceTopic()).isEqualTo("clicks");
+            });
+            h.processElement1(item("N9", 1, 32099), 0); // the second click is still waiting
+            assertThat(h.extractOutputValues()).extracting(TokenizedClick::getEventId).containsExactly("e2");
+        }
+    }
+
+    @Test
+    void olderUpdatesAreIgnoredAndRedeliveriesAreNotReEmbedded() throws Exception {
+        try (var h = harness()) {
+            h.processElement1(item("N1", 10, 32099, 1000), 0);
+            h.processElement1(item("N1", 5, 32099, 999), 0);
+            h.processElement1(item("N1", 10, 32099, 1000), 0);
+            h.processElement2(valid("e1", "u1", "N1"), 0);
+            assertThat(TokenBytes.unpack(h.extractOutputValues().get(0).getTokens())).containsExactly(32099, 1000);
+            assertThat(toEmbed(h)).hasSize(1);
+            h.processElement1(item("N1", 11, 32099, 1001), 0);
+            assertThat(toEmbed(h)).hasSize(2);
+        }
+    }
+
+    @Test
+    void deletedItemsDeadLetterTheirClicksAndCannotBeResurrectedByOlderUpdates() throws Exception {
+        try (var h = harness()) {
+            h.processElement2(valid("e1", "u1", "N1"), 0);
+            h.processElement1(deleted("N1", 10), 0);
+            h.processElement1(item("N1", 9, 32099, 5), 0);
+            h.processElement2(valid("e2", "u1", "N1"), 0);
+            assertThat(h.extractOutputValues()).isEmpty();
+            assertThat(deadLetters(h)).extracting(DeadLetter::getErrorKind)
+                    .containsExactly(DeadLetters.UNKNOWN_ITEM, DeadLetters.UNKNOWN_ITEM);
+            assertThat(toEmbed(h)).isEmpty();
+            h.processElement1(item("N1", 11, 32099, 5), 0); // re-published later: back in service
+            h.processElement2(valid("e3", "u1", "N1"), 0);
+            assertThat(h.extractOutputValues()).extracting(TokenizedClick::getEventId).containsExactly("e3");
+        }
+    }
+
+    private static List<ItemTokens> toEmbed(KeyedTwoInputStreamOperatorTestHarness<String, ItemTokens, ValidClick, TokenizedClick> h) {
+        Queue<StreamRecord<ItemTokens>> q = h.getSideOutput(ItemOutputs.TO_EMBED);
+        return q == null ? List.of() : q.stream().map(StreamRecord::getValue).toList();
+    }
+
+    private static List<DeadLetter> deadLetters(KeyedTwoInputStreamOperatorTestHarness<String, ItemTokens, ValidClick, TokenizedClick> h) {
+        Queue<StreamRecord<DeadLetter>> q = h.getSideOutput(DeadLetters.TAG);
+        return q == null ? List.of() : q.stream().map(StreamRecord::getValue).toList();
+    }
+}
