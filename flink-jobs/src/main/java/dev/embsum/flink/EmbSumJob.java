@@ -12,7 +12,7 @@ import dev.embsum.flink.internal.click.ClickValidation;
 import dev.embsum.flink.internal.content.ContentFormatting;
 import dev.embsum.flink.internal.history.Debounce;
 import dev.embsum.flink.internal.history.UserHistoryFunction;
-import dev.embsum.flink.internal.inference.BundleDirectoryOpener;
+import dev.embsum.flink.internal.inference.BundleOpener;
 import dev.embsum.flink.internal.inference.ContentEmbeddingFunction;
 import dev.embsum.flink.internal.inference.ModelOpener;
 import dev.embsum.flink.internal.inference.UserRefreshFunction;
@@ -68,7 +68,7 @@ public final class EmbSumJob {
         this.config = Objects.requireNonNull(config, "config");
         this.sources = Objects.requireNonNull(sources, "sources");
         this.sinks = Objects.requireNonNull(sinks, "sinks");
-        this.model = BundleDirectoryOpener.of(config);
+        this.model = BundleOpener.of(config);
     }
 
     /**

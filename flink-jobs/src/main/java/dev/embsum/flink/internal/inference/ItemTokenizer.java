@@ -1,8 +1,8 @@
 package dev.embsum.flink.internal.inference;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.embsum.avro.ContentItem;
+import dev.embsum.runtime.bundle.BundleException;
+import dev.embsum.runtime.bundle.ModelBundle;
 import dev.embsum.runtime.text.ItemFormatter;
 import dev.embsum.runtime.text.ItemText;
 import dev.embsum.runtime.text.T5Tokenizer;
@@ -24,17 +24,17 @@ public final class ItemTokenizer implements AutoCloseable {
         this.formatter = new ItemFormatter(tokenizer, contract);
     }
 
-    /** Reads the manifest's text contract and tokenizer file, as EmbSumRuntime.open does. */
-    public static ItemTokenizer open(Path bundleDir) throws IOException {
-        JsonNode manifest = new ObjectMapper().readTree(bundleDir.resolve("manifest.json").toFile());
-        TextContract contract = TextContract.fromJson(manifest.path("text"));
-        String file = manifest.path("tokenizer").path("file").asText("tokenizer.json");
-        T5Tokenizer tokenizer = T5Tokenizer.load(bundleDir.resolve(file));
-        try {
-            return new ItemTokenizer(tokenizer, contract);
-        } catch (RuntimeException e) {
-            tokenizer.close();
-            throw e;
+    /** Verifies the bundle, then loads only its tokenizer and text contract. */
+    public static ItemTokenizer open(Path bundlePath) throws IOException, BundleException {
+        try (ModelBundle bundle = ModelBundle.open(bundlePath)) {
+            TextContract contract = TextContract.fromJson(bundle.manifest().text());
+            T5Tokenizer tokenizer = T5Tokenizer.load(bundle.resolve(bundle.manifest().tokenizerFile()));
+            try {
+                return new ItemTokenizer(tokenizer, contract);
+            } catch (RuntimeException e) {
+                tokenizer.close();
+                throw e;
+            }
         }
     }
 

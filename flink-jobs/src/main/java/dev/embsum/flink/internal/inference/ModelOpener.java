@@ -5,10 +5,8 @@ import java.io.Serializable;
 
 /**
  * Opens the model an operator runs. Serializable: the job builds it on the client and every
- * subtask opens its own model in {@code open()}. Today {@link BundleDirectoryOpener} opens a
- * bundle directory directly; the checksum-verifying loader
- * ({@code dev.embsum.runtime.bundle.ModelBundle}) replaces it behind this interface, and a model
- * release (hot swap) opens the next bundle through it too.
+ * subtask opens its own model in {@code open()}. {@link BundleOpener} opens and verifies a
+ * bundle; a model release (hot swap) opens the next bundle through this interface too.
  */
 public interface ModelOpener extends Serializable {
 

@@ -11,7 +11,7 @@ import dev.embsum.flink.TestBundle;
 import dev.embsum.flink.internal.DeadLetters;
 import dev.embsum.flink.internal.RawRecords;
 import dev.embsum.flink.internal.TokenBytes;
-import dev.embsum.flink.internal.inference.BundleDirectoryOpener;
+import dev.embsum.flink.internal.inference.BundleOpener;
 import dev.embsum.flink.internal.inference.ItemTokenizer;
 import dev.embsum.serde.SingleObjectCodec;
 import java.time.Instant;
@@ -24,7 +24,7 @@ class ContentFormattingTest {
 
     private static OneInputStreamOperatorTestHarness<RawRecord, ItemTokens> harness() throws Exception {
         return ProcessFunctionTestHarnesses.forProcessFunction(new ContentFormatting(
-                new BundleDirectoryOpener(TestBundle.dir().toString(), 1, 1, 0, 8), "test/content"));
+                new BundleOpener(TestBundle.dir().toString(), 1, 1, 0, 8), "test/content"));
     }
 
     private static RawRecord raw(ContentItem item) {

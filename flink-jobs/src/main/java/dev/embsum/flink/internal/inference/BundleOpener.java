@@ -6,10 +6,10 @@ import dev.embsum.runtime.inference.InferenceOptions;
 import java.nio.file.Path;
 
 /**
- * Opens an unpacked bundle directory with {@link EmbSumRuntime#open}. It does not verify the
- * manifest checksums: that is the job of the bundle loader that will replace this class.
+ * Opens a model bundle (directory or .tar.gz) with {@link EmbSumRuntime#open}, which verifies
+ * every checksum of the manifest before anything is loaded (dev.embsum.runtime.bundle.ModelBundle).
  */
-public final class BundleDirectoryOpener implements ModelOpener {
+public final class BundleOpener implements ModelOpener {
 
     private static final long serialVersionUID = 1L;
 
@@ -19,7 +19,7 @@ public final class BundleDirectoryOpener implements ModelOpener {
     private final long encoderCacheBytes;
     private final int maxSummaryTokens;
 
-    public BundleDirectoryOpener(String bundleDir, int intraOpThreads, int maxDecodeBatch,
+    public BundleOpener(String bundleDir, int intraOpThreads, int maxDecodeBatch,
             long encoderCacheBytes, int maxSummaryTokens) {
         this.bundleDir = bundleDir;
         this.intraOpThreads = intraOpThreads;
@@ -29,8 +29,8 @@ public final class BundleDirectoryOpener implements ModelOpener {
     }
 
     /** The bundle and inference settings of a job configuration. */
-    public static BundleDirectoryOpener of(JobConfig config) {
-        return new BundleDirectoryOpener(config.bundlePath(), config.inferenceIntraOpThreads(),
+    public static BundleOpener of(JobConfig config) {
+        return new BundleOpener(config.bundlePath(), config.inferenceIntraOpThreads(),
                 config.inferenceMaxBatch(), config.inferenceEncoderCacheBytes(),
                 config.inferenceMaxSummaryTokens());
     }
