@@ -1,5 +1,6 @@
 package dev.embsum.runtime.bundle;
 
+import dev.embsum.runtime.TestBundle;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
@@ -38,14 +39,7 @@ final class TestBundles {
      * none.
      */
     static Path demoBundleDir() {
-        String override = System.getProperty("embsum.test.bundle");
-        Path dir = override != null && !override.isBlank()
-                ? Path.of(override) : root().resolve("models/demo");
-        if (!Files.isRegularFile(dir.resolve(BundleManifest.FILE))) {
-            throw new IllegalStateException("no model bundle at " + dir + ": build it with"
-                    + " scripts/build-demo-bundle.sh, or point -Dembsum.test.bundle at one");
-        }
-        return dir;
+        return TestBundle.dir();
     }
 
     /** A copy of the demo bundle in {@code parent}, in a directory named by its model_version. */

@@ -1,5 +1,6 @@
 package dev.embsum.runtime.inference;
 
+import dev.embsum.runtime.TestBundle;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.embsum.runtime.text.EngagementHistory;

@@ -1,16 +1,20 @@
-package dev.embsum.runtime.inference;
+package dev.embsum.runtime;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 
-/** The bundle the inference tests run: {@code -Dembsum.test.bundle}, else the committed demo bundle. */
-final class TestBundle {
+/**
+ * The model bundle the module's tests run: {@code -Dembsum.test.bundle}, else the committed demo
+ * bundle {@code <embsum.root>/models/demo}. Never skipped: without a bundle nothing shows that
+ * Java reproduces the model, so a missing one fails the build.
+ */
+public final class TestBundle {
 
     private TestBundle() {
     }
 
-    static Path dir() {
+    public static Path dir() {
         String override = System.getProperty("embsum.test.bundle");
         Path dir = override != null && !override.isBlank()
                 ? Paths.get(override)

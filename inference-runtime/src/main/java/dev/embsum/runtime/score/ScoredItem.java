@@ -1,0 +1,9 @@
+package dev.embsum.runtime.score;
+
+/**
+ * One entry of a ranking.
+ *
+ * @param index the item's position in the list that was scored
+ * @param score its score
+ */
+public record ScoredItem(int index, float score) {}
