@@ -123,6 +123,29 @@ class EmbSumRuntimeTest {
     }
 
     @Test
+    void concurrentCallersGetTheSequentialResults() throws Exception {
+        // one runtime shared by 4 threads (as Flink subtasks of one task manager may share it)
+        List<UserRefresh> sequential = new ArrayList<>();
+        for (List<Session> user : mindUsers.subList(0, 8)) {
+            sequential.add(runtime.refreshOne(user));
+        }
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<UserRefresh>> futures = new ArrayList<>();
+            for (int round = 0; round < 2; round++) {
+                for (List<Session> user : mindUsers.subList(0, 8)) {
+                    futures.add(pool.submit(() -> runtime.refreshOne(user)));
+                }
+            }
+            for (int i = 0; i < futures.size(); i++) {
+                assertSame(futures.get(i).get(), sequential.get(i % 8), "concurrent call " + i);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void refusesAUserWithoutSessions() {
         assertThatThrownBy(() -> runtime.refresh(List.of(mindUsers.get(0), List.of())))
                 .isInstanceOf(IllegalArgumentException.class)
