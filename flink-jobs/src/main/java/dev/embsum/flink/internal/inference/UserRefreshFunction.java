@@ -13,9 +13,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.streaming.api.functions.async.ResultFuture;
-import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
 
 /**
  * Refresh requests → user embeddings, micro-batched across the users of this subtask
@@ -28,55 +25,21 @@ import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
  * <p>A failed batch fails its requests, and with them the job (the restart strategy retries
  * from the last checkpoint): a model that cannot run is not a per-record problem.
  */
-public final class UserRefreshFunction extends RichAsyncFunction<RefreshRequest, UserEmbedding> {
+public final class UserRefreshFunction extends MicroBatchedModelFunction<RefreshRequest, UserEmbedding> {
 
     private static final long serialVersionUID = 1L;
 
-    private final ModelOpener model;
-    private final int maxBatch;
-    private final Duration maxWait;
-    private transient ModelHolder holder;
-    private transient MicroBatcher<RefreshRequest, UserEmbedding> batcher;
-
     public UserRefreshFunction(ModelOpener model, int maxBatch, Duration maxWait) {
-        this.model = model;
-        this.maxBatch = maxBatch;
-        this.maxWait = maxWait;
+        super(model, maxBatch, maxWait);
     }
 
     @Override
-    public void open(OpenContext openContext) throws Exception {
-        holder = new ModelHolder(model.openRuntime());
-        batcher = new MicroBatcher<>("user-refresh-" + getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(),
-                maxBatch, maxWait, this::refresh);
+    String workerName() {
+        return "user-refresh";
     }
 
     @Override
-    public void close() throws Exception {
-        // the batcher first: it may be running a batch on the model
-        if (batcher != null) {
-            batcher.close();
-            batcher = null;
-        }
-        if (holder != null) {
-            holder.close();
-            holder = null;
-        }
-    }
-
-    @Override
-    public void asyncInvoke(RefreshRequest request, ResultFuture<UserEmbedding> result) {
-        batcher.submit(request).whenComplete((embedding, error) -> {
-            if (error != null) {
-                result.completeExceptionally(error);
-            } else {
-                result.complete(List.of(embedding));
-            }
-        });
-    }
-
-    private List<UserEmbedding> refresh(List<RefreshRequest> batch) throws Exception {
-        EmbSumRuntime runtime = holder.current();
+    List<UserEmbedding> run(List<RefreshRequest> batch, EmbSumRuntime runtime) throws Exception {
         SessionGrouper grouper = new SessionGrouper(runtime.contract());
         List<List<Session>> users = new ArrayList<>(batch.size());
         for (RefreshRequest r : batch) {
