@@ -39,11 +39,15 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *
  * <p>Sources and sinks come in through the constructor (Kafka in production, in-memory in
  * tests); {@link #build} adds the graph to an environment and {@link #execute} runs it.
+ * {@link #main} runs it against Kafka, configured by {@code --config FILE} and {@code --key value}
+ * flags ({@link JobConfig}).
  */
 public final class EmbSumJob {
 
     /** Stable operator uids: savepoints map state by these, so they never change. */
     public static final class Uids {
+        public static final String SOURCE_CLICKS = "source-clicks";
+        public static final String SOURCE_CONTENT = "source-content";
         public static final String VALIDATE_CLICKS = "validate-clicks";
         public static final String FORMAT_CONTENT = "format-content";
         public static final String ITEM_TOKENS = "item-tokens";
@@ -134,6 +138,29 @@ public final class EmbSumJob {
                 .union(content.getSideOutput(DeadLetters.TAG), joined.getSideOutput(DeadLetters.TAG));
         deadLetters.sinkTo(sinks.deadLetters())
                 .uid(Uids.SINK_DEAD_LETTERS).name("dead-letters");
+    }
+
+    /**
+     * Runs the job on Kafka: {@code --config FILE} and {@code --key value} flags (see
+     * {@link JobConfig}; {@code kafka.*} keys go to the Kafka clients), {@code --help} lists them.
+     * Submitted with {@code flink run}, it runs on that cluster; started directly, on a local one.
+     */
+    public static void main(String[] args) throws Exception {
+        if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
+            System.out.println("usage: EmbSumJob [--config FILE] [--key value ...]\n\n" + JobConfig.defaults().describe());
+            return;
+        }
+        JobConfig config;
+        try {
+            config = JobConfig.fromArgs(args);
+        } catch (InvalidConfigException e) {
+            System.err.println("embsum-stream: " + e.getMessage() + "\n(--help lists every key and its default)");
+            System.exit(2);
+            return;
+        }
+        try (StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration())) {
+            new EmbSumJob(config, JobSources.kafka(config), JobSinks.kafka(config)).execute(env);
+        }
     }
 
     /** Builds the graph on {@code env} and runs it until the sources end (never, for Kafka). */

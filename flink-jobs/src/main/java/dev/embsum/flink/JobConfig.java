@@ -57,6 +57,11 @@ public final class JobConfig implements Serializable {
     public static final String BUNDLE_PATH = "bundle.path";
     public static final String CHECKPOINT_INTERVAL = "checkpoint.interval";
     public static final String DELIVERY_GUARANTEE = "delivery.guarantee";
+    public static final String DELIVERY_TRANSACTIONAL_ID_PREFIX = "delivery.transactional-id-prefix";
+    /** Keys under this prefix are Kafka client properties, passed through with the prefix removed. */
+    public static final String KAFKA_PREFIX = "kafka.";
+    public static final String KAFKA_BOOTSTRAP_SERVERS = KAFKA_PREFIX + "bootstrap.servers";
+    public static final String KAFKA_GROUP_ID = KAFKA_PREFIX + "group.id";
 
     private static final Map<String, Setting> SETTINGS = settings(
             new Setting(TOPIC_CLICKS, "clicks", "topic of ClickEvent (key user_id)", Kind.TOPIC),
@@ -81,7 +86,10 @@ public final class JobConfig implements Serializable {
             new Setting(INFERENCE_MAX_SUMMARY_TOKENS, "0", "greedy summary cap; 0 = the bundle's. Smaller changes results: tests only", Kind.NON_NEGATIVE_INT),
             new Setting(BUNDLE_PATH, "models/demo", "model bundle directory the job starts with", Kind.TEXT),
             new Setting(CHECKPOINT_INTERVAL, "30s", "checkpoint interval (RocksDB, incremental); 0 = no checkpoints", Kind.DURATION),
-            new Setting(DELIVERY_GUARANTEE, "at-least-once", "at-least-once (idempotent upserts) or exactly-once (Kafka transactions)", Kind.DELIVERY));
+            new Setting(DELIVERY_GUARANTEE, "at-least-once", "at-least-once (idempotent upserts) or exactly-once (Kafka transactions)", Kind.DELIVERY),
+            new Setting(DELIVERY_TRANSACTIONAL_ID_PREFIX, "embsum-stream", "exactly-once only: transactional.id prefix, unique per job on a cluster", Kind.TEXT),
+            new Setting(KAFKA_BOOTSTRAP_SERVERS, "localhost:9092", "Kafka brokers (host:port,...); every other kafka.* key is passed to the clients as is", Kind.TEXT),
+            new Setting(KAFKA_GROUP_ID, "embsum-stream", "consumer group of the sources (offsets are committed on checkpoints)", Kind.TEXT));
 
     private final Map<String, String> values;
 
@@ -252,6 +260,25 @@ public final class JobConfig implements Serializable {
         return DeliveryGuarantee.parse(values.get(DELIVERY_GUARANTEE));
     }
 
+    public String transactionalIdPrefix() {
+        return values.get(DELIVERY_TRANSACTIONAL_ID_PREFIX);
+    }
+
+    /**
+     * Every {@code kafka.*} key with the prefix removed: the Kafka client configuration shared by
+     * the sources and sinks (bootstrap servers, group id, and whatever else is given: TLS, SASL,
+     * timeouts). Kafka itself validates these; unknown ones are logged by the clients, not refused.
+     */
+    public Map<String, String> kafkaProperties() {
+        Map<String, String> out = new TreeMap<>();
+        values.forEach((k, v) -> {
+            if (k.startsWith(KAFKA_PREFIX)) {
+                out.put(k.substring(KAFKA_PREFIX.length()), v);
+            }
+        });
+        return out;
+    }
+
     /** The raw value of a key, as given or defaulted. */
     public String get(String key) {
         requireKnown(key, "lookup");
@@ -260,9 +287,15 @@ public final class JobConfig implements Serializable {
 
     /** Every setting with its value and doc, one per line (for logs and --help). */
     public String describe() {
-        return SETTINGS.values().stream()
-                .map(s -> String.format("%-30s %-16s %s (default %s)", s.key, values.get(s.key), s.doc, s.defaultValue))
+        String known = SETTINGS.values().stream()
+                .map(s -> String.format("%-34s %-16s %s (default %s)", s.key, values.get(s.key), s.doc, s.defaultValue))
                 .collect(Collectors.joining("\n"));
+        String passedThrough = values.keySet().stream()
+                .filter(k -> !SETTINGS.containsKey(k))
+                .map(k -> String.format("%-34s %-16s %s", k, isSecret(k) ? "(hidden)" : values.get(k),
+                        "Kafka client property (passed through)"))
+                .collect(Collectors.joining("\n"));
+        return passedThrough.isEmpty() ? known : known + "\n" + passedThrough;
     }
 
     /** Keys and defaults, in documentation order. */
@@ -282,9 +315,17 @@ public final class JobConfig implements Serializable {
         return values.hashCode();
     }
 
+    /** Values of password-like keys (e.g. kafka.sasl.jaas.config) are not shown. */
     @Override
     public String toString() {
-        return "JobConfig" + values;
+        Map<String, String> shown = new TreeMap<>(values);
+        shown.replaceAll((k, v) -> isSecret(k) ? "(hidden)" : v);
+        return "JobConfig" + shown;
+    }
+
+    private static boolean isSecret(String key) {
+        String k = key.toLowerCase(java.util.Locale.ROOT);
+        return k.contains("password") || k.contains("jaas") || k.contains("secret") || k.endsWith(".key");
     }
 
     private Duration duration(String key) {
@@ -300,6 +341,9 @@ public final class JobConfig implements Serializable {
 
     private static Setting requireKnown(String key, String origin) {
         Setting s = SETTINGS.get(key);
+        if (s == null && key.startsWith(KAFKA_PREFIX) && key.length() > KAFKA_PREFIX.length()) {
+            return new Setting(key, "", "Kafka client property", Kind.TEXT);
+        }
         if (s == null) {
             String near = SETTINGS.keySet().stream()
                     .min((a, b) -> Integer.compare(distance(a, key), distance(b, key)))
@@ -307,7 +351,8 @@ public final class JobConfig implements Serializable {
                     .map(k -> " Did you mean '" + k + "'?")
                     .orElse("");
             throw new InvalidConfigException("unknown configuration key '" + key + "' (" + origin
-                    + ")." + near + " Known keys: " + String.join(", ", SETTINGS.keySet()));
+                    + ")." + near + " Known keys: " + String.join(", ", SETTINGS.keySet())
+                    + "; any " + KAFKA_PREFIX + "* key is passed to the Kafka clients.");
         }
         return s;
     }
@@ -380,6 +425,11 @@ public final class JobConfig implements Serializable {
                 throw new InvalidConfigException(INFERENCE_MAX_WAIT + " is 0, so batches never fill beyond"
                         + " what is already queued; set it to a small duration (default 50ms) or set "
                         + INFERENCE_MAX_BATCH + " 1");
+            }
+            if (c.deliveryGuarantee() == DeliveryGuarantee.EXACTLY_ONCE && c.checkpointInterval().isZero()) {
+                throw new InvalidConfigException(DELIVERY_GUARANTEE + " exactly-once commits Kafka transactions on"
+                        + " checkpoints, but " + CHECKPOINT_INTERVAL + " is 0; set it (default 30s) or use"
+                        + " at-least-once");
             }
             return c;
         }

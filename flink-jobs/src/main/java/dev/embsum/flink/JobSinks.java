@@ -3,6 +3,7 @@ package dev.embsum.flink;
 import dev.embsum.avro.ContentEmbedding;
 import dev.embsum.avro.DeadLetter;
 import dev.embsum.avro.UserEmbedding;
+import dev.embsum.flink.internal.kafka.KafkaSinks;
 import java.util.Objects;
 import org.apache.flink.api.connector.sink2.Sink;
 
@@ -17,5 +18,13 @@ public record JobSinks(Sink<UserEmbedding> userEmbeddings, Sink<ContentEmbedding
         Objects.requireNonNull(userEmbeddings, "userEmbeddings");
         Objects.requireNonNull(contentEmbeddings, "contentEmbeddings");
         Objects.requireNonNull(deadLetters, "deadLetters");
+    }
+
+    /**
+     * Kafka sinks for {@code config}'s output topics, keyed by user_id / item_id / the original
+     * key, with {@code delivery.guarantee} (exactly-once: transactions, committed per checkpoint).
+     */
+    public static JobSinks kafka(JobConfig config) {
+        return KafkaSinks.of(config);
     }
 }

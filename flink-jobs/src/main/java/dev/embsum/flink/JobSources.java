@@ -1,6 +1,7 @@
 package dev.embsum.flink;
 
 import dev.embsum.avro.state.RawRecord;
+import dev.embsum.flink.internal.kafka.KafkaSources;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -11,6 +12,11 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * watermark strategy are the implementation's to set.
  */
 public interface JobSources {
+
+    /** The {@code clicks} and {@code content} topics of {@code config}'s Kafka cluster. */
+    static JobSources kafka(JobConfig config) {
+        return new KafkaSources(config);
+    }
 
     /** Records of the {@code clicks} topic (ClickEvent, key user_id). */
     DataStream<RawRecord> clicks(StreamExecutionEnvironment env);

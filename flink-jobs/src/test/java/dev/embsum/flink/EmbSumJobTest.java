@@ -1,7 +1,6 @@
 package dev.embsum.flink;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
 
 import dev.embsum.avro.Action;
 import dev.embsum.avro.ClickEvent;
@@ -11,16 +10,7 @@ import dev.embsum.avro.DeadLetter;
 import dev.embsum.avro.UserEmbedding;
 import dev.embsum.avro.state.RawRecord;
 import dev.embsum.flink.internal.DeadLetters;
-import dev.embsum.flink.internal.Float32Bytes;
 import dev.embsum.flink.internal.RawRecords;
-import dev.embsum.runtime.inference.EmbSumRuntime;
-import dev.embsum.runtime.inference.InferenceOptions;
-import dev.embsum.runtime.inference.UserRefresh;
-import dev.embsum.runtime.text.EngagementHistory;
-import dev.embsum.runtime.text.ItemFormatter;
-import dev.embsum.runtime.text.ItemText;
-import dev.embsum.runtime.text.Session;
-import dev.embsum.runtime.text.SessionGrouper;
 import dev.embsum.serde.SingleObjectCodec;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -67,7 +57,7 @@ class EmbSumJobTest {
         String firstItem = mind.clicksByUser.get(firstUser).get(0).getItemId();
 
         // Round-robin across users (per-user order kept), plus the non-engagements.
-        List<ClickEvent> clicks = interleave(mind.clicksByUser);
+        List<ClickEvent> clicks = mind.roundRobinClicks();
         ClickEvent lowRating = rate(firstUser, firstItem, 2, "low");
         ClickEvent highRating = rate(firstUser, firstItem, 5, "high");
         clicks.add(lowRating);
@@ -132,51 +122,13 @@ class EmbSumJobTest {
         }
         assertThat(last).hasSize(50);
 
-        try (EmbSumRuntime runtime = EmbSumRuntime.open(TestBundle.dir(),
-                InferenceOptions.defaults().withMaxSummaryTokens(SUMMARY_TOKENS))) {
-            ItemFormatter formatter = new ItemFormatter(runtime.tokenizer(), runtime.contract());
-            SessionGrouper grouper = new SessionGrouper(runtime.contract());
+        try (UserEmbeddingOracle oracle = UserEmbeddingOracle.open(SUMMARY_TOKENS)) {
             for (Map.Entry<String, List<ClickEvent>> user : mind.clicksByUser.entrySet()) {
                 List<ClickEvent> accepted = new ArrayList<>(user.getValue());
                 if (user.getKey().equals(firstUser)) {
                     accepted.add(highRating); // RATE 2 is not an engagement
                 }
-                EngagementHistory history = EngagementHistory.empty(runtime.contract());
-                for (ClickEvent c : accepted) {
-                    ContentItem item = mind.items.get(c.getItemId());
-                    history = history.add(c.getItemId(), c.getEventTime().toEpochMilli(), formatter.itemTokens(
-                            ItemText.news(item.getItemId(), item.getTitle(), item.getAbstract$(), item.getCategory())));
-                }
-                List<Session> sessions = grouper.sessions(history);
-                UserRefresh expected = runtime.refreshOne(sessions);
-                UserEmbedding actual = last.get(user.getKey());
-                assertThat(actual.getHistoryVersion()).isEqualTo(history.historyVersion());
-                assertThat(actual.getHistoryItemIds())
-                        .containsExactlyElementsOf(history.entries().stream().map(e -> e.itemId()).toList());
-                assertThat(actual.getModelVersion()).isEqualTo(runtime.modelVersion());
-                assertThat(actual.getM()).isEqualTo(runtime.upeCodes());
-                assertThat(actual.getD()).isEqualTo(runtime.dim());
-                assertThat(actual.getSummary()).isEqualTo(expected.summary());
-                assertThat(actual.getLastEventTime())
-                        .isEqualTo(Instant.ofEpochMilli(history.entries().get(history.size() - 1).eventTimeMillis()));
-                float[] upe = Float32Bytes.unpack(actual.getUpe());
-                assertThat(upe).containsExactly(expected.upe(), within(1e-4f));
-            }
-        }
-    }
-
-    private static List<ClickEvent> interleave(Map<String, List<ClickEvent>> byUser) {
-        List<ClickEvent> out = new ArrayList<>();
-        for (int i = 0; ; i++) {
-            boolean any = false;
-            for (List<ClickEvent> clicks : byUser.values()) {
-                if (i < clicks.size()) {
-                    out.add(clicks.get(i));
-                    any = true;
-                }
-            }
-            if (!any) {
-                return out;
+                oracle.assertMatches(accepted, mind.items, last.get(user.getKey()));
             }
         }
     }

@@ -29,6 +29,23 @@ public final class MindSample {
     private MindSample() {
     }
 
+    /** Every user's clicks, round-robin across users (each user's order kept), as a stream would mix them. */
+    public List<ClickEvent> roundRobinClicks() {
+        List<ClickEvent> out = new ArrayList<>();
+        for (int i = 0; ; i++) {
+            boolean any = false;
+            for (List<ClickEvent> clicks : clicksByUser.values()) {
+                if (i < clicks.size()) {
+                    out.add(clicks.get(i));
+                    any = true;
+                }
+            }
+            if (!any) {
+                return out;
+            }
+        }
+    }
+
     /** {@code users} users whose whole history is in news.tsv, with 2..maxHistory clicks. */
     public static MindSample load(int users, int maxHistory) throws IOException {
         Path dir = Paths.get(System.getProperty("embsum.root", "..")).resolve("data/mind");

@@ -1,0 +1,54 @@
+package dev.embsum.flink.internal.kafka;
+
+import dev.embsum.avro.state.RawRecord;
+import dev.embsum.flink.EmbSumJob;
+import dev.embsum.flink.JobConfig;
+import dev.embsum.flink.JobSources;
+import java.util.Properties;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+
+/**
+ * The job's input from Kafka: {@code clicks} and {@code content} as undecoded {@link RawRecord}s.
+ *
+ * <p>A fresh consumer group starts from the earliest offsets (the content topic is compacted, so
+ * the whole catalogue is read); afterwards Flink's checkpointed offsets win, and the group's
+ * committed offsets (committed on each checkpoint) only serve monitoring and a start without state.
+ * No watermarks: the job's timers are processing-time, except the final-watermark flush of a
+ * drained stop, which Flink emits itself.
+ */
+public final class KafkaSources implements JobSources {
+
+    private final JobConfig config;
+
+    public KafkaSources(JobConfig config) {
+        this.config = config;
+    }
+
+    @Override
+    public DataStream<RawRecord> clicks(StreamExecutionEnvironment env) {
+        return read(env, config.topicClicks(), EmbSumJob.Uids.SOURCE_CLICKS);
+    }
+
+    @Override
+    public DataStream<RawRecord> content(StreamExecutionEnvironment env) {
+        return read(env, config.topicContent(), EmbSumJob.Uids.SOURCE_CONTENT);
+    }
+
+    @SuppressWarnings("deprecation") // OffsetResetStrategy: the connector's API still takes it
+    private DataStream<RawRecord> read(StreamExecutionEnvironment env, String topic, String uid) {
+        Properties client = KafkaClientProperties.of(config);
+        KafkaSource<RawRecord> source = KafkaSource.<RawRecord>builder()
+                .setProperties(client)
+                .setTopics(topic)
+                .setClientIdPrefix(config.jobName() + "-" + uid)
+                .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+                .setDeserializer(new RawRecordDeserializer())
+                .build();
+        return env.fromSource(source, WatermarkStrategy.noWatermarks(), topic).uid(uid);
+    }
+}

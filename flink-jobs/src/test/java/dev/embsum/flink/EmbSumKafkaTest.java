@@ -1,0 +1,181 @@
+package dev.embsum.flink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.embsum.avro.Action;
+import dev.embsum.avro.ClickEvent;
+import dev.embsum.avro.ContentItem;
+import dev.embsum.avro.DeadLetter;
+import dev.embsum.avro.UserEmbedding;
+import dev.embsum.flink.demo.EmbeddedKafka;
+import dev.embsum.flink.demo.OutputWatcher;
+import dev.embsum.flink.internal.DeadLetters;
+import dev.embsum.serde.SingleObjectCodec;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The job between a real (in-process KRaft) Kafka broker and a Flink MiniCluster: MIND content
+ * and clicks published with the Avro single-object serde, plus malformed and invalid records →
+ * every user's newest embedding on {@code user-embeddings} equals the oracle, and each bad
+ * record is on {@code dead-letters} with its topic, partition, offset, key and bytes.
+ */
+class EmbSumKafkaTest {
+
+    private static final int SUMMARY_TOKENS = 8;
+    private static final int USERS = 30;
+
+    @RegisterExtension
+    static final MiniClusterExtension MINI_CLUSTER = new MiniClusterExtension(
+            new MiniClusterResourceConfiguration.Builder()
+                    .setNumberTaskManagers(1)
+                    .setNumberSlotsPerTaskManager(1)
+                    .build());
+
+    @TempDir
+    Path checkpoints;
+
+    @Test
+    void kafkaOutputEqualsTheOracleAndBadRecordsAreDeadLettered() throws Exception {
+        MindSample mind = MindSample.load(USERS, 80);
+        assertThat(mind.clicksByUser).hasSize(USERS);
+        SingleObjectCodec<ClickEvent> clickCodec = SingleObjectCodec.forClass(ClickEvent.class);
+        SingleObjectCodec<ContentItem> itemCodec = SingleObjectCodec.forClass(ContentItem.class);
+
+        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+            JobConfig config = JobConfig.builder()
+                    .set(JobConfig.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrapServers())
+                    .set(JobConfig.JOB_NAME, "kafka-test")
+                    .set(JobConfig.BUNDLE_PATH, TestBundle.dir().toString())
+                    .set(JobConfig.INFERENCE_MAX_SUMMARY_TOKENS, String.valueOf(SUMMARY_TOKENS))
+                    .set(JobConfig.REFRESH_DEBOUNCE, "20ms")
+                    .set(JobConfig.REFRESH_MAX_DELAY, "100ms")
+                    .set(JobConfig.CHECKPOINT_INTERVAL, "1s")
+                    .build();
+            kafka.createTopics(config, 2);
+
+            RecordMetadata badContent;
+            RecordMetadata badClick;
+            RecordMetadata invalidClick;
+            byte[] badClickBytes = {1, 2, 3};
+            try (KafkaProducer<String, byte[]> producer = producer(kafka);
+                    OutputWatcher out = OutputWatcher.start(kafka.bootstrapServers(), config)) {
+                for (ContentItem item : mind.items.values()) {
+                    producer.send(new ProducerRecord<>(config.topicContent(), item.getItemId(), itemCodec.encode(item)));
+                }
+                badContent = producer.send(new ProducerRecord<>(config.topicContent(), "N-bad",
+                        new byte[] {(byte) 0xC3, 0x01, 9})).get();
+
+                Configuration conf = EmbSumJob.flinkConfiguration();
+                conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+                conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
+                try (StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf)) {
+                    env.setParallelism(1);
+                    new EmbSumJob(config, JobSources.kafka(config), JobSinks.kafka(config)).build(env);
+                    JobClient job = env.executeAsync(config.jobName());
+                    try {
+                        // Clicks go out once every item is embedded, i.e. its tokens are in the join's
+                        // state: a click that waits for its item is overtaken by the user's later
+                        // clicks, and the history (arrival order) would differ from the log order.
+                        assertThat(out.await(() -> out.contentCount() == mind.items.size(), Duration.ofMinutes(3)))
+                                .as("content embeddings for all %d items", mind.items.size()).isTrue();
+                        for (ClickEvent c : mind.roundRobinClicks()) {
+                            producer.send(new ProducerRecord<>(config.topicClicks(), c.getUserId(), clickCodec.encode(c)));
+                        }
+                        badClick = producer.send(new ProducerRecord<>(config.topicClicks(), "U-broken", badClickBytes)).get();
+                        ClickEvent outOfRange = click("U-rating", mind.items.keySet().iterator().next(), 9);
+                        invalidClick = producer.send(new ProducerRecord<>(config.topicClicks(), "U-rating",
+                                clickCodec.encode(outOfRange))).get();
+
+                        boolean done = out.await(() -> out.deadLetterCount() >= 3 && allCurrent(out.users(), mind),
+                                Duration.ofMinutes(4));
+                        assertThat(done).as("every user at its final history_version (%d of %d), 3 dead letters (%d)",
+                                mind.clicksByUser.keySet().stream().filter(u -> current(out.users(), mind, u)).count(),
+                                USERS, out.deadLetterCount()).isTrue();
+                    } finally {
+                        job.cancel().get();
+                    }
+                }
+
+                assertThat(out.versionRegressions()).isZero();
+                Map<String, UserEmbedding> last = out.users();
+                assertThat(last).containsOnlyKeys(mind.clicksByUser.keySet());
+                try (UserEmbeddingOracle oracle = UserEmbeddingOracle.open(SUMMARY_TOKENS)) {
+                    for (Map.Entry<String, List<ClickEvent>> user : mind.clicksByUser.entrySet()) {
+                        oracle.assertMatches(user.getValue(), mind.items, last.get(user.getKey()));
+                    }
+                }
+
+                List<DeadLetter> dead = out.deadLetters();
+                assertThat(dead).hasSize(3);
+                assertDeadLetter(dead, badContent, DeadLetters.MALFORMED, "N-bad");
+                assertDeadLetter(dead, badClick, DeadLetters.MALFORMED, "U-broken");
+                assertDeadLetter(dead, invalidClick, DeadLetters.INVALID, "U-rating");
+                DeadLetter broken = find(dead, badClick);
+                assertThat(bytes(broken.getValue())).as("the bytes exactly as published").isEqualTo(badClickBytes);
+                assertThat(broken.getJob()).startsWith("kafka-test/");
+            }
+        }
+    }
+
+    private static boolean allCurrent(Map<String, UserEmbedding> users, MindSample mind) {
+        return mind.clicksByUser.keySet().stream().allMatch(u -> current(users, mind, u));
+    }
+
+    private static boolean current(Map<String, UserEmbedding> users, MindSample mind, String user) {
+        UserEmbedding e = users.get(user);
+        return e != null && e.getHistoryVersion() == mind.clicksByUser.get(user).size();
+    }
+
+    private static void assertDeadLetter(List<DeadLetter> dead, RecordMetadata where, String kind, String key) {
+        DeadLetter d = find(dead, where);
+        assertThat(d.getErrorKind()).isEqualTo(kind);
+        assertThat(d.getErrorMessage()).isNotBlank();
+        assertThat(new String(bytes(d.getKey()), StandardCharsets.UTF_8)).isEqualTo(key);
+    }
+
+    private static DeadLetter find(List<DeadLetter> dead, RecordMetadata where) {
+        return dead.stream()
+                .filter(d -> d.getSourceTopic().equals(where.topic()) && d.getPartition() == where.partition()
+                        && d.getOffset() == where.offset())
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no dead letter for " + where + " in " + dead));
+    }
+
+    private static byte[] bytes(java.nio.ByteBuffer b) {
+        byte[] out = new byte[b.remaining()];
+        b.duplicate().get(out);
+        return out;
+    }
+
+    private static ClickEvent click(String user, String item, int rating) {
+        return ClickEvent.newBuilder().setEventId(user + "-1").setUserId(user).setItemId(item)
+                .setEventTime(Instant.parse("2019-11-10T00:00:00Z")).setAction(Action.CLICK).setRating(rating)
+                .setImpressionId(null).build();
+    }
+
+    private static KafkaProducer<String, byte[]> producer(EmbeddedKafka kafka) {
+        Properties p = kafka.clientProperties();
+        return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+    }
+}
