@@ -1,0 +1,119 @@
+"""Shared expectations and loaders for the deployment tests (docker-compose.yml, deploy/, k8s/).
+
+DESIGN_TOPICS is the one copy of DESIGN.md section 2's topic table in these tests; every
+topic check compares against it, and test_ops_topics.py holds it to the repository's other
+copies (schemas/README.md's table and the Java enum dev.embsum.serde.Topic).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+
+# DESIGN.md section 2: default topic name -> cleanup.policy.
+DESIGN_TOPICS: dict[str, str] = {
+    "clicks": "delete",
+    "impressions": "delete",
+    "content": "compact",
+    "user-embeddings": "compact",
+    "content-embeddings": "compact",
+    "model-releases": "compact",
+    "dead-letters": "delete",
+}
+
+COMPOSE_FILE = REPO / "docker-compose.yml"
+TOPICS_CONF = REPO / "deploy" / "kafka" / "topics.conf"
+JOB_CONF = REPO / "deploy" / "flink" / "job.conf"
+K8S = REPO / "k8s"
+JOB_CONFIG_JAVA = REPO / "flink-jobs" / "src" / "main" / "java" / "dev" / "embsum" / "flink" / "JobConfig.java"
+
+# Files the build produces (not committed); compose bind-mounts them.
+BUILD_OUTPUTS = {
+    "flink-jobs/target/embsum-flink-jobs.jar",  # mvn package (shaded job jar)
+    "deploy/flink/lib/",  # deploy/flink/fetch-libs.sh
+}
+
+# Key prefixes passed through JobConfig to the Kafka clients (the job's contract: `kafka.*`
+# settings go to the sources and sinks unchanged).
+PASS_THROUGH_PREFIXES = ("kafka.",)
+
+
+def load_yaml_docs(path: Path) -> list:
+    with path.open(encoding="utf-8") as f:
+        return [d for d in yaml.safe_load_all(f) if d is not None]
+
+
+def load_compose() -> dict:
+    (doc,) = load_yaml_docs(COMPOSE_FILE)
+    return doc
+
+
+def interpolate_defaults(text: str) -> str:
+    """Compose's ${VAR:-default} with no variables set (what `docker compose` does by default)."""
+    return re.sub(r"\$\{[A-Za-z_][A-Za-z0-9_]*:-([^}]*)\}", r"\1", text)
+
+
+def read_topics_conf(path: Path = TOPICS_CONF) -> dict[str, tuple[int, dict[str, str]]]:
+    """Parses topics.conf the way create-topics.sh does: non-comment lines `name partitions k=v,k=v`."""
+    out: dict[str, tuple[int, dict[str, str]]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        name, partitions, configs = line.split()
+        assert name not in out, f"topic {name} listed twice in {path}"
+        out[name] = (int(partitions), dict(kv.split("=", 1) for kv in configs.split(",")))
+    return out
+
+
+def read_job_conf(text: str) -> dict[str, str]:
+    """The job's --config syntax (JobConfig.fromFile): `key: value` or `key=value`, # comments."""
+    out: dict[str, str] = {}
+    for n, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        seps = [i for i in (line.find(":"), line.find("=")) if i >= 0]
+        assert seps and min(seps) > 0, f"line {n}: {raw!r} is not 'key: value'"
+        sep = min(seps)
+        key = line[:sep].strip()
+        assert key not in out, f"line {n}: key {key} given twice"
+        out[key] = line[sep + 1:].strip()
+    return out
+
+
+def job_config_keys(java: Path = JOB_CONFIG_JAVA) -> set[str]:
+    """The keys JobConfig accepts, read from its source without compiling it.
+
+    Why this way: the registry of accepted keys is the SETTINGS map, built from
+    `new Setting(KEY, ...)` entries whose first argument is a `public static final String`
+    constant. Resolving those first arguments (constant or string literal) gives exactly the
+    accepted set, independent of formatting, ordering, extra constants that are not keys, and
+    the README's table (which can lag). Running Java (JobConfig.defaultValues()) would be exact
+    but needs a Maven build inside pytest. The caller checks the result is plausible, so a
+    refactor that defeats this parser fails loudly instead of passing with an empty set.
+    """
+    src = java.read_text(encoding="utf-8")
+    constants = dict(re.findall(r'static\s+final\s+String\s+([A-Z][A-Z0-9_]*)\s*=\s*"([^"]*)"\s*;', src))
+    keys: set[str] = set()
+    for arg in re.findall(r"new\s+Setting\s*\(\s*([A-Z][A-Z0-9_]*|\"[^\"]*\")\s*,", src):
+        if arg.startswith('"'):
+            keys.add(arg.strip('"'))
+        else:
+            assert arg in constants, f"Setting key constant {arg} not found in {java.name}"
+            keys.add(constants[arg])
+    return keys
+
+
+def k8s_docs() -> dict[str, list]:
+    """Every YAML document under k8s/ by file name."""
+    return {p.name: load_yaml_docs(p) for p in sorted(K8S.glob("*.yaml"))}
+
+
+def one(docs: list, kind: str) -> dict:
+    found = [d for d in docs if d.get("kind") == kind]
+    assert len(found) == 1, f"expected one {kind}, found {len(found)}"
+    return found[0]
