@@ -98,6 +98,11 @@ def job_config_keys(java: Path = JOB_CONFIG_JAVA) -> set[str]:
     """
     src = java.read_text(encoding="utf-8")
     constants = dict(re.findall(r'static\s+final\s+String\s+([A-Z][A-Z0-9_]*)\s*=\s*"([^"]*)"\s*;', src))
+    # constants built from another one: NAME = PREFIX + "literal"
+    for name, prefix, literal in re.findall(
+            r'static\s+final\s+String\s+([A-Z][A-Z0-9_]*)\s*=\s*([A-Z][A-Z0-9_]*)\s*\+\s*"([^"]*)"\s*;', src):
+        if prefix in constants:
+            constants[name] = constants[prefix] + literal
     keys: set[str] = set()
     for arg in re.findall(r"new\s+Setting\s*\(\s*([A-Z][A-Z0-9_]*|\"[^\"]*\")\s*,", src):
         if arg.startswith('"'):
