@@ -41,6 +41,9 @@ public final class EmbeddedDemo {
 
     private static final Duration PROGRESS_EVERY = Duration.ofSeconds(2);
 
+    /** Set by the Ctrl-C hook of --keep-running: the JVM is exiting already, System.exit would block. */
+    private static volatile boolean stoppedBySignal;
+
     private final DemoOptions options;
     private final PrintStream out = System.out;
     private final PrintStream err = System.err;
@@ -79,7 +82,9 @@ public final class EmbeddedDemo {
             e.printStackTrace();
             status = 1;
         }
-        System.exit(status); // Kafka and Flink leave non-daemon threads behind after closing
+        if (!stoppedBySignal) {
+            System.exit(status); // Kafka and Flink leave non-daemon threads behind after closing
+        }
     }
 
     /** A failure with a message that says what to do; printed without a stack trace. */
@@ -289,6 +294,7 @@ public final class EmbeddedDemo {
         CountDownLatch stop = new CountDownLatch(1);
         Thread main = Thread.currentThread();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stoppedBySignal = true;
             stop.countDown();
             try {
                 main.join(30_000); // let run() cancel the job and close the broker
