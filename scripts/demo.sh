@@ -1,8 +1,19 @@
 #!/usr/bin/env bash
-# The README's main command: set-up if needed, then run the main program on the shipped data.
-# Today: the text -> history -> session pipeline on real MIND users (what the streaming job will
-# feed the model). Arguments are passed on, e.g. `bash scripts/demo.sh --users 5 --p 2`.
+# The README's main command: the whole system on this machine, no network needed after set-up.
+# An in-process Kafka broker + the embsum-stream Flink job + the shipped demo model: MIND news and
+# clicks in, fresh user embeddings out, and a few users' recommendations printed.
+# Flags are passed on, e.g. `bash scripts/demo.sh --users 50 --clicks-per-second 100`;
+# `bash scripts/demo.sh --help` lists them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
-exec .venv/bin/python -m embsum.text.preview "$@"
+bash scripts/setup.sh >&2
+classpath=flink-jobs/target/runtime-classpath.txt   # written by `mvn install` (setup.sh)
+if [ ! -f "$classpath" ] || [ ! -d flink-jobs/target/classes ]; then
+  echo "demo: $classpath is missing; run 'mvn -q -DskipTests install' in $(pwd)" >&2
+  exit 2
+fi
+# -Xss16m: ONNX Runtime's environment set-up recurses deeply and overflows Java's default
+# 1 MiB thread stack on some machines (a native crash with no hs_err file).
+exec java -Xss16m -Xmx2g -Dorg.apache.avro.SERIALIZABLE_PACKAGES=dev.embsum.avro \
+  -cp "flink-jobs/target/classes:$(cat "$classpath")" \
+  dev.embsum.flink.demo.EmbeddedDemo "$@"

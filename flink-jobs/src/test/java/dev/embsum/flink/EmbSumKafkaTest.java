@@ -30,8 +30,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -55,8 +56,10 @@ class EmbSumKafkaTest {
     @TempDir
     Path checkpoints;
 
-    @Test
-    void kafkaOutputEqualsTheOracleAndBadRecordsAreDeadLettered() throws Exception {
+    /** Exactly-once output is read committed (OutputWatcher), so it also proves the commits happen. */
+    @ParameterizedTest(name = "delivery.guarantee={0}")
+    @ValueSource(strings = {"at-least-once", "exactly-once"})
+    void kafkaOutputEqualsTheOracleAndBadRecordsAreDeadLettered(String deliveryGuarantee) throws Exception {
         MindSample mind = MindSample.load(USERS, 80);
         assertThat(mind.clicksByUser).hasSize(USERS);
         SingleObjectCodec<ClickEvent> clickCodec = SingleObjectCodec.forClass(ClickEvent.class);
@@ -71,6 +74,7 @@ class EmbSumKafkaTest {
                     .set(JobConfig.REFRESH_DEBOUNCE, "20ms")
                     .set(JobConfig.REFRESH_MAX_DELAY, "100ms")
                     .set(JobConfig.CHECKPOINT_INTERVAL, "1s")
+                    .set(JobConfig.DELIVERY_GUARANTEE, deliveryGuarantee)
                     .build();
             kafka.createTopics(config, 2);
 

@@ -113,4 +113,28 @@ class JobConfigTest {
         assertThatThrownBy(() -> JobConfig.fromArgs("--refresh.debounce", "10s"))
                 .hasMessageContaining("refresh.max-delay (5s) must be >= refresh.debounce (10s)");
     }
+
+    @Test
+    void kafkaKeysPassThroughToTheClientsWithThePrefixRemoved() {
+        JobConfig c = JobConfig.fromArgs("--kafka.bootstrap.servers", "b1:9093,b2:9093",
+                "--kafka.security.protocol", "SASL_SSL",
+                "--kafka.sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required;");
+        assertThat(c.kafkaProperties())
+                .containsEntry("bootstrap.servers", "b1:9093,b2:9093")
+                .containsEntry("security.protocol", "SASL_SSL")
+                .containsEntry("group.id", "embsum-stream")
+                .containsKey("sasl.jaas.config");
+        assertThat(c.toString()).doesNotContain("PlainLoginModule");
+        assertThat(c.describe()).contains("kafka.security.protocol").doesNotContain("PlainLoginModule");
+    }
+
+    @Test
+    void exactlyOnceNeedsCheckpoints() {
+        assertThatThrownBy(() -> JobConfig.fromArgs("--delivery.guarantee", "exactly-once",
+                "--checkpoint.interval", "0"))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("checkpoint.interval");
+        assertThat(JobConfig.fromArgs("--delivery.guarantee", "exactly-once").deliveryGuarantee())
+                .isEqualTo(DeliveryGuarantee.EXACTLY_ONCE);
+    }
 }

@@ -1,6 +1,7 @@
 package dev.embsum.flink.demo;
 
 import dev.embsum.flink.JobConfig;
+import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -38,8 +39,15 @@ public final class EmbeddedKafka implements AutoCloseable {
                 .setConfigProp("transaction.state.log.min.isr", "1")
                 .setConfigProp("group.initial.rebalance.delay.ms", "0")
                 .build();
+        PrintStream stdout = System.out;
         try {
-            cluster.format();
+            // format() prints the bootstrap metadata to System.out; keep stdout for the caller's output.
+            System.setOut(System.err);
+            try {
+                cluster.format();
+            } finally {
+                System.setOut(stdout);
+            }
             cluster.startup();
             cluster.waitForReadyBrokers();
             return new EmbeddedKafka(cluster);

@@ -12,6 +12,7 @@ import java.util.Properties;
 import org.apache.flink.api.common.serialization.SerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 
 /**
@@ -43,6 +44,7 @@ public final class KafkaSinks {
     private static <T extends org.apache.avro.specific.SpecificRecord> KafkaSink<T> sink(JobConfig config,
             String topic, String role, SerializationSchema<T> key, Class<T> type) {
         Properties client = KafkaClientProperties.of(config);
+        client.remove(ConsumerConfig.GROUP_ID_CONFIG); // the sources' setting; producers would warn
         boolean exactlyOnce = config.deliveryGuarantee() == DeliveryGuarantee.EXACTLY_ONCE;
         if (exactlyOnce) {
             client.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
