@@ -11,6 +11,7 @@ import dev.embsum.avro.UserEmbedding;
 import dev.embsum.avro.state.RawRecord;
 import dev.embsum.flink.internal.DeadLetters;
 import dev.embsum.flink.internal.RawRecords;
+import dev.embsum.runtime.TestBundle;
 import dev.embsum.serde.SingleObjectCodec;
 import java.nio.file.Path;
 import java.time.Instant;

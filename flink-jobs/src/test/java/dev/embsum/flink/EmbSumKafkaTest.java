@@ -10,6 +10,7 @@ import dev.embsum.avro.UserEmbedding;
 import dev.embsum.flink.demo.EmbeddedKafka;
 import dev.embsum.flink.demo.OutputWatcher;
 import dev.embsum.flink.internal.DeadLetters;
+import dev.embsum.runtime.TestBundle;
 import dev.embsum.serde.SingleObjectCodec;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

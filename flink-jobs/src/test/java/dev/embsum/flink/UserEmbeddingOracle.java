@@ -7,6 +7,7 @@ import dev.embsum.avro.ClickEvent;
 import dev.embsum.avro.ContentItem;
 import dev.embsum.avro.UserEmbedding;
 import dev.embsum.flink.internal.Float32Bytes;
+import dev.embsum.runtime.TestBundle;
 import dev.embsum.runtime.inference.EmbSumRuntime;
 import dev.embsum.runtime.inference.InferenceOptions;
 import dev.embsum.runtime.inference.UserRefresh;

@@ -1,12 +1,12 @@
 package dev.embsum.runtime.score;
 
-import dev.embsum.runtime.TestBundle;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.offset;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.embsum.runtime.TestBundle;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

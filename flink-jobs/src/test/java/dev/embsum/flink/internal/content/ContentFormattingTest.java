@@ -7,7 +7,7 @@ import dev.embsum.avro.DeadLetter;
 import dev.embsum.avro.Domain;
 import dev.embsum.avro.state.ItemTokens;
 import dev.embsum.avro.state.RawRecord;
-import dev.embsum.flink.TestBundle;
+import dev.embsum.runtime.TestBundle;
 import dev.embsum.flink.internal.DeadLetters;
 import dev.embsum.flink.internal.RawRecords;
 import dev.embsum.flink.internal.TokenBytes;
