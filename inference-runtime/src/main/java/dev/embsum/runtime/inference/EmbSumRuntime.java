@@ -9,7 +9,6 @@ import dev.embsum.runtime.bundle.ModelBundle;
 import dev.embsum.runtime.text.ItemFormatter;
 import dev.embsum.runtime.text.Session;
 import dev.embsum.runtime.text.SessionGrouper;
-import dev.embsum.runtime.text.SessionKey;
 import dev.embsum.runtime.text.T5Tokenizer;
 import dev.embsum.runtime.text.TextContract;
 
@@ -119,8 +118,11 @@ public final class EmbSumRuntime implements AutoCloseable {
         int d = shape.dModel();
         List<Session> all = new ArrayList<>();
         users.forEach(all::addAll);
-        int[] encoded = new int[1];
-        Map<SessionKey, EncodedSession> states = encoder.encode(all, encoded);       // 1.
+        EncodedSession[] encoded = encoder.encode(all);                               // 1.
+        EncodedSession[][] states = new EncodedSession[users.size()][];
+        for (int b = 0, from = 0; b < users.size(); from += users.get(b).size(), b++) {
+            states[b] = Arrays.copyOfRange(encoded, from, from + users.get(b).size());
+        }
 
         int[] memoryLen = new int[users.size()];
         for (int b = 0; b < users.size(); b++) {
@@ -147,26 +149,28 @@ public final class EmbSumRuntime implements AutoCloseable {
         return refresh(List.of(sessions)).get(0);
     }
 
-    private void refreshChunk(List<List<Session>> users, int[] chunk, Map<SessionKey, EncodedSession> states,
+    private void refreshChunk(List<List<Session>> users, int[] chunk, EncodedSession[][] states,
             int[] memoryLen, int d, UserRefresh[] out) throws OrtException {
         int b = chunk.length;
         int maxMem = 0;
         int maxItems = 0;
-        for (int u : chunk) {
-            maxMem = Math.max(maxMem, memoryLen[u]);
-            maxItems = Math.max(maxItems, users.get(u).stream().mapToInt(s -> s.itemIds().size()).sum());
+        int[] itemCount = new int[b];
+        for (int i = 0; i < b; i++) {
+            itemCount[i] = users.get(chunk[i]).stream().mapToInt(s -> s.itemIds().size()).sum();
+            maxMem = Math.max(maxMem, memoryLen[chunk[i]]);
+            maxItems = Math.max(maxItems, itemCount[i]);
         }
         float[] memory = new float[b * maxMem * d];                                    // 3. FiD memory
         int[] chunkMemLen = new int[b];
         float[][] items = new float[b][];                                              // 2. [SOS] states
         for (int i = 0; i < b; i++) {
             List<Session> sessions = users.get(chunk[i]);
-            int k = sessions.stream().mapToInt(s -> s.itemIds().size()).sum();
-            items[i] = new float[k * d];
+            items[i] = new float[itemCount[i] * d];
             int row = 0;
             int item = 0;
-            for (Session s : sessions) {
-                EncodedSession e = states.get(s.contentKey());
+            for (int j = 0; j < sessions.size(); j++) {
+                Session s = sessions.get(j);
+                EncodedSession e = states[chunk[i]][j];
                 System.arraycopy(e.states(), 0, memory, (i * maxMem + row) * d, e.states().length);
                 row += e.length();
                 for (int pos : s.sosPositions()) {

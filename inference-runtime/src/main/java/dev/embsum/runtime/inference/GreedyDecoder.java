@@ -1,10 +1,10 @@
 package dev.embsum.runtime.inference;
 
-import dev.embsum.runtime.bundle.BundleManifest;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 
+import dev.embsum.runtime.bundle.BundleManifest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;

@@ -1,9 +1,9 @@
 package dev.embsum.runtime.inference;
 
-import dev.embsum.runtime.bundle.BundleManifest;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import dev.embsum.runtime.bundle.BundleManifest;
 import dev.embsum.runtime.text.Session;
 import dev.embsum.runtime.text.SessionKey;
 
@@ -38,12 +38,18 @@ final class SessionEncoder {
         this.cache = options.encoderCacheBytes() > 0 ? new EncoderCache(options.encoderCacheBytes()) : null;
     }
 
-    /** The encoded sessions, keyed by content; {@code encodedCount[0]} += sessions actually run. */
-    Map<SessionKey, EncodedSession> encode(List<Session> sessions, int[] encodedCount) throws OrtException {
+    /**
+     * The encoded sessions, aligned with {@code sessions}. Each session's content key is hashed
+     * once here; equal sessions share one entry.
+     */
+    EncodedSession[] encode(List<Session> sessions) throws OrtException {
+        SessionKey[] keys = new SessionKey[sessions.size()];
         Map<SessionKey, EncodedSession> out = new HashMap<>();
         Map<SessionKey, int[]> missing = new LinkedHashMap<>();
-        for (Session s : sessions) {
+        for (int i = 0; i < keys.length; i++) {
+            Session s = sessions.get(i);
             SessionKey key = s.contentKey();
+            keys[i] = key;
             if (out.containsKey(key) || missing.containsKey(key)) {
                 continue;
             }
@@ -65,10 +71,13 @@ final class SessionEncoder {
             }
             List<Map.Entry<SessionKey, int[]>> run = todo.subList(start, end);
             encodeRun(run, out);
-            encodedCount[0] += run.size();
             start = end;
         }
-        return out;
+        EncodedSession[] aligned = new EncodedSession[keys.length];
+        for (int i = 0; i < keys.length; i++) {
+            aligned[i] = out.get(keys[i]);
+        }
+        return aligned;
     }
 
     private void encodeRun(List<Map.Entry<SessionKey, int[]>> run, Map<SessionKey, EncodedSession> out)
