@@ -5,6 +5,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 echo "== Java tests (mvn verify) =="
-mvn -B verify
+if ! mvn -B verify; then
+    # Maven's summary shows only the top exception; print each failing test's causes too.
+    for report in */target/surefire-reports/*.txt; do
+        if grep -q -E "FAILURE|ERROR" "$report"; then
+            echo "== $report =="
+            grep -E "^(Tests run|[a-zA-Z].*(Exception|Error)|Caused by)" "$report" | head -40
+        fi
+    done
+    exit 1
+fi
 echo "== Python tests (pytest) =="
 .venv/bin/python -m pytest
