@@ -55,6 +55,7 @@ public final class JobConfig implements Serializable {
     public static final String INFERENCE_ENCODER_CACHE = "inference.encoder-cache";
     public static final String INFERENCE_MAX_SUMMARY_TOKENS = "inference.max-summary-tokens";
     public static final String BUNDLE_PATH = "bundle.path";
+    public static final String ARCHIVE_PATH = "archive.path";
     public static final String CHECKPOINT_INTERVAL = "checkpoint.interval";
     public static final String DELIVERY_GUARANTEE = "delivery.guarantee";
     public static final String DELIVERY_TRANSACTIONAL_ID_PREFIX = "delivery.transactional-id-prefix";
@@ -65,7 +66,7 @@ public final class JobConfig implements Serializable {
 
     private static final Map<String, Setting> SETTINGS = settings(
             new Setting(TOPIC_CLICKS, "clicks", "topic of ClickEvent (key user_id)", Kind.TOPIC),
-            new Setting(TOPIC_IMPRESSIONS, "impressions", "topic of Impression (not read by this job yet)", Kind.TOPIC),
+            new Setting(TOPIC_IMPRESSIONS, "impressions", "topic of Impression (key user_id; read by the archive job only)", Kind.TOPIC),
             new Setting(TOPIC_CONTENT, "content", "topic of ContentItem (key item_id, compacted)", Kind.TOPIC),
             new Setting(TOPIC_USER_EMBEDDINGS, "user-embeddings", "topic of UserEmbedding (key user_id, compacted)", Kind.TOPIC),
             new Setting(TOPIC_CONTENT_EMBEDDINGS, "content-embeddings", "topic of ContentEmbedding (key item_id, compacted)", Kind.TOPIC),
@@ -85,6 +86,7 @@ public final class JobConfig implements Serializable {
             new Setting(INFERENCE_ENCODER_CACHE, "256mb", "per-subtask cache of encoded sessions (exact reuse); 0 = none", Kind.MEMORY),
             new Setting(INFERENCE_MAX_SUMMARY_TOKENS, "0", "greedy summary cap; 0 = the bundle's. Smaller changes results: tests only", Kind.NON_NEGATIVE_INT),
             new Setting(BUNDLE_PATH, "models/demo", "model bundle directory the job starts with", Kind.TEXT),
+            new Setting(ARCHIVE_PATH, "archive", "archive job only: where it writes <path>/<topic>/dt=YYYY-MM-DD/*.avro; a local path or any Flink file system URI (s3://, hdfs://, gs://)", Kind.TEXT),
             new Setting(CHECKPOINT_INTERVAL, "30s", "checkpoint interval (RocksDB, incremental); 0 = no checkpoints", Kind.DURATION),
             new Setting(DELIVERY_GUARANTEE, "at-least-once", "at-least-once (idempotent upserts) or exactly-once (Kafka transactions)", Kind.DELIVERY),
             new Setting(DELIVERY_TRANSACTIONAL_ID_PREFIX, "embsum-stream", "exactly-once only: transactional.id prefix, unique per job on a cluster", Kind.TEXT),
@@ -174,6 +176,14 @@ public final class JobConfig implements Serializable {
 
     public String topicClicks() {
         return values.get(TOPIC_CLICKS);
+    }
+
+    public String topicImpressions() {
+        return values.get(TOPIC_IMPRESSIONS);
+    }
+
+    public String archivePath() {
+        return values.get(ARCHIVE_PATH);
     }
 
     public String topicContent() {

@@ -4,6 +4,7 @@ import dev.embsum.avro.Action;
 import dev.embsum.avro.ClickEvent;
 import dev.embsum.avro.ContentItem;
 import dev.embsum.avro.Domain;
+import dev.embsum.avro.Impression;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,22 +26,24 @@ import java.util.Set;
 
 /**
  * The MIND sample as a stream: the news items as ContentItems and, for the first N users of
- * behaviors.tsv in file order, each row's History as clicks, then the row's clicked impressions
- * (label 1) as clicks naming the impression.
+ * behaviors.tsv in file order, each row's History as clicks, then the row as an Impression (the
+ * shown items news.tsv has) and its clicked items (label 1) as clicks naming the impression.
  *
  * <p>MIND repeats a user's (fixed, pre-period) History on each of the user's rows, so it is
  * replayed once, on the user's first row; repeats inside a History are real and kept. MIND has no
  * times for History clicks; they get the row's time minus one second per position.
  */
-final class MindReplay {
+public final class MindReplay {
 
     private static final DateTimeFormatter ROW_TIME = DateTimeFormatter.ofPattern("M/d/yyyy h:mm:ss a", Locale.US);
     private static final Instant CATALOGUE_TIME = Instant.parse("2019-11-09T00:00:00Z");
 
     /** Every item a replayed user saw or clicked, by id (the catalogue the demo publishes). */
-    final Map<String, ContentItem> items = new LinkedHashMap<>();
+    public final Map<String, ContentItem> items = new LinkedHashMap<>();
     /** Clicks in publishing order. */
-    final List<ClickEvent> clicks = new ArrayList<>();
+    public final List<ClickEvent> clicks = new ArrayList<>();
+    /** One per behaviors row of a replayed user, in file order (for the archive; the job does not read them). */
+    public final List<Impression> impressions = new ArrayList<>();
     /** Users in first-appearance order, with how many clicks each gets (= final history_version). */
     final Map<String, Integer> clicksPerUser = new LinkedHashMap<>();
     final Map<String, Set<String>> clickedByUser = new HashMap<>();
@@ -50,7 +53,7 @@ final class MindReplay {
     private MindReplay() {
     }
 
-    static MindReplay load(Path dir, int users) throws IOException {
+    public static MindReplay load(Path dir, int users) throws IOException {
         Map<String, String[]> news = new HashMap<>();
         for (String line : read(dir.resolve("news.tsv"))) {
             String[] f = line.split("\t", -1);
@@ -74,14 +77,19 @@ final class MindReplay {
                             rowTime.minusSeconds(history.length - i), null);
                 }
             }
+            List<String> shownItems = new ArrayList<>();
             for (String shown : f[4].isBlank() ? new String[0] : f[4].trim().split(" ")) {
                 int dash = shown.lastIndexOf('-');
                 String item = shown.substring(0, dash);
-                replay.addItem(news, item);
+                if (replay.addItem(news, item)) {
+                    shownItems.add(item);
+                }
                 if (shown.endsWith("-1")) {
                     replay.click(news, user, item, impressionId + "-" + item, rowTime, impressionId);
                 }
             }
+            replay.impressions.add(Impression.newBuilder().setImpressionId(impressionId).setUserId(user)
+                    .setItemIds(shownItems).setEventTime(rowTime).build());
         }
         replay.clicksPerUser.values().removeIf(n -> n == 0);
         return replay;

@@ -37,8 +37,13 @@ public final class KafkaSinks {
                         RecordKey.utf8(UserEmbedding::getUserId), UserEmbedding.class),
                 sink(config, config.topicContentEmbeddings(), "content-embeddings",
                         RecordKey.utf8(ContentEmbedding::getItemId), ContentEmbedding.class),
-                sink(config, config.topicDeadLetters(), "dead-letters",
-                        RecordKey.bytes(DeadLetter::getKey), DeadLetter.class));
+                deadLetters(config));
+    }
+
+    /** Dead letters under the failed record's original key (also the archive job's only Kafka output). */
+    public static KafkaSink<DeadLetter> deadLetters(JobConfig config) {
+        return sink(config, config.topicDeadLetters(), "dead-letters",
+                RecordKey.bytes(DeadLetter::getKey), DeadLetter.class);
     }
 
     private static <T extends org.apache.avro.specific.SpecificRecord> KafkaSink<T> sink(JobConfig config,

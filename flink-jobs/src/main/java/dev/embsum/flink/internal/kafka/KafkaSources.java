@@ -1,6 +1,8 @@
 package dev.embsum.flink.internal.kafka;
 
 import dev.embsum.avro.state.RawRecord;
+import dev.embsum.flink.ArchiveJob;
+import dev.embsum.flink.ArchiveSources;
 import dev.embsum.flink.EmbSumJob;
 import dev.embsum.flink.JobConfig;
 import dev.embsum.flink.JobSources;
@@ -13,7 +15,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /**
- * The job's input from Kafka: {@code clicks} and {@code content} as undecoded {@link RawRecord}s.
+ * The jobs' input from Kafka: {@code clicks}, {@code content} (and, for the archive job,
+ * {@code impressions}) as undecoded {@link RawRecord}s.
  *
  * <p>A fresh consumer group starts from the earliest offsets (the content topic is compacted, so
  * the whole catalogue is read); afterwards Flink's checkpointed offsets win, and the group's
@@ -21,7 +24,7 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
  * No watermarks: the job's timers are processing-time, except the final-watermark flush of a
  * drained stop, which Flink emits itself.
  */
-public final class KafkaSources implements JobSources {
+public final class KafkaSources implements JobSources, ArchiveSources {
 
     private final JobConfig config;
 
@@ -37,6 +40,11 @@ public final class KafkaSources implements JobSources {
     @Override
     public DataStream<RawRecord> content(StreamExecutionEnvironment env) {
         return read(env, config.topicContent(), EmbSumJob.Uids.SOURCE_CONTENT);
+    }
+
+    @Override
+    public DataStream<RawRecord> impressions(StreamExecutionEnvironment env) {
+        return read(env, config.topicImpressions(), ArchiveJob.Uids.SOURCE_IMPRESSIONS);
     }
 
     @SuppressWarnings("deprecation") // OffsetResetStrategy: the connector's API still takes it

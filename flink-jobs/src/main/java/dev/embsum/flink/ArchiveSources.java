@@ -1,0 +1,28 @@
+package dev.embsum.flink;
+
+import dev.embsum.avro.state.RawRecord;
+import dev.embsum.flink.internal.kafka.KafkaSources;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * The archive job's input: the three event topics as undecoded records. Production reads Kafka
+ * ({@link #kafka}); tests pass bounded in-memory streams. Each method is called once while the
+ * graph is built; the source's uid is the implementation's to set.
+ */
+public interface ArchiveSources {
+
+    /** The {@code clicks}, {@code impressions} and {@code content} topics of {@code config}'s cluster. */
+    static ArchiveSources kafka(JobConfig config) {
+        return new KafkaSources(config);
+    }
+
+    /** Records of the {@code clicks} topic (ClickEvent). */
+    DataStream<RawRecord> clicks(StreamExecutionEnvironment env);
+
+    /** Records of the {@code impressions} topic (Impression). */
+    DataStream<RawRecord> impressions(StreamExecutionEnvironment env);
+
+    /** Records of the {@code content} topic (ContentItem). */
+    DataStream<RawRecord> content(StreamExecutionEnvironment env);
+}
