@@ -2,6 +2,8 @@ package dev.embsum.flink;
 
 import dev.embsum.avro.state.RawRecord;
 import dev.embsum.flink.internal.kafka.KafkaSources;
+import java.util.List;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -13,7 +15,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  */
 public interface JobSources {
 
-    /** The {@code clicks} and {@code content} topics of {@code config}'s Kafka cluster. */
+    /** The {@code clicks}, {@code content} and {@code model-releases} topics of {@code config}'s Kafka cluster. */
     static JobSources kafka(JobConfig config) {
         return new KafkaSources(config);
     }
@@ -23,4 +25,18 @@ public interface JobSources {
 
     /** Records of the {@code content} topic (ContentItem, key item_id). */
     DataStream<RawRecord> content(StreamExecutionEnvironment env);
+
+    /**
+     * Records of the {@code model-releases} topic (ModelRelease, key "current"), in topic order.
+     * Kafka reads the topic from its earliest offset on a start without state, so the job picks up
+     * the current release (the compacted topic's newest record); a restore resumes from the
+     * checkpoint (the release in effect is in the operators' state).
+     *
+     * <p>The default is no releases: the job serves {@code bundle.path} for its whole life (tests
+     * and tools that do not exercise hot swaps).
+     */
+    default DataStream<RawRecord> modelReleases(StreamExecutionEnvironment env) {
+        return env.fromData(List.<RawRecord>of(), TypeInformation.of(RawRecord.class)).uid("no-model-releases")
+                .name("no model releases");
+    }
 }
