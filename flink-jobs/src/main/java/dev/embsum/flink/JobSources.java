@@ -2,10 +2,10 @@ package dev.embsum.flink;
 
 import dev.embsum.avro.state.RawRecord;
 import dev.embsum.flink.internal.kafka.KafkaSources;
-import java.util.List;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.Collector;
 
 /**
  * Where the job's input comes from: undecoded records with their origin, so the job itself
@@ -36,7 +36,10 @@ public interface JobSources {
      * and tools that do not exercise hot swaps).
      */
     default DataStream<RawRecord> modelReleases(StreamExecutionEnvironment env) {
-        return env.fromData(List.<RawRecord>of(), TypeInformation.of(RawRecord.class)).uid("no-model-releases")
-                .name("no model releases");
+        // Flink's collection source cannot be empty (it emits a first element regardless), so:
+        // one number, dropped
+        return env.fromSequence(0, 0).uid("no-model-releases").name("no model releases").setParallelism(1)
+                .flatMap((Long ignored, Collector<RawRecord> out) -> { }, TypeInformation.of(RawRecord.class))
+                .uid("no-model-releases-empty").name("no model releases (empty)").setParallelism(1);
     }
 }

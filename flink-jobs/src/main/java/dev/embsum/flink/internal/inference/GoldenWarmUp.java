@@ -4,6 +4,8 @@ import dev.embsum.runtime.inference.EmbSumRuntime;
 import dev.embsum.runtime.inference.GoldenCheck;
 import dev.embsum.runtime.inference.GoldenMismatchException;
 import dev.embsum.runtime.inference.InferenceOptions;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,10 +18,18 @@ import org.slf4j.LoggerFactory;
  * smaller cap ({@code inference.max-summary-tokens}, tests only) cannot reproduce them, so then
  * the check runs on a second runtime over the same verified files with the bundle's cap (the
  * graphs are the same; only the decoding loop stops earlier).
+ *
+ * <p>Once per TaskManager: a bundle (identified by its manifest's SHA-256, which pins every
+ * file) that passed on one execution provider in this JVM is not checked again by the other
+ * subtasks that load it (both inference operators, every slot); subtasks that load it at the same
+ * time wait for the first one's verdict. Only passes are remembered: a failure is checked again.
  */
 final class GoldenWarmUp {
 
     private static final Logger LOG = LoggerFactory.getLogger(GoldenWarmUp.class);
+
+    private static final ConcurrentHashMap<String, Object> LOCKS = new ConcurrentHashMap<>();
+    private static final Set<String> PASSED = ConcurrentHashMap.newKeySet();
 
     private GoldenWarmUp() {
     }
@@ -29,6 +39,19 @@ final class GoldenWarmUp {
      * @throws GoldenMismatchException when the runtime does not reproduce the golden vectors
      */
     static void run(EmbSumRuntime runtime, InferenceOptions options) throws Exception {
+        String key = runtime.bundle().manifestSha256() + "@" + runtime.provider();
+        synchronized (LOCKS.computeIfAbsent(key, k -> new Object())) {
+            if (PASSED.contains(key)) {
+                LOG.info("Model {} reproduced its golden vectors on {} in this TaskManager before; not checked again",
+                        runtime.modelVersion(), runtime.provider());
+                return;
+            }
+            check(runtime, options);
+            PASSED.add(key);
+        }
+    }
+
+    private static void check(EmbSumRuntime runtime, InferenceOptions options) throws Exception {
         GoldenCheck.Report report;
         if (runtime.summaryCap() == runtime.bundle().manifest().maxSummaryTokens()) {
             report = new GoldenCheck(runtime).run();

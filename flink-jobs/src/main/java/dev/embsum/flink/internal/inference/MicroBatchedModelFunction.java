@@ -39,7 +39,8 @@ import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
  * <p>A failed batch fails its records, and with them the job (the restart strategy retries from
  * the last checkpoint): a model that cannot run is not a per-record problem.
  *
- * <p>Metrics: {@code modelVersion}, {@code modelReleasesAccepted}, {@code modelReleasesRefused},
+ * <p>Metrics: {@code modelVersion} (string), {@code modelReleasedAtMs} (released_at of the serving
+ * release, 0 for the configured bundle), {@code modelReleasesAccepted}, {@code modelReleasesRefused},
  * {@code batchSize} (histogram of records per model call) and {@code batchFill} (mean batch size
  * / max batch over the histogram's window), plus the subclass's ({@link #registerMetrics}).
  */
@@ -102,12 +103,15 @@ abstract class MicroBatchedModelFunction<IN, OUT> extends RichAsyncFunction<IN, 
         ModelHolder models = new ModelHolder(restored == null ? model.openRuntime() : openRestored(restored));
         holder = models;
         MetricGroup metrics = getRuntimeContext().getMetricGroup();
-        swap = new ModelSwap(model, models, restored, subtask,
+        ModelSwap swapper = new ModelSwap(model, models, restored, subtask,
                 metrics.counter("modelReleasesAccepted"), metrics.counter("modelReleasesRefused"));
+        swap = swapper;
         // gauges are read by the reporter thread, also while and after the operator closes
-        metrics.gauge("modelVersion", () -> {
-            EmbSumRuntime runtime = models.peek();
-            return runtime == null ? "" : runtime.modelVersion();
+        metrics.gauge("modelVersion", swapper::servingVersion);
+        // numeric, for reporters that drop string gauges (Prometheus): 0 = the configured bundle
+        metrics.gauge("modelReleasedAtMs", () -> {
+            VerifiedRelease serving = swapper.serving();
+            return serving == null ? 0L : serving.getReleasedAtMs();
         });
         Histogram batchSizes = metrics.histogram("batchSize", new DescriptiveStatisticsHistogram(BATCH_WINDOW));
         metrics.gauge("batchFill", () -> batchSizes.getCount() == 0 ? 0.0

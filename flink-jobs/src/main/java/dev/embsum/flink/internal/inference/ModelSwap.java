@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * apart by it).
  *
  * <p>Not thread-safe: {@link #apply} is called from the worker thread only; {@link #serving()}
- * may be read from any thread.
+ * and {@link #servingVersion()} may be read from any thread.
  */
 final class ModelSwap {
 
@@ -40,6 +40,7 @@ final class ModelSwap {
     private final Counter accepted;
     private final Counter refused;
     private volatile VerifiedRelease serving;
+    private volatile String servingVersion;
 
     /**
      * @param serving the release the holder's model came from, or null for the configured bundle
@@ -53,6 +54,12 @@ final class ModelSwap {
         this.operator = operator;
         this.accepted = accepted;
         this.refused = refused;
+        this.servingVersion = holder.current().modelVersion();
+    }
+
+    /** model_version of the model serving now (the last one, once the operator closed). */
+    String servingVersion() {
+        return servingVersion;
     }
 
     /** The release being served, or null while the configured bundle serves. */
@@ -91,6 +98,7 @@ final class ModelSwap {
         }
         EmbSumRuntime previous = holder.swap(next);
         serving = release;
+        servingVersion = next.modelVersion();
         previous.close();
         accepted.inc();
         LOG.info("{}: now serving model {} (was {}): loaded, verified and warmed up in {} ms", operator, what,

@@ -97,11 +97,8 @@ public final class ReleaseValidation extends ProcessFunction<RawRecord, Verified
     }
 
     @Override
-    public void open(OpenContext openContext) throws BundleException {
+    public void open(OpenContext openContext) {
         codec = SingleObjectCodec.forClass(ModelRelease.class);
-        try (ModelBundle bundle = ModelBundle.open(Path.of(configuredBundle))) {
-            configured = identity(bundle);
-        }
         var metrics = getRuntimeContext().getMetricGroup();
         verified = metrics.counter("modelReleasesVerified");
         bad = metrics.counter("modelReleasesBad");
@@ -110,7 +107,14 @@ public final class ReleaseValidation extends ProcessFunction<RawRecord, Verified
     }
 
     @Override
-    public void processElement(RawRecord raw, Context ctx, Collector<VerifiedRelease> out) {
+    public void processElement(RawRecord raw, Context ctx, Collector<VerifiedRelease> out) throws BundleException {
+        if (configured == null) {
+            // on the first release, not in open(): most jobs see a release rarely, and the
+            // inference operators verify the configured bundle anyway
+            try (ModelBundle bundle = ModelBundle.open(Path.of(configuredBundle))) {
+                configured = identity(bundle);
+            }
+        }
         long now = ctx.timerService().currentProcessingTime();
         ModelRelease release;
         try {
