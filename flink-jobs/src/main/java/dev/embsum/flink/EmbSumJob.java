@@ -3,10 +3,13 @@ package dev.embsum.flink;
 import dev.embsum.avro.ContentEmbedding;
 import dev.embsum.avro.DeadLetter;
 import dev.embsum.avro.UserEmbedding;
+import dev.embsum.avro.state.ItemOrClick;
 import dev.embsum.avro.state.ItemTokens;
+import dev.embsum.avro.state.RefreshOrRelease;
 import dev.embsum.avro.state.RefreshRequest;
 import dev.embsum.avro.state.TokenizedClick;
 import dev.embsum.avro.state.ValidClick;
+import dev.embsum.avro.state.VerifiedRelease;
 import dev.embsum.flink.internal.DeadLetters;
 import dev.embsum.flink.internal.click.ClickValidation;
 import dev.embsum.flink.internal.content.ContentFormatting;
@@ -17,8 +20,12 @@ import dev.embsum.flink.internal.inference.ContentEmbeddingFunction;
 import dev.embsum.flink.internal.inference.ModelOpener;
 import dev.embsum.flink.internal.inference.UserRefreshFunction;
 import dev.embsum.flink.internal.inference.VersionGuard;
+import dev.embsum.flink.internal.item.ItemOrClicks;
 import dev.embsum.flink.internal.item.ItemOutputs;
 import dev.embsum.flink.internal.item.ItemTokenJoin;
+import dev.embsum.flink.internal.release.RefreshWithReleases;
+import dev.embsum.flink.internal.release.ReleaseValidation;
+import dev.embsum.flink.internal.release.Releases;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.JobExecutionResult;
@@ -28,14 +35,16 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.AsyncDataStream;
+import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
  * The embsum-stream job (DESIGN 6): content → CPE, and clicks → item join → history → debounced
- * refresh → micro-batched UPE + summary → version guard. See flink-jobs/README.md for the
- * topology, every operator's uid and state, and the decisions where DESIGN is silent.
+ * refresh → micro-batched UPE + summary → version guard; model releases → validation → broadcast
+ * → in-band hot swap of both inference operators. See flink-jobs/README.md for the topology,
+ * every operator's uid and state, and the decisions where DESIGN is silent.
  *
  * <p>Sources and sinks come in through the constructor (Kafka in production, in-memory in
  * tests); {@link #build} adds the graph to an environment and {@link #execute} runs it.
@@ -48,9 +57,14 @@ public final class EmbSumJob {
     public static final class Uids {
         public static final String SOURCE_CLICKS = "source-clicks";
         public static final String SOURCE_CONTENT = "source-content";
+        public static final String SOURCE_MODEL_RELEASES = "source-model-releases";
         public static final String VALIDATE_CLICKS = "validate-clicks";
         public static final String FORMAT_CONTENT = "format-content";
+        public static final String VALIDATE_RELEASES = "validate-releases";
+        public static final String CONTENT_TO_ITEM_JOIN = "content-to-item-join";
+        public static final String CLICKS_TO_ITEM_JOIN = "clicks-to-item-join";
         public static final String ITEM_TOKENS = "item-tokens";
+        public static final String RELEASES_TO_REFRESH = "releases-to-refresh";
         public static final String USER_HISTORY = "user-history";
         public static final String REFRESH_USERS = "refresh-users";
         public static final String VERSION_GUARD = "version-guard";
@@ -103,9 +117,22 @@ public final class EmbSumJob {
                 .process(new ContentFormatting(model, job + "/" + Uids.FORMAT_CONTENT))
                 .uid(Uids.FORMAT_CONTENT).name("validate + tokenize content");
 
-        SingleOutputStreamOperator<TokenizedClick> joined = content
-                .keyBy(ItemTokens::getItemId, Types.STRING)
-                .connect(clicks.keyBy(ValidClick::getItemId, Types.STRING))
+        // Model releases: verified once (parallelism 1, in topic order), then broadcast to the
+        // operators that put them in-band: item-tokens (content path, followed by a re-embedding
+        // of the catalogue) and releases-to-refresh (user path). DESIGN 6.6's optional backfill of
+        // all users after a swap (not built) would connect user-history to this broadcast too.
+        SingleOutputStreamOperator<VerifiedRelease> releases = sources.modelReleases(env)
+                .process(new ReleaseValidation(config.bundlePath(), job + "/" + Uids.VALIDATE_RELEASES))
+                .uid(Uids.VALIDATE_RELEASES).name("validate model releases").setParallelism(1);
+        BroadcastStream<VerifiedRelease> releaseBroadcast = releases.broadcast(Releases.broadcastState());
+
+        DataStream<ItemOrClick> itemsAndClicks = content
+                .map(ItemOrClicks::of, ItemOrClicks.TYPE).uid(Uids.CONTENT_TO_ITEM_JOIN).name("content → item join")
+                .union(clicks.map(ItemOrClicks::of, ItemOrClicks.TYPE)
+                        .uid(Uids.CLICKS_TO_ITEM_JOIN).name("clicks → item join"));
+        SingleOutputStreamOperator<TokenizedClick> joined = itemsAndClicks
+                .keyBy(ItemOrClicks::itemId, Types.STRING)
+                .connect(releaseBroadcast)
                 .process(new ItemTokenJoin(config.itemUnknownTimeout().toMillis(), job + "/" + Uids.ITEM_TOKENS))
                 .uid(Uids.ITEM_TOKENS).name("item tokens: state + click join");
 
@@ -116,7 +143,13 @@ public final class EmbSumJob {
                         config.historyTtl()))
                 .uid(Uids.USER_HISTORY).name("user history + debounce");
 
-        SingleOutputStreamOperator<UserEmbedding> embeddings = AsyncDataStream.unorderedWait(requests,
+        // Forward edges into both inference operators: each subtask must receive every release
+        // in-band from its upstream subtask (a rebalance would hand a release to one subtask only).
+        DataStream<RefreshOrRelease> refreshInput = requests
+                .connect(releaseBroadcast)
+                .process(new RefreshWithReleases())
+                .uid(Uids.RELEASES_TO_REFRESH).name("model releases in-band → refresh users");
+        SingleOutputStreamOperator<UserEmbedding> embeddings = AsyncDataStream.unorderedWait(refreshInput.forward(),
                         new UserRefreshFunction(model, config.inferenceMaxBatch(), config.inferenceMaxWait()),
                         config.inferenceTimeout().toMillis(), TimeUnit.MILLISECONDS, config.inferenceCapacity())
                 .uid(Uids.REFRESH_USERS).name("refresh users (micro-batched UPE)");
@@ -127,7 +160,7 @@ public final class EmbSumJob {
                 .sinkTo(sinks.userEmbeddings())
                 .uid(Uids.SINK_USER_EMBEDDINGS).name("user-embeddings");
 
-        DataStream<ContentEmbedding> cpe = AsyncDataStream.unorderedWait(joined.getSideOutput(ItemOutputs.TO_EMBED),
+        DataStream<ContentEmbedding> cpe = AsyncDataStream.unorderedWait(joined.getSideOutput(ItemOutputs.TO_EMBED).forward(),
                         new ContentEmbeddingFunction(model, config.inferenceMaxBatch(), config.inferenceMaxWait()),
                         config.inferenceTimeout().toMillis(), TimeUnit.MILLISECONDS, config.inferenceCapacity())
                 .uid(Uids.EMBED_CONTENT).name("embed content (micro-batched CPE)");
@@ -135,7 +168,8 @@ public final class EmbSumJob {
                 .uid(Uids.SINK_CONTENT_EMBEDDINGS).name("content-embeddings");
 
         DataStream<DeadLetter> deadLetters = clicks.getSideOutput(DeadLetters.TAG)
-                .union(content.getSideOutput(DeadLetters.TAG), joined.getSideOutput(DeadLetters.TAG));
+                .union(content.getSideOutput(DeadLetters.TAG), joined.getSideOutput(DeadLetters.TAG),
+                        releases.getSideOutput(DeadLetters.TAG));
         deadLetters.sinkTo(sinks.deadLetters())
                 .uid(Uids.SINK_DEAD_LETTERS).name("dead-letters");
     }

@@ -36,6 +36,13 @@ public final class CollectingSink<T> implements Sink<T> {
         return q == null ? 0 : q.size();
     }
 
+    /** What the sink of this name has received so far (from inside a running job, too). */
+    @SuppressWarnings("unchecked")
+    public static <T> List<T> results(String name) {
+        Queue<Object> q = RESULTS.get(name);
+        return q == null ? List.of() : new ArrayList<>((Queue<T>) (Queue<?>) q);
+    }
+
     @SuppressWarnings("unchecked")
     public List<T> results() {
         return new ArrayList<>((Queue<T>) (Queue<?>) RESULTS.get(name));

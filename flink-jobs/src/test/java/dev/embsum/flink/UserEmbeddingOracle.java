@@ -15,6 +15,7 @@ import dev.embsum.runtime.text.EngagementHistory;
 import dev.embsum.runtime.text.ItemFormatter;
 import dev.embsum.runtime.text.ItemText;
 import dev.embsum.runtime.text.SessionGrouper;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +37,11 @@ final class UserEmbeddingOracle implements AutoCloseable {
     }
 
     static UserEmbeddingOracle open(int maxSummaryTokens) throws Exception {
-        return new UserEmbeddingOracle(EmbSumRuntime.open(TestBundle.dir(),
+        return open(TestBundle.dir(), maxSummaryTokens);
+    }
+
+    static UserEmbeddingOracle open(Path bundle, int maxSummaryTokens) throws Exception {
+        return new UserEmbeddingOracle(EmbSumRuntime.open(bundle,
                 InferenceOptions.defaults().withMaxSummaryTokens(maxSummaryTokens)));
     }
 

@@ -16,6 +16,8 @@ public final class DeadLetters {
     public static final String INVALID = "INVALID";
     public static final String UNKNOWN_ITEM = "UNKNOWN_ITEM";
     public static final String INFERENCE_FAILED = "INFERENCE_FAILED";
+    /** A ModelRelease whose bundle cannot serve: missing, damaged, or unfit for this job. */
+    public static final String BAD_RELEASE = "BAD_RELEASE";
 
     /** One tag for all operators, so the job unions their side outputs into one sink. */
     public static final OutputTag<DeadLetter> TAG =

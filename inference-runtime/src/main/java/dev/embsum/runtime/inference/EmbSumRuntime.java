@@ -70,7 +70,18 @@ public final class EmbSumRuntime implements AutoCloseable {
      */
     public static EmbSumRuntime open(Path bundlePath, InferenceOptions options)
             throws BundleException, IOException, OrtException {
-        ModelBundle bundle = ModelBundle.open(bundlePath);
+        return open(bundlePath, null, options);
+    }
+
+    /**
+     * As {@link #open(Path, InferenceOptions)}, and manifest.json must have the SHA-256
+     * {@code expectedManifestSha256} ({@code ModelRelease.bundle_sha256}; null: not checked).
+     *
+     * @throws BundleException if the bundle fails verification (the message names the file)
+     */
+    public static EmbSumRuntime open(Path bundlePath, String expectedManifestSha256, InferenceOptions options)
+            throws BundleException, IOException, OrtException {
+        ModelBundle bundle = ModelBundle.open(bundlePath, expectedManifestSha256);
         try {
             return load(bundle, true, options);
         } catch (IOException | OrtException | RuntimeException e) {

@@ -50,6 +50,16 @@ public final class BundleOpener implements ModelOpener {
     }
 
     @Override
+    public EmbSumRuntime openRuntime(Path bundle, String expectedManifestSha256) throws Exception {
+        return EmbSumRuntime.open(bundle, expectedManifestSha256, options());
+    }
+
+    @Override
+    public void warmUp(EmbSumRuntime runtime) throws Exception {
+        GoldenWarmUp.run(runtime, options());
+    }
+
+    @Override
     public ItemTokenizer openTokenizer() throws Exception {
         return ItemTokenizer.open(Path.of(bundleDir));
     }

@@ -1,7 +1,9 @@
 package dev.embsum.flink.internal.inference;
 
 import dev.embsum.avro.ContentEmbedding;
+import dev.embsum.avro.state.ItemOrRelease;
 import dev.embsum.avro.state.ItemTokens;
+import dev.embsum.avro.state.VerifiedRelease;
 import dev.embsum.flink.internal.Float32Bytes;
 import dev.embsum.flink.internal.TokenBytes;
 import dev.embsum.runtime.inference.EmbSumRuntime;
@@ -14,8 +16,10 @@ import java.util.List;
 /**
  * Item tokens → content poly-embeddings (CPE), micro-batched like {@link UserRefreshFunction}.
  * The CPE input is the item tokens followed by {@code </s>} (docs/text-contract.md section 2).
+ * Model releases arrive in-band ({@code ItemOrRelease.release}, from item-tokens, which follows
+ * each one with every item it holds, so the whole catalogue is re-embedded by the new model).
  */
-public final class ContentEmbeddingFunction extends MicroBatchedModelFunction<ItemTokens, ContentEmbedding> {
+public final class ContentEmbeddingFunction extends MicroBatchedModelFunction<ItemOrRelease, ContentEmbedding> {
 
     private static final long serialVersionUID = 1L;
 
@@ -29,7 +33,14 @@ public final class ContentEmbeddingFunction extends MicroBatchedModelFunction<It
     }
 
     @Override
-    List<ContentEmbedding> run(List<ItemTokens> batch, EmbSumRuntime runtime) throws Exception {
+    VerifiedRelease releaseOf(ItemOrRelease input) {
+        return input.getRelease();
+    }
+
+    @Override
+    List<ContentEmbedding> run(List<ItemOrRelease> requests, EmbSumRuntime runtime) throws Exception {
+        List<ItemTokens> batch = new ArrayList<>(requests.size());
+        requests.forEach(in -> batch.add(in.getItem()));
         int eos = runtime.contract().eosId();
         List<int[]> inputs = new ArrayList<>(batch.size());
         for (ItemTokens item : batch) {

@@ -18,6 +18,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Batches run one at a time, in order, so whatever the batch function reads at the start of a
  * batch (e.g. the current model of a {@link ModelHolder}) holds for the whole batch.
+ * {@link #runBetweenBatches} queues an action (a model swap) in the same order as the requests:
+ * it runs on the worker after every request submitted before it and before any submitted after
+ * it, never inside a batch.
  *
  * @param <I> request
  * @param <O> result, one per request
@@ -30,7 +33,29 @@ public final class MicroBatcher<I, O> implements AutoCloseable {
         List<O> apply(List<I> batch) throws Exception;
     }
 
-    private record Pending<I, O>(I request, CompletableFuture<O> result) {
+    /** Work for the worker thread between two batches. */
+    @FunctionalInterface
+    public interface Action {
+        void run() throws Exception;
+    }
+
+    /** What the queue holds: a request, or an action that closes the batch being filled. */
+    private sealed interface Entry permits Pending, Barrier {
+        void fail(Throwable t);
+    }
+
+    private record Pending<I, O>(I request, CompletableFuture<O> result) implements Entry {
+        @Override
+        public void fail(Throwable t) {
+            result.completeExceptionally(t);
+        }
+    }
+
+    private record Barrier(Action action, CompletableFuture<Void> done) implements Entry {
+        @Override
+        public void fail(Throwable t) {
+            done.completeExceptionally(t);
+        }
     }
 
     private static final long IDLE_POLL_MS = 100;
@@ -38,7 +63,7 @@ public final class MicroBatcher<I, O> implements AutoCloseable {
     private final int maxBatch;
     private final long maxWaitNanos;
     private final BatchFunction<I, O> function;
-    private final BlockingQueue<Pending<I, O>> queue = new LinkedBlockingQueue<>();
+    private final BlockingQueue<Entry> queue = new LinkedBlockingQueue<>();
     private final Thread worker;
     private volatile boolean closed;
 
@@ -65,41 +90,80 @@ public final class MicroBatcher<I, O> implements AutoCloseable {
         return result;
     }
 
+    /**
+     * Queues {@code action} behind every request submitted so far: the batch being filled closes
+     * and runs first, then the action, then later requests. The future completes when the action
+     * has run (or fails with its exception).
+     */
+    public CompletableFuture<Void> runBetweenBatches(Action action) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        if (closed) {
+            done.completeExceptionally(new IllegalStateException("micro-batcher is closed"));
+            return done;
+        }
+        queue.add(new Barrier(action, done));
+        return done;
+    }
+
     /** Stops the worker after the batch it is running; requests still queued are cancelled. */
     @Override
     public void close() throws InterruptedException {
         closed = true;
         worker.join();
-        List<Pending<I, O>> left = new ArrayList<>();
+        List<Entry> left = new ArrayList<>();
         queue.drainTo(left);
-        left.forEach(p -> p.result.completeExceptionally(new CancellationException("micro-batcher closed")));
+        left.forEach(e -> e.fail(new CancellationException("micro-batcher closed")));
     }
 
+    @SuppressWarnings("unchecked")
     private void run() {
         List<Pending<I, O>> batch = new ArrayList<>(maxBatch);
         while (!closed) {
+            Barrier barrier = null;
             try {
-                Pending<I, O> first = queue.poll(IDLE_POLL_MS, TimeUnit.MILLISECONDS);
+                Entry first = queue.poll(IDLE_POLL_MS, TimeUnit.MILLISECONDS);
                 if (first == null) {
                     continue;
                 }
-                batch.add(first);
-                long deadline = System.nanoTime() + maxWaitNanos;
-                while (batch.size() < maxBatch) {
-                    long left = deadline - System.nanoTime();
-                    Pending<I, O> next = left <= 0 ? queue.poll() : queue.poll(left, TimeUnit.NANOSECONDS);
-                    if (next == null) {
-                        break;
+                if (first instanceof Barrier b) {
+                    barrier = b;
+                } else {
+                    batch.add((Pending<I, O>) first);
+                    long deadline = System.nanoTime() + maxWaitNanos;
+                    while (batch.size() < maxBatch) {
+                        long left = deadline - System.nanoTime();
+                        Entry next = left <= 0 ? queue.poll() : queue.poll(left, TimeUnit.NANOSECONDS);
+                        if (next == null) {
+                            break;
+                        }
+                        if (next instanceof Barrier b) {
+                            barrier = b; // closes this batch: it runs first, then the action
+                            break;
+                        }
+                        batch.add((Pending<I, O>) next);
                     }
-                    batch.add(next);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                batch.forEach(p -> p.result.completeExceptionally(e));
+                batch.forEach(p -> p.fail(e));
                 return;
             }
-            execute(batch);
-            batch.clear();
+            if (!batch.isEmpty()) {
+                execute(batch);
+                batch.clear();
+            }
+            if (barrier != null) {
+                runAction(barrier);
+            }
+        }
+    }
+
+    private static void runAction(Barrier barrier) {
+        try {
+            barrier.action.run();
+            barrier.done.complete(null);
+        } catch (Throwable t) {
+            barrier.done.completeExceptionally(t);
         }
     }
 

@@ -5,8 +5,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The model an inference operator currently runs. Batches read {@link #current()} once at their
- * start, so a {@link #swap} (a model release, delivered later by a broadcast stream) takes effect
- * at the next batch boundary and never mixes two models in one result.
+ * start, and {@link ModelSwap} swaps on the batch worker thread between two batches, so a model
+ * release never mixes two models in one result.
  */
 public final class ModelHolder implements AutoCloseable {
 
@@ -22,6 +22,11 @@ public final class ModelHolder implements AutoCloseable {
             throw new IllegalStateException("model holder is closed");
         }
         return runtime;
+    }
+
+    /** The current model, or null once closed (for metric gauges, read from another thread). */
+    public EmbSumRuntime peek() {
+        return current.get();
     }
 
     /**

@@ -2,7 +2,9 @@ package dev.embsum.flink.internal.inference;
 
 import dev.embsum.avro.UserEmbedding;
 import dev.embsum.avro.state.HistoryEntryState;
+import dev.embsum.avro.state.RefreshOrRelease;
 import dev.embsum.avro.state.RefreshRequest;
+import dev.embsum.avro.state.VerifiedRelease;
 import dev.embsum.flink.internal.Float32Bytes;
 import dev.embsum.flink.internal.history.HistoryStates;
 import dev.embsum.runtime.inference.EmbSumRuntime;
@@ -13,6 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.flink.metrics.MetricGroup;
 
 /**
  * Refresh requests → user embeddings, micro-batched across the users of this subtask
@@ -20,12 +23,18 @@ import java.util.List;
  * {@code inference.max-wait}) and run by one worker thread through
  * {@link EmbSumRuntime#refresh}, whose per-subtask encoder cache re-encodes only sessions that
  * changed. Used with {@code AsyncDataStream.unorderedWait}: results leave in completion order,
- * and the downstream {@code VersionGuard} restores per-user monotonicity.
+ * and the downstream {@code VersionGuard} restores per-user monotonicity. Model releases arrive
+ * in-band ({@code RefreshOrRelease.release}, from {@code RefreshWithReleases}) and swap the model
+ * between two batches; users are re-embedded by the new model on their next refresh.
+ *
+ * <p>Metrics beyond the common ones: {@code encoderCacheHitRate} (hits / lookups of the session
+ * encoder cache since the serving model was loaded; a swap starts a new cache) and
+ * {@code encoderCacheBytes}.
  *
  * <p>A failed batch fails its requests, and with them the job (the restart strategy retries
  * from the last checkpoint): a model that cannot run is not a per-record problem.
  */
-public final class UserRefreshFunction extends MicroBatchedModelFunction<RefreshRequest, UserEmbedding> {
+public final class UserRefreshFunction extends MicroBatchedModelFunction<RefreshOrRelease, UserEmbedding> {
 
     private static final long serialVersionUID = 1L;
 
@@ -39,7 +48,26 @@ public final class UserRefreshFunction extends MicroBatchedModelFunction<Refresh
     }
 
     @Override
-    List<UserEmbedding> run(List<RefreshRequest> batch, EmbSumRuntime runtime) throws Exception {
+    VerifiedRelease releaseOf(RefreshOrRelease input) {
+        return input.getRelease();
+    }
+
+    @Override
+    void registerMetrics(MetricGroup metrics, ModelHolder holder) {
+        metrics.gauge("encoderCacheHitRate", () -> {
+            EmbSumRuntime runtime = holder.peek();
+            return runtime == null ? 0.0 : runtime.cacheStats().hitRate();
+        });
+        metrics.gauge("encoderCacheBytes", () -> {
+            EmbSumRuntime runtime = holder.peek();
+            return runtime == null ? 0L : runtime.cacheStats().bytes();
+        });
+    }
+
+    @Override
+    List<UserEmbedding> run(List<RefreshOrRelease> inputs, EmbSumRuntime runtime) throws Exception {
+        List<RefreshRequest> batch = new ArrayList<>(inputs.size());
+        inputs.forEach(in -> batch.add(in.getRequest()));
         SessionGrouper grouper = new SessionGrouper(runtime.contract());
         List<List<Session>> users = new ArrayList<>(batch.size());
         for (RefreshRequest r : batch) {

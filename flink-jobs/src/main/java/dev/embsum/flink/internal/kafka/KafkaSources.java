@@ -15,14 +15,19 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /**
- * The jobs' input from Kafka: {@code clicks}, {@code content} (and, for the archive job,
- * {@code impressions}) as undecoded {@link RawRecord}s.
+ * The jobs' input from Kafka: {@code clicks}, {@code content} and {@code model-releases} (and, for
+ * the archive job, {@code impressions}) as undecoded {@link RawRecord}s.
  *
  * <p>A fresh consumer group starts from the earliest offsets (the content topic is compacted, so
  * the whole catalogue is read); afterwards Flink's checkpointed offsets win, and the group's
  * committed offsets (committed on each checkpoint) only serve monitoring and a start without state.
  * No watermarks: the job's timers are processing-time, except the final-watermark flush of a
  * drained stop, which Flink emits itself.
+ *
+ * <p>{@code model-releases} always starts from the earliest offset without state (not from the
+ * group's committed offsets: a redeployment without state must see the release in effect, and
+ * the serving model is not part of the group's offsets), with parallelism 1 (one partition,
+ * releases in order).
  */
 public final class KafkaSources implements JobSources, ArchiveSources {
 
@@ -47,16 +52,28 @@ public final class KafkaSources implements JobSources, ArchiveSources {
         return read(env, config.topicImpressions(), ArchiveJob.Uids.SOURCE_IMPRESSIONS);
     }
 
+    @Override
+    public DataStream<RawRecord> modelReleases(StreamExecutionEnvironment env) {
+        return env.fromSource(source(config.topicModelReleases(), EmbSumJob.Uids.SOURCE_MODEL_RELEASES,
+                        OffsetsInitializer.earliest()), WatermarkStrategy.noWatermarks(), config.topicModelReleases())
+                .uid(EmbSumJob.Uids.SOURCE_MODEL_RELEASES).setParallelism(1);
+    }
+
     @SuppressWarnings("deprecation") // OffsetResetStrategy: the connector's API still takes it
     private DataStream<RawRecord> read(StreamExecutionEnvironment env, String topic, String uid) {
+        KafkaSource<RawRecord> source = source(topic, uid,
+                OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST));
+        return env.fromSource(source, WatermarkStrategy.noWatermarks(), topic).uid(uid);
+    }
+
+    private KafkaSource<RawRecord> source(String topic, String uid, OffsetsInitializer start) {
         Properties client = KafkaClientProperties.of(config);
-        KafkaSource<RawRecord> source = KafkaSource.<RawRecord>builder()
+        return KafkaSource.<RawRecord>builder()
                 .setProperties(client)
                 .setTopics(topic)
                 .setClientIdPrefix(config.jobName() + "-" + uid)
-                .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+                .setStartingOffsets(start)
                 .setDeserializer(new RawRecordDeserializer())
                 .build();
-        return env.fromSource(source, WatermarkStrategy.noWatermarks(), topic).uid(uid);
     }
 }

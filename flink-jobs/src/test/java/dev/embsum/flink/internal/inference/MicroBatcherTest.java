@@ -62,4 +62,38 @@ class MicroBatcherTest {
         batcher.close();
         assertThat(batcher.submit(1)).isCompletedExceptionally();
     }
+
+    @Test
+    void anActionRunsAfterTheRequestsBeforeItAndBeforeTheRequestsAfterItNeverInsideABatch() throws Exception {
+        List<String> events = new CopyOnWriteArrayList<>();
+        try (var batcher = new MicroBatcher<Integer, Integer>("t", 100, Duration.ofMillis(300), batch -> {
+            events.add("batch" + batch);
+            return batch;
+        })) {
+            long start = System.nanoTime();
+            CompletableFuture<Integer> one = batcher.submit(1);
+            CompletableFuture<Integer> two = batcher.submit(2);
+            CompletableFuture<Void> action = batcher.runBetweenBatches(() -> events.add("action"));
+            CompletableFuture<Integer> three = batcher.submit(3);
+            action.get(5, TimeUnit.SECONDS);
+            // the action closed the first batch: it did not wait for max-wait to fill it
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(250));
+            assertThat(one).isCompletedWithValue(1);
+            assertThat(two).isCompletedWithValue(2);
+            assertThat(three.get(5, TimeUnit.SECONDS)).isEqualTo(3);
+            assertThat(events).containsExactly("batch[1, 2]", "action", "batch[3]");
+        }
+    }
+
+    @Test
+    void aFailedActionFailsOnlyItsOwnFuture() throws Exception {
+        try (var batcher = new MicroBatcher<Integer, Integer>("t", 10, Duration.ofMillis(1), batch -> batch)) {
+            CompletableFuture<Void> action = batcher.runBetweenBatches(() -> {
+                throw new IllegalStateException("load failed");
+            });
+            assertThatThrownBy(() -> action.get(5, TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class).hasMessageContaining("load failed");
+            assertThat(batcher.submit(4).get(5, TimeUnit.SECONDS)).isEqualTo(4);
+        }
+    }
 }

@@ -1,0 +1,344 @@
+package dev.embsum.flink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.embsum.avro.ClickEvent;
+import dev.embsum.avro.ContentEmbedding;
+import dev.embsum.avro.ContentItem;
+import dev.embsum.avro.DeadLetter;
+import dev.embsum.avro.UserEmbedding;
+import dev.embsum.avro.state.RawRecord;
+import dev.embsum.flink.internal.DeadLetters;
+import dev.embsum.flink.internal.RawRecords;
+import dev.embsum.flink.internal.TestReleases;
+import dev.embsum.runtime.TestBundle;
+import dev.embsum.serde.SingleObjectCodec;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.functions.RichMapFunction;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.Metric;
+import org.apache.flink.metrics.groups.OperatorMetricGroup;
+import org.apache.flink.runtime.testutils.InMemoryReporter;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * DESIGN 6.6 on a MiniCluster (RocksDB, parallelism 2, the real bundle): mid-stream, a release
+ * of a second bundle arrives, then a damaged one, then one that fails its golden warm-up.
+ *
+ * <ol>
+ *   <li>content, then the first half of every user's clicks: embeddings of model 1;
+ *   <li>once every user is embedded, the releases are published: the valid one is swapped in by
+ *       every subtask of both inference operators and the catalogue is re-embedded; the damaged
+ *       one is refused by validate-releases (dead letter BAD_RELEASE naming the file); the one
+ *       that fails its golden warm-up is refused by every inference subtask (metric), and the
+ *       new model keeps serving;
+ *   <li>once the metrics show all that, the second half of the clicks: every later user embedding
+ *       carries the new model_version and equals an oracle running the new bundle.
+ * </ol>
+ *
+ * The second bundle is the test bundle re-versioned ({@link TestReleases}): the same numbers
+ * under another model_version, which the runtime takes from the bundle it loaded.
+ */
+class ModelHotSwapTest {
+
+    private static final int SUMMARY_TOKENS = 8;
+    private static final int PARALLELISM = 2;
+    private static final String V1 = "demo-mind-small-1";
+    private static final String V2 = "demo-swap-2";
+    private static final long GATE_TIMEOUT_NANOS = 90_000_000_000L;
+
+    private static final InMemoryReporter METRICS = InMemoryReporter.createWithRetainedMetrics();
+
+    @RegisterExtension
+    static final MiniClusterExtension MINI_CLUSTER = new MiniClusterExtension(
+            new MiniClusterResourceConfiguration.Builder()
+                    .setConfiguration(METRICS.addToConfiguration(new Configuration()))
+                    .setNumberTaskManagers(1)
+                    .setNumberSlotsPerTaskManager(PARALLELISM)
+                    .build());
+
+    /** The running test's sinks, for the gates inside the job (same JVM). */
+    private static volatile Run run;
+
+    private record Run(String users, String contents, String dead, int items, Map<String, Integer> phaseOne) {
+    }
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void laterEmbeddingsCarryTheNewModelAndBadReleasesAreRefused() throws Exception {
+        Path v2 = TestReleases.reversioned(tmp, "v2", V2);
+        Path damaged = TestReleases.reversioned(tmp, "damaged", "demo-damaged");
+        TestReleases.flipOneByte(damaged, "session_encoder.onnx");
+        Path noGolden = TestReleases.reversioned(tmp, "no-golden", "demo-no-golden");
+        TestReleases.breakGoldenKeepChecksums(noGolden);
+        List<RawRecord> releases = List.of(
+                TestReleases.raw(TestReleases.release(V2, v2.toUri().toString(), TestReleases.manifestSha256(v2), 1)),
+                TestReleases.raw(TestReleases.release("demo-damaged", damaged, 2)),
+                TestReleases.raw(TestReleases.release("demo-no-golden", noGolden, 3)));
+
+        MindSample mind = MindSample.load(12, 12);
+        Map<String, List<ClickEvent>> firstHalf = new LinkedHashMap<>();
+        Map<String, List<ClickEvent>> secondHalf = new LinkedHashMap<>();
+        Map<String, Integer> phaseOne = new HashMap<>();
+        mind.clicksByUser.forEach((user, clicks) -> {
+            int half = (clicks.size() + 1) / 2;
+            firstHalf.put(user, clicks.subList(0, half));
+            secondHalf.put(user, clicks.subList(half, clicks.size()));
+            phaseOne.put(user, half);
+        });
+        SingleObjectCodec<ClickEvent> clickCodec = SingleObjectCodec.forClass(ClickEvent.class);
+        List<RawRecord> clickRecords = new ArrayList<>();
+        for (ClickEvent c : roundRobin(firstHalf)) {
+            clickRecords.add(RawRecords.unpositioned("clicks", c.getUserId(), clickCodec.encode(c)));
+        }
+        int firstHalfCount = clickRecords.size();
+        for (ClickEvent c : roundRobin(secondHalf)) {
+            clickRecords.add(RawRecords.unpositioned("clicks", c.getUserId(), clickCodec.encode(c)));
+        }
+        SingleObjectCodec<ContentItem> itemCodec = SingleObjectCodec.forClass(ContentItem.class);
+        List<RawRecord> contentRecords = new ArrayList<>();
+        for (ContentItem item : mind.items.values()) {
+            contentRecords.add(RawRecords.unpositioned("content", item.getItemId(), itemCodec.encode(item)));
+        }
+
+        String name = "swap-" + System.nanoTime();
+        CollectingSink<UserEmbedding> users = new CollectingSink<>(name + "-users");
+        CollectingSink<ContentEmbedding> contents = new CollectingSink<>(name + "-contents");
+        CollectingSink<DeadLetter> dead = new CollectingSink<>(name + "-dead");
+        run = new Run(users.name(), contents.name(), dead.name(), contentRecords.size(), phaseOne);
+        JobConfig config = JobConfig.builder()
+                .set(JobConfig.BUNDLE_PATH, TestBundle.dir().toString())
+                .set(JobConfig.INFERENCE_MAX_SUMMARY_TOKENS, String.valueOf(SUMMARY_TOKENS))
+                .set(JobConfig.REFRESH_DEBOUNCE, "20ms")
+                .set(JobConfig.REFRESH_MAX_DELAY, "100ms")
+                // No checkpoints: the gates below block their source task, so its barriers would
+                // never reach the two-input operators, and aligned checkpoints would hold the
+                // releases that follow a barrier on the broadcast input until the gate opens.
+                // (ContentEmbeddingFunctionTest covers the serving release across a restore.)
+                .set(JobConfig.CHECKPOINT_INTERVAL, "0")
+                .build();
+        JobSources sources = new JobSources() {
+            @Override
+            public DataStream<RawRecord> clicks(StreamExecutionEnvironment env) {
+                return env.fromData(clickRecords, TypeInformation.of(RawRecord.class)).uid("test-clicks")
+                        .map(new ClickGate(firstHalfCount)).uid("test-click-gate").setParallelism(1);
+            }
+
+            @Override
+            public DataStream<RawRecord> content(StreamExecutionEnvironment env) {
+                return env.fromData(contentRecords, TypeInformation.of(RawRecord.class)).uid("test-content");
+            }
+
+            @Override
+            public DataStream<RawRecord> modelReleases(StreamExecutionEnvironment env) {
+                return env.fromData(releases, TypeInformation.of(RawRecord.class)).uid("test-releases")
+                        .map(new ReleaseGate()).uid("test-release-gate").setParallelism(1);
+            }
+        };
+
+        Configuration conf = EmbSumJob.flinkConfiguration();
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        env.setParallelism(PARALLELISM);
+        long start = System.nanoTime();
+        JobID job = new EmbSumJob(config, sources, new JobSinks(users, contents, dead)).execute(env).getJobID();
+        System.out.printf("hot-swap job ran %d ms%n", (System.nanoTime() - start) / 1_000_000);
+
+        // the damaged release: one dead letter, naming the release and the damaged file
+        assertThat(dead.results()).singleElement().satisfies(d -> {
+            assertThat(d.getErrorKind()).isEqualTo(DeadLetters.BAD_RELEASE);
+            assertThat(d.getErrorMessage()).contains("release demo-damaged", "session_encoder.onnx", "does not match");
+            assertThat(d.getSourceTopic()).isEqualTo("model-releases");
+        });
+
+        // users: model 1 up to the release, model 2 after it, and the final embedding is the new model's
+        Map<String, UserEmbedding> last = new HashMap<>();
+        for (UserEmbedding e : users.results()) {
+            int phaseOneVersion = phaseOne.get(e.getUserId());
+            assertThat(e.getModelVersion()).as("user %s history_version %d", e.getUserId(), e.getHistoryVersion())
+                    .isEqualTo(e.getHistoryVersion() <= phaseOneVersion ? V1 : V2);
+            UserEmbedding previous = last.get(e.getUserId());
+            assertThat(previous == null || previous.getHistoryVersion() <= e.getHistoryVersion()).isTrue();
+            last.put(e.getUserId(), e);
+        }
+        assertThat(last).hasSize(mind.clicksByUser.size());
+        try (UserEmbeddingOracle oracle = UserEmbeddingOracle.open(v2, SUMMARY_TOKENS)) {
+            for (Map.Entry<String, List<ClickEvent>> user : mind.clicksByUser.entrySet()) {
+                oracle.assertMatches(inJobOrder(user.getValue(), last.get(user.getKey())), mind.items,
+                        last.get(user.getKey()));
+            }
+        }
+
+        // content: embedded by model 1, then the whole catalogue again by model 2 (twice: after
+        // the swap and after the refused release), with the same numbers (same graphs)
+        Map<String, List<ContentEmbedding>> byItem = new HashMap<>();
+        contents.results().forEach(c -> byItem.computeIfAbsent(c.getItemId(), k -> new ArrayList<>()).add(c));
+        assertThat(byItem).hasSize(mind.items.size());
+        byItem.forEach((item, cpes) -> {
+            assertThat(cpes).extracting(ContentEmbedding::getModelVersion).as(item).containsExactly(V1, V2, V2);
+            assertThat(cpes.get(1).getCpe()).isEqualTo(cpes.get(0).getCpe());
+        });
+
+        // metrics of every subtask
+        for (String operator : List.of("refresh users", "embed content")) {
+            List<Map<String, Metric>> subtasks = operatorMetrics(job, operator);
+            assertThat(subtasks).as(operator).hasSize(PARALLELISM).allSatisfy(m -> {
+                assertThat(((Gauge<?>) m.get("modelVersion")).getValue()).isEqualTo(V2);
+                assertThat(((Gauge<?>) m.get("modelReleasedAtMs")).getValue()).isEqualTo(1L);
+                assertThat(((Counter) m.get("modelReleasesAccepted")).getCount()).isEqualTo(1);
+                assertThat(((Counter) m.get("modelReleasesRefused")).getCount()).isEqualTo(1);
+                assertThat(((Histogram) m.get("batchSize")).getCount()).isPositive();
+                assertThat((Double) ((Gauge<?>) m.get("batchFill")).getValue()).isBetween(0.0, 1.0);
+            });
+        }
+        assertThat(operatorMetrics(job, "refresh users")).allSatisfy(m ->
+                assertThat((Double) ((Gauge<?>) m.get("encoderCacheHitRate")).getValue()).isBetween(0.0, 1.0));
+        Map<String, Metric> validation = operatorMetrics(job, "validate model releases").get(0);
+        assertThat(((Counter) validation.get("modelReleasesVerified")).getCount()).isEqualTo(2);
+        assertThat(((Counter) validation.get("modelReleasesBad")).getCount()).isEqualTo(1);
+        assertThat(operatorMetrics(job, "item tokens").stream()
+                .mapToLong(m -> ((Counter) m.get("itemsReEmbedded")).getCount()).sum())
+                .isEqualTo(2L * mind.items.size());
+    }
+
+    /**
+     * The user's clicks in the order the job accepted them. With parallelism 2 a user's clicks
+     * pass the item-keyed join on different subtasks, and the history's order is the arrival
+     * order at the user-keyed operator (flink-jobs/README.md), not the log's; the oracle replays
+     * that order. (The sample's histories name each item once.)
+     */
+    private static List<ClickEvent> inJobOrder(List<ClickEvent> clicks, UserEmbedding embedding) {
+        List<String> order = embedding.getHistoryItemIds();
+        assertThat(order).doesNotHaveDuplicates().hasSameSizeAs(clicks);
+        List<ClickEvent> out = new ArrayList<>(clicks);
+        out.sort(Comparator.comparingInt(c -> order.indexOf(c.getItemId())));
+        return out;
+    }
+
+    private static List<ClickEvent> roundRobin(Map<String, List<ClickEvent>> byUser) {
+        List<ClickEvent> out = new ArrayList<>();
+        for (int i = 0; ; i++) {
+            boolean any = false;
+            for (List<ClickEvent> clicks : byUser.values()) {
+                if (i < clicks.size()) {
+                    out.add(clicks.get(i));
+                    any = true;
+                }
+            }
+            if (!any) {
+                return out;
+            }
+        }
+    }
+
+    /** Every subtask's metrics of the operator whose name starts with {@code operatorName}. */
+    private static List<Map<String, Metric>> operatorMetrics(JobID job, String operatorName) {
+        List<Map<String, Metric>> out = new ArrayList<>();
+        for (OperatorMetricGroup group : METRICS.findOperatorMetricGroups(job, "^" + operatorName)) {
+            out.add(METRICS.getMetricsByGroup(group));
+        }
+        return out;
+    }
+
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + GATE_TIMEOUT_NANOS;
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("gave up waiting for " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /** Publishes the releases once every user has its first-half embedding. */
+    private static final class ReleaseGate extends RichMapFunction<RawRecord, RawRecord> {
+        private static final long serialVersionUID = 1L;
+        private transient boolean open;
+
+        @Override
+        public RawRecord map(RawRecord release) throws InterruptedException {
+            if (!open) {
+                Run r = run;
+                await("every user's first-half embedding", () -> {
+                    Map<String, Long> versions = new HashMap<>();
+                    for (UserEmbedding e : CollectingSink.<UserEmbedding>results(r.users())) {
+                        versions.merge(e.getUserId(), e.getHistoryVersion(), Math::max);
+                    }
+                    return r.phaseOne().entrySet().stream()
+                            .allMatch(u -> versions.getOrDefault(u.getKey(), 0L) >= u.getValue());
+                });
+                open = true;
+            }
+            return release;
+        }
+    }
+
+    /**
+     * Holds the first half of the clicks until the catalogue is embedded (as EmbSumJobTest), and
+     * the second half until every inference subtask has swapped to the new model and refused the
+     * release that fails its warm-up, and the damaged release is dead-lettered.
+     */
+    private static final class ClickGate extends RichMapFunction<RawRecord, RawRecord> {
+        private static final long serialVersionUID = 1L;
+        private final int firstHalf;
+        private transient int seen;
+        private transient JobID job;
+
+        ClickGate(int firstHalf) {
+            this.firstHalf = firstHalf;
+        }
+
+        @Override
+        public void open(OpenContext openContext) {
+            job = getRuntimeContext().getJobInfo().getJobId();
+        }
+
+        @Override
+        public RawRecord map(RawRecord click) throws InterruptedException {
+            Run r = run;
+            if (seen == 0) {
+                await("the catalogue's embeddings", () -> CollectingSink.size(r.contents()) >= r.items());
+            }
+            if (seen == firstHalf) {
+                await("the swap, the refusals and the dead letter", () -> swappedAndRefused(job)
+                        && CollectingSink.size(r.dead()) >= 1);
+            }
+            seen++;
+            return click;
+        }
+
+        private static boolean swappedAndRefused(JobID job) {
+            try {
+                List<Map<String, Metric>> subtasks = new ArrayList<>(operatorMetrics(job, "refresh users"));
+                subtasks.addAll(operatorMetrics(job, "embed content"));
+                return subtasks.size() == 2 * PARALLELISM && subtasks.stream().allMatch(m ->
+                        V2.equals(((Gauge<?>) m.get("modelVersion")).getValue())
+                                && ((Counter) m.get("modelReleasesRefused")).getCount() == 1);
+            } catch (RuntimeException e) { // the reporter's maps change while the job starts
+                return false;
+            }
+        }
+    }
+}
