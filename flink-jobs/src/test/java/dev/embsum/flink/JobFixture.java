@@ -183,20 +183,40 @@ final class JobFixture implements AutoCloseable {
     static void await(JobClient client, String what, BooleanSupplier condition, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
-            JobStatus status = client.getJobStatus().get();
-            if (status.isGloballyTerminalState()) {
-                try {
-                    client.getJobExecutionResult().get();
-                } catch (ExecutionException e) {
-                    throw new AssertionError(describeFailure(e.getCause()) + "\nwhile waiting for " + what, e);
-                }
-                throw new AssertionError("the job ended (" + status + ") before " + what);
-            }
+            failIfEnded(client, what);
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("no " + what + " within " + timeout);
             }
             Thread.sleep(50);
         }
+    }
+
+    /**
+     * Fails with the job's root cause (or its final status) if the job of {@code client} has
+     * ended, e.g. inside a wait for output that a failed job will never produce.
+     */
+    static void failIfEnded(JobClient client, String waitingFor) {
+        JobStatus status;
+        try {
+            status = client.getJobStatus().get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        } catch (ExecutionException e) {
+            return; // status unknown for a moment (e.g. the job is being archived): ask again later
+        }
+        if (!status.isGloballyTerminalState()) {
+            return;
+        }
+        try {
+            client.getJobExecutionResult().get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        } catch (ExecutionException e) {
+            throw new AssertionError(describeFailure(e.getCause()) + "\nwhile waiting for " + waitingFor, e);
+        }
+        throw new AssertionError("the job ended (" + status + ") while waiting for " + waitingFor);
     }
 
     /** "the job failed: <root cause>" plus the chain of causes, one per line. */
