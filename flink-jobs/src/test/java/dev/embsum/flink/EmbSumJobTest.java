@@ -11,6 +11,7 @@ import dev.embsum.flink.internal.DeadLetters;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +25,7 @@ import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.Metric;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -51,7 +53,7 @@ class EmbSumJobTest {
             new MiniClusterResourceConfiguration.Builder()
                     .setConfiguration(METRICS.addToConfiguration(new Configuration()))
                     .setNumberTaskManagers(1)
-                    .setNumberSlotsPerTaskManager(1)
+                    .setNumberSlotsPerTaskManager(2)
                     .build());
 
     // static: deleted after the MiniCluster has stopped, so no checkpoint clean-up races the deletion
@@ -93,6 +95,52 @@ class EmbSumJobTest {
             JobFixture.assertEveryUserMatchesTheOracle(accepted, mind.items, job.lastEmbeddingPerUser());
 
             assertMetrics(result.getJobID(), job.users.results(), job.dead.results());
+        }
+    }
+
+    /**
+     * At parallelism 2 a user's clicks can reach the history in another order than the log's
+     * (keyed by item, then by user: two clicks may take different item subtasks), and arrival
+     * order is the history order by contract. So the oracle replays each user's clicks in the
+     * order the job saw them, read from the final embedding's history_item_ids; that needs users
+     * who never click an item twice (a repeat would move the item and hide its first position).
+     * Everything else (version, summary, UPE, last event time) must still match exactly.
+     */
+    @Test
+    void atParallelismTwoEveryUserMatchesTheOracleInTheOrderTheJobSawTheirClicks() throws Exception {
+        MindSample mind = MindSample.load(120, MAX_HISTORY);
+        Map<String, List<ClickEvent>> byUser = new LinkedHashMap<>();
+        mind.clicksByUser.forEach((user, clicks) -> {
+            if (clicks.stream().map(ClickEvent::getItemId).distinct().count() == clicks.size()) {
+                byUser.put(user, clicks);
+            }
+        });
+        assertThat(byUser).hasSizeGreaterThan(100);
+        List<ClickEvent> clicks = new ArrayList<>();
+        mind.roundRobinClicks().stream().filter(c -> byUser.containsKey(c.getUserId())).forEach(clicks::add);
+        List<RawRecord> contentRecords = JobFixture.contentRecords(mind.items.values());
+
+        try (JobFixture job = new JobFixture("p2")) {
+            StreamExecutionEnvironment env = JobFixture.environment(JobFixture.flinkConfiguration(checkpoints));
+            env.setParallelism(2);
+            JobFixture.run(new EmbSumJob(JobFixture.config().build(),
+                    JobFixture.sources(contentRecords, JobFixture.clickRecords(clicks),
+                            job.afterContent(contentRecords.size())),
+                    job.sinks()), env);
+
+            Map<String, UserEmbedding> last = job.lastEmbeddingPerUser();
+            Map<String, List<ClickEvent>> asSeen = new LinkedHashMap<>();
+            for (Map.Entry<String, List<ClickEvent>> user : byUser.entrySet()) {
+                UserEmbedding embedding = last.get(user.getKey());
+                assertThat(embedding).as("embedding of %s", user.getKey()).isNotNull();
+                List<String> order = embedding.getHistoryItemIds();
+                assertThat(order).as("items of %s", user.getKey()).containsExactlyInAnyOrderElementsOf(
+                        user.getValue().stream().map(ClickEvent::getItemId).toList());
+                List<ClickEvent> seen = new ArrayList<>(user.getValue());
+                seen.sort(Comparator.comparingInt(c -> order.indexOf(c.getItemId())));
+                asSeen.put(user.getKey(), seen);
+            }
+            JobFixture.assertEveryUserMatchesTheOracle(asSeen, mind.items, last);
         }
     }
 
