@@ -2,7 +2,6 @@ package dev.embsum.flink;
 
 import dev.embsum.avro.ContentEmbedding;
 import dev.embsum.avro.DeadLetter;
-import dev.embsum.avro.UserEmbedding;
 import dev.embsum.avro.state.ItemTokens;
 import dev.embsum.avro.state.RefreshRequest;
 import dev.embsum.avro.state.TokenizedClick;
