@@ -2,7 +2,6 @@ package dev.embsum.flink;
 
 import dev.embsum.avro.ContentEmbedding;
 import dev.embsum.avro.DeadLetter;
-import dev.embsum.avro.UserEmbedding;
 import dev.embsum.avro.state.ItemOrClick;
 import dev.embsum.avro.state.ItemTokens;
 import dev.embsum.avro.state.RefreshOrRelease;
@@ -10,6 +9,7 @@ import dev.embsum.avro.state.RefreshRequest;
 import dev.embsum.avro.state.TokenizedClick;
 import dev.embsum.avro.state.ValidClick;
 import dev.embsum.avro.state.VerifiedRelease;
+import dev.embsum.flink.internal.DeadLetterCounter;
 import dev.embsum.flink.internal.DeadLetters;
 import dev.embsum.flink.internal.click.ClickValidation;
 import dev.embsum.flink.internal.content.ContentFormatting;
@@ -18,6 +18,7 @@ import dev.embsum.flink.internal.history.UserHistoryFunction;
 import dev.embsum.flink.internal.inference.BundleOpener;
 import dev.embsum.flink.internal.inference.ContentEmbeddingFunction;
 import dev.embsum.flink.internal.inference.ModelOpener;
+import dev.embsum.flink.internal.inference.TimedEmbedding;
 import dev.embsum.flink.internal.inference.UserRefreshFunction;
 import dev.embsum.flink.internal.inference.VersionGuard;
 import dev.embsum.flink.internal.item.ItemOrClicks;
@@ -71,6 +72,7 @@ public final class EmbSumJob {
         public static final String EMBED_CONTENT = "embed-content";
         public static final String SINK_USER_EMBEDDINGS = "sink-user-embeddings";
         public static final String SINK_CONTENT_EMBEDDINGS = "sink-content-embeddings";
+        public static final String COUNT_DEAD_LETTERS = "count-dead-letters";
         public static final String SINK_DEAD_LETTERS = "sink-dead-letters";
 
         private Uids() {
@@ -149,12 +151,14 @@ public final class EmbSumJob {
                 .connect(releaseBroadcast)
                 .process(new RefreshWithReleases())
                 .uid(Uids.RELEASES_TO_REFRESH).name("model releases in-band → refresh users");
-        SingleOutputStreamOperator<UserEmbedding> embeddings = AsyncDataStream.unorderedWait(refreshInput.forward(),
+        // Each embedding comes tagged with its request's first_pending_at_ms, for the version
+        // guard's click → emit latency metric.
+        SingleOutputStreamOperator<TimedEmbedding> embeddings = AsyncDataStream.unorderedWait(refreshInput.forward(),
                         new UserRefreshFunction(model, config.inferenceMaxBatch(), config.inferenceMaxWait()),
                         config.inferenceTimeout().toMillis(), TimeUnit.MILLISECONDS, config.inferenceCapacity())
                 .uid(Uids.REFRESH_USERS).name("refresh users (micro-batched UPE)");
 
-        embeddings.keyBy(UserEmbedding::getUserId, Types.STRING)
+        embeddings.keyBy(TimedEmbedding::userId, Types.STRING)
                 .process(new VersionGuard(config.historyTtl()))
                 .uid(Uids.VERSION_GUARD).name("never emit an older history_version")
                 .sinkTo(sinks.userEmbeddings())
@@ -170,7 +174,9 @@ public final class EmbSumJob {
         DataStream<DeadLetter> deadLetters = clicks.getSideOutput(DeadLetters.TAG)
                 .union(content.getSideOutput(DeadLetters.TAG), joined.getSideOutput(DeadLetters.TAG),
                         releases.getSideOutput(DeadLetters.TAG));
-        deadLetters.sinkTo(sinks.deadLetters())
+        deadLetters.map(new DeadLetterCounter())
+                .uid(Uids.COUNT_DEAD_LETTERS).name("count dead letters by kind")
+                .sinkTo(sinks.deadLetters())
                 .uid(Uids.SINK_DEAD_LETTERS).name("dead-letters");
     }
 

@@ -4,56 +4,66 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.embsum.avro.Action;
 import dev.embsum.avro.ClickEvent;
-import dev.embsum.avro.ContentEmbedding;
-import dev.embsum.avro.ContentItem;
 import dev.embsum.avro.DeadLetter;
 import dev.embsum.avro.UserEmbedding;
 import dev.embsum.avro.state.RawRecord;
 import dev.embsum.flink.internal.DeadLetters;
-import dev.embsum.flink.internal.RawRecords;
-import dev.embsum.runtime.TestBundle;
-import dev.embsum.serde.SingleObjectCodec;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.flink.api.common.functions.MapFunction;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.configuration.CheckpointingOptions;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.Metric;
+import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The whole job on a MiniCluster with RocksDB and the real bundle: ~50 MIND users' clicks →
- * every user's final embedding equals an oracle that replays the same accepted clicks into
- * EngagementHistory + SessionGrouper and calls EmbSumRuntime.refresh directly.
+ * The whole job end to end on a MiniCluster with RocksDB and the real bundle: 200 MIND users'
+ * clicks → every user's final embedding equals an oracle that replays the same accepted clicks
+ * into EngagementHistory + SessionGrouper and calls EmbSumRuntime directly. Also reads the job's
+ * own metrics (refresh latency, pending refreshes, dead letters by kind) through an in-memory
+ * metric reporter.
  */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
 class EmbSumJobTest {
 
-    private static final int SUMMARY_TOKENS = 8;
+    private static final int USERS = 200;
+    /** Longest MIND history replayed per user: 200 users, ~1,900 clicks, ~1,300 news. */
+    private static final int MAX_HISTORY = 20;
+
+    private static final InMemoryReporter METRICS = InMemoryReporter.createWithRetainedMetrics();
 
     @RegisterExtension
     static final MiniClusterExtension MINI_CLUSTER = new MiniClusterExtension(
             new MiniClusterResourceConfiguration.Builder()
+                    .setConfiguration(METRICS.addToConfiguration(new Configuration()))
                     .setNumberTaskManagers(1)
-                    .setNumberSlotsPerTaskManager(1)
+                    .setNumberSlotsPerTaskManager(2)
                     .build());
 
+    // static: deleted after the MiniCluster has stopped, so no checkpoint clean-up races the deletion
     @TempDir
-    Path checkpoints;
+    static Path checkpoints;
 
     @Test
     void everyUsersFinalEmbeddingEqualsTheOracle() throws Exception {
-        MindSample mind = MindSample.load(50, 80);
-        assertThat(mind.clicksByUser).hasSize(50);
+        MindSample mind = MindSample.load(USERS, MAX_HISTORY);
+        assertThat(mind.clicksByUser).hasSize(USERS);
         String firstUser = mind.clicksByUser.keySet().iterator().next();
         String firstItem = mind.clicksByUser.get(firstUser).get(0).getItemId();
 
@@ -63,111 +73,98 @@ class EmbSumJobTest {
         ClickEvent highRating = rate(firstUser, firstItem, 5, "high");
         clicks.add(lowRating);
         clicks.add(highRating);
+        List<RawRecord> clickRecords = new ArrayList<>(JobFixture.clickRecords(clicks));
+        clickRecords.add(JobFixture.record("clicks", clickRecords.size(), "broken", new byte[] {1, 2, 3}));
+        List<RawRecord> contentRecords = JobFixture.contentRecords(mind.items.values());
 
-        SingleObjectCodec<ClickEvent> clickCodec = SingleObjectCodec.forClass(ClickEvent.class);
-        SingleObjectCodec<ContentItem> itemCodec = SingleObjectCodec.forClass(ContentItem.class);
-        List<RawRecord> clickRecords = new ArrayList<>();
-        for (ClickEvent c : clicks) {
-            clickRecords.add(RawRecords.unpositioned("clicks", c.getUserId(), clickCodec.encode(c)));
-        }
-        clickRecords.add(RawRecords.unpositioned("clicks", "broken", new byte[] {1, 2, 3}));
-        List<RawRecord> contentRecords = new ArrayList<>();
-        for (ContentItem item : mind.items.values()) {
-            contentRecords.add(RawRecords.unpositioned("content", item.getItemId(), itemCodec.encode(item)));
-        }
+        try (JobFixture job = new JobFixture("e2e")) {
+            JobExecutionResult result = JobFixture.run(
+                    new EmbSumJob(JobFixture.config().build(),
+                            JobFixture.sources(contentRecords, clickRecords, job.afterContent(contentRecords.size())),
+                            job.sinks()),
+                    JobFixture.environment(JobFixture.flinkConfiguration(checkpoints)));
 
-        String run = "job-" + System.nanoTime();
-        CollectingSink<UserEmbedding> users = new CollectingSink<>(run + "-users");
-        CollectingSink<ContentEmbedding> contents = new CollectingSink<>(run + "-contents");
-        CollectingSink<DeadLetter> dead = new CollectingSink<>(run + "-dead");
-        JobConfig config = JobConfig.builder()
-                .set(JobConfig.BUNDLE_PATH, TestBundle.dir().toString())
-                .set(JobConfig.INFERENCE_MAX_SUMMARY_TOKENS, String.valueOf(SUMMARY_TOKENS))
-                .set(JobConfig.REFRESH_DEBOUNCE, "20ms")
-                .set(JobConfig.REFRESH_MAX_DELAY, "100ms")
-                .set(JobConfig.CHECKPOINT_INTERVAL, "1s")
-                .build();
-        int itemCount = contentRecords.size();
-        JobSources sources = new JobSources() {
-            @Override
-            public org.apache.flink.streaming.api.datastream.DataStream<RawRecord> clicks(
-                    StreamExecutionEnvironment env) {
-                return env.fromData(clickRecords, TypeInformation.of(RawRecord.class)).uid("test-clicks")
-                        .map(new ContentGate(contents.name(), itemCount)).uid("test-content-gate");
+            assertThat(job.contents.results()).hasSize(contentRecords.size());
+            assertThat(job.dead.results()).singleElement()
+                    .satisfies(d -> assertThat(d.getErrorKind()).isEqualTo(DeadLetters.MALFORMED));
+
+            Map<String, List<ClickEvent>> accepted = new LinkedHashMap<>(mind.clicksByUser);
+            List<ClickEvent> first = new ArrayList<>(accepted.get(firstUser));
+            first.add(highRating); // RATE 2 is not an engagement
+            accepted.put(firstUser, first);
+            JobFixture.assertEveryUserMatchesTheOracle(accepted, mind.items, job.lastEmbeddingPerUser());
+
+            assertMetrics(result.getJobID(), job.users.results(), job.dead.results());
+        }
+    }
+
+    /**
+     * At parallelism 2 a user's clicks can reach the history in another order than the log's
+     * (keyed by item, then by user: two clicks may take different item subtasks), and arrival
+     * order is the history order by contract. So the oracle replays each user's clicks in the
+     * order the job saw them, read from the final embedding's history_item_ids; that needs users
+     * who never click an item twice (a repeat would move the item and hide its first position).
+     * Everything else (version, summary, UPE, last event time) must still match exactly.
+     */
+    @Test
+    void atParallelismTwoEveryUserMatchesTheOracleInTheOrderTheJobSawTheirClicks() throws Exception {
+        MindSample mind = MindSample.load(120, MAX_HISTORY);
+        Map<String, List<ClickEvent>> byUser = new LinkedHashMap<>();
+        mind.clicksByUser.forEach((user, clicks) -> {
+            if (clicks.stream().map(ClickEvent::getItemId).distinct().count() == clicks.size()) {
+                byUser.put(user, clicks);
             }
+        });
+        assertThat(byUser).hasSizeGreaterThan(100);
+        List<ClickEvent> clicks = new ArrayList<>();
+        mind.roundRobinClicks().stream().filter(c -> byUser.containsKey(c.getUserId())).forEach(clicks::add);
+        List<RawRecord> contentRecords = JobFixture.contentRecords(mind.items.values());
 
-            @Override
-            public org.apache.flink.streaming.api.datastream.DataStream<RawRecord> content(
-                    StreamExecutionEnvironment env) {
-                return env.fromData(contentRecords, TypeInformation.of(RawRecord.class)).uid("test-content");
+        try (JobFixture job = new JobFixture("p2")) {
+            StreamExecutionEnvironment env = JobFixture.environment(JobFixture.flinkConfiguration(checkpoints));
+            env.setParallelism(2);
+            JobFixture.run(new EmbSumJob(JobFixture.config().build(),
+                    JobFixture.sources(contentRecords, JobFixture.clickRecords(clicks),
+                            job.afterContent(contentRecords.size())),
+                    job.sinks()), env);
+
+            Map<String, UserEmbedding> last = job.lastEmbeddingPerUser();
+            Map<String, List<ClickEvent>> asSeen = new LinkedHashMap<>();
+            for (Map.Entry<String, List<ClickEvent>> user : byUser.entrySet()) {
+                UserEmbedding embedding = last.get(user.getKey());
+                assertThat(embedding).as("embedding of %s", user.getKey()).isNotNull();
+                List<String> order = embedding.getHistoryItemIds();
+                assertThat(order).as("items of %s", user.getKey()).containsExactlyInAnyOrderElementsOf(
+                        user.getValue().stream().map(ClickEvent::getItemId).toList());
+                List<ClickEvent> seen = new ArrayList<>(user.getValue());
+                seen.sort(Comparator.comparingInt(c -> order.indexOf(c.getItemId())));
+                asSeen.put(user.getKey(), seen);
             }
-        };
-
-        Configuration conf = EmbSumJob.flinkConfiguration();
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
-        conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        env.setParallelism(1);
-        new EmbSumJob(config, sources, new JobSinks(users, contents, dead)).execute(env);
-
-        assertThat(contents.results()).hasSize(itemCount);
-        assertThat(dead.results()).singleElement()
-                .satisfies(d -> assertThat(d.getErrorKind()).isEqualTo(DeadLetters.MALFORMED));
-
-        Map<String, UserEmbedding> last = new HashMap<>();
-        for (UserEmbedding e : users.results()) {
-            UserEmbedding previous = last.get(e.getUserId());
-            assertThat(previous == null || previous.getHistoryVersion() <= e.getHistoryVersion())
-                    .as("versions never go back for %s", e.getUserId()).isTrue();
-            last.put(e.getUserId(), e);
+            JobFixture.assertEveryUserMatchesTheOracle(asSeen, mind.items, last);
         }
-        assertThat(last).hasSize(50);
+    }
 
-        try (UserEmbeddingOracle oracle = UserEmbeddingOracle.open(SUMMARY_TOKENS)) {
-            for (Map.Entry<String, List<ClickEvent>> user : mind.clicksByUser.entrySet()) {
-                List<ClickEvent> accepted = new ArrayList<>(user.getValue());
-                if (user.getKey().equals(firstUser)) {
-                    accepted.add(highRating); // RATE 2 is not an engagement
-                }
-                oracle.assertMatches(accepted, mind.items, last.get(user.getKey()));
-            }
-        }
+    private static void assertMetrics(JobID jobId, List<UserEmbedding> emitted, List<DeadLetter> dead) {
+        Histogram latency = (Histogram) metric(jobId, "\\.refreshLatencyMs$");
+        assertThat(latency.getCount()).as("one latency sample per emitted embedding").isEqualTo(emitted.size());
+        // debounced refreshes wait at least 20 ms (only the final drain flushes sooner); none
+        // takes longer than the whole run
+        assertThat(latency.getStatistics().getMax()).isBetween(20L, TimeUnit.MINUTES.toMillis(5));
+        assertThat((Long) ((Gauge<?>) metric(jobId, "\\.refreshLatencyLastMs$")).getValue())
+                .isBetween(0L, latency.getStatistics().getMax());
+        assertThat(((Gauge<?>) metric(jobId, "\\.refreshesPending$")).getValue())
+                .as("every pending refresh was sent by the end").isEqualTo(0L);
+        assertThat(((Counter) metric(jobId, "\\.deadLetters\\.MALFORMED$")).getCount()).isEqualTo(dead.size());
+        assertThat(((Counter) metric(jobId, "\\.deadLetters\\.INVALID$")).getCount()).isZero();
+    }
+
+    private static Metric metric(JobID jobId, String identifierPattern) {
+        return JobFixture.metric(METRICS, jobId, identifierPattern);
     }
 
     private static ClickEvent rate(String user, String item, int rating, String tag) {
         return ClickEvent.newBuilder().setEventId(user + "-rate-" + tag).setUserId(user).setItemId(item)
                 .setEventTime(Instant.parse("2019-11-10T00:00:00Z")).setAction(Action.RATE).setRating(rating)
                 .setImpressionId(null).build();
-    }
-
-    /**
-     * Holds the click stream until every item's CPE has been emitted, which happens after the
-     * item's tokens are in the join's state. Without it the two bounded sources race: a click
-     * that waits for its item is overtaken by the user's later clicks, and the history order
-     * (arrival order, by contract) would differ from the log order the oracle replays.
-     */
-    private static final class ContentGate implements MapFunction<RawRecord, RawRecord> {
-        private static final long serialVersionUID = 1L;
-        private final String contentSink;
-        private final int items;
-        private transient boolean open;
-
-        ContentGate(String contentSink, int items) {
-            this.contentSink = contentSink;
-            this.items = items;
-        }
-
-        @Override
-        public RawRecord map(RawRecord value) throws InterruptedException {
-            long deadline = System.nanoTime() + 120_000_000_000L;
-            while (!open && CollectingSink.size(contentSink) < items) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("content did not arrive in 120 s");
-                }
-                Thread.sleep(20);
-            }
-            open = true;
-            return value;
-        }
     }
 }

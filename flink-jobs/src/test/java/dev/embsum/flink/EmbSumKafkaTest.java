@@ -19,9 +19,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -54,8 +52,9 @@ class EmbSumKafkaTest {
                     .setNumberSlotsPerTaskManager(1)
                     .build());
 
+    // static: deleted after the MiniCluster has stopped, so no checkpoint clean-up races the deletion
     @TempDir
-    Path checkpoints;
+    static Path checkpoints;
 
     /** Exactly-once output is read committed (OutputWatcher), so it also proves the commits happen. */
     @ParameterizedTest(name = "delivery.guarantee={0}")
@@ -75,6 +74,7 @@ class EmbSumKafkaTest {
                     .set(JobConfig.REFRESH_DEBOUNCE, "20ms")
                     .set(JobConfig.REFRESH_MAX_DELAY, "100ms")
                     .set(JobConfig.CHECKPOINT_INTERVAL, "1s")
+                    .set(JobConfig.INFERENCE_TIMEOUT, "5min") // a loaded CI machine is not a hung model
                     .set(JobConfig.DELIVERY_GUARANTEE, deliveryGuarantee)
                     .build();
             kafka.createTopics(config, 2);
@@ -91,9 +91,7 @@ class EmbSumKafkaTest {
                 badContent = producer.send(new ProducerRecord<>(config.topicContent(), "N-bad",
                         new byte[] {(byte) 0xC3, 0x01, 9})).get();
 
-                Configuration conf = EmbSumJob.flinkConfiguration();
-                conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
-                conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
+                Configuration conf = JobFixture.flinkConfiguration(checkpoints);
                 try (StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf)) {
                     env.setParallelism(1);
                     new EmbSumJob(config, JobSources.kafka(config), JobSinks.kafka(config)).build(env);
@@ -102,7 +100,8 @@ class EmbSumKafkaTest {
                         // Clicks go out once every item is embedded, i.e. its tokens are in the join's
                         // state: a click that waits for its item is overtaken by the user's later
                         // clicks, and the history (arrival order) would differ from the log order.
-                        assertThat(out.await(() -> out.contentCount() == mind.items.size(), Duration.ofMinutes(3)))
+                        assertThat(out.await(() -> running(job, "content embeddings")
+                                && out.contentCount() == mind.items.size(), Duration.ofMinutes(3)))
                                 .as("content embeddings for all %d items", mind.items.size()).isTrue();
                         for (ClickEvent c : mind.roundRobinClicks()) {
                             producer.send(new ProducerRecord<>(config.topicClicks(), c.getUserId(), clickCodec.encode(c)));
@@ -112,7 +111,8 @@ class EmbSumKafkaTest {
                         invalidClick = producer.send(new ProducerRecord<>(config.topicClicks(), "U-rating",
                                 clickCodec.encode(outOfRange))).get();
 
-                        boolean done = out.await(() -> out.deadLetterCount() >= 3 && allCurrent(out.users(), mind),
+                        boolean done = out.await(() -> running(job, "every user's final embedding")
+                                        && out.deadLetterCount() >= 3 && allCurrent(out.users(), mind),
                                 Duration.ofMinutes(4));
                         assertThat(done).as("every user at its final history_version (%d of %d), 3 dead letters (%d)",
                                 mind.clicksByUser.keySet().stream().filter(u -> current(out.users(), mind, u)).count(),
@@ -141,6 +141,12 @@ class EmbSumKafkaTest {
                 assertThat(broken.getJob()).startsWith("kafka-test/");
             }
         }
+    }
+
+    /** True while the job runs; a job that ended fails the test at once with its root cause. */
+    private static boolean running(JobClient job, String waitingFor) {
+        JobFixture.failIfEnded(job, waitingFor);
+        return true;
     }
 
     private static boolean allCurrent(Map<String, UserEmbedding> users, MindSample mind) {

@@ -14,9 +14,11 @@ import dev.embsum.runtime.inference.UserRefresh;
 import dev.embsum.runtime.text.EngagementHistory;
 import dev.embsum.runtime.text.ItemFormatter;
 import dev.embsum.runtime.text.ItemText;
+import dev.embsum.runtime.text.Session;
 import dev.embsum.runtime.text.SessionGrouper;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -25,6 +27,9 @@ import java.util.Map;
  * SessionGrouper and calls EmbSumRuntime directly, outside Flink.
  */
 final class UserEmbeddingOracle implements AutoCloseable {
+
+    /** Users per oracle model call: the job batches too, and one call per user is slow on 2 cores. */
+    private static final int BATCH = 32;
 
     private final EmbSumRuntime runtime;
     private final ItemFormatter formatter;
@@ -48,13 +53,51 @@ final class UserEmbeddingOracle implements AutoCloseable {
     /** Asserts that {@code actual} is the embedding of {@code accepted} (oldest first). */
     void assertMatches(List<ClickEvent> accepted, Map<String, ContentItem> items, UserEmbedding actual)
             throws Exception {
+        EngagementHistory history = history(accepted, items);
+        assertMatches(history, runtime.refreshOne(grouper.sessions(history)), actual);
+    }
+
+    /**
+     * Asserts for every user of {@code acceptedByUser} that {@code actual} holds the embedding of
+     * their accepted clicks; the oracle's model calls are batched. A failure names the user.
+     */
+    void assertAllMatch(Map<String, List<ClickEvent>> acceptedByUser, Map<String, ContentItem> items,
+            Map<String, UserEmbedding> actual) throws Exception {
+        List<String> users = new ArrayList<>(acceptedByUser.keySet());
+        for (int from = 0; from < users.size(); from += BATCH) {
+            List<String> batch = users.subList(from, Math.min(users.size(), from + BATCH));
+            List<EngagementHistory> histories = new ArrayList<>(batch.size());
+            List<List<Session>> sessions = new ArrayList<>(batch.size());
+            for (String user : batch) {
+                EngagementHistory h = history(acceptedByUser.get(user), items);
+                histories.add(h);
+                sessions.add(grouper.sessions(h));
+            }
+            List<UserRefresh> expected = runtime.refresh(sessions);
+            for (int i = 0; i < batch.size(); i++) {
+                String user = batch.get(i);
+                try {
+                    assertThat(actual.get(user)).as("embedding of %s", user).isNotNull();
+                    assertMatches(histories.get(i), expected.get(i), actual.get(user));
+                } catch (AssertionError e) {
+                    throw new AssertionError("user " + user + " (" + acceptedByUser.get(user).size()
+                            + " accepted clicks): " + e.getMessage(), e);
+                }
+            }
+        }
+    }
+
+    private EngagementHistory history(List<ClickEvent> accepted, Map<String, ContentItem> items) {
         EngagementHistory history = EngagementHistory.empty(runtime.contract());
         for (ClickEvent c : accepted) {
             ContentItem item = items.get(c.getItemId());
             history = history.add(c.getItemId(), c.getEventTime().toEpochMilli(), formatter.itemTokens(
                     ItemText.news(item.getItemId(), item.getTitle(), item.getAbstract$(), item.getCategory())));
         }
-        UserRefresh expected = runtime.refreshOne(grouper.sessions(history));
+        return history;
+    }
+
+    private void assertMatches(EngagementHistory history, UserRefresh expected, UserEmbedding actual) {
         assertThat(actual.getHistoryVersion()).isEqualTo(history.historyVersion());
         assertThat(actual.getHistoryItemIds())
                 .containsExactlyElementsOf(history.entries().stream().map(e -> e.itemId()).toList());

@@ -34,6 +34,12 @@ import org.apache.flink.util.Collector;
  * pending user also has an event-time timer at {@code Long.MAX_VALUE}: it fires only on the final
  * watermark, i.e. at the end of a bounded input or on {@code stop --drain}, so a drained job
  * flushes every pending refresh instead of dropping it.
+ *
+ * <p>Metrics: {@code clicksDuplicate} (counter) and {@code refreshesPending} (gauge: users of
+ * this subtask whose refresh timer is pending). The gauge is a plain count kept in O(1) (+1 when
+ * a user's first unrefreshed click arrives, −1 when the refresh is sent), not state: after a
+ * restore it starts at 0 and under-counts the restored pending users until their timers fire,
+ * i.e. for at most {@code refresh.max-delay} (never below 0).
  */
 public final class UserHistoryFunction extends KeyedProcessFunction<String, TokenizedClick, RefreshRequest> {
 
@@ -45,6 +51,7 @@ public final class UserHistoryFunction extends KeyedProcessFunction<String, Toke
     private final Duration ttl;
     private transient ValueState<UserHistoryState> history;
     private transient Counter duplicates;
+    private transient volatile long pendingUsers; // written by the task thread only
 
     public UserHistoryFunction(int historySize, Debounce debounce, Duration ttl) {
         this.historySize = historySize;
@@ -62,6 +69,7 @@ public final class UserHistoryFunction extends KeyedProcessFunction<String, Toke
                 .build());
         history = getRuntimeContext().getState(descriptor);
         duplicates = getRuntimeContext().getMetricGroup().counter("clicksDuplicate");
+        getRuntimeContext().getMetricGroup().gauge("refreshesPending", () -> pendingUsers);
     }
 
     @Override
@@ -84,7 +92,13 @@ public final class UserHistoryFunction extends KeyedProcessFunction<String, Toke
         state.setRecentEventIds(remember(state.getRecentEventIds(), click.getEventId()));
 
         long now = ctx.timerService().currentProcessingTime();
-        long pendingSince = state.getPendingSinceMs() == null ? now : state.getPendingSinceMs();
+        long pendingSince;
+        if (state.getPendingSinceMs() == null) {
+            pendingSince = now;
+            pendingUsers++;
+        } else {
+            pendingSince = state.getPendingSinceMs();
+        }
         long due = debounce.dueAt(now, pendingSince);
         Long previous = state.getRefreshTimerMs();
         if (previous != null && previous != due) {
@@ -119,6 +133,7 @@ public final class UserHistoryFunction extends KeyedProcessFunction<String, Toke
         state.setPendingSinceMs(null);
         state.setRefreshTimerMs(null);
         history.update(state);
+        pendingUsers = Math.max(0, pendingUsers - 1); // restored pending users were never counted
     }
 
     /** The newest event ids, at most H of them: enough to catch a producer's retry. */

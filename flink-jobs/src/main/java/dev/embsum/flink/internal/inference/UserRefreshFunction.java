@@ -25,7 +25,9 @@ import org.apache.flink.metrics.MetricGroup;
  * changed. Used with {@code AsyncDataStream.unorderedWait}: results leave in completion order,
  * and the downstream {@code VersionGuard} restores per-user monotonicity. Model releases arrive
  * in-band ({@code RefreshOrRelease.release}, from {@code RefreshWithReleases}) and swap the model
- * between two batches; users are re-embedded by the new model on their next refresh.
+ * between two batches; users are re-embedded by the new model on their next refresh. Each
+ * embedding leaves tagged with its request's {@code first_pending_at_ms} ({@link TimedEmbedding})
+ * for the version guard's click → emit latency metric.
  *
  * <p>Metrics beyond the common ones: {@code encoderCacheHitRate} (hits / lookups of the session
  * encoder cache since the serving model was loaded; a swap starts a new cache) and
@@ -34,7 +36,7 @@ import org.apache.flink.metrics.MetricGroup;
  * <p>A failed batch fails its requests, and with them the job (the restart strategy retries
  * from the last checkpoint): a model that cannot run is not a per-record problem.
  */
-public final class UserRefreshFunction extends MicroBatchedModelFunction<RefreshOrRelease, UserEmbedding> {
+public final class UserRefreshFunction extends MicroBatchedModelFunction<RefreshOrRelease, TimedEmbedding> {
 
     private static final long serialVersionUID = 1L;
 
@@ -65,7 +67,7 @@ public final class UserRefreshFunction extends MicroBatchedModelFunction<Refresh
     }
 
     @Override
-    List<UserEmbedding> run(List<RefreshOrRelease> inputs, EmbSumRuntime runtime) throws Exception {
+    List<TimedEmbedding> run(List<RefreshOrRelease> inputs, EmbSumRuntime runtime) throws Exception {
         List<RefreshRequest> batch = new ArrayList<>(inputs.size());
         inputs.forEach(in -> batch.add(in.getRequest()));
         SessionGrouper grouper = new SessionGrouper(runtime.contract());
@@ -76,9 +78,11 @@ public final class UserRefreshFunction extends MicroBatchedModelFunction<Refresh
         }
         List<UserRefresh> refreshed = runtime.refresh(users);
         Instant now = Instant.now();
-        List<UserEmbedding> out = new ArrayList<>(batch.size());
+        List<TimedEmbedding> out = new ArrayList<>(batch.size());
         for (int i = 0; i < batch.size(); i++) {
-            out.add(toEmbedding(batch.get(i), refreshed.get(i), runtime, now));
+            RefreshRequest request = batch.get(i);
+            out.add(new TimedEmbedding(toEmbedding(request, refreshed.get(i), runtime, now),
+                    request.getFirstPendingAtMs()));
         }
         return out;
     }

@@ -6,8 +6,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.embsum.avro.state.HistoryEntryState;
 import dev.embsum.avro.state.RefreshRequest;
 import dev.embsum.avro.state.TokenizedClick;
+import dev.embsum.flink.internal.InterceptedMetrics;
 import java.time.Duration;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Gauge;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
@@ -121,6 +123,29 @@ class UserHistoryFunctionTest {
                 assertThat(r.getHistoryVersion()).isEqualTo(2);
                 assertThat(r.getFirstPendingAtMs()).isEqualTo(0);
             });
+        }
+    }
+
+    @Test
+    void gaugeCountsUsersWithAPendingRefresh() throws Exception {
+        InterceptedMetrics metrics = new InterceptedMetrics();
+        try (var env = metrics.environment();
+                var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(
+                        new UserHistoryFunction(60, new Debounce(1_000, 5_000), Duration.ofDays(30))),
+                        TokenizedClick::getUserId, Types.STRING, env)) {
+            h.open();
+            Gauge<?> pending = (Gauge<?>) metrics.operator.get("refreshesPending");
+            h.setProcessingTime(0);
+            h.processElement(tokenized("e1", "u1", "A", 1, 32099, 1), 0);
+            h.processElement(tokenized("e2", "u1", "B", 2, 32099, 2), 0); // same user: still 1
+            h.processElement(tokenized("e3", "u2", "A", 3, 32099, 1), 0);
+            assertThat(pending.getValue()).isEqualTo(2L);
+            h.setProcessingTime(1_000); // both refreshed
+            assertThat(pending.getValue()).isEqualTo(0L);
+            h.processElement(tokenized("e4", "u1", "C", 4, 32099, 3), 0);
+            assertThat(pending.getValue()).isEqualTo(1L);
+            h.processWatermark(Long.MAX_VALUE); // drain flush
+            assertThat(pending.getValue()).isEqualTo(0L);
         }
     }
 }
