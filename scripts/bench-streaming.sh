@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 classpath=flink-jobs/target/test-classpath.txt
-mvn -q -o -pl flink-jobs -DskipTests test-compile dependency:build-classpath \
+# -am: sibling modules come from their target/ folders (this checkout), never from ~/.m2
+mvn -q -o -pl flink-jobs -am -DskipTests test-compile dependency:build-classpath \
   -Dmdep.includeScope=test -Dmdep.outputFile=target/test-classpath.txt >&2
 # -Xss16m: see scripts/demo.sh (ONNX Runtime's set-up overflows a 1 MiB thread stack).
 exec java -Xss16m -Xmx3g -Dorg.apache.avro.SERIALIZABLE_PACKAGES=dev.embsum.avro \
