@@ -23,8 +23,8 @@ def deployment(docs):
 
 
 def test_every_yaml_parses_and_has_kind(docs):
-    assert set(docs) == {"flinkdeployment.yaml", "gpu-taskmanager-patch.yaml", "job-config.yaml",
-                         "kafka-topics.yaml", "kustomization.yaml"}
+    assert set(docs) == {"flinkdeployment.yaml", "archive-flinkdeployment.yaml", "gpu-taskmanager-patch.yaml",
+                         "job-config.yaml", "kafka-topics.yaml", "kustomization.yaml"}
     for name, ds in docs.items():
         assert ds, f"{name} is empty"
         for d in ds:
@@ -93,6 +93,31 @@ def test_gpu_taskmanager_template(docs):
     assert "onnxruntime_gpu" in text
 
 
+def test_archive_deployment(docs, deployment):
+    """The archive job: same image and jar as the streaming job, its own entry class, archive
+    path on a durable file system, checkpoints (it publishes files on them), no GPU patch."""
+    archive = one(docs["archive-flinkdeployment.yaml"], "FlinkDeployment")
+    spec = archive["spec"]
+    assert archive["metadata"]["name"] == "embsum-archive"
+    assert spec["image"] == deployment["spec"]["image"]
+    assert spec["flinkVersion"] == "v2_2"
+    job = spec["job"]
+    assert job["jarURI"] == deployment["spec"]["job"]["jarURI"]
+    assert job["entryClass"] == "dev.embsum.flink.ArchiveJob"
+    args = dict(zip(job["args"][::2], job["args"][1::2]))
+    assert args["--config"] == "/opt/embsum/conf/job.conf"
+    assert args["--archive.path"].startswith("s3://")
+    assert args["--checkpoint.interval"] != "0"
+    assert job["upgradeMode"] == "savepoint"
+    conf = spec["flinkConfiguration"]
+    assert all(isinstance(v, str) for v in conf.values())
+    assert conf["state.backend.type"] == "rocksdb"
+    assert conf["execution.checkpointing.dir"].startswith("s3://")
+    assert conf["execution.checkpointing.dir"] != deployment["spec"]["flinkConfiguration"]["execution.checkpointing.dir"]
+    patch_targets = {p["target"]["name"] for p in docs["kustomization.yaml"][0]["patches"]}
+    assert "embsum-archive" not in patch_targets, "the archive runs no model: no GPU"
+
+
 def test_kustomization_lists_every_manifest(docs):
     kust = docs["kustomization.yaml"][0]
     listed = set(kust["resources"]) | {p["path"] for p in kust.get("patches", [])}
@@ -106,9 +131,9 @@ def test_kustomize_renders_gpu_deployment():
     assert r.returncode == 0, r.stderr
     rendered = [d for d in yaml.safe_load_all(r.stdout) if d]
     kinds = sorted(d["kind"] for d in rendered)
-    assert kinds == sorted(["ConfigMap", "FlinkDeployment"] + ["KafkaTopic"] * len(DESIGN_TOPICS))
+    assert kinds == sorted(["ConfigMap"] + ["FlinkDeployment"] * 2 + ["KafkaTopic"] * len(DESIGN_TOPICS))
     assert {d["metadata"]["namespace"] for d in rendered} == {"embsum"}
-    dep = one(rendered, "FlinkDeployment")
+    dep = next(d for d in rendered if d["kind"] == "FlinkDeployment" and d["metadata"]["name"] == "embsum-stream")
     # Patch merged, base kept.
     tm_pod = dep["spec"]["taskManager"]["podTemplate"]["spec"]
     assert tm_pod["containers"][0]["resources"]["limits"]["nvidia.com/gpu"] == 1

@@ -45,7 +45,7 @@ public final class MindReplay {
     /** One per behaviors row of a replayed user, in file order (for the archive; the job does not read them). */
     public final List<Impression> impressions = new ArrayList<>();
     /** Users in first-appearance order, with how many clicks each gets (= final history_version). */
-    final Map<String, Integer> clicksPerUser = new LinkedHashMap<>();
+    public final Map<String, Integer> clicksPerUser = new LinkedHashMap<>();
     final Map<String, Set<String>> clickedByUser = new HashMap<>();
     /** Clicks not replayed because news.tsv lacks the item (they would only wait and dead-letter). */
     int skippedUnknownItems;
