@@ -1,7 +1,7 @@
 """Build an event archive from a MIND directory (tests, demos, a first retrain without Kafka).
 
     python -m embsum.data.archive_sample --out build/archive-sample [--mind data/mind]
-        [--max-impressions-per-day N] [--max-history N] [--all-news]
+        [--max-impressions-per-day N] [--max-history N] [--until YYYY-MM-DD] [--all-news]
 
 The archive has the layout the Flink archive job writes (embsum.data.archive): Avro object
 container files with the project's schemas under ``<out>/<topic>/dt=YYYY-MM-DD/``. A MIND
@@ -27,7 +27,7 @@ import argparse
 import sys
 import uuid
 from collections import defaultdict
-from datetime import datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -127,10 +127,13 @@ def mind_records(rows: Sequence[Impression], news: dict, *, all_news: bool = Fal
 
 
 def build_sample_archive(out: str | Path, mind_dir: str | Path = MIND_DIR, *, max_impressions_per_day: int | None = None,
-                         max_history: int | None = None, all_news: bool = False) -> dict[str, Any]:
-    """Write the archive of a flat MIND directory (news.tsv + behaviors.tsv); returns counts."""
+                         max_history: int | None = None, all_news: bool = False,
+                         until: date | None = None) -> dict[str, Any]:
+    """Write the archive of a flat MIND directory (news.tsv + behaviors.tsv); returns counts.
+    ``until``: only rows up to that date (an archive as it was on that day)."""
     mind_dir = Path(mind_dir)
-    rows = select_rows([r for r in read_mind_behaviors(mind_dir / "behaviors.tsv") if r.labels is not None],
+    rows = select_rows([r for r in read_mind_behaviors(mind_dir / "behaviors.tsv")
+                        if r.labels is not None and (until is None or r.time.date() <= until)],
                        max_impressions_per_day)
     records = mind_records(rows, read_mind_news(mind_dir / "news.tsv"), all_news=all_news, max_history=max_history)
     files = write_archive(out, records)
@@ -147,6 +150,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                    help="keep the first N behaviors rows of each day (default: all)")
     p.add_argument("--max-history", type=positive_int, default=None, metavar="N",
                    help="keep only the newest N History clicks per user (default: all)")
+    p.add_argument("--until", type=date.fromisoformat, default=None, metavar="YYYY-MM-DD",
+                   help="only behaviors rows up to this date: the archive as it was that day (default: all)")
     p.add_argument("--all-news", action="store_true",
                    help="write every news.tsv row as content (default: only the news the records refer to)")
     a = p.parse_args(argv)
@@ -155,7 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         p.error(f"{out} already holds an archive ({'/'.join(TOPICS)}/); choose a new --out")
     try:
         counts = build_sample_archive(out, a.mind, max_impressions_per_day=a.max_impressions_per_day,
-                                      max_history=a.max_history, all_news=a.all_news)
+                                      max_history=a.max_history, all_news=a.all_news, until=a.until)
     except (FileNotFoundError, ValueError) as e:
         p.error(str(e))
     print(f"wrote {out}: {counts['records']} records in {counts['files']} part files, "

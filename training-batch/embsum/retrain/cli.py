@@ -37,7 +37,7 @@ FIXED = ("dataset", "data_dir", "output_dir", "resume", "init_from", "eval_every
 SHAPE = {"model": "backbone", "m": "m", "n": "n", "use_cpe": "use_cpe", "session_grouping": "session_grouping",
          "max_summary_tokens": "max_summary_tokens"}
 
-PRESETS: dict[str, dict[str, Any]] = {
+TRAINING_PRESETS: dict[str, dict[str, Any]] = {
     # tests and smoke runs: seconds on a CPU (the model learns next to nothing)
     "tiny": dict(model="tiny", m=4, n=3, max_summary_tokens=8, batch_size=8, micro_batch_size=4, epochs=1,
                  max_steps=4, lr=5e-3, warmup_steps=1, num_workers=0, rouge_users=0, eval_batch_size=32),
@@ -84,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run after the bundle is stored, e.g. 'scripts/embsum release {bundle} --bootstrap-servers "
                         "localhost:9092'; placeholders {bundle} {model_version} {bundle_sha256} {bundle_uri} "
                         "{release_json}")
-    r.add_argument("--preset", choices=sorted(PRESETS),
+    r.add_argument("--preset", choices=sorted(TRAINING_PRESETS),
                    help="training defaults: tiny (tests, seconds) or demo (the demo bundle's small-demo settings); "
                         "flags given explicitly still win")
     r.add_argument("--export-threads", type=positive_int, metavar="N",
@@ -132,7 +132,7 @@ def settings_from_args(argv: Sequence[str] | None = None, parser: argparse.Argum
     argv = list(sys.argv[1:] if argv is None else argv)
     a = parser.parse_args(argv)
     if a.preset:                                   # preset = new defaults, then parse again
-        parser.set_defaults(**PRESETS[a.preset])
+        parser.set_defaults(**TRAINING_PRESETS[a.preset])
         a = parser.parse_args(argv)
     try:
         from embsum_export.manifest import check_model_version

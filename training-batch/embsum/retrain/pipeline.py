@@ -218,7 +218,12 @@ def retrain(s: RetrainSettings, out: IO[str] | None = None) -> RetrainResult:
             device = env.device
             _, amp = precision_context(cfg, device)
             kw = dict(device=device, global_mode=cfg.eval_global, rouge_users=cfg.rouge_users, autocast=amp)
-            cand = evaluate(trained.model, dev, **kw)
+            show = cfg.progress and (out or sys.stderr).isatty()
+
+            def batches(who: str):
+                return tqdm(dev, desc=f"gate: {who}", unit="batch", disable=not show, leave=False, file=out)
+
+            cand = evaluate(trained.model, batches("new model"), **kw)
             serv = None
             if s.serving is not None:
                 serving_model = load_checkpoint(s.serving.checkpoint).model.to(device)
@@ -226,7 +231,7 @@ def retrain(s: RetrainSettings, out: IO[str] | None = None) -> RetrainResult:
                     raise ConfigError(f"the serving model groups {serving_model.config.p} items per session, the new "
                                       f"one {trained.model.config.p}: they cannot be evaluated on the same dev "
                                       "batches; train with the serving model's session settings")
-                serv = evaluate(serving_model, dev, **kw)
+                serv = evaluate(serving_model, batches("serving model"), **kw)
             return cand, serv, decide(cand, serv, s.margin)
 
         cand, serv, decision = clock.run("gate", gate, f"evaluating the new{' and the serving' if s.serving else ''}"
