@@ -190,3 +190,10 @@ def test_wrong_record_type_corrupt_file_and_bad_layout(tmp_path):
     (layout / "clicks" / "2024-03-01").mkdir(parents=True)
     with pytest.raises(ArchiveError, match="expected only dt=YYYY-MM-DD directories"):
         read_archive(layout)
+
+
+def test_train_cli_reports_archive_errors(tmp_path, capsys):
+    from embsum.train.cli import main
+    rc = main(["--dataset", "archive", "--data-dir", str(tmp_path / "nope"), "--model", "tiny", "--num-workers", "0",
+               "--output-dir", str(tmp_path / "run"), "--no-progress"])
+    assert rc == 2 and "no such archive directory" in capsys.readouterr().err

@@ -137,11 +137,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps({"config": cfg.to_dict(), "world_size": world, "micro_batch_size": micro,
                           "grad_accum": accum, "batch_size": batch}, indent=2))
         return 0
+    from embsum.data.archive import ArchiveError
     from embsum.train.loop import train
     from embsum.teacher import TeacherConfigError
     try:
         result = train(cfg)
-    except (ConfigError, TeacherConfigError, FileNotFoundError) as e:
+    except (ConfigError, TeacherConfigError, FileNotFoundError, ArchiveError) as e:
         print(f"{PROG}: error: {e}", file=sys.stderr)
         return 2
     s = result.state
