@@ -49,7 +49,7 @@ def first(archive, tmp_path_factory):
     writes its arguments to a file."""
     root = tmp_path_factory.mktemp("retrain")
     hook = root / "published.txt"
-    code = f"import sys; open(sys.argv[1], 'w').write(' '.join(sys.argv[2:]))"
+    code = "import sys; open(sys.argv[1], 'w').write(' '.join(sys.argv[2:]))"
     rc = run(archive, root, "v1", "none", "--publish-command",
              f'{sys.executable} -c "{code}" {hook} {{bundle}} {{model_version}} {{bundle_sha256}}')
     return rc, root
