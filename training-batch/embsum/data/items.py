@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import Mapping
 
+from embsum.data.archive import ArchivedContent
 from embsum.data.goodreads import Book
 from embsum.data.mind import NewsItem
 from embsum.text import TextConfig, TextTokenizer, clean_field, item_tokens
@@ -60,3 +61,11 @@ def news_items(news: Mapping[str, NewsItem]) -> dict[str, ItemText]:
 def book_items(books: Mapping[str, Book]) -> dict[str, ItemText]:
     """Goodreads books -> item texts (title, description)."""
     return {i: ItemText(i, "book", b.title, b.description) for i, b in books.items()}
+
+
+def archive_items(content: Mapping[str, ArchivedContent]) -> dict[str, ItemText]:
+    """Archived ContentItems (latest version each) -> item texts; deleted items have no text (the
+    streaming job drops their tokens too). The record's ``abstract`` is the book description for
+    ``book`` items, as in the ContentItem schema."""
+    return {i: ItemText(i, c.domain, c.title, c.abstract, c.category if c.domain == "news" else None)
+            for i, c in content.items() if not c.deleted}

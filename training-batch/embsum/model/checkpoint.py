@@ -50,6 +50,12 @@ def _read(path: str | os.PathLike, map_location) -> dict[str, Any]:
     return payload
 
 
+def read_checkpoint(path: str | os.PathLike, map_location: str | torch.device = "cpu") -> dict[str, Any]:
+    """The raw payload (format, config, t5_config, state_dict, optimizer, step, extra) without
+    building a model, e.g. to copy its weights into an existing one (warm start)."""
+    return _read(path, map_location)
+
+
 def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device = "cpu",
                     **config_overrides: Any) -> LoadedCheckpoint:
     """Rebuild the model (config + backbone shape + weights) from a checkpoint.

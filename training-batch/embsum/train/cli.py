@@ -49,16 +49,13 @@ def _converter(tp: type, optional: bool, flag: str):
     return convert
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog=PROG, allow_abbrev=False, usage="%(prog)s [options]   (all options: --help)",
-        description="Train EmbSum (RecSys 2024) on MIND / Goodreads; writes metrics.jsonl, last.pt, best.pt "
-                    "to --output-dir. Multi-process: torchrun --nproc_per_node=N -m embsum.train ...",
-        epilog="Effective batch = micro-batch-size x grad-accum x world size (torchrun processes); give two "
-               "of --batch-size/--micro-batch-size/--grad-accum and the third is derived. "
-               "Report: python -m embsum.report OUTPUT_DIR. Docs: docs/training.md")
+def add_config_arguments(p: argparse.ArgumentParser, skip: Sequence[str] = ()) -> None:
+    """One `--flag` per TrainConfig field (except `skip`), with its help text and default. Other
+    commands that run training (embsum.retrain) add the same flags to their own parser."""
     hints = typing.get_type_hints(TrainConfig)
     for f in dataclasses.fields(TrainConfig):
+        if f.name in skip:
+            continue
         flag = "--" + _flag(f.name)
         help_ = f.metadata.get("help", "")
         tp, optional = _base_type(hints[f.name])
@@ -75,26 +72,53 @@ def build_parser() -> argparse.ArgumentParser:
                 kw["choices"] = f.metadata["choices"]
                 kw["type"] = str
             p.add_argument(flag, dest=f.name, **kw)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog=PROG, allow_abbrev=False, usage="%(prog)s [options]   (all options: --help)",
+        description="Train EmbSum (RecSys 2024) on MIND / Goodreads / the event archive; writes metrics.jsonl, "
+                    "last.pt, best.pt to --output-dir. Multi-process: torchrun --nproc_per_node=N -m embsum.train ...",
+        epilog="Effective batch = micro-batch-size x grad-accum x world size (torchrun processes); give two "
+               "of --batch-size/--micro-batch-size/--grad-accum and the third is derived. "
+               "Report: python -m embsum.report OUTPUT_DIR. Docs: docs/training.md")
+    add_config_arguments(p)
     p.add_argument("--dry-run", action="store_true",
                    help="print the resolved config and batch arithmetic as JSON and exit")
     return p
+
+
+def given_flags(argv: Sequence[str] | None) -> set[str]:
+    """TrainConfig field names whose flag appears on the command line (`--x`, `--x=v`, `--no-x`)."""
+    args = argv if argv is not None else sys.argv[1:]
+    out = set()
+    for f in dataclasses.fields(TrainConfig):
+        flag = _flag(f.name)
+        if any(a in ("--" + flag, "--no-" + flag) or a.startswith("--" + flag + "=") for a in args):
+            out.add(f.name)
+    return out
+
+
+def config_values(ns: argparse.Namespace, argv: Sequence[str] | None, **fixed: Any) -> dict[str, Any]:
+    """TrainConfig keyword arguments from parsed flags: `fixed` fields win; of the batch flags,
+    the one not given is derived (module docstring)."""
+    given = given_flags(argv) & set(BATCH_FLAGS)
+    values = {f.name: fixed[f.name] if f.name in fixed else getattr(ns, f.name)
+              for f in dataclasses.fields(TrainConfig)}
+    if len(given) == 2:                                  # derive the flag that was not given
+        (missing,) = set(BATCH_FLAGS) - given
+        values[missing] = None
+    elif given == {"grad_accum"}:                        # keep the batch size, derive the micro-batch
+        values["micro_batch_size"] = None
+    return values
 
 
 def parse_config(argv: Sequence[str] | None = None,
                  parser: argparse.ArgumentParser | None = None) -> tuple[TrainConfig, argparse.Namespace]:
     parser = parser or build_parser()
     ns = parser.parse_args(argv)
-    given = {name for name in BATCH_FLAGS
-             if any(a == "--" + name.replace("_", "-") or a.startswith("--" + name.replace("_", "-") + "=")
-                    for a in (argv if argv is not None else sys.argv[1:]))}
-    values = {f.name: getattr(ns, f.name) for f in dataclasses.fields(TrainConfig)}
-    if len(given) == 2:                                  # derive the flag that was not given
-        (missing,) = set(BATCH_FLAGS) - given
-        values[missing] = None
-    elif given == {"grad_accum"}:                        # keep the batch size, derive the micro-batch
-        values["micro_batch_size"] = None
     try:
-        cfg = TrainConfig(**values)
+        cfg = TrainConfig(**config_values(ns, argv))
     except ConfigError as e:
         parser.error(str(e))
     return cfg, ns
@@ -113,11 +137,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps({"config": cfg.to_dict(), "world_size": world, "micro_batch_size": micro,
                           "grad_accum": accum, "batch_size": batch}, indent=2))
         return 0
+    from embsum.data.archive import ArchiveError
     from embsum.train.loop import train
     from embsum.teacher import TeacherConfigError
     try:
         result = train(cfg)
-    except (ConfigError, TeacherConfigError, FileNotFoundError) as e:
+    except (ConfigError, TeacherConfigError, FileNotFoundError, ArchiveError) as e:
         print(f"{PROG}: error: {e}", file=sys.stderr)
         return 2
     s = result.state

@@ -23,7 +23,7 @@ from typing import Any
 
 from embsum.model import PRESETS, EmbSumConfig
 
-DATASETS = ("mind", "goodreads", "synthetic")
+DATASETS = ("mind", "goodreads", "archive", "synthetic")
 TEACHERS = ("template", "llm", "none")
 SCHEDULES = ("cosine", "linear", "constant")
 PRECISIONS = ("auto", "fp32", "bf16")
@@ -42,9 +42,11 @@ def _f(default, help: str, **kw):
 @dataclass
 class TrainConfig:
     # --- data -------------------------------------------------------------------------------
-    dataset: str = _f("mind", "dataset kind: mind | goodreads | synthetic (random ids: tests and "
+    dataset: str = _f("mind", "dataset kind: mind | goodreads | archive (the event archive of the Kafka topics, "
+                              "split by day: newest day = dev, no test) | synthetic (random ids: tests and "
                               "step/s benchmarks only; its metrics mean nothing)", choices=DATASETS)
-    data_dir: str | None = _f(None, "dataset directory (default: data/mind or data/goodreads in the repo)")
+    data_dir: str | None = _f(None, "dataset directory (default: data/mind or data/goodreads in the repo; "
+                                    "--dataset archive: the archive directory, required)")
     cache_dir: str | None = _f(None, "item-token cache directory (default: $EMBSUM_CACHE_DIR or build/token-cache)")
     neg_ratio: int | None = _f(None, "sampled negatives per click (default: 4 for MIND, 2 for Goodreads)")
     teacher: str = _f("template", "teacher summaries for L_sum: template (offline, deterministic) | "
@@ -67,6 +69,9 @@ class TrainConfig:
     session_grouping: bool = _f(True, "group p=4 history items per encoder session (off: one item each, ablation)")
     dropout: float | None = _f(None, "override the backbone's dropout rate")
     max_summary_tokens: int = _f(128, "teacher summary length cap (tokens, </s> included) and greedy decoding cap")
+    init_from: str | None = _f(None, "warm start: initialise the weights from this EmbSum checkpoint (best.pt, last.pt "
+                                     "or a released <model_version>.checkpoint.pt); optimizer, schedule and step "
+                                     "start fresh. The model-shape flags must match the checkpoint's")
 
     # --- optimisation (paper 3: AdamW, lr 5e-4, batch 128, 10 epochs) ----------------------------
     lr: float = _f(5e-4, "peak learning rate (AdamW)")
@@ -154,6 +159,8 @@ class TrainConfig:
         need(self.teacher != "none" or self.lambda_sum == 0,
              f"--teacher none gives no summaries, so L_sum cannot be trained with --lambda-sum {self.lambda_sum}: "
              "pass --lambda-sum 0 (the paper's 'wo L_sum' ablation) or choose --teacher template|llm")
+        need(self.dataset != "archive" or bool(self.data_dir),
+             "--dataset archive needs --data-dir ARCHIVE (the directory holding clicks/, impressions/ and content/)")
         need(not (self.teacher == "none" and self.eval_global == "teacher"),
              "--eval-global teacher needs teacher summaries: use --teacher template|llm or --eval-global greedy")
         return self

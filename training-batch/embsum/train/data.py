@@ -15,6 +15,7 @@ summary (their L_sum row is ignored).
 from __future__ import annotations
 
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -48,13 +49,13 @@ def build_run_data(cfg: TrainConfig, env: du.DistEnv, micro_batch_size: int) -> 
 
 
 def _sources(cfg: TrainConfig, env: du.DistEnv, micro: int, train_ds, train_collate, dev_ds, test_ds,
-             eval_collate) -> tuple[LoaderSource, EvalSource, EvalSource]:
+             eval_collate) -> tuple[LoaderSource, EvalSource, EvalSource | None]:
     train = LoaderSource(train_ds, train_collate, micro, rank=env.rank, world_size=env.world_size,
                          seed=cfg.seed, num_workers=cfg.num_workers)
     dev = EvalSource(dev_ds, eval_collate, cfg.eval_batch_size, rank=env.rank, world_size=env.world_size,
                      limit=cfg.eval_max_impressions, num_workers=min(cfg.num_workers, 1))
-    test = EvalSource(test_ds, eval_collate, cfg.eval_batch_size, rank=env.rank,
-                      world_size=env.world_size, num_workers=min(cfg.num_workers, 1))
+    test = None if test_ds is None else EvalSource(test_ds, eval_collate, cfg.eval_batch_size, rank=env.rank,
+                                                   world_size=env.world_size, num_workers=min(cfg.num_workers, 1))
     return train, dev, test
 
 
@@ -72,14 +73,20 @@ def _synthetic(cfg: TrainConfig, env: du.DistEnv, micro: int, p: int) -> RunData
 
 
 def _real(cfg: TrainConfig, env: du.DistEnv, micro: int, model_cfg) -> RunData:
-    from embsum.data import TrainCollator, EvalCollator, prepare_goodreads, prepare_mind, text_config_for
+    from embsum.data import (TrainCollator, EvalCollator, prepare_archive, prepare_goodreads, prepare_mind,
+                             text_config_for)
     from embsum.text import TextTokenizer
     from embsum.text.paths import GOODREADS_DIR, MIND_DIR
 
+    t0 = time.perf_counter()
     text_cfg = text_config_for(model_cfg)
     tokenizer = TextTokenizer()
     cache = cfg.cache_dir if cfg.cache_dir is not None else "default"
-    if cfg.dataset == "mind":
+    if cfg.dataset == "archive":
+        root = Path(cfg.data_dir)
+        prepared = prepare_archive(root, tokenizer=tokenizer, text_config=text_cfg,
+                                   neg_ratio=cfg.effective_neg_ratio, seed=cfg.seed, cache_dir=cache)
+    elif cfg.dataset == "mind":
         root = Path(cfg.data_dir) if cfg.data_dir else MIND_DIR
         prepared = prepare_mind(root, tokenizer=tokenizer, text_config=text_cfg,
                                 neg_ratio=cfg.effective_neg_ratio, seed=cfg.seed, cache_dir=cache)
@@ -87,10 +94,12 @@ def _real(cfg: TrainConfig, env: du.DistEnv, micro: int, model_cfg) -> RunData:
         root = Path(cfg.data_dir) if cfg.data_dir else GOODREADS_DIR
         prepared = prepare_goodreads(root, tokenizer=tokenizer, text_config=text_cfg,
                                      neg_ratio=cfg.effective_neg_ratio, seed=cfg.seed, cache_dir=cache)
+    prepare_seconds = time.perf_counter() - t0
     summaries, teacher = (None, {"kind": None, "model": None, "users": 0})
     show = cfg.progress and env.is_main and sys.stderr.isatty()
     if cfg.teacher != "none":
         summaries, teacher = teacher_summaries(cfg, prepared, root, tokenizer, progress=show)
+    teacher_seconds = time.perf_counter() - t0 - prepare_seconds
     train_ds, skipped = prepared.train, 0
     if cfg.skip_empty_history:
         keep = examples_with_history(prepared.train.examples, prepared.tokens)
@@ -101,8 +110,9 @@ def _real(cfg: TrainConfig, env: du.DistEnv, micro: int, model_cfg) -> RunData:
         prepared.dev, prepared.test, EvalCollator(text_cfg, summaries, cfg.max_summary_tokens))
     stats = {"dataset": cfg.dataset, "data_dir": str(root), "split_rule": prepared.split_rule,
              "train": len(train_ds), "train_skipped_empty_history": skipped,
-             "dev": len(prepared.dev), "test": len(prepared.test),
+             "dev": len(prepared.dev), "test": len(prepared.test) if prepared.test is not None else 0,
              "dev_evaluated": min(len(prepared.dev), cfg.eval_max_impressions or len(prepared.dev)),
+             "seconds": {"prepare": round(prepare_seconds, 3), "teacher": round(teacher_seconds, 3)},
              "details": prepared.stats}
     return RunData(train, dev, test, stats, teacher, list(prepared.notes))
 
@@ -144,6 +154,8 @@ def _histories(prepared) -> dict[str, dict[str, tuple[str, ...]]]:
             longest[src.user_id] = h
     out["train"] = longest
     for name, ds in (("dev", prepared.dev), ("test", prepared.test)):
+        if ds is None:
+            continue
         imps = ds.impressions
         shortest: dict[str, tuple[str, ...]] = {}
         for imp in imps.impressions:
@@ -160,7 +172,17 @@ def teacher_summaries(cfg: TrainConfig, prepared, root: Path, tokenizer, progres
     """{user_id: summary token ids} for the train/dev/test users, and a description of the teacher."""
     from embsum.teacher import EngagedItem, LLMTeacher, SummaryCache, TemplateTeacher, generate_summaries
 
-    if prepared.domain == "news":
+    if prepared.items is not None:          # e.g. the event archive: texts came with the data
+        texts = prepared.items
+
+        def item(i: str):
+            t = texts.get(i)
+            if t is None:
+                return None
+            if t.domain == "book":
+                return EngagedItem.book(i, t.title, t.abstract)
+            return EngagedItem(i, t.title, t.abstract, t.category)
+    elif prepared.domain == "news":
         from embsum.data import load_mind
         news = load_mind(root).news
 

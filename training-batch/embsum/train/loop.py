@@ -4,7 +4,8 @@
     train(cfg, data=RunData(...))                  # the same loop over batches you provide
 
 1. process group (torchrun) + device + precision; batch arithmetic (micro x accum x world)
-2. seed, model (same init on every rank), data (rank-sharded, deterministic per epoch)
+2. seed, model (same init on every rank; or the weights of --init-from, a warm start), data
+   (rank-sharded, deterministic per epoch)
 3. AdamW + warmup/decay schedule; resume from last.pt (weights, optimizer, scheduler, position,
    RNG) if asked
 4. loop: an optimizer step = `grad_accum` micro-batches (DDP syncs on the last one only), each
@@ -37,6 +38,7 @@ from embsum.train.metrics_log import MetricsLog
 from embsum.train.optim import build_optimizer, build_scheduler
 from embsum.train.seeding import rng_state, seed_everything, set_rng_state
 from embsum.train.state import TrainState, read_train_checkpoint, save_train_checkpoint
+from embsum.train.warm_start import load_init_weights
 
 
 @dataclass
@@ -86,7 +88,7 @@ def accumulate_gradients(model: torch.nn.Module, micro_batches: Sequence[TrainBa
     return StepLoss(*sums.tolist(), rows=total)
 
 
-def _precision(cfg: TrainConfig, device: torch.device) -> tuple[str, contextlib.AbstractContextManager | None]:
+def precision_context(cfg: TrainConfig, device: torch.device) -> tuple[str, contextlib.AbstractContextManager | None]:
     if cfg.precision == "bf16" and device.type != "cuda":
         raise ConfigError("--precision bf16 is for CUDA only (bf16 autocast on CPU is slow and not what the "
                           "paper trained with): use --precision fp32 or auto on CPU")
@@ -115,7 +117,7 @@ def _train(cfg: TrainConfig, env: du.DistEnv, data: RunData | None) -> TrainResu
         torch.set_num_threads(cfg.threads)
     device = env.device
     micro, accum, batch_size = cfg.resolve_batch(env.world_size)
-    precision, amp = _precision(cfg, device)
+    precision, amp = precision_context(cfg, device)
     out_dir = Path(cfg.output_dir)
     last_path, best_path = out_dir / "last.pt", out_dir / "best.pt"
     resume_path = None if cfg.resume is None else (last_path if cfg.resume == "last" else Path(cfg.resume))
@@ -126,7 +128,11 @@ def _train(cfg: TrainConfig, env: du.DistEnv, data: RunData | None) -> TrainResu
 
     # --- model (identical init on every rank) and data ---------------------------------------
     seed_everything(cfg.seed)
-    model = EmbSum(cfg.model_config()).to(device)
+    model = EmbSum(cfg.model_config())
+    init = None
+    if cfg.init_from is not None and resume_path is None:    # warm start (a resume brings its own weights)
+        init = load_init_weights(model, cfg.init_from)
+    model = model.to(device)
     if data is None:
         data = build_run_data(cfg, env, micro)
     n_micro = len(data.train)
@@ -176,6 +182,7 @@ def _train(cfg: TrainConfig, env: du.DistEnv, data: RunData | None) -> TrainResu
               steps_per_epoch=steps_per_epoch, total_steps=total_steps, warmup_steps=warmup,
               device=str(device), precision=precision, params=params, dataset=data.stats,
               teacher=data.teacher, notes=data.notes, resumed_from=state.step if resume_path else None,
+              init_from=None if init is None else {k: init[k] for k in ("path", "sha256", "step")},
               torch=torch.__version__)
 
     def save(path: Path, eval_metrics: dict | None = None) -> None:

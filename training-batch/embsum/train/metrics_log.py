@@ -4,7 +4,7 @@ Every record has `kind` and `time` (unix seconds). Kinds and their fields (docs/
 
     run    config, model_config, world_size, micro_batch_size, grad_accum, batch_size,
            steps_per_epoch, total_steps, warmup_steps, device, precision, params, dataset,
-           teacher, resumed_from
+           teacher, resumed_from, init_from (warm start: path, sha256, step of the checkpoint)
     train  step, epoch, loss, nce, sum, lr, grad_norm, examples, examples_per_s, seconds
     epoch  step, epoch, loss, nce, sum, examples, seconds, examples_per_s
     eval   split, step, epoch, auc, mrr, ndcg@5, ndcg@10, impressions, skipped,
