@@ -138,6 +138,10 @@ def test_flink_state_backend_classloading_and_metrics(compose):
     assert props["execution.checkpointing.savepoint-dir"].startswith("file:///flink-data/")
     patterns = props["classloader.parent-first-patterns.additional"].split(";")
     assert "ai.onnxruntime." in patterns and "ai.djl." in patterns
+    # Avro's class trust in every Flink JVM, ONNX Runtime's stack in TaskManagers (both verified
+    # on a session cluster: without the first the job fails on its first record).
+    assert "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=dev.embsum.avro" in props["env.java.opts.all"].split()
+    assert "-Xss16m" in props["env.java.opts.taskmanager"].split()
     assert props["metrics.reporter.prom.factory.class"].endswith("PrometheusReporterFactory")
     assert props["metrics.reporter.prom.port"] == "9249"
     assert props["jobmanager.rpc.address"] == "jobmanager"

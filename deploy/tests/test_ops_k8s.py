@@ -58,6 +58,8 @@ def test_flink_deployment_state_and_ha(deployment):
     assert conf["high-availability.type"] == "kubernetes"
     patterns = conf["classloader.parent-first-patterns.additional"].split(";")
     assert "ai.onnxruntime." in patterns and "ai.djl." in patterns
+    assert "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=dev.embsum.avro" in conf["env.java.opts.all"].split()
+    assert "-Xss16m" in conf["env.java.opts.taskmanager"].split()
     assert conf["metrics.reporter.prom.port"] == "9249"
 
 
