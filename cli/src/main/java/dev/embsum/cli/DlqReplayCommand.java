@@ -12,6 +12,7 @@ import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -61,7 +62,8 @@ final class DlqReplayCommand implements Callable<Integer> {
             description = "only dead letters that came from these topics (default: any)")
     Set<String> sourceTopics = new LinkedHashSet<>();
 
-    @Option(names = "--max", paramLabel = "N", description = "replay at most N records (oldest first)")
+    @Option(names = "--max", paramLabel = "N",
+            description = "replay at most N records, the oldest first (by their time on the dead-letter topic)")
     Integer max;
 
     @Option(names = "--dry-run", description = "list what would be replayed, publish nothing")
@@ -76,8 +78,8 @@ final class DlqReplayCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka;
 
-    /** A selected dead letter and where it is in the dead-letter topic. */
-    private record Selected(DeadLetter letter, int partition, long offset) {
+    /** A selected dead letter, where it is in the dead-letter topic, and when it was written there. */
+    private record Selected(DeadLetter letter, int partition, long offset, long timestamp) {
     }
 
     @Override
@@ -104,12 +106,17 @@ final class DlqReplayCommand implements Callable<Integer> {
                     skipped.merge("from " + d.getSourceTopic(), 1, Integer::sum);
                 } else if (d.getValue() == null) {
                     skipped.merge("tombstone (no value to replay)", 1, Integer::sum);
-                } else if (max != null && selected.size() >= max) {
-                    skipped.merge("beyond --max", 1, Integer::sum);
                 } else {
-                    selected.add(new Selected(d, r.partition(), r.offset()));
+                    selected.add(new Selected(d, r.partition(), r.offset(), r.timestamp()));
                 }
             });
+        }
+        // Oldest first across partitions (a topic's partitions arrive interleaved), then --max.
+        selected.sort(Comparator.comparingLong(Selected::timestamp).thenComparingInt(Selected::partition)
+                .thenComparingLong(Selected::offset));
+        if (max != null && selected.size() > max) {
+            skipped.merge("beyond --max", selected.size() - max, Integer::sum);
+            selected.subList(max, selected.size()).clear();
         }
         if (!dryRun && !selected.isEmpty()) {
             Map<String, String> destinations = new LinkedHashMap<>();

@@ -111,12 +111,16 @@ class TailCommandTest {
         kafka.createTopics("tail-live");
         SingleObjectCodec<UserEmbedding> codec = SingleObjectCodec.forClass(UserEmbedding.class);
         kafka.send("tail-live", bytes("U1"), codec.encode(userEmbedding("U1", 1, new float[6], "old")));
-        // Without --from-beginning only records published after the start are shown.
+        // Without --from-beginning only records published after the start are shown. The tail's
+        // start is not observable from here, so new records keep coming until it has printed one.
         CompletableFuture<Cli.Result> tail = CompletableFuture.supplyAsync(() -> Cli.run("tail", "tail-live",
-                "--key", "U1", "--max", "1", "--timeout", "20s", "--bootstrap-servers", kafka.bootstrap()));
-        Thread.sleep(3000); // the tail has positioned itself at the end by then
-        kafka.send("tail-live", bytes("U2"), codec.encode(userEmbedding("U2", 5, new float[6], "other user")));
-        kafka.send("tail-live", bytes("U1"), codec.encode(userEmbedding("U1", 2, new float[6], "new")));
+                "--key", "U1", "--max", "1", "--timeout", "30s", "--bootstrap-servers", kafka.bootstrap()));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!tail.isDone() && System.nanoTime() < deadline) {
+            kafka.send("tail-live", bytes("U2"), codec.encode(userEmbedding("U2", 5, new float[6], "other user")));
+            kafka.send("tail-live", bytes("U1"), codec.encode(userEmbedding("U1", 2, new float[6], "new")));
+            Thread.sleep(300);
+        }
         Cli.Result r = tail.get(60, TimeUnit.SECONDS);
         assertThat(r.status()).as(r.toString()).isZero();
         assertThat(r.out()).contains("user U1 ").contains("history_version 2").contains("\"new\"")
