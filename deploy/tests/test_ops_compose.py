@@ -71,6 +71,11 @@ def _volumes(svc):
         yield parts[0], parts[1], parts[2:] == ["ro"]
 
 
+def _is_build_output(rel: str) -> bool:
+    """A build output file, or a build output directory ("dir/") or something in one."""
+    return any((rel + "/").startswith(b) if b.endswith("/") else rel == b for b in BUILD_OUTPUTS)
+
+
 def test_bind_mounts_read_only_and_present(compose):
     """Everything from the repo is an input: read-only. Only named data volumes are writable."""
     declared = set(compose["volumes"])
@@ -80,7 +85,7 @@ def test_bind_mounts_read_only_and_present(compose):
             if source.startswith(("./", "/")):
                 assert ro, f"{name}: bind mount {source} -> {target} must be :ro"
                 rel = source[2:]
-                assert (REPO / rel).exists() or any(rel.startswith(b) for b in BUILD_OUTPUTS), \
+                assert (REPO / rel).exists() or _is_build_output(rel), \
                     f"{name}: {source} does not exist and is not a build output"
             else:
                 assert source in declared, f"{name}: volume {source} not declared"
