@@ -2,6 +2,7 @@
 # End-to-end streaming benchmark (docs/benchmarks/streaming.md): the whole job on a local Flink
 # with RocksDB and the shipped bundle, MIND replayed at a fixed click rate, three setups in one
 # JVM run (micro-batched, batch 1, encoder cache off). Flags: --users N --rate CLICKS_PER_S
+# --order round-robin|file
 # --data DIR --bundle DIR. Takes a few minutes; the Markdown table goes to stdout.
 set -euo pipefail
 cd "$(dirname "$0")/.."

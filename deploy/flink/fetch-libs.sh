@@ -1,20 +1,39 @@
 #!/usr/bin/env bash
-# Copies the ONNX Runtime jar the job was built against into deploy/flink/lib/ (gitignored),
-# from where docker-compose.yml mounts it into /opt/flink/lib (the parent classloader; see
-# docs/operations.md "ONNX Runtime classloading"). The version comes from the root pom so the
-# cluster's copy cannot drift from the one inference-runtime is compiled and tested with.
-#   ONNXRUNTIME_ARTIFACT=onnxruntime_gpu bash deploy/flink/fetch-libs.sh   # CUDA build
+# Puts the libraries that must be loaded by Flink's parent classloader into deploy/flink/lib/
+# (gitignored): ONNX Runtime and DJL's Hugging Face tokenizers (plus DJL's gson and jna). Both
+# load a native library, which the JVM binds to one classloader, so they must load once per
+# TaskManager JVM, from /opt/flink/lib, never from the job jar (docs/operations.md section 3;
+# the shaded job jar leaves them out). docker-compose.yml mounts this directory at
+# /opt/flink/lib/embsum (Flink puts every jar under lib/, subdirectories included, on its
+# classpath); deploy/flink/Dockerfile copies it there.
+#
+# The jars are exactly the ones inference-runtime resolves (versions from the root pom), so the
+# cluster runs what the tests ran.
+#   bash deploy/flink/fetch-libs.sh          # CPU: com.microsoft.onnxruntime:onnxruntime
+#   bash deploy/flink/fetch-libs.sh --gpu    # CUDA: onnxruntime_gpu, same version (mvn -Pgpu)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-version=$(sed -n 's:.*<onnxruntime.version>\(.*\)</onnxruntime.version>.*:\1:p' pom.xml | head -n1)
-artifact="${ONNXRUNTIME_ARTIFACT:-onnxruntime}"
-[ -n "$version" ] || { echo "fetch-libs: no <onnxruntime.version> in pom.xml" >&2; exit 1; }
-mvn -B -q dependency:copy \
-  -Dartifact="com.microsoft.onnxruntime:${artifact}:${version}" \
-  -DoutputDirectory=deploy/flink/lib -Dmdep.stripVersion=false
-# docker-compose.yml mounts onnxruntime-<version>.jar; the GPU jar is renamed to that name so
-# the same compose file works for both builds (only one ONNX Runtime jar may be on the classpath).
-if [ "$artifact" != onnxruntime ]; then
-  mv -f "deploy/flink/lib/${artifact}-${version}.jar" "deploy/flink/lib/onnxruntime-${version}.jar"
+profile=()
+case "${1:-}" in
+  "") ;;
+  --gpu) profile=(-Pgpu) ;;
+  -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  *) echo "fetch-libs: unknown argument '$1' (none for the CPU build, --gpu for the CUDA build)" >&2; exit 2 ;;
+esac
+lib="$PWD/deploy/flink/lib"
+# Start empty: onnxruntime and onnxruntime_gpu hold the same classes and must never both be there.
+rm -rf "$lib"
+mkdir -p "$lib"
+mvn -B -q "${profile[@]}" -pl inference-runtime dependency:copy-dependencies \
+  -DincludeScope=runtime \
+  -DincludeGroupIds=com.microsoft.onnxruntime,ai.djl,ai.djl.huggingface,com.google.code.gson,net.java.dev.jna \
+  -Dmdep.prependGroupId=true -DoutputDirectory="$lib"
+count=$(find "$lib" -name '*.jar' | wc -l)
+ort=$(find "$lib" -name 'com.microsoft.onnxruntime.*.jar' | wc -l)
+if [ "$ort" -ne 1 ] || [ "$count" -lt 5 ]; then
+  echo "fetch-libs: expected one ONNX Runtime jar and the DJL jars in $lib, found:" >&2
+  ls -l "$lib" >&2
+  exit 1
 fi
-echo "fetch-libs: deploy/flink/lib/onnxruntime-${version}.jar (${artifact})"
+echo "fetch-libs: $lib"
+ls -1 "$lib"

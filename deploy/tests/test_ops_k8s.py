@@ -56,7 +56,10 @@ def test_flink_deployment_state_and_ha(deployment):
                 "high-availability.storageDir"):
         assert conf[key].startswith("s3://"), key
     assert conf["high-availability.type"] == "kubernetes"
-    assert "ai.onnxruntime." in conf["classloader.parent-first-patterns.additional"].split(";")
+    patterns = conf["classloader.parent-first-patterns.additional"].split(";")
+    assert "ai.onnxruntime." in patterns and "ai.djl." in patterns
+    assert "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=dev.embsum.avro" in conf["env.java.opts.all"].split()
+    assert "-Xss16m" in conf["env.java.opts.taskmanager"].split()
     assert conf["metrics.reporter.prom.port"] == "9249"
 
 

@@ -15,6 +15,7 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -23,11 +24,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.apache.avro.specific.SpecificRecord;
 
 /**
  * The MIND sample as a stream: the news items as ContentItems and, for the first N users of
- * behaviors.tsv in file order, each row's History as clicks, then the row as an Impression (the
- * shown items news.tsv has) and its clicked items (label 1) as clicks naming the impression.
+ * behaviors.tsv in file order, each row's History as clicks, then the row as an Impression (every
+ * item shown, in order) and its clicked impressions (label 1) as clicks naming the impression.
+ * Used by the embedded demo and by the CLI's {@code embsum produce --mind}.
  *
  * <p>MIND repeats a user's (fixed, pre-period) History on each of the user's rows, so it is
  * replayed once, on the user's first row; repeats inside a History are real and kept. MIND has no
@@ -42,8 +45,10 @@ public final class MindReplay {
     public final Map<String, ContentItem> items = new LinkedHashMap<>();
     /** Clicks in publishing order. */
     public final List<ClickEvent> clicks = new ArrayList<>();
-    /** One per behaviors row of a replayed user, in file order (for the archive; the job does not read them). */
+    /** One per behaviors row of a replayed user, in file order. */
     public final List<Impression> impressions = new ArrayList<>();
+    /** Clicks and impressions together, in file order (a row's History clicks, its Impression, its clicks). */
+    final List<SpecificRecord> events = new ArrayList<>();
     /** Users in first-appearance order, with how many clicks each gets (= final history_version). */
     public final Map<String, Integer> clicksPerUser = new LinkedHashMap<>();
     final Map<String, Set<String>> clickedByUser = new HashMap<>();
@@ -53,6 +58,12 @@ public final class MindReplay {
     private MindReplay() {
     }
 
+    /**
+     * Reads {@code news.tsv} and {@code behaviors.tsv} of {@code dir}.
+     *
+     * @param users how many users to replay, the first ones of behaviors.tsv in file order
+     *     ({@link Integer#MAX_VALUE}: all)
+     */
     public static MindReplay load(Path dir, int users) throws IOException {
         Map<String, String[]> news = new HashMap<>();
         for (String line : read(dir.resolve("news.tsv"))) {
@@ -77,22 +88,55 @@ public final class MindReplay {
                             rowTime.minusSeconds(history.length - i), null);
                 }
             }
-            List<String> shownItems = new ArrayList<>();
-            for (String shown : f[4].isBlank() ? new String[0] : f[4].trim().split(" ")) {
-                int dash = shown.lastIndexOf('-');
-                String item = shown.substring(0, dash);
-                if (replay.addItem(news, item)) {
-                    shownItems.add(item);
-                }
-                if (shown.endsWith("-1")) {
+            String[] shownItems = f[4].isBlank() ? new String[0] : f[4].trim().split(" ");
+            List<String> shownIds = new ArrayList<>(shownItems.length);
+            for (String shown : shownItems) {
+                shownIds.add(shown.substring(0, shown.lastIndexOf('-')));
+            }
+            Impression impression = Impression.newBuilder().setImpressionId(impressionId).setUserId(user)
+                    .setItemIds(shownIds).setEventTime(rowTime).build();
+            replay.impressions.add(impression);
+            replay.events.add(impression);
+            for (int i = 0; i < shownItems.length; i++) {
+                String item = shownIds.get(i);
+                replay.addItem(news, item);
+                if (shownItems[i].endsWith("-1")) {
                     replay.click(news, user, item, impressionId + "-" + item, rowTime, impressionId);
                 }
             }
-            replay.impressions.add(Impression.newBuilder().setImpressionId(impressionId).setUserId(user)
-                    .setItemIds(shownItems).setEventTime(rowTime).build());
         }
         replay.clicksPerUser.values().removeIf(n -> n == 0);
         return replay;
+    }
+
+    /** Every item a replayed user saw or clicked (and news.tsv has), in first-seen order. */
+    public Map<String, ContentItem> items() {
+        return Collections.unmodifiableMap(items);
+    }
+
+    /** The clicks, in publishing order. */
+    public List<ClickEvent> clicks() {
+        return Collections.unmodifiableList(clicks);
+    }
+
+    /** One Impression per behaviors row of a replayed user, in file order. */
+    public List<Impression> impressions() {
+        return Collections.unmodifiableList(impressions);
+    }
+
+    /** {@link #clicks()} and {@link #impressions()} merged in file order. */
+    public List<SpecificRecord> events() {
+        return Collections.unmodifiableList(events);
+    }
+
+    /** The replayed users in file order, with how many clicks each gets (= final history_version). */
+    public Map<String, Integer> clicksPerUser() {
+        return Collections.unmodifiableMap(clicksPerUser);
+    }
+
+    /** Clicks left out because news.tsv lacks their item (they could only wait and dead-letter). */
+    public int skippedUnknownItems() {
+        return skippedUnknownItems;
     }
 
     private void click(Map<String, String[]> news, String user, String item, String eventId, Instant time,
@@ -101,8 +145,10 @@ public final class MindReplay {
             skippedUnknownItems++;
             return;
         }
-        clicks.add(ClickEvent.newBuilder().setEventId(eventId).setUserId(user).setItemId(item)
-                .setEventTime(time).setAction(Action.CLICK).setRating(null).setImpressionId(impressionId).build());
+        ClickEvent click = ClickEvent.newBuilder().setEventId(eventId).setUserId(user).setItemId(item)
+                .setEventTime(time).setAction(Action.CLICK).setRating(null).setImpressionId(impressionId).build();
+        clicks.add(click);
+        events.add(click);
         clicksPerUser.merge(user, 1, Integer::sum);
         clickedByUser.computeIfAbsent(user, u -> new LinkedHashSet<>()).add(item);
     }

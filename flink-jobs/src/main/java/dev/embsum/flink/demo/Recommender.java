@@ -14,17 +14,23 @@ import java.util.Set;
 /**
  * Top-k items for a user by the EmbSum poly-attention score, from the published UserEmbedding
  * and ContentEmbeddings only, through the rankers' scorer ({@link PolyScorer}): what a ranker does.
+ * Used by the embedded demo and by the CLI's {@code embsum score}.
  */
-final class Recommender {
+public final class Recommender {
 
-    record Scored(String itemId, double score) {
+    /** One recommended item and its EmbSum score. */
+    public record Scored(String itemId, double score) {
     }
 
     private Recommender() {
     }
 
-    /** The {@code k} best-scoring items not in {@code exclude}, best first. */
-    static List<Scored> top(UserEmbedding user, Collection<ContentEmbedding> items, Set<String> exclude, int k) {
+    /**
+     * The {@code k} best-scoring items not in {@code exclude}, best first (ties: earlier in
+     * {@code items} first). Items whose {@code d} differs from the user's are skipped: callers
+     * that can see model versions check those first.
+     */
+    public static List<Scored> top(UserEmbedding user, Collection<ContentEmbedding> items, Set<String> exclude, int k) {
         PolyEmbedding upe = PolyEmbedding.fromLittleEndian(user.getUpe(), user.getM(), user.getD());
         List<ContentEmbedding> candidates = new ArrayList<>();
         List<ContentVectors> vectors = new ArrayList<>();

@@ -1,0 +1,195 @@
+package dev.embsum.cli;
+
+import dev.embsum.avro.DeadLetter;
+import dev.embsum.cli.internal.CliFailure;
+import dev.embsum.cli.internal.KafkaOptions;
+import dev.embsum.cli.internal.TopicReader;
+import dev.embsum.flink.internal.DeadLetters;
+import dev.embsum.serde.MalformedRecordException;
+import dev.embsum.serde.SingleObjectCodec;
+import dev.embsum.serde.Topic;
+import java.io.PrintWriter;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Future;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * Re-publishes dead-lettered records, byte for byte (key and value), to the topic they came
+ * from: for failures that were about timing, not about the record, such as a click that arrived
+ * before its item (UNKNOWN_ITEM) once the content is there.
+ */
+@Command(name = "replay", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Re-publish dead-lettered payloads as they are (key and value bytes) to their source topic.",
+                "Reads the dead-letter topic as it is now and selects by --kind (default: UNKNOWN_ITEM and"
+                        + " INFERENCE_FAILED, failures a later attempt can pass) and --source-topic. MALFORMED and"
+                        + " INVALID records would fail again identically: they are refused unless --force.",
+                "Replaying twice is harmless for clicks: the job drops a click whose event_id is already in the"
+                        + " user's history. A replayed click counts as the user's newest engagement (arrival order)."},
+        footer = {"", "Examples:",
+                "  embsum dlq replay --dry-run",
+                "  embsum dlq replay --kind UNKNOWN_ITEM --source-topic clicks"})
+final class DlqReplayCommand implements Callable<Integer> {
+
+    /** Kinds whose bytes fail again however often they are replayed. */
+    private static final Set<String> DETERMINISTIC = Set.of(DeadLetters.MALFORMED, DeadLetters.INVALID);
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--kind", paramLabel = "KIND", split = ",",
+            description = "error kinds to replay (default: UNKNOWN_ITEM,INFERENCE_FAILED)")
+    Set<String> kinds = new LinkedHashSet<>(List.of(DeadLetters.UNKNOWN_ITEM, DeadLetters.INFERENCE_FAILED));
+
+    @Option(names = "--source-topic", paramLabel = "TOPIC", split = ",",
+            description = "only dead letters that came from these topics (default: any)")
+    Set<String> sourceTopics = new LinkedHashSet<>();
+
+    @Option(names = "--max", paramLabel = "N",
+            description = "replay at most N records, the oldest first (by their time on the dead-letter topic)")
+    Integer max;
+
+    @Option(names = "--dry-run", description = "list what would be replayed, publish nothing")
+    boolean dryRun;
+
+    @Option(names = "--force", description = "also replay MALFORMED and INVALID records")
+    boolean force;
+
+    @Option(names = "--topic-dead-letters", paramLabel = "NAME", description = "default: ${DEFAULT-VALUE}")
+    String topicDeadLetters = Topic.DEAD_LETTERS.defaultName();
+
+    @Mixin
+    KafkaOptions kafka;
+
+    /** A selected dead letter, where it is in the dead-letter topic, and when it was written there. */
+    private record Selected(DeadLetter letter, int partition, long offset, long timestamp) {
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        validate();
+        PrintWriter out = spec.commandLine().getOut();
+        SingleObjectCodec<DeadLetter> codec = SingleObjectCodec.forClass(DeadLetter.class);
+        List<Selected> selected = new ArrayList<>();
+        Map<String, Integer> skipped = new LinkedHashMap<>();
+        long[] total = {0};
+        try (KafkaConsumer<byte[], byte[]> consumer = kafka.consumer()) {
+            TopicReader.readAll(consumer, topicDeadLetters, "--topic-dead-letters", r -> {
+                total[0]++;
+                DeadLetter d;
+                try {
+                    d = codec.decode(r.value());
+                } catch (MalformedRecordException e) {
+                    skipped.merge("not a DeadLetter record", 1, Integer::sum);
+                    return;
+                }
+                if (!kinds.contains(d.getErrorKind())) {
+                    skipped.merge("kind " + d.getErrorKind(), 1, Integer::sum);
+                } else if (!sourceTopics.isEmpty() && !sourceTopics.contains(d.getSourceTopic())) {
+                    skipped.merge("from " + d.getSourceTopic(), 1, Integer::sum);
+                } else if (d.getValue() == null) {
+                    skipped.merge("tombstone (no value to replay)", 1, Integer::sum);
+                } else {
+                    selected.add(new Selected(d, r.partition(), r.offset(), r.timestamp()));
+                }
+            });
+        }
+        // Oldest first across partitions (a topic's partitions arrive interleaved), then --max.
+        selected.sort(Comparator.comparingLong(Selected::timestamp).thenComparingInt(Selected::partition)
+                .thenComparingLong(Selected::offset));
+        if (max != null && selected.size() > max) {
+            skipped.merge("beyond --max", selected.size() - max, Integer::sum);
+            selected.subList(max, selected.size()).clear();
+        }
+        if (!dryRun && !selected.isEmpty()) {
+            Map<String, String> destinations = new LinkedHashMap<>();
+            selected.forEach(s -> destinations.put(s.letter.getSourceTopic(), "source_topic of a dead letter"));
+            kafka.requireTopics(destinations);
+            publish(selected, out);
+        } else {
+            for (Selected s : selected) {
+                out.println("would replay " + describe(s));
+            }
+        }
+        List<String> why = new ArrayList<>();
+        skipped.forEach((reason, n) -> why.add(n + " " + reason));
+        out.printf("%s %d of %d dead letters on '%s'%s%n", dryRun ? "would replay" : "replayed", selected.size(),
+                total[0], topicDeadLetters, why.isEmpty() ? "" : "; not selected: " + String.join(", ", why));
+        out.flush();
+        return 0;
+    }
+
+    private void publish(List<Selected> selected, PrintWriter out) throws Exception {
+        try (KafkaProducer<byte[], byte[]> producer = kafka.rawProducer()) {
+            List<Future<RecordMetadata>> sent = new ArrayList<>();
+            for (Selected s : selected) {
+                DeadLetter d = s.letter;
+                sent.add(producer.send(new ProducerRecord<>(d.getSourceTopic(), bytes(d.getKey()), bytes(d.getValue()))));
+            }
+            producer.flush();
+            for (int i = 0; i < selected.size(); i++) {
+                RecordMetadata m;
+                try {
+                    m = sent.get(i).get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw new CliFailure("replayed " + i + " of " + selected.size() + ", then publishing failed: "
+                            + e.getCause(), e);
+                }
+                out.println("replayed " + describe(selected.get(i)) + " -> " + m.topic() + "[" + m.partition() + "]@"
+                        + m.offset());
+            }
+        }
+    }
+
+    private String describe(Selected s) {
+        DeadLetter d = s.letter;
+        byte[] key = bytes(d.getKey());
+        return topicDeadLetters + "[" + s.partition + "]@" + s.offset + " " + d.getErrorKind() + " from "
+                + d.getSourceTopic() + "[" + d.getPartition() + "]@" + d.getOffset() + " key "
+                + (key == null ? "null" : "\"" + new String(key, StandardCharsets.UTF_8) + "\"") + " ("
+                + d.getValue().remaining() + " bytes)";
+    }
+
+    private void validate() {
+        if (max != null && max < 1) {
+            throw new ParameterException(spec.commandLine(), "--max must be at least 1, got " + max);
+        }
+        if (kinds.isEmpty()) {
+            throw new ParameterException(spec.commandLine(), "--kind needs at least one error kind, e.g. UNKNOWN_ITEM");
+        }
+        for (String kind : kinds) {
+            if (DETERMINISTIC.contains(kind) && !force) {
+                throw new ParameterException(spec.commandLine(), "--kind " + kind + ": replaying sends the very bytes"
+                        + " that were " + (kind.equals(DeadLetters.MALFORMED) ? "undecodable" : "invalid")
+                        + ", so the job would dead-letter them again. Fix the producer and re-send the records;"
+                        + " pass --force only if the job itself was changed to accept them.");
+            }
+        }
+    }
+
+    private static byte[] bytes(ByteBuffer b) {
+        if (b == null) {
+            return null;
+        }
+        byte[] out = new byte[b.remaining()];
+        b.duplicate().get(out);
+        return out;
+    }
+}
