@@ -112,6 +112,7 @@ def test_cronjob_runs_the_cycle_from_the_image(retrain):
     tag = retrain["image"].rpartition(":")[2]
     assert tag and tag != "latest" and "/" not in tag
     assert retrain["command"] == [f"{APP}/deploy/retrain/retrain-cycle.sh"]
+    assert os.access(CYCLE, os.X_OK) and os.access(PUBLISH, os.X_OK), "run directly: they must be executable"
     dockerfile = (RETRAIN / "Dockerfile").read_text()
     assert re.search(rf"^WORKDIR {APP}$", dockerfile, re.M)
     assert re.search(r"^COPY deploy/retrain/retrain-cycle.sh deploy/retrain/publish.sh deploy/retrain/$", dockerfile,
@@ -491,6 +492,10 @@ def test_two_cycles_with_the_real_retrain(loop):
     assert call == release_call(loop, "v1")
     assert call[3] == "file:///opt/embsum/bundles/" + release["model_version"]
     assert json.loads((loop.store / "v1.retrain.json").read_text())["status"] == "released"
+    # The job refuses a release whose tokenizer or text contract differs from its bundle.path's
+    # (the demo bundle baked into the image): a retrained bundle keeps both.
+    manifest, demo = (json.loads((d / "manifest.json").read_text()) for d in (loop.store / "v1", REPO / "models/demo"))
+    assert (manifest["tokenizer"], manifest["text"]) == (demo["tokenizer"], demo["text"])
 
     second = loop.cycle(*training, "--margin", "-1", EMBSUM_PYTHON=sys.executable, EMBSUM_MODEL_VERSION="v2")
     assert second.returncode == 0, second.stderr
