@@ -29,12 +29,14 @@ COMPOSE_FILE = REPO / "docker-compose.yml"
 TOPICS_CONF = REPO / "deploy" / "kafka" / "topics.conf"
 JOB_CONF = REPO / "deploy" / "flink" / "job.conf"
 K8S = REPO / "k8s"
+RETRAIN = REPO / "deploy" / "retrain"
 JOB_CONFIG_JAVA = REPO / "flink-jobs" / "src" / "main" / "java" / "dev" / "embsum" / "flink" / "JobConfig.java"
 
 # Files the build produces (not committed); compose bind-mounts them.
 BUILD_OUTPUTS = {
     "flink-jobs/target/embsum-flink-jobs.jar",  # mvn package (shaded job jar)
     "deploy/flink/lib/",  # deploy/flink/fetch-libs.sh
+    "deploy/retrain/cli-lib/",  # deploy/retrain/stage-cli.sh
 }
 
 # Key prefixes passed through JobConfig to the Kafka clients (the job's contract: `kafka.*`

@@ -24,7 +24,8 @@ def deployment(docs):
 
 def test_every_yaml_parses_and_has_kind(docs):
     assert set(docs) == {"flinkdeployment.yaml", "archive-flinkdeployment.yaml", "gpu-taskmanager-patch.yaml",
-                         "job-config.yaml", "kafka-topics.yaml", "kustomization.yaml"}
+                         "job-config.yaml", "kafka-topics.yaml", "bundle-store-pvc.yaml", "retrain-cronjob.yaml",
+                         "kustomization.yaml"}
     for name, ds in docs.items():
         assert ds, f"{name} is empty"
         for d in ds:
@@ -134,7 +135,8 @@ def test_kustomize_renders_gpu_deployment():
     assert r.returncode == 0, r.stderr
     rendered = [d for d in yaml.safe_load_all(r.stdout) if d]
     kinds = sorted(d["kind"] for d in rendered)
-    assert kinds == sorted(["ConfigMap"] + ["FlinkDeployment"] * 2 + ["KafkaTopic"] * len(DESIGN_TOPICS))
+    assert kinds == sorted(["ConfigMap", "PersistentVolumeClaim", "ServiceAccount", "CronJob"]
+                           + ["FlinkDeployment"] * 2 + ["KafkaTopic"] * len(DESIGN_TOPICS))
     assert {d["metadata"]["namespace"] for d in rendered} == {"embsum"}
     dep = next(d for d in rendered if d["kind"] == "FlinkDeployment" and d["metadata"]["name"] == "embsum-stream")
     # Patch merged, base kept.
@@ -143,6 +145,10 @@ def test_kustomize_renders_gpu_deployment():
     assert dep["spec"]["taskManager"]["resource"]["memory"]
     assert dep["spec"]["job"]["upgradeMode"] == "savepoint"
     assert dep["spec"]["image"].endswith("-gpu")
+    # The patch adds a TaskManager template; the common one keeps the bundle store's read-only mount.
+    (main,) = dep["spec"]["podTemplate"]["spec"]["containers"]
+    assert {"name": "bundles", "mountPath": "/opt/embsum/bundles", "readOnly": True} in main["volumeMounts"]
+    assert "volumes" not in tm_pod and "volumeMounts" not in tm_pod["containers"][0]
 
 
 def test_configmap_topics_and_bundle(docs):
