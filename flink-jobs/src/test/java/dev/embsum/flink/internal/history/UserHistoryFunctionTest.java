@@ -9,17 +9,29 @@ import dev.embsum.avro.state.HistoryEntryState;
 import dev.embsum.avro.state.RefreshRequest;
 import dev.embsum.avro.state.ReleaseRef;
 import dev.embsum.avro.state.TokenizedClick;
+import dev.embsum.avro.state.UserHistoryState;
 import dev.embsum.avro.state.VerifiedRelease;
 import dev.embsum.flink.internal.InterceptedMetrics;
 import dev.embsum.flink.internal.MeteredKeyedBroadcastHarness;
+import dev.embsum.flink.internal.TokenBytes;
 import dev.embsum.flink.internal.release.Releases;
+import dev.embsum.runtime.text.EngagementHistory;
 import java.time.Duration;
 import java.util.List;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.StateTtlConfig;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.operators.testutils.MockEnvironment;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.util.Collector;
 import org.junit.jupiter.api.Test;
 
 class UserHistoryFunctionTest {
@@ -264,6 +276,64 @@ class UserHistoryFunctionTest {
             f.h.setStateTtlProcessingTime(TTL.toMillis() + 1); // "old" idle for longer than the TTL
             f.h.processBroadcastElement(release("v2", 1), 0);
             assertThat(f.out()).extracting(RefreshRequest::getUserId).containsExactly("recent");
+        }
+    }
+
+    /**
+     * user-history was a one-input KeyedProcessFunction before the backfill. A savepoint of it
+     * restores into the keyed broadcast version under the same uid: the keyed state (same name,
+     * type and TTL) and the timers (both operator kinds name their timer service "user-timers").
+     * This is the old function reduced to what it stores: one click's history, refresh pending.
+     */
+    private static final class OneInputUserHistory extends KeyedProcessFunction<String, TokenizedClick, RefreshRequest> {
+        private static final long serialVersionUID = 1L;
+        private transient ValueState<UserHistoryState> history;
+
+        @Override
+        public void open(OpenContext openContext) {
+            ValueStateDescriptor<UserHistoryState> descriptor =
+                    new ValueStateDescriptor<>("history", TypeInformation.of(UserHistoryState.class));
+            descriptor.enableTimeToLive(StateTtlConfig.newBuilder(TTL)
+                    .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
+                    .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
+                    .build());
+            history = getRuntimeContext().getState(descriptor);
+        }
+
+        @Override
+        public void processElement(TokenizedClick click, Context ctx, Collector<RefreshRequest> out) throws Exception {
+            long now = ctx.timerService().currentProcessingTime();
+            EngagementHistory h = HistoryStates.toHistory(60, List.of(), 0, 0)
+                    .add(click.getItemId(), click.getEventTimeMs(), TokenBytes.unpack(click.getTokens()));
+            history.update(UserHistoryState.newBuilder().setEntries(HistoryStates.toEntries(h)).setNextSeq(h.nextSeq())
+                    .setHistoryVersion(h.historyVersion()).setRecentEventIds(List.of(click.getEventId()))
+                    .setPendingSinceMs(now).setRefreshTimerMs(now + 1_000).build());
+            ctx.timerService().registerProcessingTimeTimer(now + 1_000);
+        }
+    }
+
+    @Test
+    void aSavepointOfTheOneInputVersionRestoresIntoThisOne() throws Exception {
+        OperatorSubtaskState snapshot;
+        try (var old = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new OneInputUserHistory()),
+                TokenizedClick::getUserId, Types.STRING)) {
+            old.open();
+            old.setProcessingTime(0);
+            old.processElement(tokenized("e1", "u1", "A", 1, 32099, 1), 0);
+            snapshot = old.snapshot(1, 1);
+        }
+        try (var f = new Fixture(60, true, snapshot)) {
+            f.h.setProcessingTime(1_000); // the restored timer
+            assertThat(f.out()).singleElement().satisfies(r -> {
+                assertThat(r.getUserId()).isEqualTo("u1");
+                assertThat(r.getHistoryVersion()).isEqualTo(1);
+                assertThat(r.getEntries()).extracting(HistoryEntryState::getItemId).containsExactly("A");
+            });
+            f.h.processElement(tokenized("e1", "u1", "A", 1, 32099, 1), 0); // the restored event ids
+            assertThat(f.counter("clicksDuplicate")).isEqualTo(1);
+            f.h.getOutput().clear();
+            f.h.processBroadcastElement(release("v2", 1), 0); // the first release after the upgrade
+            assertThat(f.out()).extracting(RefreshRequest::getUserId).containsExactly("u1");
         }
     }
 
