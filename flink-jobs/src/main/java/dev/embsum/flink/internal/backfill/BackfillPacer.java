@@ -43,11 +43,12 @@ import org.apache.flink.util.Collector;
  * every entry is cleared when its timer fires), operator ListStates {@code next-slot-micros}
  * and {@code pending-count}.
  *
- * <p>Metrics: {@code backfillPending} (gauge: backfill requests waiting for their slot; 0 once the
- * backfill is done), {@code backfillEmitted} (counter), {@code backfillSuperseded} (counter:
- * pending backfills cancelled by a refresh for new clicks). After a rescale the pending counts
- * are redistributed with the state but not per key: their sum over subtasks stays exact, a single
- * subtask's value can be off (even negative) until the backfill is done.
+ * <p>Metrics: {@code backfillPending} (gauge: backfill requests waiting for their slot; its sum
+ * over subtasks is 0 once the backfill is done), {@code backfillEmitted} (counter),
+ * {@code backfillSuperseded} (counter: pending backfills cancelled by a refresh for new clicks).
+ * The pending count is checkpointed, so it is exact after a restore. A rescale redistributes the
+ * pending requests by key group but the counts as list entries: the sum over subtasks stays
+ * exact, a single subtask's value does not (it can read negative, and stay off by that much).
  */
 public final class BackfillPacer extends KeyedProcessFunction<String, RefreshRequest, RefreshRequest>
         implements CheckpointedFunction {
