@@ -11,6 +11,7 @@ import dev.embsum.avro.state.ValidClick;
 import dev.embsum.avro.state.VerifiedRelease;
 import dev.embsum.flink.internal.DeadLetterCounter;
 import dev.embsum.flink.internal.DeadLetters;
+import dev.embsum.flink.internal.backfill.BackfillPacer;
 import dev.embsum.flink.internal.click.ClickValidation;
 import dev.embsum.flink.internal.content.ContentFormatting;
 import dev.embsum.flink.internal.history.Debounce;
@@ -38,13 +39,15 @@ import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
  * The embsum-stream job (DESIGN 6): content → CPE, and clicks → item join → history → debounced
  * refresh → micro-batched UPE + summary → version guard; model releases → validation → broadcast
- * → in-band hot swap of both inference operators. See flink-jobs/README.md for the topology,
+ * → in-band hot swap of both inference operators, and a rate-limited backfill that re-embeds every
+ * user with the new model. See flink-jobs/README.md for the topology,
  * every operator's uid and state, and the decisions where DESIGN is silent.
  *
  * <p>Sources and sinks come in through the constructor (Kafka in production, in-memory in
@@ -67,6 +70,7 @@ public final class EmbSumJob {
         public static final String ITEM_TOKENS = "item-tokens";
         public static final String RELEASES_TO_REFRESH = "releases-to-refresh";
         public static final String USER_HISTORY = "user-history";
+        public static final String BACKFILL_PACER = "backfill-pacer";
         public static final String REFRESH_USERS = "refresh-users";
         public static final String VERSION_GUARD = "version-guard";
         public static final String EMBED_CONTENT = "embed-content";
@@ -119,10 +123,10 @@ public final class EmbSumJob {
                 .process(new ContentFormatting(model, job + "/" + Uids.FORMAT_CONTENT))
                 .uid(Uids.FORMAT_CONTENT).name("validate + tokenize content");
 
-        // Model releases: verified once (parallelism 1, in topic order), then broadcast to the
-        // operators that put them in-band: item-tokens (content path, followed by a re-embedding
-        // of the catalogue) and releases-to-refresh (user path). DESIGN 6.6's optional backfill of
-        // all users after a swap (not built) would connect user-history to this broadcast too.
+        // Model releases: verified once (parallelism 1, in topic order, numbered), then broadcast to
+        // the operators that put them in-band: item-tokens (content path, followed by a
+        // re-embedding of the catalogue) and releases-to-refresh (user path), and to user-history
+        // (tags every request with the newest release; the backfill of all users).
         SingleOutputStreamOperator<VerifiedRelease> releases = sources.modelReleases(env)
                 .process(new ReleaseValidation(config.bundlePath(), job + "/" + Uids.VALIDATE_RELEASES))
                 .uid(Uids.VALIDATE_RELEASES).name("validate model releases").setParallelism(1);
@@ -138,12 +142,21 @@ public final class EmbSumJob {
                 .process(new ItemTokenJoin(config.itemUnknownTimeout().toMillis(), job + "/" + Uids.ITEM_TOKENS))
                 .uid(Uids.ITEM_TOKENS).name("item tokens: state + click join");
 
-        SingleOutputStreamOperator<RefreshRequest> requests = joined
+        int backfillRate = config.backfillUsersPerSecond();
+        SingleOutputStreamOperator<RefreshRequest> history = joined
                 .keyBy(TokenizedClick::getUserId, Types.STRING)
+                .connect(releaseBroadcast)
                 .process(new UserHistoryFunction(config.historySize(),
                         new Debounce(config.refreshDebounce().toMillis(), config.refreshMaxDelay().toMillis()),
-                        config.historyTtl()))
+                        config.historyTtl(), backfillRate > 0))
                 .uid(Uids.USER_HISTORY).name("user history + debounce");
+        // user-history's output is already partitioned by user_id (each request leaves the subtask
+        // that owns its user), so the pacer reads it as keyed without a shuffle and chains to it.
+        // In the graph whatever the rate (0: nothing to pace), so savepoints keep one topology.
+        SingleOutputStreamOperator<RefreshRequest> requests = DataStreamUtils
+                .reinterpretAsKeyedStream(history, RefreshRequest::getUserId, Types.STRING)
+                .process(new BackfillPacer(backfillRate))
+                .uid(Uids.BACKFILL_PACER).name("backfill pacer");
 
         // Forward edges into both inference operators: each subtask must receive every release
         // in-band from its upstream subtask (a rebalance would hand a release to one subtask only).

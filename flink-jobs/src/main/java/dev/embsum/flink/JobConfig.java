@@ -46,6 +46,7 @@ public final class JobConfig implements Serializable {
     public static final String HISTORY_TTL = "history.ttl";
     public static final String REFRESH_DEBOUNCE = "refresh.debounce";
     public static final String REFRESH_MAX_DELAY = "refresh.max-delay";
+    public static final String BACKFILL_USERS_PER_SECOND = "backfill.users-per-second";
     public static final String ITEM_UNKNOWN_TIMEOUT = "item.unknown-timeout";
     public static final String INFERENCE_MAX_BATCH = "inference.max-batch";
     public static final String INFERENCE_MAX_WAIT = "inference.max-wait";
@@ -77,6 +78,7 @@ public final class JobConfig implements Serializable {
             new Setting(HISTORY_TTL, "30d", "a user's history is dropped after this long without a click", Kind.DURATION),
             new Setting(REFRESH_DEBOUNCE, "1s", "refresh this long after a user's last click", Kind.DURATION),
             new Setting(REFRESH_MAX_DELAY, "5s", "... but at most this long after the first click not yet refreshed", Kind.DURATION),
+            new Setting(BACKFILL_USERS_PER_SECOND, "20", "after a model release, re-embed every user in state with the new model, at most this many users per second per subtask; 0 = off (users move on their next click)", Kind.NON_NEGATIVE_INT),
             new Setting(ITEM_UNKNOWN_TIMEOUT, "10min", "a click for an item with no content waits this long, then goes to dead-letters as UNKNOWN_ITEM", Kind.DURATION),
             new Setting(INFERENCE_MAX_BATCH, "32", "most requests (users or items) in one model call", Kind.POSITIVE_INT),
             new Setting(INFERENCE_MAX_WAIT, "50ms", "longest a request waits for its micro-batch to fill", Kind.DURATION),
@@ -224,6 +226,11 @@ public final class JobConfig implements Serializable {
 
     public Duration refreshMaxDelay() {
         return duration(REFRESH_MAX_DELAY);
+    }
+
+    /** Backfill rate per subtask after a model release; 0 = no backfill. */
+    public int backfillUsersPerSecond() {
+        return Integer.parseInt(values.get(BACKFILL_USERS_PER_SECOND));
     }
 
     public Duration itemUnknownTimeout() {

@@ -133,6 +133,9 @@ class ModelHotSwapTest {
                 .set(JobConfig.INFERENCE_MAX_SUMMARY_TOKENS, String.valueOf(SUMMARY_TOKENS))
                 .set(JobConfig.REFRESH_DEBOUNCE, "20ms")
                 .set(JobConfig.REFRESH_MAX_DELAY, "100ms")
+                // The swap on each user's next click alone, so every embedding's model follows from
+                // its history_version; the backfill has its own test (ModelBackfillTest).
+                .set(JobConfig.BACKFILL_USERS_PER_SECOND, "0")
                 // No checkpoints: the gates below block their source task, so its barriers would
                 // never reach the two-input operators, and aligned checkpoints would hold the
                 // releases that follow a barrier on the broadcast input until the gate opens.

@@ -6,6 +6,7 @@ import dev.embsum.avro.state.ItemTokens;
 import dev.embsum.avro.state.RawRecord;
 import dev.embsum.avro.state.TokenizedClick;
 import dev.embsum.avro.state.ValidClick;
+import dev.embsum.avro.state.VerifiedRelease;
 import dev.embsum.serde.SingleObjectCodec;
 import java.time.Instant;
 
@@ -44,5 +45,12 @@ public final class Records {
     public static TokenizedClick tokenized(String eventId, String user, String item, long eventTime, int... tokens) {
         return TokenizedClick.newBuilder().setEventId(eventId).setUserId(user).setItemId(item)
                 .setEventTimeMs(eventTime).setTokens(TokenBytes.pack(tokens)).build();
+    }
+
+    /** A verified release of a (made-up) bundle {@code /models/<version>}, numbered {@code seq}. */
+    public static VerifiedRelease release(String version, long seq) {
+        return VerifiedRelease.newBuilder().setModelVersion(version).setBundleUri("/models/" + version)
+                .setBundlePath("/models/" + version).setBundleSha256(Integer.toHexString(version.hashCode()).repeat(8))
+                .setReleasedAtMs(seq).setSeq(seq).build();
     }
 }

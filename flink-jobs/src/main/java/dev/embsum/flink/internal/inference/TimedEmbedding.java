@@ -7,7 +7,8 @@ import java.util.Objects;
  * A user embedding on its way from {@code refresh-users} to {@code version-guard}, with the
  * processing time its oldest click reached the history operator
  * ({@code RefreshRequest.first_pending_at_ms}), so the guard can measure click → emit latency
- * without putting an internal timestamp into the public UserEmbedding record.
+ * without putting an internal timestamp into the public UserEmbedding record, and whether it
+ * is a backfill ({@code RefreshRequest.backfill}: no click to measure from).
  *
  * <p>A Flink POJO (public fields, no-arg constructor): Flink serializes it field by field, the
  * embedding with its Avro serializer. It only travels between two operators and is never kept
@@ -17,13 +18,20 @@ public final class TimedEmbedding {
 
     public UserEmbedding embedding;
     public long firstPendingAtMs;
+    public boolean backfill;
 
     public TimedEmbedding() {
     }
 
+    /** A refresh for new clicks. */
     public TimedEmbedding(UserEmbedding embedding, long firstPendingAtMs) {
+        this(embedding, firstPendingAtMs, false);
+    }
+
+    public TimedEmbedding(UserEmbedding embedding, long firstPendingAtMs, boolean backfill) {
         this.embedding = Objects.requireNonNull(embedding, "embedding");
         this.firstPendingAtMs = firstPendingAtMs;
+        this.backfill = backfill;
     }
 
     /** The user id, for keying. */
@@ -33,7 +41,7 @@ public final class TimedEmbedding {
 
     @Override
     public String toString() {
-        return embedding.getUserId() + "@" + embedding.getHistoryVersion() + " (pending since "
-                + firstPendingAtMs + ")";
+        return embedding.getUserId() + "@" + embedding.getHistoryVersion() + " " + embedding.getModelVersion()
+                + (backfill ? " (backfill)" : " (pending since " + firstPendingAtMs + ")");
     }
 }

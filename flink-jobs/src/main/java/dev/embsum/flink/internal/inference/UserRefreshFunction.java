@@ -25,9 +25,10 @@ import org.apache.flink.metrics.MetricGroup;
  * changed. Used with {@code AsyncDataStream.unorderedWait}: results leave in completion order,
  * and the downstream {@code VersionGuard} restores per-user monotonicity. Model releases arrive
  * in-band ({@code RefreshOrRelease.release}, from {@code RefreshWithReleases}) and swap the model
- * between two batches; users are re-embedded by the new model on their next refresh. Each
- * embedding leaves tagged with its request's {@code first_pending_at_ms} ({@link TimedEmbedding})
- * for the version guard's click → emit latency metric.
+ * between two batches; users are re-embedded by the new model on their next refresh, or by the
+ * backfill (requests like any other, paced upstream). Each embedding leaves tagged with its
+ * request's {@code first_pending_at_ms} and {@code backfill} ({@link TimedEmbedding}) for the
+ * version guard's click → emit latency metric.
  *
  * <p>Metrics beyond the common ones: {@code encoderCacheHitRate} (hits / lookups of the session
  * encoder cache since the serving model was loaded; a swap starts a new cache) and
@@ -82,7 +83,7 @@ public final class UserRefreshFunction extends MicroBatchedModelFunction<Refresh
         for (int i = 0; i < batch.size(); i++) {
             RefreshRequest request = batch.get(i);
             out.add(new TimedEmbedding(toEmbedding(request, refreshed.get(i), runtime, now),
-                    request.getFirstPendingAtMs()));
+                    request.getFirstPendingAtMs(), request.getBackfill()));
         }
         return out;
     }

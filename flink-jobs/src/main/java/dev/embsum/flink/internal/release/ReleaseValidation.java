@@ -43,7 +43,9 @@ import org.slf4j.LoggerFactory;
  *   <li>a release of the bundle last announced (or, before any, of the configured bundle) is
  *       dropped and counted: same model_version and manifest, nothing to do (a re-publish, or
  *       the topic re-read from the start);
- *   <li>everything else is emitted as a {@link VerifiedRelease}, to be broadcast.
+ *   <li>everything else is emitted as a {@link VerifiedRelease}, to be broadcast, numbered by
+ *       {@code seq} (1, 2, ... across restores: the announced release is in state), so the
+ *       operators downstream can tell which of two releases is the newer.
  * </ul>
  *
  * <p>The inference operators verify the checksums again when they load the bundle (it may change
@@ -140,6 +142,8 @@ public final class ReleaseValidation extends ProcessFunction<RawRecord, Verified
             LOG.info("Model release {} repeats the release in effect; nothing to do", Releases.describe(candidate));
             return;
         }
+        // seq orders releases across the operators that receive the broadcast (see Releases.covers)
+        candidate.setSeq(announced == null ? 1 : announced.getSeq() + 1);
         verified.inc();
         announced = candidate;
         LOG.info("Model release {} verified; broadcasting it to the inference operators", Releases.describe(candidate));

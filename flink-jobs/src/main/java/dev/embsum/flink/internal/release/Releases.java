@@ -1,5 +1,6 @@
 package dev.embsum.flink.internal.release;
 
+import dev.embsum.avro.state.ReleaseRef;
 import dev.embsum.avro.state.VerifiedRelease;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -32,6 +33,21 @@ public final class Releases {
     public static boolean sameBundle(VerifiedRelease a, VerifiedRelease b) {
         return a != null && b != null && a.getModelVersion().equals(b.getModelVersion())
                 && a.getBundleSha256().equals(b.getBundleSha256());
+    }
+
+    /** The reference a refresh request carries to the release it was made after (null for null). */
+    public static ReleaseRef ref(VerifiedRelease release) {
+        return release == null ? null
+                : ReleaseRef.newBuilder().setModelVersion(release.getModelVersion()).setSeq(release.getSeq()).build();
+    }
+
+    /**
+     * Whether an operator whose newest release is {@code current} has passed the release
+     * {@code after} (null: none required). Releases are ordered by their seq, which
+     * validate-releases assigns, so a later release covers an earlier one.
+     */
+    public static boolean covers(VerifiedRelease current, ReleaseRef after) {
+        return after == null || current != null && current.getSeq() >= after.getSeq();
     }
 
     /** For logs: {@code model_version (bundle_uri, manifest sha256 abcdef012345…)}. */

@@ -55,6 +55,7 @@ class ReleaseValidationTest {
                 assertThat(Path.of(r.getBundlePath())).isEqualTo(v2);
                 assertThat(r.getBundleSha256()).isEqualTo(TestReleases.manifestSha256(v2));
                 assertThat(r.getReleasedAtMs()).isEqualTo(7);
+                assertThat(r.getSeq()).isEqualTo(1); // the first release this job broadcasts
             });
             assertThat(deadLetters(h)).isEmpty();
         }
@@ -76,6 +77,8 @@ class ReleaseValidationTest {
             h.processElement(raw(release("demo-mind-small-1", TestBundle.dir(), 5)), 0); // a roll-back is a release
             assertThat(h.extractOutputValues()).extracting(VerifiedRelease::getModelVersion)
                     .containsExactly("demo-mind-small-1");
+            // numbered on from the restored release: seq orders releases across the job
+            assertThat(h.extractOutputValues()).extracting(VerifiedRelease::getSeq).containsExactly(2L);
         }
     }
 

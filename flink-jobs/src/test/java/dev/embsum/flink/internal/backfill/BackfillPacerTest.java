@@ -1,0 +1,206 @@
+package dev.embsum.flink.internal.backfill;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.embsum.avro.state.HistoryEntryState;
+import dev.embsum.avro.state.RefreshRequest;
+import dev.embsum.avro.state.ReleaseRef;
+import dev.embsum.flink.internal.InterceptedMetrics;
+import java.nio.ByteBuffer;
+import java.util.List;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.operators.testutils.MockEnvironment;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+
+class BackfillPacerTest {
+
+    /** The pacer in a keyed harness with readable metrics. */
+    private static final class Fixture implements AutoCloseable {
+        final InterceptedMetrics metrics = new InterceptedMetrics();
+        final MockEnvironment env = metrics.environment();
+        final KeyedOneInputStreamOperatorTestHarness<String, RefreshRequest, RefreshRequest> h;
+
+        Fixture(int usersPerSecond, OperatorSubtaskState restore, long startMs) throws Exception {
+            h = new KeyedOneInputStreamOperatorTestHarness<>(
+                    new KeyedProcessOperator<>(new BackfillPacer(usersPerSecond)),
+                    RefreshRequest::getUserId, Types.STRING, env);
+            h.setup();
+            if (restore != null) {
+                h.initializeState(restore);
+            }
+            h.open();
+            h.setProcessingTime(startMs);
+        }
+
+        /** What left the pacer so far, as user@history_version. */
+        List<String> sent() {
+            return h.extractOutputValues().stream().map(r -> r.getUserId() + "@" + r.getHistoryVersion()).toList();
+        }
+
+        long pending() {
+            return (Long) ((Gauge<?>) metrics.operator.get("backfillPending")).getValue();
+        }
+
+        long counter(String name) {
+            return ((Counter) metrics.operator.get(name)).getCount();
+        }
+
+        @Override
+        public void close() throws Exception {
+            h.close();
+            env.close();
+        }
+    }
+
+    @Test
+    void backfillRequestsLeaveOnePerSlotAtTheRate() throws Exception {
+        try (var f = new Fixture(20, null, 1_000)) { // 20/s: one slot every 50 ms
+            for (int i = 0; i < 5; i++) {
+                f.h.processElement(backfill("u" + i, 1, "v2"), 0);
+            }
+            assertThat(f.pending()).isEqualTo(5);
+            assertThat(f.h.numProcessingTimeTimers()).isEqualTo(5);
+            f.h.setProcessingTime(1_000);
+            assertThat(f.sent()).containsExactly("u0@1");
+            f.h.setProcessingTime(1_049);
+            assertThat(f.sent()).hasSize(1);
+            f.h.setProcessingTime(1_050);
+            assertThat(f.sent()).containsExactly("u0@1", "u1@1");
+            f.h.setProcessingTime(1_199);
+            assertThat(f.sent()).hasSize(4);
+            f.h.setProcessingTime(1_200);
+            assertThat(f.sent()).containsExactly("u0@1", "u1@1", "u2@1", "u3@1", "u4@1");
+            assertThat(f.h.extractOutputValues()).allSatisfy(r -> assertThat(r.getBackfill()).isTrue());
+            assertThat(f.pending()).isZero();
+            assertThat(f.counter("backfillEmitted")).isEqualTo(5);
+            assertThat(f.h.numKeyedStateEntries()).isZero();
+
+            // idle since: the next backfill starts at once, not in a slot reserved long ago
+            f.h.setProcessingTime(10_000);
+            f.h.processElement(backfill("u5", 1, "v3"), 0);
+            f.h.processElement(backfill("u6", 1, "v3"), 0);
+            f.h.setProcessingTime(10_000);
+            assertThat(f.sent()).hasSize(6);
+            f.h.setProcessingTime(10_050);
+            assertThat(f.sent()).hasSize(7);
+        }
+    }
+
+    @Test
+    void ratesAboveOnePerMillisecondShareMilliseconds() throws Exception {
+        try (var f = new Fixture(4_000, null, 0)) { // a slot every 250 µs: four per millisecond
+            for (int i = 0; i < 12; i++) {
+                f.h.processElement(backfill("u" + i, 1, "v2"), 0);
+            }
+            f.h.setProcessingTime(1);
+            assertThat(f.sent()).hasSize(8);
+            f.h.setProcessingTime(2);
+            assertThat(f.sent()).hasSize(12);
+        }
+    }
+
+    @Test
+    void refreshesForClicksPassAtOnceAndCancelThePendingBackfill() throws Exception {
+        try (var f = new Fixture(1, null, 0)) { // one a second
+            f.h.processElement(backfill("u1", 3, "v2"), 0);
+            f.h.processElement(backfill("u2", 5, "v2"), 0);
+            f.h.processElement(refresh("u3", 9, "v2"), 0); // no backfill pending: straight through
+            f.h.processElement(refresh("u2", 6, "v2"), 0); // u2 clicked: its refresh replaces the backfill
+            assertThat(f.sent()).containsExactly("u3@9", "u2@6");
+            assertThat(f.h.extractOutputValues()).noneMatch(RefreshRequest::getBackfill);
+            assertThat(f.pending()).isEqualTo(1);
+            assertThat(f.counter("backfillSuperseded")).isEqualTo(1);
+            assertThat(f.h.numProcessingTimeTimers()).isEqualTo(1); // u2's slot is given up
+
+            f.h.setProcessingTime(5_000);
+            assertThat(f.sent()).containsExactly("u3@9", "u2@6", "u1@3");
+            assertThat(f.counter("backfillEmitted")).isEqualTo(1);
+            assertThat(f.pending()).isZero();
+        }
+    }
+
+    @Test
+    void aNewerReleasesBackfillReplacesThePendingOneInItsSlot() throws Exception {
+        try (var f = new Fixture(1, null, 0)) {
+            f.h.processElement(backfill("u1", 3, "v2"), 0); // slot 0
+            f.h.processElement(backfill("u2", 5, "v2"), 0); // slot 1,000
+            f.h.processElement(backfill("u2", 5, "v3"), 0); // v3 arrived before u2's turn
+            assertThat(f.pending()).isEqualTo(2);
+            assertThat(f.h.numProcessingTimeTimers()).isEqualTo(2);
+            f.h.setProcessingTime(1_000);
+            assertThat(f.h.extractOutputValues()).extracting(r -> r.getUserId() + " " + r.getAfterRelease().getModelVersion())
+                    .containsExactly("u1 v2", "u2 v3");
+            assertThat(f.counter("backfillEmitted")).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void pendingBackfillsSlotsAndCountSurviveARestoreWithoutABurst() throws Exception {
+        OperatorSubtaskState snapshot;
+        try (var f = new Fixture(10, null, 1_000)) { // a slot every 100 ms
+            for (int i = 0; i < 6; i++) {
+                f.h.processElement(backfill("u" + i, 1, "v2"), 0); // slots 1,000 .. 1,500
+            }
+            f.h.setProcessingTime(1_100);
+            assertThat(f.sent()).containsExactly("u0@1", "u1@1");
+            snapshot = f.h.snapshot(1, 1_100);
+        }
+        // back after 0.1 s: the restored slots are kept; a new backfill queues behind them
+        try (var f = new Fixture(10, snapshot, 1_150)) {
+            assertThat(f.pending()).isEqualTo(4);
+            f.h.processElement(backfill("u9", 1, "v2"), 0);
+            f.h.setProcessingTime(1_500);
+            assertThat(f.sent()).containsExactly("u2@1", "u3@1", "u4@1", "u5@1");
+            f.h.setProcessingTime(1_599);
+            assertThat(f.sent()).hasSize(4);
+            f.h.setProcessingTime(1_600);
+            assertThat(f.sent()).hasSize(5);
+            assertThat(f.pending()).isZero();
+        }
+        // back after 10 s: the missed slots are queued again from now, one per slot, not at once
+        try (var f = new Fixture(10, snapshot, 11_100)) {
+            assertThat(f.sent()).hasSize(1); // the first takes the slot "now"
+            assertThat(f.pending()).isEqualTo(3);
+            f.h.setProcessingTime(11_199);
+            assertThat(f.sent()).hasSize(1);
+            f.h.setProcessingTime(11_200);
+            assertThat(f.sent()).hasSize(2);
+            f.h.setProcessingTime(11_400);
+            assertThat(f.sent()).containsExactlyInAnyOrder("u2@1", "u3@1", "u4@1", "u5@1");
+            assertThat(f.pending()).isZero();
+        }
+    }
+
+    @Test
+    void withTheBackfillOffRequestsOnlyPassThrough() throws Exception {
+        try (var f = new Fixture(0, null, 0)) {
+            f.h.processElement(refresh("u1", 1, null), 0);
+            f.h.processElement(backfill("u2", 1, "v2"), 0); // none come from user-history; at once if any
+            f.h.setProcessingTime(0);
+            assertThat(f.sent()).containsExactly("u1@1", "u2@1");
+        }
+    }
+
+    private static RefreshRequest backfill(String user, long version, String release) {
+        return request(user, version, release, true);
+    }
+
+    private static RefreshRequest refresh(String user, long version, String release) {
+        return request(user, version, release, false);
+    }
+
+    private static RefreshRequest request(String user, long version, String release, boolean backfill) {
+        return RefreshRequest.newBuilder().setUserId(user).setHistoryVersion(version)
+                .setEntries(List.of(HistoryEntryState.newBuilder().setItemId("A").setSeq(0).setEventTimeMs(1)
+                        .setTokens(ByteBuffer.wrap(new byte[] {1, 0})).build()))
+                .setNextSeq(1).setLastEventTimeMs(1).setFirstPendingAtMs(0)
+                .setAfterRelease(release == null ? null
+                        : ReleaseRef.newBuilder().setModelVersion(release).setSeq(release.hashCode()).build())
+                .setBackfill(backfill).build();
+    }
+}
