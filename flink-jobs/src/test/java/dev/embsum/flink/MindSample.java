@@ -31,10 +31,15 @@ public final class MindSample {
 
     /** Every user's clicks, round-robin across users (each user's order kept), as a stream would mix them. */
     public List<ClickEvent> roundRobinClicks() {
+        return roundRobin(clicksByUser);
+    }
+
+    /** Users' clicks interleaved one at a time, each user's order kept (users active side by side). */
+    public static List<ClickEvent> roundRobin(Map<String, List<ClickEvent>> byUser) {
         List<ClickEvent> out = new ArrayList<>();
         for (int i = 0; ; i++) {
             boolean any = false;
-            for (List<ClickEvent> clicks : clicksByUser.values()) {
+            for (List<ClickEvent> clicks : byUser.values()) {
                 if (i < clicks.size()) {
                     out.add(clicks.get(i));
                     any = true;

@@ -213,7 +213,7 @@ class ModelBackfillTest {
     private static Run start(JobFixture fixture, int backfillRate) throws Exception {
         String name = fixture.users.name();
         List<RawRecord> content = JobFixture.contentRecords(mind.items.values());
-        List<RawRecord> clicks = JobFixture.clickRecords(roundRobin(clicksByUser));
+        List<RawRecord> clicks = JobFixture.clickRecords(MindSample.roundRobin(clicksByUser));
         List<RawRecord> releases = List.of(TestReleases.raw(
                 TestReleases.release(V2, v2.toUri().toString(), TestReleases.manifestSha256(v2), 1)));
         JobSources base = JobFixture.sources(content, clicks, fixture.afterContent(content.size()));
@@ -273,22 +273,6 @@ class ModelBackfillTest {
         ENDABLE.add(run.name);
         if (!run.client.getJobStatus().get().isGloballyTerminalState()) {
             run.client.cancel().get();
-        }
-    }
-
-    private static List<ClickEvent> roundRobin(Map<String, List<ClickEvent>> byUser) {
-        List<ClickEvent> out = new ArrayList<>();
-        for (int i = 0; ; i++) {
-            boolean any = false;
-            for (List<ClickEvent> clicks : byUser.values()) {
-                if (i < clicks.size()) {
-                    out.add(clicks.get(i));
-                    any = true;
-                }
-            }
-            if (!any) {
-                return out;
-            }
         }
     }
 

@@ -110,11 +110,11 @@ class ModelHotSwapTest {
         });
         SingleObjectCodec<ClickEvent> clickCodec = SingleObjectCodec.forClass(ClickEvent.class);
         List<RawRecord> clickRecords = new ArrayList<>();
-        for (ClickEvent c : roundRobin(firstHalf)) {
+        for (ClickEvent c : MindSample.roundRobin(firstHalf)) {
             clickRecords.add(RawRecords.unpositioned("clicks", c.getUserId(), clickCodec.encode(c)));
         }
         int firstHalfCount = clickRecords.size();
-        for (ClickEvent c : roundRobin(secondHalf)) {
+        for (ClickEvent c : MindSample.roundRobin(secondHalf)) {
             clickRecords.add(RawRecords.unpositioned("clicks", c.getUserId(), clickCodec.encode(c)));
         }
         SingleObjectCodec<ContentItem> itemCodec = SingleObjectCodec.forClass(ContentItem.class);
@@ -238,22 +238,6 @@ class ModelHotSwapTest {
         List<ClickEvent> out = new ArrayList<>(clicks);
         out.sort(Comparator.comparingInt(c -> order.indexOf(c.getItemId())));
         return out;
-    }
-
-    private static List<ClickEvent> roundRobin(Map<String, List<ClickEvent>> byUser) {
-        List<ClickEvent> out = new ArrayList<>();
-        for (int i = 0; ; i++) {
-            boolean any = false;
-            for (List<ClickEvent> clicks : byUser.values()) {
-                if (i < clicks.size()) {
-                    out.add(clicks.get(i));
-                    any = true;
-                }
-            }
-            if (!any) {
-                return out;
-            }
-        }
     }
 
     /** Every subtask's metrics of the operator whose name starts with {@code operatorName}. */

@@ -10,6 +10,7 @@ import dev.embsum.flink.EmbSumJob;
 import dev.embsum.flink.JobConfig;
 import dev.embsum.flink.JobSinks;
 import dev.embsum.flink.JobSources;
+import dev.embsum.flink.MindSample;
 import dev.embsum.flink.demo.MindReplay;
 import dev.embsum.flink.internal.RawRecords;
 import dev.embsum.serde.SingleObjectCodec;
@@ -90,7 +91,7 @@ public final class StreamingBench {
         MindReplay replay = MindReplay.load(Path.of(flags.get("--data")), users);
         List<ClickEvent> clicks = switch (flags.get("--order")) {
             case "file" -> replay.clicks;
-            case "round-robin" -> roundRobin(replay.clicks);
+            case "round-robin" -> MindSample.roundRobin(byUser(replay.clicks));
             default -> throw new IllegalArgumentException("--order is file or round-robin");
         };
         List<Setup> setups = List.of(
@@ -125,19 +126,10 @@ public final class StreamingBench {
         System.out.println();
     }
 
-    /** Users' clicks interleaved one at a time (each user's order kept): users active side by side. */
-    private static List<ClickEvent> roundRobin(List<ClickEvent> clicks) {
+    private static Map<String, List<ClickEvent>> byUser(List<ClickEvent> clicks) {
         Map<String, List<ClickEvent>> byUser = new java.util.LinkedHashMap<>();
         clicks.forEach(c -> byUser.computeIfAbsent(c.getUserId(), u -> new ArrayList<>()).add(c));
-        List<ClickEvent> out = new ArrayList<>(clicks.size());
-        for (int i = 0; out.size() < clicks.size(); i++) {
-            for (List<ClickEvent> own : byUser.values()) {
-                if (i < own.size()) {
-                    out.add(own.get(i));
-                }
-            }
-        }
-        return out;
+        return byUser;
     }
 
     private static Result run(Setup setup, MindReplay replay, List<ClickEvent> order, double rate, String bundle)
