@@ -11,7 +11,6 @@ import dev.embsum.flink.internal.DeadLetters;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -133,12 +132,7 @@ class EmbSumJobTest {
             for (Map.Entry<String, List<ClickEvent>> user : byUser.entrySet()) {
                 UserEmbedding embedding = last.get(user.getKey());
                 assertThat(embedding).as("embedding of %s", user.getKey()).isNotNull();
-                List<String> order = embedding.getHistoryItemIds();
-                assertThat(order).as("items of %s", user.getKey()).containsExactlyInAnyOrderElementsOf(
-                        user.getValue().stream().map(ClickEvent::getItemId).toList());
-                List<ClickEvent> seen = new ArrayList<>(user.getValue());
-                seen.sort(Comparator.comparingInt(c -> order.indexOf(c.getItemId())));
-                asSeen.put(user.getKey(), seen);
+                asSeen.put(user.getKey(), JobFixture.inJobOrder(user.getValue(), embedding));
             }
             JobFixture.assertEveryUserMatchesTheOracle(asSeen, mind.items, last);
         }

@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,6 +27,7 @@ import java.util.function.UnaryOperator;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.metrics.Metric;
+import org.apache.flink.metrics.groups.OperatorMetricGroup;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
@@ -262,6 +264,30 @@ final class JobFixture implements AutoCloseable {
         try (UserEmbeddingOracle oracle = UserEmbeddingOracle.open(SUMMARY_TOKENS)) {
             oracle.assertAllMatch(acceptedByUser, items, last);
         }
+    }
+
+    /**
+     * A user's clicks in the order the job accepted them: its final embedding's history_item_ids.
+     * At parallelism > 1 a user's clicks pass the item-keyed join on different subtasks, and the
+     * history's order is the arrival order at the user-keyed operator (README "Parallelism"), not
+     * the log's; the oracle then replays that order. Needs users who click each item once.
+     */
+    static List<ClickEvent> inJobOrder(List<ClickEvent> clicks, UserEmbedding embedding) {
+        List<String> order = embedding.getHistoryItemIds();
+        assertThat(order).as("items of %s", embedding.getUserId()).doesNotHaveDuplicates()
+                .containsExactlyInAnyOrderElementsOf(clicks.stream().map(ClickEvent::getItemId).toList());
+        List<ClickEvent> out = new ArrayList<>(clicks);
+        out.sort(Comparator.comparingInt(c -> order.indexOf(c.getItemId())));
+        return out;
+    }
+
+    /** Every subtask's metrics of the operator of job {@code jobId} whose name starts with {@code operatorName}. */
+    static List<Map<String, Metric>> operatorMetrics(InMemoryReporter reporter, JobID jobId, String operatorName) {
+        List<Map<String, Metric>> out = new ArrayList<>();
+        for (OperatorMetricGroup group : reporter.findOperatorMetricGroups(jobId, "^" + operatorName)) {
+            out.add(reporter.getMetricsByGroup(group));
+        }
+        return out;
     }
 
     /** The one metric of job {@code jobId} whose identifier matches {@code identifierPattern}. */

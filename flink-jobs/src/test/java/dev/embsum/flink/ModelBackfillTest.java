@@ -10,7 +10,6 @@ import dev.embsum.flink.internal.inference.VersionGuard;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,7 +25,6 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.Metric;
-import org.apache.flink.metrics.groups.OperatorMetricGroup;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -170,7 +168,7 @@ class ModelBackfillTest {
                 assertThat(perSubtask(run.job, "backfill pacer", "backfillSuperseded")).containsOnly(0L);
                 assertThat(usersOnModel(run.job)).containsExactlyInAnyOrderEntriesOf(Map.of(V1, 0L, V2, (long) USERS));
                 long clickRefreshes = fixture.users.results().stream().filter(e -> e.getModelVersion().equals(V1)).count();
-                assertThat(operators(run.job, "never emit an older").stream()
+                assertThat(JobFixture.operatorMetrics(METRICS, run.job, "never emit an older").stream()
                         .mapToLong(m -> ((Histogram) m.get("refreshLatencyMs")).getCount()).sum())
                         .isEqualTo(clickRefreshes);
             } finally {
@@ -187,7 +185,7 @@ class ModelBackfillTest {
                 awaitModelOneForEveryUser(run);
                 RELEASED.add(run.name);
                 JobFixture.await(run.client, "every refresh-users subtask serving model 2", () -> {
-                    List<Map<String, Metric>> subtasks = operators(run.job, "refresh users");
+                    List<Map<String, Metric>> subtasks = JobFixture.operatorMetrics(METRICS, run.job, "refresh users");
                     return subtasks.size() == PARALLELISM && subtasks.stream()
                             .allMatch(m -> V2.equals(((Gauge<?>) m.get("modelVersion")).getValue()));
                 }, WAIT);
@@ -287,41 +285,22 @@ class ModelBackfillTest {
                 .mapToLong(e -> e.getComputedAt().toEpochMilli()).max().orElseThrow();
     }
 
-    /**
-     * Every user's clicks in the order the job accepted them (the embedding's history_item_ids).
-     * With parallelism 2 a user's clicks pass the item-keyed join on different subtasks and can
-     * swap (flink-jobs/README.md); the sample's histories name each item once.
-     */
+    /** Every user's clicks in the order the job accepted them ({@link JobFixture#inJobOrder}). */
     private static Map<String, List<ClickEvent>> inJobOrder(Map<String, UserEmbedding> last) {
         Map<String, List<ClickEvent>> out = new LinkedHashMap<>();
-        clicksByUser.forEach((user, clicks) -> {
-            List<String> order = last.get(user).getHistoryItemIds();
-            assertThat(order).doesNotHaveDuplicates().hasSameSizeAs(clicks);
-            List<ClickEvent> sorted = new ArrayList<>(clicks);
-            sorted.sort(Comparator.comparingInt(c -> order.indexOf(c.getItemId())));
-            out.put(user, sorted);
-        });
-        return out;
-    }
-
-    /** Every subtask's metrics of the operator whose name starts with {@code operatorName}. */
-    private static List<Map<String, Metric>> operators(JobID job, String operatorName) {
-        List<Map<String, Metric>> out = new ArrayList<>();
-        for (OperatorMetricGroup group : METRICS.findOperatorMetricGroups(job, "^" + operatorName)) {
-            out.add(METRICS.getMetricsByGroup(group));
-        }
+        clicksByUser.forEach((user, clicks) -> out.put(user, JobFixture.inJobOrder(clicks, last.get(user))));
         return out;
     }
 
     /** A counter's or long gauge's value in every subtask of the operator. */
     private static List<Long> perSubtask(JobID job, String operatorName, String metric) {
-        return operators(job, operatorName).stream().map(m -> value(m.get(metric))).toList();
+        return JobFixture.operatorMetrics(METRICS, job, operatorName).stream().map(m -> value(m.get(metric))).toList();
     }
 
     /** The metric summed over the subtasks that registered it so far. */
     private static long sum(JobID job, String operatorName, String metric) {
         try {
-            return operators(job, operatorName).stream().map(m -> m.get(metric)).filter(m -> m != null)
+            return JobFixture.operatorMetrics(METRICS, job, operatorName).stream().map(m -> m.get(metric)).filter(m -> m != null)
                     .mapToLong(ModelBackfillTest::value).sum();
         } catch (RuntimeException e) { // the reporter's maps change while the job starts
             return 0;

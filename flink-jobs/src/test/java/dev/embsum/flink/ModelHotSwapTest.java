@@ -15,7 +15,6 @@ import dev.embsum.runtime.TestBundle;
 import dev.embsum.serde.SingleObjectCodec;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,7 +30,6 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.Metric;
-import org.apache.flink.metrics.groups.OperatorMetricGroup;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -189,7 +187,7 @@ class ModelHotSwapTest {
         assertThat(last).hasSize(mind.clicksByUser.size());
         try (UserEmbeddingOracle oracle = UserEmbeddingOracle.open(v2, SUMMARY_TOKENS)) {
             for (Map.Entry<String, List<ClickEvent>> user : mind.clicksByUser.entrySet()) {
-                oracle.assertMatches(inJobOrder(user.getValue(), last.get(user.getKey())), mind.items,
+                oracle.assertMatches(JobFixture.inJobOrder(user.getValue(), last.get(user.getKey())), mind.items,
                         last.get(user.getKey()));
             }
         }
@@ -206,7 +204,7 @@ class ModelHotSwapTest {
 
         // metrics of every subtask
         for (String operator : List.of("refresh users", "embed content")) {
-            List<Map<String, Metric>> subtasks = operatorMetrics(job, operator);
+            List<Map<String, Metric>> subtasks = JobFixture.operatorMetrics(METRICS, job, operator);
             assertThat(subtasks).as(operator).hasSize(PARALLELISM).allSatisfy(m -> {
                 assertThat(((Gauge<?>) m.get("modelVersion")).getValue()).isEqualTo(V2);
                 assertThat(((Gauge<?>) m.get("modelReleasedAtMs")).getValue()).isEqualTo(1L);
@@ -216,37 +214,14 @@ class ModelHotSwapTest {
                 assertThat((Double) ((Gauge<?>) m.get("batchFill")).getValue()).isBetween(0.0, 1.0);
             });
         }
-        assertThat(operatorMetrics(job, "refresh users")).allSatisfy(m ->
+        assertThat(JobFixture.operatorMetrics(METRICS, job, "refresh users")).allSatisfy(m ->
                 assertThat((Double) ((Gauge<?>) m.get("encoderCacheHitRate")).getValue()).isBetween(0.0, 1.0));
-        Map<String, Metric> validation = operatorMetrics(job, "validate model releases").get(0);
+        Map<String, Metric> validation = JobFixture.operatorMetrics(METRICS, job, "validate model releases").get(0);
         assertThat(((Counter) validation.get("modelReleasesVerified")).getCount()).isEqualTo(2);
         assertThat(((Counter) validation.get("modelReleasesBad")).getCount()).isEqualTo(1);
-        assertThat(operatorMetrics(job, "item tokens").stream()
+        assertThat(JobFixture.operatorMetrics(METRICS, job, "item tokens").stream()
                 .mapToLong(m -> ((Counter) m.get("itemsReEmbedded")).getCount()).sum())
                 .isEqualTo(2L * mind.items.size());
-    }
-
-    /**
-     * The user's clicks in the order the job accepted them. With parallelism 2 a user's clicks
-     * pass the item-keyed join on different subtasks, and the history's order is the arrival
-     * order at the user-keyed operator (flink-jobs/README.md), not the log's; the oracle replays
-     * that order. (The sample's histories name each item once.)
-     */
-    private static List<ClickEvent> inJobOrder(List<ClickEvent> clicks, UserEmbedding embedding) {
-        List<String> order = embedding.getHistoryItemIds();
-        assertThat(order).doesNotHaveDuplicates().hasSameSizeAs(clicks);
-        List<ClickEvent> out = new ArrayList<>(clicks);
-        out.sort(Comparator.comparingInt(c -> order.indexOf(c.getItemId())));
-        return out;
-    }
-
-    /** Every subtask's metrics of the operator whose name starts with {@code operatorName}. */
-    private static List<Map<String, Metric>> operatorMetrics(JobID job, String operatorName) {
-        List<Map<String, Metric>> out = new ArrayList<>();
-        for (OperatorMetricGroup group : METRICS.findOperatorMetricGroups(job, "^" + operatorName)) {
-            out.add(METRICS.getMetricsByGroup(group));
-        }
-        return out;
     }
 
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {
@@ -318,8 +293,8 @@ class ModelHotSwapTest {
 
         private static boolean swappedAndRefused(JobID job) {
             try {
-                List<Map<String, Metric>> subtasks = new ArrayList<>(operatorMetrics(job, "refresh users"));
-                subtasks.addAll(operatorMetrics(job, "embed content"));
+                List<Map<String, Metric>> subtasks = new ArrayList<>(JobFixture.operatorMetrics(METRICS, job, "refresh users"));
+                subtasks.addAll(JobFixture.operatorMetrics(METRICS, job, "embed content"));
                 return subtasks.size() == 2 * PARALLELISM && subtasks.stream().allMatch(m ->
                         V2.equals(((Gauge<?>) m.get("modelVersion")).getValue())
                                 && ((Counter) m.get("modelReleasesRefused")).getCount() == 1);
