@@ -135,6 +135,11 @@ public final class EmbeddedDemo {
                     progress("done: all %d users current; %d user embeddings, %d dead letters",
                             replay.clicksPerUser.size(), watcher.userEmbeddingsReceived(), watcher.deadLetterCount());
                     report(watcher, replay);
+                    // One line for scripts and CI (.ci/run checks it): the demo's outcome in numbers.
+                    out.printf("demo result: %d of %d users current, %d user embeddings, %d dead letters, %.0f s%n",
+                            currentUsers(watcher.users(), replay), replay.clicksPerUser.size(),
+                            watcher.userEmbeddingsReceived(), watcher.deadLetterCount(), seconds());
+                    out.flush();
                     if (options.keepRunning()) {
                         keepRunning(kafka);
                     }
