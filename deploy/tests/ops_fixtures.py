@@ -1,6 +1,6 @@
 """Shared expectations and loaders for the deployment tests (docker-compose.yml, deploy/, k8s/).
 
-DESIGN_TOPICS is the one copy of DESIGN.md section 2's topic table in these tests; every
+DESIGN_TOPICS is the one copy of the topic table of docs/design.md 2 in these tests; every
 topic check compares against it, and test_ops_topics.py holds it to the repository's other
 copies (schemas/README.md's table and the Java enum dev.embsum.serde.Topic).
 """
@@ -14,7 +14,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 
-# DESIGN.md section 2: default topic name -> cleanup.policy.
+# docs/design.md 2: default topic name -> cleanup.policy.
 DESIGN_TOPICS: dict[str, str] = {
     "clicks": "delete",
     "impressions": "delete",

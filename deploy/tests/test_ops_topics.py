@@ -1,4 +1,4 @@
-"""Every place that creates Kafka topics creates exactly DESIGN.md section 2's topics, with its
+"""Every place that creates Kafka topics creates exactly the topics of docs/design.md 2, with their
 cleanup policies: the compose topic-init (topics.conf + create-topics.sh, run against stub
 Kafka tools) and the Strimzi KafkaTopics."""
 
@@ -23,7 +23,7 @@ from ops_fixtures import (
 
 
 def test_design_table_matches_schemas_readme():
-    """DESIGN_TOPICS is the repo's own copy of DESIGN 2 (schemas/README.md's table)."""
+    """DESIGN_TOPICS is the repo's own copy of docs/design.md 2 (schemas/README.md's table)."""
     text = (REPO / "schemas" / "README.md").read_text(encoding="utf-8")
     rows = re.findall(r"^\| `([a-z-]+)` \|[^|]*\|[^|]*\| (delete|compact) \|$", text, re.M)
     assert dict(rows) == DESIGN_TOPICS

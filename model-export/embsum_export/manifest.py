@@ -1,6 +1,6 @@
 """manifest.json of a model bundle: what it holds, how to build it, how to check it.
 
-The field list is docs/model-bundle.md's; DESIGN section 5 fixes the minimum. The manifest
+The field list is docs/model-bundle.md's; docs/design.md 5 fixes the minimum. The manifest
 holds the sha256 and byte size of every other file of the bundle.
 """
 

@@ -1,6 +1,6 @@
 """Avro single-object encoding of the embsum-stream records: the Python side of ``schemas/``.
 
-Wire format (DESIGN.md section 2): ``c3 01``, the writer schema's CRC-64-AVRO fingerprint (8
+Wire format (docs/design.md 2): ``c3 01``, the writer schema's CRC-64-AVRO fingerprint (8
 bytes, little-endian), then the Avro binary body. The schemas are read from the Java module's
 sources, so both languages share one definition:
 

@@ -1,9 +1,9 @@
 """Synthetic tensors for the model tests (no tokenizer needed: ids are made up).
 
-A user is a list of sessions, a session a list of items, an item a list of token ids starting
-with [SOS]. `make_users` lays them out like the data side will (DESIGN 4 / text contract 4):
-session tokens = concatenation of the items' tokens + </s>, item vectors at the [SOS] offsets,
-with optional *extra* padding so tests can check that padding never changes outputs.
+A user is a list of sessions, a session a list of items, an item a list of token ids starting with
+[SOS]. `make_users` lays them out like the data side will (docs/design.md 4 / text contract 4):
+session tokens = concatenation of the items' tokens + </s>, item vectors at the [SOS] offsets, with
+optional *extra* padding so tests can check that padding never changes outputs.
 """
 
 from __future__ import annotations

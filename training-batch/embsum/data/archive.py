@@ -39,7 +39,7 @@ import fastavro
 
 from embsum import wire
 
-#: topic directory -> record type (the default Kafka topic names, DESIGN section 2).
+#: topic directory -> record type (the default Kafka topic names, docs/design.md 2).
 TOPICS: dict[str, str] = {"clicks": "ClickEvent", "impressions": "Impression", "content": "ContentItem"}
 
 PARTITION_PREFIX = "dt="
@@ -62,8 +62,8 @@ class ArchivedClick:
 
     @property
     def is_engagement(self) -> bool:
-        """DESIGN 3: a CLICK, or a RATE with rating > 3 (the only clicks that enter histories and
-        label impressions)."""
+        """docs/design.md 3: a CLICK, or a RATE with rating > 3 (the only clicks that enter
+        histories and label impressions)."""
         return self.action == "CLICK" or (self.action == "RATE" and self.rating is not None and self.rating > 3)
 
 

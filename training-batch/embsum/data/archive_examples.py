@@ -1,6 +1,7 @@
 """Event archive -> labelled impressions in the MIND row shape -> split by day.
 
-An archived Impression plus the ClickEvents that name it is one MIND behaviors row (DESIGN 3):
+An archived Impression plus the ClickEvents that name it is one MIND behaviors row
+(docs/design.md 3):
 
 - candidates: the Impression's ``item_ids`` in display order; label 1 iff an *engagement*
   ClickEvent (a CLICK, or a RATE with rating > 3) names this ``impression_id`` and that item, else

@@ -5,8 +5,8 @@
 
 The archive has the layout the Flink archive job writes (embsum.data.archive): Avro object
 container files with the project's schemas under ``<out>/<topic>/dt=YYYY-MM-DD/``. A MIND
-behaviors row becomes records as DESIGN 3 says ("a MIND behaviors row is one Impression plus its
-clicks"):
+behaviors row becomes records as docs/design.md 3 says (one behaviors row = one Impression plus
+its clicks):
 
 - ``Impression``: ImpressionID, UserID, the candidates in shown order, Time read as UTC (MIND
   names no zone). The sample's rows span 2019-11-09 .. 2019-11-14 (6 days).

@@ -1,10 +1,10 @@
 """Users' histories and sessions for training, by the text contract's own code.
 
-Why through ``EngagementHistory`` + ``group_sessions``: the model must see exactly the sessions
-the streaming job builds (DESIGN 4: "Training builds sessions from the same rule (seq = position
-in the full MIND history)"). Engagements of items that have no tokens (unknown to the news/books
-file, or without any text) are dropped *before* replay: the streaming job never accepts a click
-on an unknown item (it goes to dead-letters), so such clicks never get a ``seq`` there either.
+Why through ``EngagementHistory`` + ``group_sessions``: the model must see exactly the sessions the
+streaming job builds (docs/design.md 4: training groups sessions by the same rule, with seq =
+position in the full MIND history). Engagements of items that have no tokens (unknown to the
+news/books file, or without any text) are dropped *before* replay: the streaming job never accepts a
+click on an unknown item (it goes to dead-letters), so such clicks never get a ``seq`` there either.
 """
 
 from __future__ import annotations

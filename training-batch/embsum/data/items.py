@@ -1,6 +1,6 @@
 """Item text records (one per news article or book) in the shape the text contract reads.
 
-Why one record type for both domains: the ContentItem record (DESIGN 3) has one
+Why one record type for both domains: the ContentItem record (docs/design.md 3) has one
 "abstract/description" field; the contract's book template reads it as ``description``. Keeping
 the raw field values here (not cleaned) means the trainer tokenises exactly what the streaming
 job will receive.

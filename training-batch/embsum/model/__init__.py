@@ -1,4 +1,7 @@
-"""EmbSum model core (DESIGN 4). See docs/model.md for the API, shapes and the global-vector rule."""
+"""EmbSum model core (docs/design.md 4).
+
+See docs/model.md for the API, shapes and the global-vector rule.
+"""
 
 from .batch import TrainBatch, UserInputs
 from .checkpoint import (LoadedCheckpoint, from_hf_t5, load_checkpoint, read_checkpoint, restore_checkpoint,

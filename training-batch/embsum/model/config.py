@@ -1,4 +1,4 @@
-"""EmbSumConfig: every knob of the model in one dataclass (DESIGN 4).
+"""EmbSumConfig: every knob of the model in one dataclass (docs/design.md 4).
 
 The backbone is a standard Hugging Face T5. `backbone` is either a size preset (random init,
 since no weights can be downloaded here) or a *local* directory holding a HF T5 checkpoint

@@ -1,4 +1,4 @@
-"""EmbSum (RecSys 2024, arXiv 2405.11441) on a standard Hugging Face T5 (DESIGN 4).
+"""EmbSum (RecSys 2024, arXiv 2405.11441) on a standard Hugging Face T5 (docs/design.md 4).
 
 The forward pass is split into the pieces the ONNX exporter and the streaming runtime need:
 

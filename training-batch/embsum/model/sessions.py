@@ -1,4 +1,4 @@
-"""From independently encoded sessions to per-user tensors (paper 2.3, DESIGN 4).
+"""From independently encoded sessions to per-user tensors (paper 2.3, docs/design.md 4).
 
 All sessions of all users in a batch are encoded as one flat [S, L] batch (sessions are
 independent, so this is exact and lets cached session states be reused). Users then refer to

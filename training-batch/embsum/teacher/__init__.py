@@ -1,4 +1,4 @@
-"""Teacher summaries for EmbSum's summarisation loss (DESIGN 4; docs/teacher-summaries.md).
+"""Teacher summaries for EmbSum's summarisation loss (docs/design.md 4; docs/teacher-summaries.md).
 
 The paper's prompt (Figure 2, appendix A) sent to any OpenAI-compatible chat endpoint, or a
 deterministic offline template; summaries cached on disk by (user, history hash, prompt

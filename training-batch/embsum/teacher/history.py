@@ -1,11 +1,11 @@
 """The history a teacher sees: deduplicated, newest ``max_items``, most recent FIRST, cleaned.
 
-Callers pass a user's engagements oldest -> newest, the order used everywhere else in the
-project (``UserEmbedding.history_item_ids``, MIND's History column). :func:`prepare_history`
-applies the model's history rule (DESIGN 4: a repeat moves the item to the newest position,
-latest 60 kept), then reverses to the paper's prompt order (appendix A: "ordered from the most
-recent to the oldest") and cleans the text. The prompt, the template teacher and the cache key
-all work from this one object, so they always agree on what the teacher saw.
+Callers pass a user's engagements oldest -> newest, the order used everywhere else in the project
+(``UserEmbedding.history_item_ids``, MIND's History column). :func:`prepare_history` applies the
+model's history rule (docs/design.md 4: a repeat moves the item to the newest position, latest 60
+kept), then reverses to the paper's prompt order (appendix A: "ordered from the most recent to the
+oldest") and cleans the text. The prompt, the template teacher and the cache key all work from this
+one object, so they always agree on what the teacher saw.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from typing import Iterable
 from embsum.teacher.errors import TeacherConfigError
 from embsum.teacher.items import MAX_TEXT_WORDS, EngagedItem, cut_words, one_line
 
-#: Domains, named as in the ContentItem record (DESIGN 3).
+#: Domains, named as in the ContentItem record (docs/design.md 3).
 DOMAINS = ("news", "book")
 
-#: At most this many engagements go into a prompt (paper appendix A; DESIGN 4: H = 60).
+#: At most this many engagements go into a prompt (paper appendix A; docs/design.md 4: H = 60).
 MAX_HISTORY_ITEMS = 60
 
 

@@ -10,7 +10,7 @@ the most recent titles::
     The user mostly reads news about sports, finance and lifestyle. Recent reads include "X",
     "Y" and "Z". Other interests: autos and TV.
 
-Books: this project's items carry no genres (DESIGN 3: books have title and description), so
+Books: this project's items carry no genres (docs/design.md 3: books have title and description), so
 the book summary uses what is present — the count and the titles of the rated books.
 """
 

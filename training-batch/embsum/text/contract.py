@@ -57,7 +57,7 @@ def _default_clauses() -> dict[str, tuple[Clause, ...]]:
 class TextConfig:
     """Special ids, history/session sizes and item templates shared by Python and Java.
 
-    Defaults are the paper's / DESIGN section 4 values. ``H`` and ``p`` are the knobs of the
+    Defaults are the paper's / docs/design.md 4 values. ``H`` and ``p`` are the knobs of the
     ablations (``p = 1``: no session grouping); ``l`` is the per-session token limit.
     """
 

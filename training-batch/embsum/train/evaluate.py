@@ -10,7 +10,7 @@ Input: an iterable of evaluation batches with the fields of
     labels          [B, C] 1 clicked / 0 not (-1 = padded)
     user_ids        [B] str;   item_ids  [B][C] str
 
-How scores are made (the deployment path, DESIGN 4 / docs/training.md):
+How scores are made (the deployment path, docs/design.md 4 / docs/training.md):
 
 - user side: `model.embed_users(users, greedy=True)`: the global vector comes from the model's
   own greedy summary (what the streaming job computes; no teacher at serving time). With

@@ -33,8 +33,8 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * Announces a model bundle to the running job (DESIGN 6.6): verifies it as the job will, then
- * publishes a ModelRelease under the key "current". A bundle that fails is not announced.
+ * Announces a model bundle to the running job (docs/design.md 6.6): verifies it as the job will,
+ * then publishes a ModelRelease under the key "current". A bundle that fails is not announced.
  */
 @Command(name = "release", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Verify a model bundle, then publish it as the current ModelRelease.",
@@ -50,7 +50,7 @@ import picocli.CommandLine.Spec;
                 "  embsum release models/candidate --dry-run"})
 final class ReleaseCommand implements Callable<Integer> {
 
-    /** The key of every ModelRelease (DESIGN section 2): the compacted topic keeps the latest one. */
+    /** The key of every ModelRelease (docs/design.md 2): the compacted topic keeps the latest one. */
     static final String KEY = "current";
 
     @Spec

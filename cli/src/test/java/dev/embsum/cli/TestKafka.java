@@ -19,7 +19,10 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
-/** One in-process broker per test class with DESIGN 2's topics (2 partitions each), and plain clients. */
+/**
+ * One in-process broker per test class with the topics of docs/design.md 2 (2 partitions each),
+ * and plain clients.
+ */
 final class TestKafka implements AutoCloseable {
 
     final EmbeddedKafka kafka;

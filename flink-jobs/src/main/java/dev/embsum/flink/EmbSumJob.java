@@ -44,11 +44,11 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
- * The embsum-stream job (DESIGN 6): content → CPE, and clicks → item join → history → debounced
- * refresh → micro-batched UPE + summary → version guard; model releases → validation → broadcast
- * → in-band hot swap of both inference operators, and a rate-limited backfill that re-embeds every
- * user with the new model. See flink-jobs/README.md for the topology,
- * every operator's uid and state, and the decisions where DESIGN is silent.
+ * The embsum-stream job (docs/design.md 6): content → CPE, and clicks → item join → history →
+ * debounced refresh → micro-batched UPE + summary → version guard; model releases → validation →
+ * broadcast → in-band hot swap of both inference operators, and a rate-limited backfill that
+ * re-embeds every user with the new model. See flink-jobs/README.md for the topology, every
+ * operator's uid and state, and the decisions docs/design.md leaves open.
  *
  * <p>Sources and sinks come in through the constructor (Kafka in production, in-memory in
  * tests); {@link #build} adds the graph to an environment and {@link #execute} runs it.

@@ -74,7 +74,7 @@ public final class JobConfig implements Serializable {
             new Setting(TOPIC_MODEL_RELEASES, "model-releases", "topic of ModelRelease (key \"current\", compacted)", Kind.TOPIC),
             new Setting(TOPIC_DEAD_LETTERS, "dead-letters", "topic of DeadLetter (key = the original key)", Kind.TOPIC),
             new Setting(JOB_NAME, "embsum-stream", "Flink job name; also DeadLetter.job", Kind.TEXT),
-            new Setting(HISTORY_SIZE, "60", "H: newest distinct items kept per user (DESIGN 4)", Kind.POSITIVE_INT),
+            new Setting(HISTORY_SIZE, "60", "H: newest distinct items kept per user (docs/design.md 4)", Kind.POSITIVE_INT),
             new Setting(HISTORY_TTL, "30d", "a user's history is dropped after this long without a click", Kind.DURATION),
             new Setting(REFRESH_DEBOUNCE, "1s", "refresh this long after a user's last click", Kind.DURATION),
             new Setting(REFRESH_MAX_DELAY, "5s", "... but at most this long after the first click not yet refreshed", Kind.DURATION),

@@ -21,10 +21,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Failover (DESIGN 7): a task fails mid-stream, after a checkpoint that holds half of the clicks
- * has completed; Flink restarts the job from that checkpoint (RocksDB state, source position) →
- * every user's final embedding still equals the oracle: no click lost, none counted twice (a
- * replayed click would raise history_version), no user missing.
+ * Failover (docs/design.md 7): a task fails mid-stream, after a checkpoint that holds half of the
+ * clicks has completed; Flink restarts the job from that checkpoint (RocksDB state, source
+ * position) → every user's final embedding still equals the oracle: no click lost, none counted
+ * twice (a replayed click would raise history_version), no user missing.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class EmbSumFailoverTest {

@@ -37,9 +37,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The backfill after a model release (DESIGN 6.6), on a MiniCluster (RocksDB, parallelism 2, the
- * real bundle): {@value #USERS} MIND users click and are embedded by model 1; then a release of
- * model 2 arrives and no user clicks again.
+ * The backfill after a model release (docs/design.md 6.6), on a MiniCluster (RocksDB, parallelism
+ * 2, the real bundle): {@value #USERS} MIND users click and are embedded by model 1; then a release
+ * of model 2 arrives and no user clicks again.
  *
  * <ul>
  *   <li>With the backfill on, every user's newest embedding is model 2's, once each, equal to an

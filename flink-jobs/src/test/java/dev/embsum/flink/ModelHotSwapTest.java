@@ -40,8 +40,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * DESIGN 6.6 on a MiniCluster (RocksDB, parallelism 2, the real bundle): mid-stream, a release
- * of a second bundle arrives, then a damaged one, then one that fails its golden warm-up.
+ * docs/design.md 6.6 on a MiniCluster (RocksDB, parallelism 2, the real bundle): mid-stream, a
+ * release of a second bundle arrives, then a damaged one, then one that fails its golden warm-up.
  *
  * <ol>
  *   <li>content, then the first half of every user's clicks: embeddings of model 1;

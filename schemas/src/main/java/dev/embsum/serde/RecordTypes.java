@@ -16,7 +16,10 @@ import org.apache.avro.specific.SpecificRecord;
 /** Every top-level record type of the project, i.e. every value that travels on a topic. */
 public final class RecordTypes {
 
-  /** In DESIGN.md order. A new top-level record must be added here (tests check the .avsc dir). */
+  /**
+   * In the order of docs/design.md 3. A new top-level record must be added here (tests check the
+   * .avsc dir).
+   */
   public static final List<Class<? extends SpecificRecord>> ALL =
       List.of(
           ClickEvent.class,

@@ -8,7 +8,7 @@ import org.apache.avro.SchemaCompatibility.SchemaCompatibilityType;
 import org.apache.avro.SchemaCompatibility.SchemaPairCompatibility;
 
 /**
- * The project's schema evolution rule (DESIGN.md section 2): a new schema must be both
+ * The project's schema evolution rule (docs/design.md 2): a new schema must be both
  * backward compatible (it can read data written with the old one) and forward compatible (the
  * old one can read data written with it) with every released version.
  */

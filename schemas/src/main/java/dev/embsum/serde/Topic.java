@@ -12,7 +12,7 @@ import java.util.Optional;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
- * The project's topics (DESIGN.md section 2) with their default names, value record type and
+ * The project's topics (docs/design.md 2) with their default names, value record type and
  * key. Names are configurable in deployments; these are only the defaults. Keys are UTF-8
  * strings (Kafka StringSerializer); values are single-object-encoded Avro.
  */

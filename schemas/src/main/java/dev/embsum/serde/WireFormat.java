@@ -6,7 +6,7 @@ import org.apache.avro.SchemaNormalization;
 
 /**
  * Constants and helpers of Avro single-object encoding, the wire format of every topic
- * (DESIGN.md section 2): {@code C3 01}, the writer schema's 8-byte CRC-64-AVRO fingerprint in
+ * (docs/design.md 2): {@code C3 01}, the writer schema's 8-byte CRC-64-AVRO fingerprint in
  * little-endian order, then the Avro binary body.
  */
 public final class WireFormat {

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.TestFactory;
 
 /**
  * The build fails when a current schema is not backward and forward compatible with every
- * released version (DESIGN.md section 2), and the checker provably catches breaking changes.
+ * released version (docs/design.md 2), and the checker provably catches breaking changes.
  */
 class CompatibilityTest {
 

@@ -73,8 +73,8 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     /**
-     * Creates the job's topics (DESIGN 2) with {@code partitions} partitions each: compacted for
-     * the keyed upsert topics, deleted by time for the event topics.
+     * Creates the job's topics (docs/design.md 2) with {@code partitions} partitions each:
+     * compacted for the keyed upsert topics, deleted by time for the event topics.
      */
     public void createTopics(JobConfig config, int partitions) throws Exception {
         List<NewTopic> topics = new ArrayList<>();

@@ -5,8 +5,8 @@ import java.nio.ByteOrder;
 
 /**
  * Token ids as unsigned 16-bit little-endian bytes: the state and wire form of item tokens
- * (DESIGN 6: "token ids as 16-bit"). The T5 vocabulary (32,128) fits; a larger id is refused
- * rather than silently truncated.
+ * (docs/design.md 6.2: history entries hold token ids as 16-bit). The T5 vocabulary (32,128)
+ * fits; a larger id is refused rather than silently truncated.
  */
 public final class TokenBytes {
 

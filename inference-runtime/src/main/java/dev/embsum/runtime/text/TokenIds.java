@@ -1,7 +1,7 @@
 package dev.embsum.runtime.text;
 
 /**
- * 16-bit storage of token ids (DESIGN section 6: history state keeps token ids as 16 bits).
+ * 16-bit storage of token ids (docs/design.md 6.2: history state keeps token ids as 16 bits).
  *
  * <p>Ids are held in {@code char[]} because {@code char} is Java's unsigned 16-bit type: the
  * round trip is a plain narrowing cast one way and a widening cast back, exact for every id in

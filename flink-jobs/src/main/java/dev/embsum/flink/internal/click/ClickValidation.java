@@ -22,8 +22,8 @@ import org.apache.flink.util.Collector;
  *       dead letter MALFORMED;
  *   <li>decoded but breaking a rule (blank ids, a RATE without a rating, a rating outside 1..5)
  *       → dead letter INVALID;
- *   <li>a RATE with rating ≤ 3 is valid but not an engagement (DESIGN 3): dropped and counted,
- *       not dead-lettered;
+ *   <li>a RATE with rating ≤ 3 is valid but not an engagement (docs/design.md 3): dropped and
+ *       counted, not dead-lettered;
  *   <li>everything else (a CLICK, or a RATE with rating &gt; 3) is emitted.
  * </ul>
  *

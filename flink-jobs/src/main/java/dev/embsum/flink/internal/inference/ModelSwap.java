@@ -11,7 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies a model release to one inference subtask (DESIGN 6.6): load the released bundle
+ * Applies a model release to one inference subtask (docs/design.md 6.6): load the released bundle
  * (checksums verified again, {@code manifest.json} = bundle_sha256), run its golden warm-up, then
  * swap it into the {@link ModelHolder} and close the old model. Runs on the subtask's
  * {@link MicroBatcher} worker between two batches, so no batch ever sees two models and nothing

@@ -28,7 +28,7 @@ import org.apache.flink.util.Collector;
 
 /**
  * Keyed by user_id, after the unordered async inference: never emits a history_version lower
- * than one already emitted for the user (DESIGN 6.4). Two refreshes of one user can be in
+ * than one already emitted for the user (docs/design.md 6.4). Two refreshes of one user can be in
  * flight in different micro-batches and finish in either order; the older result is dropped
  * and counted.
  *

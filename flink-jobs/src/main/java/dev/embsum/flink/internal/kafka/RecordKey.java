@@ -6,9 +6,9 @@ import org.apache.flink.api.common.serialization.SerializationSchema;
 import org.apache.flink.util.function.SerializableFunction;
 
 /**
- * The Kafka record key of an output record. Keys are UTF-8 strings (DESIGN 2), so compaction
- * keeps the newest value per user / item and the default partitioner sends one key to one
- * partition (per-key order).
+ * The Kafka record key of an output record. Keys are UTF-8 strings (docs/design.md 2), so
+ * compaction keeps the newest value per user / item and the default partitioner sends one key to
+ * one partition (per-key order).
  */
 public final class RecordKey<T> implements SerializationSchema<T> {
 

@@ -26,10 +26,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code model-releases} bytes → releases the inference operators may load (DESIGN 6.6). Runs
- * with parallelism 1 (the topic has one partition; releases are rare and must keep their order).
- * Everything that can be decided once for the whole job is decided here, so a bad release is
- * reported once, as a dead letter, instead of by every inference subtask:
+ * {@code model-releases} bytes → releases the inference operators may load (docs/design.md 6.6).
+ * Runs with parallelism 1 (the topic has one partition; releases are rare and must keep their
+ * order). Everything that can be decided once for the whole job is decided here, so a bad release
+ * is reported once, as a dead letter, instead of by every inference subtask:
  *
  * <ul>
  *   <li>undecodable bytes (a tombstone included) → dead letter MALFORMED;
