@@ -23,6 +23,7 @@ from typing import Any, Iterator, Mapping
 
 import onnxruntime as ort
 
+from embsum.digest import sha256_file
 from embsum.model import EmbSum
 from embsum.text import TextConfig, TextTokenizer
 from embsum.text.paths import TOKENIZER_DIR
@@ -30,7 +31,7 @@ from embsum.text.paths import TOKENIZER_DIR
 from .check import check_model, check_text
 from .errors import BundleError
 from .golden import FILES, INDEX, build_golden
-from .manifest import MANIFEST, build_manifest, check_model_version, file_table, sha256_file, validate_manifest
+from .manifest import MANIFEST, build_manifest, check_model_version, file_table, validate_manifest
 from .onnx_export import export_graphs, graph_signature
 from .runtime import OnnxEmbSum
 

@@ -16,7 +16,7 @@ from embsum.retrain.pipeline import default_model_version
 from embsum.retrain.release import PublishError, check_template, model_release, publish
 from embsum.retrain.store import StoreError, serving_model
 from embsum.text.paths import REPO_ROOT
-from embsum.train.warm_start import sha256_file
+from embsum.digest import sha256_file
 from embsum.wire.plain_json import from_plain_json
 from embsum.wire.single_object import decode, encode
 from embsum_export.bundle import manifest_sha256, verify_bundle

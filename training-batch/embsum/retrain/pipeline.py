@@ -36,6 +36,7 @@ from typing import IO, Any, Callable, TypeVar
 
 from tqdm import tqdm
 
+from embsum.digest import sha256_file
 from embsum.model import load_checkpoint, save_checkpoint
 from embsum.retrain.gate import GateDecision, decide
 from embsum.retrain.release import model_release, publish, write_release
@@ -43,7 +44,6 @@ from embsum.retrain.report import JSON_NAME as REPORT_JSON, write_report
 from embsum.retrain.store import ServingModel, StoredRelease, checkpoint_name, check_free, put
 from embsum.train import distributed as du
 from embsum.train.config import ConfigError, TrainConfig
-from embsum.train.warm_start import sha256_file
 
 T = TypeVar("T")
 

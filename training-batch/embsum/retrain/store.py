@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from embsum.train.warm_start import sha256_file
+from embsum.digest import sha256_file
 
 CHECKPOINT_SUFFIX = ".checkpoint.pt"
 RELEASE_SUFFIX = ".release.json"

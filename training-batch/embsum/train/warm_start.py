@@ -13,21 +13,13 @@ model flags, so the fix is a copy-paste.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 from typing import Any
 
+from embsum.digest import sha256_file
 from embsum.model import EmbSum, EmbSumConfig, read_checkpoint
 from embsum.train.config import ConfigError
-
-
-def sha256_file(path: str | os.PathLike) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def model_flags(config: EmbSumConfig) -> str:
