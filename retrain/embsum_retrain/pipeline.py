@@ -4,11 +4,11 @@
              item tokens, teacher summaries                         (embsum.train.build_run_data)
     train    warm start from the serving checkpoint (or fresh), train  (embsum.train.train)
     gate     evaluate the new and the serving model on the same dev day; release only if
-             new AUC >= serving AUC - margin                          (embsum.retrain.gate)
+             new AUC >= serving AUC - margin                          (embsum_retrain.gate)
     export   checkpoint -> ONNX bundle                                  (embsum_export.export_bundle)
     verify   checksums, graphs, golden parity                           (embsum_export.verify_bundle)
-    store    bundle + checkpoint into the bundle store, ModelRelease JSON  (embsum.retrain.store)
-    publish  the --publish-command hook, if given                       (embsum.retrain.release)
+    store    bundle + checkpoint into the bundle store, ModelRelease JSON  (embsum_retrain.store)
+    publish  the --publish-command hook, if given                       (embsum_retrain.release)
 
 A gate failure stops before export: nothing enters the store. Every run writes its report
 (retrain.json + retrain.md in the work directory): the decision, both metric sets and each
@@ -19,8 +19,8 @@ and batches. Picking the best of several dev evaluations (the trainer's best.pt)
 on the same day would favour the new model, so the candidate is the model at the end of
 training (last.pt).
 
-The model-export package (embsum_export) is imported by the export and verify stages only, so
-the rest of embsum does not depend on it.
+This package sits above both the training package (embsum) and the exporter (embsum_export),
+so it imports both at module level and neither imports it (docs/development.md).
 """
 
 from __future__ import annotations
@@ -38,12 +38,16 @@ from tqdm import tqdm
 
 from embsum.digest import sha256_file
 from embsum.model import load_checkpoint, save_checkpoint
-from embsum.retrain.gate import GateDecision, decide
-from embsum.retrain.release import model_release, publish, write_release
-from embsum.retrain.report import JSON_NAME as REPORT_JSON, write_report
-from embsum.retrain.store import ServingModel, StoredRelease, checkpoint_name, check_free, put
 from embsum.train import distributed as du
 from embsum.train.config import ConfigError, TrainConfig
+from embsum.train.data import build_run_data
+from embsum.train.evaluate import evaluate
+from embsum.train.loop import precision_context, train
+from embsum_export.bundle import check_files, export_bundle, manifest_sha256, read_manifest, verify_bundle
+from embsum_retrain.gate import GateDecision, decide
+from embsum_retrain.release import model_release, publish, write_release
+from embsum_retrain.report import JSON_NAME as REPORT_JSON, write_report
+from embsum_retrain.store import ServingModel, StoredRelease, checkpoint_name, check_free, put
 
 T = TypeVar("T")
 
@@ -153,10 +157,6 @@ def _data_summary(stats: dict[str, Any]) -> dict[str, Any]:
 
 def retrain(s: RetrainSettings, out: IO[str] | None = None) -> RetrainResult:
     """Run every stage (module docstring); the report is written whatever happens."""
-    from embsum.train.data import build_run_data
-    from embsum.train.evaluate import evaluate
-    from embsum.train.loop import precision_context, train
-
     cfg = s.train
     names = ["data", "train", "gate", "export", "verify", "store"] + (["publish"] if s.publish_command else [])
     clock = StageClock(names, out)
@@ -188,8 +188,8 @@ def retrain(s: RetrainSettings, out: IO[str] | None = None) -> RetrainResult:
     try:
         env = du.setup(cfg.device)
         if env.distributed:
-            raise ConfigError("embsum.retrain runs as one process (it exports and publishes once); "
-                              "use python -m embsum.retrain without torchrun")
+            raise ConfigError("embsum_retrain runs as one process (it exports and publishes once); "
+                              "use python -m embsum_retrain without torchrun")
         micro, _, _ = cfg.resolve_batch(1)
         s.work_dir.mkdir(parents=True, exist_ok=True)
 
@@ -245,8 +245,6 @@ def retrain(s: RetrainSettings, out: IO[str] | None = None) -> RetrainResult:
             return finish(STATUS_GATE_FAILED)
 
         # --- export, verify --------------------------------------------------------------------
-        from embsum_export.bundle import check_files, export_bundle, manifest_sha256, read_manifest, verify_bundle
-
         ckpt = s.work_dir / checkpoint_name(s.model_version)
         training_data = finite({"source": "event archive", **{k: doc["data"].get(k) for k in (
             "archive", "split", "train_days", "dev_days", "train_examples", "dev_impressions")},

@@ -1,4 +1,4 @@
-"""`python -m embsum.retrain` end to end on an archive of the MIND sample (tiny preset, 4 steps):
+"""`python -m embsum_retrain` end to end on an archive of the MIND sample (tiny preset, 4 steps):
 a first release (verified bundle + checkpoint + ModelRelease in the store, publish hook run), a
 warm-started retrain the gate refuses (nothing stored), one it accepts; and the errors that stop a
 retrain before any work."""
@@ -11,10 +11,10 @@ from datetime import datetime, timezone
 
 import pytest
 
-from embsum.retrain.cli import EXIT_BAD, EXIT_GATE, EXIT_RELEASED, main
-from embsum.retrain.pipeline import default_model_version
-from embsum.retrain.release import PublishError, check_template, model_release, publish
-from embsum.retrain.store import StoreError, serving_model
+from embsum_retrain.cli import EXIT_BAD, EXIT_GATE, EXIT_RELEASED, main
+from embsum_retrain.pipeline import default_model_version
+from embsum_retrain.release import PublishError, check_template, model_release, publish
+from embsum_retrain.store import StoreError, serving_model
 from embsum.text.paths import REPO_ROOT
 from embsum.digest import sha256_file
 from embsum.wire.plain_json import from_plain_json
