@@ -16,16 +16,18 @@ command -v mvn >/dev/null 2>&1 || { echo "setup: Maven (mvn) not found; install 
 
 # Python: rebuild the venv only when the lock or a package definition changed.
 stamp=.venv/.requirements.sha256
-want=$(cat requirements.txt training-batch/pyproject.toml model-export/pyproject.toml | sha256sum | cut -d' ' -f1)
+# The three packages, in the order of the package graph (docs/development.md): training-batch
+# (embsum), model-export (embsum_export, on embsum), retrain (embsum_retrain, on both).
+packages="training-batch model-export retrain"
+want=$(cat requirements.txt $(printf '%s/pyproject.toml ' $packages) | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "setup: creating .venv from requirements.txt (first run downloads ~3 GB of wheels)"
   rm -rf .venv
   "$PYTHON" -m venv .venv
   .venv/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
-  .venv/bin/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation \
-    -e training-batch
-  .venv/bin/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation \
-    -e model-export
+  for package in $packages; do
+    .venv/bin/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e "$package"
+  done
   echo "$want" > "$stamp"
 else
   echo "setup: .venv is up to date"

@@ -4,7 +4,7 @@
 #   publish.sh BUNDLE [MODEL_VERSION]     release BUNDLE (= <store>/<model_version>)
 #   publish.sh --list                     the store's versions (by name, newest first); * = CURRENT
 #
-# Called by python -m embsum.retrain as its --publish-command ('publish.sh {bundle}
+# Called by python -m embsum_retrain as its --publish-command ('publish.sh {bundle}
 # {model_version}', see retrain-cycle.sh) and by hand for a rollback: publishing an older
 # version of the store again is the rollback (docs/operations.md, "Retraining and model rollout").
 #

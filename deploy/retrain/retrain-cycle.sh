@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # One retrain cycle, the entry point of the CronJob k8s/retrain-cronjob.yaml:
 #
-#   retrain-cycle.sh [python -m embsum.retrain training flags, e.g. --preset demo --no-progress]
+#   retrain-cycle.sh [python -m embsum_retrain training flags, e.g. --preset demo --no-progress]
 #
 # 1. The serving model: <store>/CURRENT names its model_version (publish.sh writes it on every
 #    release). No CURRENT = nothing released from the store yet: --serving-bundle none (first
 #    release: trained from scratch, no comparison).
-# 2. python -m embsum.retrain --archive <archive> --bundle-store <store> --serving-bundle
+# 2. python -m embsum_retrain --archive <archive> --bundle-store <store> --serving-bundle
 #    <store>/<CURRENT> --publish-command 'publish.sh {bundle} {model_version}': train on the
 #    archive, gate against the serving model, export + verify + store, publish (docs/retrain.md).
 #    publish.sh announces the release and moves CURRENT.
@@ -91,7 +91,7 @@ log "retraining $version: archive $archive, work directory $work"
 # token cache too ($EMBSUM_CACHE_DIR; its default is inside the source tree).
 export EMBSUM_CACHE_DIR="${EMBSUM_CACHE_DIR:-$work_root/token-cache}"
 cd "$work_root" || bad "cannot enter $work_root"
-"$python" -m embsum.retrain --archive "$archive" --bundle-store "$store" --serving-bundle "$serving" \
+"$python" -m embsum_retrain --archive "$archive" --bundle-store "$store" --serving-bundle "$serving" \
   --model-version "$version" --work-dir "$work" \
   --publish-command "$(printf '%q' "$publish") {bundle} {model_version}" "$@"
 rc=$?

@@ -1,7 +1,7 @@
 """The retraining loop's deployment: k8s/retrain-cronjob.yaml and the bundle store
 (k8s/bundle-store-pvc.yaml, mounted by the streaming job), deploy/retrain/retrain-cycle.sh and
 publish.sh run against a stub `python` and a stub `embsum` on PATH (and once against the real
-`python -m embsum.retrain`), the archive sync of the CronJob's initContainer against a stub `aws`,
+`python -m embsum_retrain`), the archive sync of the CronJob's initContainer against a stub `aws`,
 stage-cli.sh against a fake build, and the image's Dockerfile against its build context."""
 
 from __future__ import annotations
@@ -183,7 +183,7 @@ def test_archive_sync_script_syncs_the_window_and_all_content(pod, tmp_path):
 
 
 # --- retrain-cycle.sh and publish.sh against stubs --------------------------------------------------
-# A stub `python -m embsum.retrain` with the real one's contract (docs/retrain.md): it records its
+# A stub `python -m embsum_retrain` with the real one's contract (docs/retrain.md): it records its
 # arguments, writes the report, and with exit 0 stores the bundle and runs --publish-command
 # (failing with 1 if that fails); with 3 (gate refused) it stores nothing.
 STUB_PYTHON = """#!{exe}
@@ -192,7 +192,7 @@ from pathlib import Path
 state = Path(os.environ["STUB_STATE"])
 with open(state / "python-calls.jsonl", "a") as f:
     f.write(json.dumps({{"argv": sys.argv[1:], "cwd": os.getcwd(), "cache": os.environ.get("EMBSUM_CACHE_DIR")}}) + "\\n")
-if sys.argv[1:3] != ["-m", "embsum.retrain"]:
+if sys.argv[1:3] != ["-m", "embsum_retrain"]:
     sys.exit(f"stub python: unexpected {{sys.argv[1:]}}")
 args = sys.argv[3:]
 def opt(name):
@@ -211,7 +211,7 @@ if rc == 0:
                   bundle_uri=(store / version).as_uri(), release_json=str(store / (version + ".release.json")))
     done = subprocess.run([a.format(**values) for a in shlex.split(opt("--publish-command"))])
     if done.returncode != 0:
-        print(f"python -m embsum.retrain: error: PublishError: exited with {{done.returncode}}", file=sys.stderr)
+        print(f"python -m embsum_retrain: error: PublishError: exited with {{done.returncode}}", file=sys.stderr)
         sys.exit(1)
 sys.exit(rc)
 """
@@ -458,9 +458,9 @@ def test_publish_refuses_bad_arguments_and_environment(loop, args, env, message)
 
 def test_cronjob_arguments_reach_the_real_retrain_parser(loop, retrain):
     """The CronJob's args and the script's own flags, as the stub received them, are accepted by
-    embsum.retrain's real argument handling (flags, preset, publish template, serving bundle)."""
+    embsum_retrain's real argument handling (flags, preset, publish template, serving bundle)."""
     pytest.importorskip("torch")
-    cli = pytest.importorskip("embsum.retrain.cli")
+    cli = pytest.importorskip("embsum_retrain.cli")
     r = loop.cycle(*retrain["args"], EMBSUM_MODEL_VERSION="embsum-20261123T033000Z")
     assert r.returncode == 0, r.stderr
     (call,) = loop.python_calls()
@@ -473,10 +473,10 @@ def test_cronjob_arguments_reach_the_real_retrain_parser(loop, retrain):
 # --- the real retrain ---------------------------------------------------------------------------------
 @pytest.mark.slow
 def test_two_cycles_with_the_real_retrain(loop):
-    """retrain-cycle.sh -> python -m embsum.retrain (tiny preset) -> publish.sh -> stub embsum, on an
+    """retrain-cycle.sh -> python -m embsum_retrain (tiny preset) -> publish.sh -> stub embsum, on an
     archive of the MIND sample: a first release, then a warm-started run the gate refuses."""
     pytest.importorskip("torch")
-    pytest.importorskip("embsum.retrain")
+    pytest.importorskip("embsum_retrain")
     shutil.rmtree(loop.archive)
     sample = subprocess.run([sys.executable, "-m", "embsum.data.archive_sample", "--out", str(loop.archive),
                              "--max-impressions-per-day", "20", "--max-history", "8"],
@@ -567,11 +567,12 @@ def test_image_layout_is_the_repository_layout():
     assert re.search(r"^ARG PYTHON_IMAGE=python:3\.11-slim-bookworm$", dockerfile, re.M)
     assert "openjdk-17-jre-headless" in dockerfile
     assert "-r /opt/embsum/app/requirements.txt" in dockerfile
-    assert f"PYTHONPATH={APP}/training-batch:{APP}/model-export" in dockerfile
+    assert f"PYTHONPATH={APP}/training-batch:{APP}/model-export:{APP}/retrain" in dockerfile
     copies = dockerfile_copies()
     sources = [s for srcs, _ in copies for s in srcs]
-    for needed in ("training-batch/embsum", "model-export/embsum_export", "models/t5-small-tokenizer", "schemas/src/main",
-                   "data/mind", "scripts/embsum", "cli/target/classes", "deploy/retrain/cli-lib/"):
+    for needed in ("training-batch/embsum", "model-export/embsum_export", "retrain/embsum_retrain",
+                   "models/t5-small-tokenizer", "schemas/src/main", "data/mind", "scripts/embsum",
+                   "cli/target/classes", "deploy/retrain/cli-lib/"):
         assert needed in sources, f"the image lacks {needed}"
     built = ("cli/target/", "flink-jobs/target/", "inference-runtime/target/", "schemas/target/", "deploy/retrain/cli-lib")
     for srcs, dest in copies:

@@ -23,6 +23,7 @@ from typing import Any, Iterator, Mapping
 
 import onnxruntime as ort
 
+from embsum.digest import sha256_file
 from embsum.model import EmbSum
 from embsum.text import TextConfig, TextTokenizer
 from embsum.text.paths import TOKENIZER_DIR
@@ -30,7 +31,7 @@ from embsum.text.paths import TOKENIZER_DIR
 from .check import check_model, check_text
 from .errors import BundleError
 from .golden import FILES, INDEX, build_golden
-from .manifest import MANIFEST, build_manifest, check_model_version, file_table, sha256_file, validate_manifest
+from .manifest import MANIFEST, build_manifest, check_model_version, file_table, validate_manifest
 from .onnx_export import export_graphs, graph_signature
 from .runtime import OnnxEmbSum
 
@@ -160,22 +161,42 @@ def opened_bundle(path: str | Path) -> Iterator[Path]:
         yield _extract(path, Path(tmp))
 
 
-def manifest_sha256(path: str | Path) -> str:
-    """sha256 of a bundle's manifest.json (directory or archive): ModelRelease.bundle_sha256."""
+def manifest_bytes(path: str | Path) -> bytes:
+    """The bytes of a bundle's manifest.json, from a bundle directory or from a .tar.gz without
+    extracting the rest (read only: not parsed, not validated, no checksum checked)."""
     path = Path(path)
     if path.is_dir():
         if not (path / MANIFEST).is_file():
             raise BundleError(MANIFEST, f"missing in {path}")
-        return sha256_file(path / MANIFEST)
+        return (path / MANIFEST).read_bytes()
+    if not path.exists():
+        raise BundleError(str(path), "no such bundle (expected a bundle directory or a .tar.gz archive)")
+    if not is_archive(path):
+        raise BundleError(path.name, "not a bundle: expected a directory or a file ending in .tar.gz / .tgz")
     try:
         with tarfile.open(path, "r:gz") as tf:
             for member in tf:
                 parts = Path(member.name).parts
                 if len(parts) == 2 and parts[1] == MANIFEST and member.isfile():
-                    return hashlib.sha256(tf.extractfile(member).read()).hexdigest()
+                    return tf.extractfile(member).read()
     except (tarfile.TarError, EOFError, zlib.error, OSError) as e:
         raise BundleError(path.name, f"cannot read the archive ({type(e).__name__}: {e})") from None
     raise BundleError(MANIFEST, f"missing in {path.name}")
+
+
+def manifest_sha256(path: str | Path) -> str:
+    """sha256 of a bundle's manifest.json (directory or archive): ModelRelease.bundle_sha256."""
+    return hashlib.sha256(manifest_bytes(path)).hexdigest()
+
+
+def read_bundle_manifest(path: str | Path) -> dict[str, Any]:
+    """A bundle's manifest.json (directory or archive), parsed but not validated: for a look at
+    what a bundle says about itself (model_version, training.checkpoint) before verifying it.
+    read_manifest is the validating reader of an opened bundle."""
+    try:
+        return json.loads(manifest_bytes(path).decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise BundleError(MANIFEST, f"not valid JSON ({e})") from None
 
 
 def read_manifest(bundle_dir: Path, expected_sha256: str | None = None) -> dict[str, Any]:

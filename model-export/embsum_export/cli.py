@@ -21,12 +21,13 @@ from typing import Any
 
 import torch
 
+from embsum.digest import sha256_file
 from embsum.model import PRESETS, EmbSum, EmbSumConfig, load_checkpoint
 from embsum.text import TextConfig
 
 from .bundle import export_bundle, manifest_sha256, verify_bundle
 from .errors import BundleError
-from .manifest import MODEL_VERSION_RE, TEACHER_KINDS, sha256_file
+from .manifest import MODEL_VERSION_RE, TEACHER_KINDS
 
 EXIT_BAD = 2
 

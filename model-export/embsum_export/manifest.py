@@ -6,7 +6,6 @@ holds the sha256 and byte size of every other file of the bundle.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from datetime import datetime, timezone
@@ -15,6 +14,7 @@ from typing import Any, Mapping
 
 import onnxruntime
 
+from embsum.digest import sha256_file
 from embsum.model import EmbSum
 from embsum.text import TextConfig
 
@@ -51,14 +51,6 @@ def check_model_version(version: str) -> str:
         raise ValueError(f"model version {version!r} must be 1-128 characters of A-Z a-z 0-9 . _ - "
                          "starting with a letter or digit (it names the bundle directory / archive)")
     return version
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def file_table(bundle_dir: Path) -> dict[str, dict[str, Any]]:

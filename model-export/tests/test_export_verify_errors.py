@@ -10,7 +10,7 @@ import pytest
 
 from embsum_export import BundleError, ParityError, verify_bundle
 from embsum_export.cli import main as cli_main
-from embsum_export.manifest import sha256_file
+from embsum.digest import sha256_file
 
 
 def refused(path, file: str, capsys, match: str = "", sha: str | None = None) -> BundleError:

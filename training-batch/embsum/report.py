@@ -65,7 +65,9 @@ class Run:
         return max(good, key=lambda e: (e["auc"], -e["step"])) if good else None
 
 
-def _fmt(v: Any, digits: int = 4) -> str:
+def format_value(v: Any, digits: int = 4) -> str:
+    """A metric or count for a report table: floats to `digits` places, missing or NaN as a dash
+    (the retrain report formats its tables with the same rules)."""
     if v is None:
         return "–"
     if isinstance(v, float):
@@ -75,7 +77,8 @@ def _fmt(v: Any, digits: int = 4) -> str:
     return str(v)
 
 
-def _seconds(s: float | None) -> str:
+def format_seconds(s: float | None) -> str:
+    """A duration in s, min or h, whichever reads best."""
     if s is None:
         return "–"
     s = float(s)
@@ -130,8 +133,8 @@ def plot_dev_auc(run: Run, path: Path) -> None:
 def _metrics_row(name: str, e: dict[str, Any] | None) -> str:
     if e is None:
         return f"| {name} | " + " | ".join("–" for _ in METRICS + ROUGE) + " | – | – |"
-    return (f"| {name} | " + " | ".join(_fmt(e.get(k)) for k in METRICS + ROUGE) +
-            f" | {_fmt(e.get('impressions'))} | {_fmt(e.get('step'))} |")
+    return (f"| {name} | " + " | ".join(format_value(e.get(k)) for k in METRICS + ROUGE) +
+            f" | {format_value(e.get('impressions'))} | {format_value(e.get('step'))} |")
 
 
 def render(run: Run) -> str:
@@ -168,7 +171,7 @@ def render(run: Run) -> str:
         L.append(_metrics_row("dev (last)", last_dev))
     L.append("")
     L.append("Metrics: embsum.metrics (official MIND definitions), averaged over impressions; ROUGE F-measure of "
-             f"the model's greedy summary vs the teacher summary for {_fmt((best or {}).get('rouge_users'))} "
+             f"the model's greedy summary vs the teacher summary for {format_value((best or {}).get('rouge_users'))} "
              f"dev users; user global vector: {c.get('eval_global')}.")
     L.append("")
     L.append("## Per epoch")
@@ -179,22 +182,23 @@ def render(run: Run) -> str:
     for ep in run.epochs:
         e = dev_at.get(ep["step"], {})
         mark = " **(best)**" if best is not None and e is best else ""
-        L.append(f"| {ep['epoch']}{mark} | {ep['step']} | {_fmt(ep.get('loss'))} | {_fmt(ep.get('nce'))} | "
-                 f"{_fmt(ep.get('sum'))} | {_fmt(e.get('auc'))} | {_fmt(e.get('mrr'))} | {_fmt(e.get('ndcg@5'))} | "
-                 f"{_fmt(e.get('ndcg@10'))} | {_fmt(e.get('rougeL'))} | {_seconds(ep.get('seconds'))} |")
+        cells = [format_value(ep.get(k)) for k in ("loss", "nce", "sum")]
+        cells += [format_value(e.get(k)) for k in ("auc", "mrr", "ndcg@5", "ndcg@10", "rougeL")]
+        L.append(f"| {ep['epoch']}{mark} | {ep['step']} | " + " | ".join(cells)
+                 + f" | {format_seconds(ep.get('seconds'))} |")
     L.append("")
     L.append("## Data and teacher")
     L.append("")
     L.append(f"- dataset: {c.get('dataset')} ({ds.get('data_dir', 'generated')}); split: {ds.get('split_rule', '–')}")
     skipped = ds.get("train_skipped_empty_history")
-    L.append(f"- sizes: train {_fmt(ds.get('train'))} examples"
+    L.append(f"- sizes: train {format_value(ds.get('train'))} examples"
              + (f" ({skipped} with an empty history left out)" if skipped else "")
-             + f", dev {_fmt(ds.get('dev'))} impressions"
+             + f", dev {format_value(ds.get('dev'))} impressions"
              + (f" ({ds.get('dev_evaluated')} evaluated)" if ds.get("dev_evaluated") not in (None, ds.get("dev"))
-                else "") + f", test {_fmt(ds.get('test'))} impressions")
+                else "") + f", test {format_value(ds.get('test'))} impressions")
     L.append(f"- negatives per click: {r.get('model_config', {}).get('neg_ratio')}")
     L.append(f"- teacher: **{teacher.get('kind') or 'none'}** ({teacher.get('model') or '–'}), "
-             f"summaries for {_fmt(teacher.get('users'))} users")
+             f"summaries for {format_value(teacher.get('users'))} users")
     L.append("")
     L.append("## Model and optimisation")
     L.append("")
@@ -214,14 +218,15 @@ def render(run: Run) -> str:
     ex_s = [t["examples_per_s"] for t in run.train if t.get("examples_per_s")]
     step_s = [t["seconds"] for t in run.train if t.get("seconds")]
     if end:
-        L.append(f"- training {_seconds(end.get('train_seconds'))}, evaluation {_seconds(end.get('eval_seconds'))} "
-                 f"(totals over resumes); wall clock of the last invocation {_seconds(end.get('wall_seconds'))}")
+        L.append(f"- training {format_seconds(end.get('train_seconds'))}, "
+                 f"evaluation {format_seconds(end.get('eval_seconds'))} (totals over resumes); "
+                 f"wall clock of the last invocation {format_seconds(end.get('wall_seconds'))}")
     if ex_s:
         srt = sorted(ex_s)
         L.append(f"- throughput: median {srt[len(srt) // 2]:.1f} impressions/s, "
                  f"{1 / sorted(step_s)[len(step_s) // 2]:.2f} steps/s (median step)")
     if run.dev:
-        L.append(f"- dev evaluation: {_seconds(run.dev[-1].get('seconds'))} each (last)")
+        L.append(f"- dev evaluation: {format_seconds(run.dev[-1].get('seconds'))} each (last)")
     if len(run.runs) > 1:
         L.append(f"- resumed {len(run.runs) - 1} time(s), from step(s) "
                  + ", ".join(str(x.get("resumed_from")) for x in run.runs[1:]))

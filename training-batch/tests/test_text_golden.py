@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from embsum.text import EngagementHistory, TextConfig, TextTokenizer, group_sessions, item_tokens
-from embsum.text.golden import build_golden, render_golden
+from embsum.golden.text_contract import build_golden, render_golden
 from embsum.text.paths import GOLDEN_FILE
 
 from text_fixtures import cfg, tok  # noqa: F401  (pytest fixtures)
@@ -30,7 +30,7 @@ def _fields(item: dict[str, Any]) -> tuple[Any, Any, Any]:
 def test_generator_reproduces_committed_file_exactly() -> None:
     committed = GOLDEN_FILE.read_text(encoding="utf-8")
     assert render_golden(build_golden()) == committed, (
-        "golden file is stale or the contract code changed: rerun `python -m embsum.text.golden`"
+        "golden file is stale or the contract code changed: rerun `python -m embsum.golden.text_contract`"
         " only if the change is intended (Java must then pass against the new file too)")
 
 

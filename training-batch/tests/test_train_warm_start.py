@@ -8,7 +8,8 @@ import torch
 from embsum.model import EmbSum, EmbSumConfig, save_checkpoint
 from embsum.train import ConfigError, train
 from embsum.train.cli import parse_config
-from embsum.train.warm_start import load_init_weights, sha256_file
+from embsum.digest import sha256_file
+from embsum.train.warm_start import load_init_weights
 from model_fixtures import one_torch_thread  # noqa: F401  (autouse fixture)
 from train_fixtures import records, tiny_cfg
 

@@ -37,7 +37,8 @@ from typing import Any, Iterator
 
 import fastavro
 
-from embsum import wire
+from embsum.wire.schemas import NAMESPACE
+from embsum.wire.single_object import codec
 
 #: topic directory -> record type (the default Kafka topic names, docs/design.md 2).
 TOPICS: dict[str, str] = {"clicks": "ClickEvent", "impressions": "Impression", "content": "ContentItem"}
@@ -141,12 +142,12 @@ def part_files(root: Path, topic: str, stats: dict[str, Any] | None = None) -> l
 
 def read_part(path: Path, record_type: str) -> Iterator[dict[str, Any]]:
     """Records of one Avro container file, resolved to the current ``record_type`` schema."""
-    reader_schema = wire.codec(record_type).schema
+    reader_schema = codec(record_type).schema
     try:
         with open(path, "rb") as fh:
             reader = fastavro.reader(fh)
             writer_name = reader.writer_schema.get("name") if isinstance(reader.writer_schema, dict) else None
-            want = f"{wire.NAMESPACE}.{record_type}"
+            want = f"{NAMESPACE}.{record_type}"
             if writer_name != want:
                 raise ArchiveError(f"{path}: holds {writer_name or 'non-record'} records, expected {want} "
                                    f"(the {path.parent.parent.name}/ directory is for {record_type} only)")

@@ -33,11 +33,11 @@ from typing import Any, Iterable, Sequence
 
 import fastavro
 
-from embsum import wire
 from embsum.argtypes import positive_int
 from embsum.data.archive import TOPICS
 from embsum.data.mind import Impression, read_mind_behaviors, read_mind_news
 from embsum.text.paths import MIND_DIR
+from embsum.wire import single_object
 
 
 def utc(t: datetime) -> datetime:
@@ -49,7 +49,7 @@ def write_part(path: Path, record_type: str, records: Iterable[dict[str, Any]]) 
     records = list(records)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as fh:
-        fastavro.writer(fh, wire.codec(record_type).schema, records, codec="deflate")
+        fastavro.writer(fh, single_object.codec(record_type).schema, records, codec="deflate")
     return len(records)
 
 

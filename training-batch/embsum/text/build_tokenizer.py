@@ -20,12 +20,12 @@ versions in requirements.txt the output is byte-identical on every run.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import shutil
 import tempfile
 from pathlib import Path
 
+from embsum.digest import sha256_file
 from embsum.text.paths import SPIECE_MODEL, TOKENIZER_DIR
 
 #: Ids the text contract relies on (docs/text-contract.md section 1).
@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     out_dir = args.out if args.out is not None else Path(args.spiece).resolve().parent
     target = write_tokenizer_json(args.spiece, out_dir)
-    digest = hashlib.sha256(target.read_bytes()).hexdigest()
+    digest = sha256_file(target)
     print(f"wrote {target} ({target.stat().st_size} bytes, sha256 {digest})")
 
 

@@ -16,7 +16,7 @@ from embsum.data.mind import read_mind_behaviors as _read_behaviors
 from embsum.data.mind import read_mind_news as _read_news
 from embsum.text.paths import GOODREADS_DIR, MIND_DIR
 
-# The row types golden.py and preview.py use (only their id and text fields are read).
+# The row types embsum.golden.text_contract and preview.py use (only their id and text fields are read).
 NewsRow = NewsItem
 BehaviorRow = Impression
 BookRow = Book
@@ -34,7 +34,7 @@ def read_mind_behaviors(path: Path = MIND_DIR / "behaviors.tsv") -> list[Behavio
 
 @lru_cache(maxsize=2)
 def _goodbooks(directory: Path):
-    # golden.py asks for the books and the histories: parse the three CSV files once.
+    # the golden generator asks for the books and the histories: parse the three CSV files once.
     return read_goodbooks(directory)
 
 

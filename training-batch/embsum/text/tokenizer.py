@@ -8,12 +8,12 @@ that raw text produces (``</s>``, ``<pad>``, ``<extra_id_N>`` typed inside a tit
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Iterable, Sequence
 
 from tokenizers import Tokenizer
 
+from embsum.digest import sha256_file
 from embsum.text.paths import TOKENIZER_JSON
 
 UNK_TOKEN = "<unk>"
@@ -48,7 +48,7 @@ class TextTokenizer:
 
     def sha256(self) -> str:
         """Hex sha256 of the tokenizer file (recorded in the golden file and manifests)."""
-        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+        return sha256_file(self.path)
 
     def token_to_id(self, token: str) -> int | None:
         return self._tok.token_to_id(token)

@@ -51,7 +51,7 @@ def _converter(tp: type, optional: bool, flag: str):
 
 def add_config_arguments(p: argparse.ArgumentParser, skip: Sequence[str] = ()) -> None:
     """One `--flag` per TrainConfig field (except `skip`), with its help text and default. Other
-    commands that run training (embsum.retrain) add the same flags to their own parser."""
+    commands that run training (embsum_retrain) add the same flags to their own parser."""
     hints = typing.get_type_hints(TrainConfig)
     for f in dataclasses.fields(TrainConfig):
         if f.name in skip:

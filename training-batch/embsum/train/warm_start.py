@@ -4,7 +4,7 @@ Only the weights are taken. The optimizer moments, the LR schedule, the step cou
 RNG start fresh, because a warm start is a new run on new data (retraining on the newest days of
 the event archive), not the continuation of an old one (that is `--resume`). Any EmbSum
 checkpoint works: the trainer's best.pt / last.pt, or the `<model_version>.checkpoint.pt` that
-embsum.retrain stores next to a released bundle.
+embsum_retrain stores next to a released bundle.
 
 The model of the run is built from the run's own flags. The checkpoint's weights must fit it
 tensor for tensor; if they do not, the error lists the differing tensors and the checkpoint's
@@ -13,21 +13,13 @@ model flags, so the fix is a copy-paste.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 from typing import Any
 
+from embsum.digest import sha256_file
 from embsum.model import EmbSum, EmbSumConfig, read_checkpoint
 from embsum.train.config import ConfigError
-
-
-def sha256_file(path: str | os.PathLike) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def model_flags(config: EmbSumConfig) -> str:

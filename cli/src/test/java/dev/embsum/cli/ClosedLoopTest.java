@@ -54,7 +54,7 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>the archive job (Flink, RocksDB, checkpoints) writes them to Avro files by event day —
  *       every produced record is there once;
  *   <li>the streaming job (demo bundle) embeds every user at their final history_version;
- *   <li>{@code python -m embsum.retrain} (tiny model, a few steps) reads the archive, trains,
+ *   <li>{@code python -m embsum_retrain} (tiny model, a few steps) reads the archive, trains,
  *       gates, exports, verifies and stores a bundle, and writes the ModelRelease;
  *   <li>{@code embsum release} publishes it; the streaming job hot-swaps, re-embeds the catalogue
  *       and, with no further clicks, the backfill re-embeds every user with the new model_version;
@@ -139,7 +139,7 @@ class ClosedLoopTest {
                 t = System.nanoTime();
                 Retrain first = retrain(archive, store, "loop-1", "none");
                 assertThat(first.exitCode()).as("retrain exit code; log:\n%s", first.log()).isZero();
-                lap("retrain 1 (python -m embsum.retrain, tiny, 4 steps, first release)", t);
+                lap("retrain 1 (python -m embsum_retrain, tiny, 4 steps, first release)", t);
                 assertThat(first.report().path("gate").path("passed").asBoolean()).isTrue();
                 assertThat(first.report().path("gate").path("candidate").path("impressions").asInt()).isPositive();
                 Path bundle = store.resolve("loop-1");
@@ -193,11 +193,11 @@ class ClosedLoopTest {
     private record Retrain(int exitCode, JsonNode report, String log) {
     }
 
-    /** {@code python -m embsum.retrain} on the archive with the tiny preset; its report and log. */
+    /** {@code python -m embsum_retrain} on the archive with the tiny preset; its report and log. */
     private Retrain retrain(Path archive, Path store, String version, String serving, String... more)
             throws Exception {
         Path work = tmp.resolve("retrain-" + version);
-        List<String> command = new ArrayList<>(List.of(python(), "-m", "embsum.retrain",
+        List<String> command = new ArrayList<>(List.of(python(), "-m", "embsum_retrain",
                 "--archive", archive.toString(), "--bundle-store", store.toString(),
                 "--serving-bundle", serving, "--preset", "tiny", "--model-version", version,
                 "--work-dir", work.toString(), "--cache-dir", tmp.resolve("token-cache").toString(),

@@ -16,7 +16,7 @@ import org.apache.avro.Schema;
  * rejects all of that, bounded by the input: every declared length must fit in the bytes that
  * are left, so the decode that follows allocates at most a small multiple of the input size.
  *
- * <p>Python's {@code embsum.wire} applies the same rules, so both sides reject the same bytes.
+ * <p>Python's {@code embsum.wire.body_validator} applies the same rules, so both sides reject the same bytes.
  */
 final class BodyValidator {
 

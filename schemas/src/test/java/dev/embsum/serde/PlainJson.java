@@ -16,7 +16,7 @@ import org.apache.avro.specific.SpecificData;
 
 /**
  * The plain JSON form of record values used by golden/wire-vectors.json (and by Python's
- * embsum.wire.to_plain_json/from_plain_json): records are objects with every field, strings
+ * embsum.wire.plain_json.to_plain_json/from_plain_json): records are objects with every field, strings
  * and enum symbols are strings, int/long are numbers, timestamp-millis is epoch milliseconds,
  * bytes are lower-case hex, a nullable union is null or the plain value of its other branch.
  * Unlike Avro's own JSON encoding it has no union wrappers, so both languages read it simply.

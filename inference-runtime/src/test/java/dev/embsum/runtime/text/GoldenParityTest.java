@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Java reproduces {@code schemas/golden/text-contract.json} (written by the Python side,
- * {@code python -m embsum.text.golden}) exactly: item tokens, content tokens, history entries,
+ * {@code python -m embsum.golden.text_contract}) exactly: item tokens, content tokens, history entries,
  * history versions, session ids, session tokens and [SOS] positions.
  *
  * <p>Never skipped: a missing golden file or tokenizer fails the build, because without them
@@ -39,7 +39,7 @@ class GoldenParityTest {
         Path file = TestFiles.goldenFile();
         if (!Files.isRegularFile(file)) {
             fail("golden file missing: " + file
-                    + " (generate it with `python -m embsum.text.golden` and commit it)");
+                    + " (generate it with `python -m embsum.golden.text_contract` and commit it)");
         }
         golden = new ObjectMapper().readTree(file.toFile());
         // Always the committed tokenizer: the golden file pins its sha256.

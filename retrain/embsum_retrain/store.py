@@ -19,20 +19,18 @@ file: pass its checkpoint explicitly (`--serving-checkpoint`), checked against t
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from embsum.train.warm_start import sha256_file
+from embsum.digest import sha256_file
+from embsum_export.bundle import ARCHIVE_SUFFIXES, read_bundle_manifest
+from embsum_export.errors import BundleError
 
 CHECKPOINT_SUFFIX = ".checkpoint.pt"
 RELEASE_SUFFIX = ".release.json"
-MANIFEST = "manifest.json"
-ARCHIVE_SUFFIXES = (".tar.gz", ".tgz")
 
 
 class StoreError(ValueError):
@@ -41,26 +39,6 @@ class StoreError(ValueError):
 
 def checkpoint_name(model_version: str) -> str:
     return model_version + CHECKPOINT_SUFFIX
-
-
-def read_bundle_manifest(bundle: Path) -> dict[str, Any]:
-    """manifest.json of a bundle directory or .tar.gz (parsed, not verified)."""
-    bundle = Path(bundle)
-    try:
-        if bundle.is_dir():
-            return json.loads((bundle / MANIFEST).read_text(encoding="utf-8"))
-        if bundle.is_file() and bundle.name.endswith(ARCHIVE_SUFFIXES):
-            with tarfile.open(bundle, "r:gz") as tf:
-                for member in tf:
-                    parts = Path(member.name).parts
-                    if len(parts) == 2 and parts[1] == MANIFEST and member.isfile():
-                        return json.loads(tf.extractfile(member).read().decode("utf-8"))
-            raise StoreError(f"{bundle}: no <model_version>/{MANIFEST} in the archive: not a model bundle")
-    except FileNotFoundError:
-        raise StoreError(f"{bundle}: no {MANIFEST}: not a model bundle directory") from None
-    except (OSError, tarfile.TarError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise StoreError(f"{bundle}: cannot read its {MANIFEST} ({type(e).__name__}: {e})") from None
-    raise StoreError(f"{bundle}: no such bundle (a bundle directory or .tar.gz)")
 
 
 def _bundle_stem(bundle: Path) -> Path:
@@ -83,7 +61,10 @@ class ServingModel:
 def serving_model(bundle: str | os.PathLike, checkpoint: str | os.PathLike | None = None) -> ServingModel:
     """The serving bundle and the checkpoint it was exported from (module docstring)."""
     bundle = Path(bundle)
-    manifest = read_bundle_manifest(bundle)
+    try:
+        manifest = read_bundle_manifest(bundle)
+    except BundleError as e:
+        raise StoreError(f"serving bundle {bundle} is not a readable model bundle: {e}") from None
     version = manifest.get("model_version", "?")
     training = manifest.get("training") or {}
     recorded = training.get("checkpoint") or {}
@@ -97,7 +78,7 @@ def serving_model(bundle: str | os.PathLike, checkpoint: str | os.PathLike | Non
         path = _bundle_stem(bundle).parent / recorded["file"]
         if not path.is_file():
             raise StoreError(f"serving bundle {bundle} ({version}) was exported from {recorded['file']} (sha256 "
-                             f"{want_sha}), which is not beside it at {path}. Bundles released by embsum.retrain "
+                             f"{want_sha}), which is not beside it at {path}. Bundles released by embsum_retrain "
                              "keep it there; for another bundle pass --serving-checkpoint PATH (e.g. the run's "
                              "best.pt), or --serving-bundle none to release without a comparison")
     else:

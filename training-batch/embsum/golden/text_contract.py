@@ -2,7 +2,7 @@
 
 Usage::
 
-    python -m embsum.text.golden [--out PATH]
+    python -m embsum.golden.text_contract [--out PATH]
 
 Why: Python (trainer) and Java (streaming job) implement the text contract independently; both
 test against this one file, built from the real MIND / Goodreads samples under ``data/`` plus a
@@ -356,7 +356,7 @@ def build_golden(tokenizer: TextTokenizer | None = None, cfg: TextConfig | None 
     return {
         "format": FORMAT,
         "contract": "docs/text-contract.md",
-        "generator": "python -m embsum.text.golden",
+        "generator": "python -m embsum.golden.text_contract",
         "tokenizer": {"file": tok_name, "sha256": tok.sha256()},
         "config": cfg.to_dict(),
         "items": list(b.items.values()),

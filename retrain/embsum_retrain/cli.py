@@ -1,7 +1,7 @@
-"""`python -m embsum.retrain`: retrain from the event archive and release the model if it passes
+"""`python -m embsum_retrain`: retrain from the event archive and release the model if it passes
 the gate (docs/retrain.md).
 
-    python -m embsum.retrain --archive ARCHIVE --bundle-store STORE --serving-bundle BUNDLE|none
+    python -m embsum_retrain --archive ARCHIVE --bundle-store STORE --serving-bundle BUNDLE|none
         [--serving-checkpoint CKPT] [--init-from serving|none|CKPT] [--margin 0.005]
         [--model-version V | --version-prefix P] [--work-dir DIR] [--preset tiny|demo]
         [--publish-command 'scripts/embsum release {bundle} --bootstrap-servers kafka:9092']
@@ -21,11 +21,18 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from embsum.argtypes import positive_int
-from embsum.retrain.gate import DEFAULT_MARGIN
+from embsum.data.archive import ArchiveError
+from embsum.model import read_checkpoint
+from embsum.teacher import TeacherConfigError
 from embsum.train.cli import add_config_arguments, config_values, given_flags
 from embsum.train.config import ConfigError, TrainConfig
+from embsum_export.manifest import check_model_version
+from embsum_retrain.gate import DEFAULT_MARGIN
+from embsum_retrain.pipeline import STATUS_GATE_FAILED, RetrainResult, RetrainSettings, default_model_version, retrain
+from embsum_retrain.release import check_template
+from embsum_retrain.store import ServingModel, StoreError, serving_model
 
-PROG = "python -m embsum.retrain"
+PROG = "python -m embsum_retrain"
 EXIT_RELEASED, EXIT_FAILED, EXIT_BAD, EXIT_GATE = 0, 1, 2, 3
 
 # TrainConfig fields that retrain sets itself (or that have no meaning here: training does not
@@ -94,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _init_checkpoint(a: argparse.Namespace, serving) -> tuple[str, str | None]:
+def _init_checkpoint(a: argparse.Namespace, serving: ServingModel | None) -> tuple[str, str | None]:
     """(warm-start kind, checkpoint path or None)."""
     choice = a.init_from or ("serving" if serving is not None else "none")
     if choice == "none":
@@ -109,7 +116,6 @@ def _init_checkpoint(a: argparse.Namespace, serving) -> tuple[str, str | None]:
 
 def _shape_from(checkpoint: str, values: dict[str, Any], given: set[str]) -> None:
     """Fill the model-shape fields not given on the command line from the checkpoint's config."""
-    from embsum.model import read_checkpoint
     try:
         saved = read_checkpoint(checkpoint)["config"]
     except FileNotFoundError:
@@ -122,12 +128,9 @@ def _shape_from(checkpoint: str, values: dict[str, Any], given: set[str]) -> Non
             values[field] = saved[key]
 
 
-def settings_from_args(argv: Sequence[str] | None = None, parser: argparse.ArgumentParser | None = None):
-    """Parse and resolve everything that can be checked before any work (RetrainSettings)."""
-    from embsum.retrain.pipeline import RetrainSettings, default_model_version
-    from embsum.retrain.release import check_template
-    from embsum.retrain.store import StoreError, serving_model
-
+def settings_from_args(argv: Sequence[str] | None = None,
+                       parser: argparse.ArgumentParser | None = None) -> RetrainSettings:
+    """Parse and resolve everything that can be checked before any work."""
     parser = parser or build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     a = parser.parse_args(argv)
@@ -135,7 +138,6 @@ def settings_from_args(argv: Sequence[str] | None = None, parser: argparse.Argum
         parser.set_defaults(**TRAINING_PRESETS[a.preset])
         a = parser.parse_args(argv)
     try:
-        from embsum_export.manifest import check_model_version
         version = a.model_version or default_model_version(a.version_prefix)
         check_model_version(version)
         serving = None
@@ -161,7 +163,7 @@ def settings_from_args(argv: Sequence[str] | None = None, parser: argparse.Argum
                            export_threads=a.export_threads)
 
 
-def summary(result) -> str:
+def summary(result: RetrainResult) -> str:
     """The closing lines: decision, gate numbers, each stage's time."""
     lines = [f"retrain {result.model_version}: {result.status.upper().replace('_', ' ')}"]
     if result.decision is not None:
@@ -182,11 +184,6 @@ def summary(result) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from embsum.data.archive import ArchiveError
-    from embsum.retrain.pipeline import STATUS_GATE_FAILED, retrain
-    from embsum.retrain.store import StoreError
-    from embsum.teacher import TeacherConfigError
-
     parser = build_parser()
     settings = settings_from_args(argv, parser)
     if int(os.environ.get("WORLD_SIZE", "1")) > 1:

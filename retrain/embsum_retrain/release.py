@@ -1,6 +1,6 @@
 """The ModelRelease of a stored bundle, and the hook that publishes it.
 
-The release is written as the record's plain JSON (embsum.wire: `released_at` in epoch
+The release is written as the record's plain JSON (embsum.wire.plain_json: `released_at` in epoch
 milliseconds), after a round trip through the Avro codec, so a file that exists is a valid
 ModelRelease. Publishing to the `model-releases` topic is done by another program (the Java CLI
 `scripts/embsum release <bundle> --bootstrap-servers ...`): `--publish-command` is a command
@@ -25,7 +25,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from embsum import wire
+from embsum.wire.plain_json import to_plain_json
+from embsum.wire.single_object import decode, encode
 
 PLACEHOLDERS = ("bundle", "model_version", "bundle_sha256", "bundle_uri", "release_json")
 
@@ -39,8 +40,8 @@ def model_release(model_version: str, bundle: Path, bundle_sha256: str,
     """ModelRelease as plain JSON; bundle_uri is the bundle directory's file:// URI."""
     value = {"model_version": model_version, "bundle_uri": Path(bundle).resolve().as_uri(),
              "bundle_sha256": bundle_sha256, "released_at": released_at or datetime.now(timezone.utc)}
-    wire.decode("ModelRelease", wire.encode("ModelRelease", value))   # a valid record, or ValueError
-    return wire.to_plain_json("ModelRelease", value)
+    decode("ModelRelease", encode("ModelRelease", value))   # a valid record, or ValueError
+    return to_plain_json("ModelRelease", value)
 
 
 def write_release(path: Path, release: dict[str, Any]) -> Path:

@@ -1,4 +1,4 @@
-"""embsum.retrain.gate: release iff new AUC >= serving AUC - margin."""
+"""embsum_retrain.gate: release iff new AUC >= serving AUC - margin."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from embsum.retrain.gate import DEFAULT_MARGIN, decide
+from embsum_retrain.gate import DEFAULT_MARGIN, decide
 
 
 def m(auc, **kw):

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from embsum.report import METRICS, ROUGE, _fmt, _seconds
+from embsum.report import METRICS, ROUGE, format_seconds, format_value
 
 JSON_NAME = "retrain.json"
 MD_NAME = "retrain.md"
@@ -17,8 +17,8 @@ MD_NAME = "retrain.md"
 def _metric_row(name: str, m: dict[str, Any] | None) -> str:
     if m is None:
         return f"| {name} | " + " | ".join("–" for _ in METRICS + ROUGE) + " | – | – |"
-    return (f"| {name} | " + " | ".join(_fmt(m.get(k)) for k in METRICS + ROUGE)
-            + f" | {_fmt(m.get('impressions'))} | {_seconds(m.get('seconds'))} |")
+    return (f"| {name} | " + " | ".join(format_value(m.get(k)) for k in METRICS + ROUGE)
+            + f" | {format_value(m.get('impressions'))} | {format_seconds(m.get('seconds'))} |")
 
 
 def render(doc: dict[str, Any]) -> str:
@@ -28,7 +28,7 @@ def render(doc: dict[str, Any]) -> str:
     L: list[str] = [f"# EmbSum retrain report: {doc.get('model_version')}", ""]
     headline = {"released": "**RELEASED**", "gate_failed": "**NOT RELEASED** (the gate refused the new model)",
                 "failed": "**FAILED**"}.get(status, str(status))
-    L.append(f"Status: {headline}. Started {doc.get('started_at')}, total {_seconds(doc.get('total_seconds'))}.")
+    L.append(f"Status: {headline}. Started {doc.get('started_at')}, total {format_seconds(doc.get('total_seconds'))}.")
     if doc.get("error"):
         L += ["", f"> Error: {doc['error']}"]
     for note in doc.get("notes") or []:
@@ -49,23 +49,24 @@ def render(doc: dict[str, Any]) -> str:
         L.append("The run stopped before the gate.")
     L += ["", "## Stages", "", "| stage | time | note |", "|---|---|---|"]
     for st in doc.get("stages") or []:
-        L.append(f"| {st['name']} | {_seconds(st['seconds'])} | {st.get('note') or ''} |")
-    L.append(f"| **total** | {_seconds(doc.get('total_seconds'))} | |")
+        L.append(f"| {st['name']} | {format_seconds(st['seconds'])} | {st.get('note') or ''} |")
+    L.append(f"| **total** | {format_seconds(doc.get('total_seconds'))} | |")
     if data:
         L += ["", "## Data", ""]
         L.append(f"- archive `{data.get('archive')}`; split {data.get('split')}")
-        L.append(f"- train: {_fmt(data.get('train_examples'))} examples"
+        L.append(f"- train: {format_value(data.get('train_examples'))} examples"
                  + (f" ({data['train_skipped_empty_history']} with an empty history left out)"
                     if data.get("train_skipped_empty_history") else "")
-                 + f"; dev: {_fmt(data.get('dev_impressions'))} impressions ({_fmt(data.get('dev_evaluated'))} evaluated)")
+                 + f"; dev: {format_value(data.get('dev_impressions'))} impressions "
+                   f"({format_value(data.get('dev_evaluated'))} evaluated)")
         per_day = data.get("per_day") or {}
         if per_day:
             L.append("- per day (impressions / clicks): " + ", ".join(
                 f"{d} {v['impressions']}/{v['clicks']}" for d, v in sorted(per_day.items())))
         secs = data.get("seconds") or {}
         if secs:
-            L.append(f"- read + examples + tokens {_seconds(secs.get('prepare'))}, teacher summaries "
-                     f"{_seconds(secs.get('teacher'))} ({(doc.get('teacher') or {}).get('kind') or 'none'})")
+            L.append(f"- read + examples + tokens {format_seconds(secs.get('prepare'))}, teacher summaries "
+                     f"{format_seconds(secs.get('teacher'))} ({(doc.get('teacher') or {}).get('kind') or 'none'})")
     L += ["", "## Models", ""]
     ws = doc.get("warm_start") or {}
     L.append(f"- start: {ws.get('from')}" + (f" (`{ws.get('checkpoint')}`)" if ws.get("checkpoint") else ""))

@@ -1,4 +1,4 @@
-"""`python -m embsum.retrain` end to end on an archive of the MIND sample (tiny preset, 4 steps):
+"""`python -m embsum_retrain` end to end on an archive of the MIND sample (tiny preset, 4 steps):
 a first release (verified bundle + checkpoint + ModelRelease in the store, publish hook run), a
 warm-started retrain the gate refuses (nothing stored), one it accepts; and the errors that stop a
 retrain before any work."""
@@ -11,13 +11,14 @@ from datetime import datetime, timezone
 
 import pytest
 
-from embsum import wire
-from embsum.retrain.cli import EXIT_BAD, EXIT_GATE, EXIT_RELEASED, main
-from embsum.retrain.pipeline import default_model_version
-from embsum.retrain.release import PublishError, check_template, model_release, publish
-from embsum.retrain.store import StoreError, serving_model
+from embsum_retrain.cli import EXIT_BAD, EXIT_GATE, EXIT_RELEASED, main
+from embsum_retrain.pipeline import default_model_version
+from embsum_retrain.release import PublishError, check_template, model_release, publish
+from embsum_retrain.store import StoreError, serving_model
 from embsum.text.paths import REPO_ROOT
-from embsum.train.warm_start import sha256_file
+from embsum.digest import sha256_file
+from embsum.wire.plain_json import from_plain_json
+from embsum.wire.single_object import decode, encode
 from embsum_export.bundle import manifest_sha256, verify_bundle
 
 from archive_fixtures import sample_archive
@@ -78,7 +79,7 @@ def test_first_release_is_verified_stored_and_announced(first):
     assert release == json.loads((root / "v1" / "release.json").read_text()) == doc["release"]
     assert release["bundle_uri"] == (store / "v1").resolve().as_uri()
     assert release["bundle_sha256"] == manifest_sha256(store / "v1") == checked.manifest_sha256
-    assert wire.decode("ModelRelease", wire.encode("ModelRelease", wire.from_plain_json("ModelRelease", release)))
+    assert decode("ModelRelease", encode("ModelRelease", from_plain_json("ModelRelease", release)))
     assert abs(release["released_at"] / 1000 - datetime.now(timezone.utc).timestamp()) < 600
     assert (root / "published.txt").read_text() == f"{(store / 'v1').resolve()} v1 {release['bundle_sha256']}"
     md = (root / "v1" / "retrain.md").read_text()

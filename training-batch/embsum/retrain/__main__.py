@@ -1,7 +1,0 @@
-"""`python -m embsum.retrain --help`"""
-
-import sys
-
-from embsum.retrain.cli import main
-
-sys.exit(main())
