@@ -14,21 +14,28 @@ if [ "$py_version" != "3.11" ]; then
 fi
 command -v mvn >/dev/null 2>&1 || { echo "setup: Maven (mvn) not found; install Maven 3.8+ and JDK 17." >&2; exit 2; }
 
-# Python: rebuild the venv only when the lock or a package definition changed.
-stamp=.venv/.requirements.sha256
+# Python: rebuild the venv only when the lock changed; when only a package definition
+# (pyproject.toml) changed, reinstall the three editable packages (seconds, not a 3 GB download).
+lock_stamp=.venv/.requirements.sha256
+packages_stamp=.venv/.packages.sha256
 # The three packages, in the order of the package graph (docs/development.md): training-batch
 # (embsum), model-export (embsum_export, on embsum), retrain (embsum_retrain, on both).
 packages="training-batch model-export retrain"
-want=$(cat requirements.txt $(printf '%s/pyproject.toml ' $packages) | sha256sum | cut -d' ' -f1)
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+want_lock=$(sha256sum requirements.txt | cut -d' ' -f1)
+want_packages=$(cat $(printf '%s/pyproject.toml ' $packages) | sha256sum | cut -d' ' -f1)
+if [ ! -f "$lock_stamp" ] || [ "$(cat "$lock_stamp")" != "$want_lock" ]; then
   echo "setup: creating .venv from requirements.txt (first run downloads ~3 GB of wheels)"
   rm -rf .venv
   "$PYTHON" -m venv .venv
   .venv/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+  echo "$want_lock" > "$lock_stamp"
+fi
+if [ ! -f "$packages_stamp" ] || [ "$(cat "$packages_stamp")" != "$want_packages" ]; then
+  echo "setup: installing the project's Python packages (editable): $packages"
   for package in $packages; do
     .venv/bin/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e "$package"
   done
-  echo "$want" > "$stamp"
+  echo "$want_packages" > "$packages_stamp"
 else
   echo "setup: .venv is up to date"
 fi
