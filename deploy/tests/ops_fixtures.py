@@ -37,6 +37,7 @@ BUILD_OUTPUTS = {
     "flink-jobs/target/embsum-flink-jobs.jar",  # mvn package (shaded job jar)
     "deploy/flink/lib/",  # deploy/flink/fetch-libs.sh
     "deploy/retrain/cli-lib/",  # deploy/retrain/stage-cli.sh
+    "deploy/cluster-smoke/lib/",  # scripts/cluster-smoke.sh (stand-in for flink-dist, broker classpath)
 }
 
 # Key prefixes passed through JobConfig to the Kafka clients (the job's contract: `kafka.*`
