@@ -1,11 +1,7 @@
-package dev.embsum.flink.demo;
+package dev.embsum.ranker;
 
 import dev.embsum.avro.ContentEmbedding;
 import dev.embsum.avro.UserEmbedding;
-import dev.embsum.runtime.score.ContentVectors;
-import dev.embsum.runtime.score.PolyEmbedding;
-import dev.embsum.runtime.score.PolyScorer;
-import dev.embsum.runtime.score.ScoredItem;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.embsum.runtime.score;
+package dev.embsum.ranker;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

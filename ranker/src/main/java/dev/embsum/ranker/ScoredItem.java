@@ -1,4 +1,4 @@
-package dev.embsum.runtime.score;
+package dev.embsum.ranker;
 
 /**
  * One entry of a ranking.
