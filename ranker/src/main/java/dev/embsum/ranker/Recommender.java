@@ -1,5 +1,6 @@
 package dev.embsum.ranker;
 
+import dev.embsum.annotation.PublicEvolving;
 import dev.embsum.avro.ContentEmbedding;
 import dev.embsum.avro.UserEmbedding;
 import java.util.ArrayList;
@@ -12,6 +13,7 @@ import java.util.Set;
  * and ContentEmbeddings only, through the rankers' scorer ({@link PolyScorer}): what a ranker does.
  * Used by the embedded demo and by the CLI's {@code embsum score}.
  */
+@PublicEvolving
 public final class Recommender {
 
     /** One recommended item and its EmbSum score. */
