@@ -41,6 +41,7 @@ FORBIDDEN = {
     "org/apache/kafka/common/test/": "KafkaClusterTestKit (demo only)",
     "org/junit/": "test code",
     "dev/embsum/flink/demo/": "the embedded demo never runs on a cluster",
+    "dev/embsum/ranker/": "the rankers' scorer: only the embedded demo scores (flink-jobs/pom.xml excludes it)",
 }
 
 

@@ -518,7 +518,7 @@ def fake_build(tmp_path):
     script = root / "deploy" / "retrain" / "stage-cli.sh"
     script.parent.mkdir(parents=True)
     shutil.copy(STAGE, script)
-    for module in ("cli", "flink-jobs", "inference-runtime", "schemas"):
+    for module in ("cli", "flink-jobs", "inference-runtime", "ranker", "schemas"):
         (root / module / "target" / "classes").mkdir(parents=True)
     m2 = tmp_path / "m2" / "repository"
     third = [m2 / "info/picocli/picocli/4.7.7/picocli-4.7.7.jar",
@@ -574,7 +574,8 @@ def test_image_layout_is_the_repository_layout():
                    "models/t5-small-tokenizer", "schemas/src/main", "data/mind", "scripts/embsum",
                    "cli/target/classes", "deploy/retrain/cli-lib/"):
         assert needed in sources, f"the image lacks {needed}"
-    built = ("cli/target/", "flink-jobs/target/", "inference-runtime/target/", "schemas/target/", "deploy/retrain/cli-lib")
+    built = ("cli/target/", "flink-jobs/target/", "inference-runtime/target/", "ranker/target/", "schemas/target/",
+             "deploy/retrain/cli-lib")
     for srcs, dest in copies:
         for src in srcs:
             assert (REPO / src).exists() or src.startswith(built), f"COPY {src}: no such file in the repository"
@@ -582,6 +583,18 @@ def test_image_layout_is_the_repository_layout():
                 assert dest == "cli/lib/"
             elif len(srcs) == 1 and not dest.startswith("/"):
                 assert dest == src, f"COPY {src} {dest}: not the repository's relative path"
+
+
+def test_image_copies_every_module_scripts_embsum_runs():
+    """scripts/embsum runs this project's modules from <module>/target/classes and stage-cli.sh
+    leaves their jars out of cli-lib/, so a module the image does not copy (or stage-cli.sh does
+    not require) would fail only inside the image, with a NoClassDefFoundError."""
+    modules = set(re.findall(r"\$root/([\w-]+)/target/classes", (REPO / "scripts" / "embsum").read_text()))
+    assert {"cli", "flink-jobs", "inference-runtime", "ranker", "schemas"} <= modules
+    copied = {src.split("/")[0] for srcs, _ in dockerfile_copies() for src in srcs if src.endswith("/target/classes")}
+    assert copied == modules
+    required = re.search(r"^for module in ([\w -]+); do$", STAGE.read_text(), re.M).group(1).split()
+    assert set(required) == modules
 
 
 def test_build_context_holds_what_the_image_copies():

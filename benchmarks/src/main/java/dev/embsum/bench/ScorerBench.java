@@ -1,9 +1,9 @@
 package dev.embsum.bench;
 
-import dev.embsum.runtime.score.ContentVectors;
-import dev.embsum.runtime.score.PolyEmbedding;
-import dev.embsum.runtime.score.PolyScorer;
-import dev.embsum.runtime.score.ScoredItem;
+import dev.embsum.ranker.ContentVectors;
+import dev.embsum.ranker.PolyEmbedding;
+import dev.embsum.ranker.PolyScorer;
+import dev.embsum.ranker.ScoredItem;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;

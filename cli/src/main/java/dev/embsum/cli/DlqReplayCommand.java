@@ -4,7 +4,7 @@ import dev.embsum.avro.DeadLetter;
 import dev.embsum.cli.internal.CliFailure;
 import dev.embsum.cli.internal.KafkaOptions;
 import dev.embsum.cli.internal.TopicReader;
-import dev.embsum.flink.internal.DeadLetters;
+import dev.embsum.serde.DeadLetterKinds;
 import dev.embsum.serde.MalformedRecordException;
 import dev.embsum.serde.SingleObjectCodec;
 import dev.embsum.serde.Topic;
@@ -49,14 +49,14 @@ import picocli.CommandLine.Spec;
 final class DlqReplayCommand implements Callable<Integer> {
 
     /** Kinds whose bytes fail again however often they are replayed. */
-    private static final Set<String> DETERMINISTIC = Set.of(DeadLetters.MALFORMED, DeadLetters.INVALID);
+    private static final Set<String> DETERMINISTIC = Set.of(DeadLetterKinds.MALFORMED, DeadLetterKinds.INVALID);
 
     @Spec
     CommandSpec spec;
 
     @Option(names = "--kind", paramLabel = "KIND", split = ",",
             description = "error kinds to replay (default: UNKNOWN_ITEM,INFERENCE_FAILED)")
-    Set<String> kinds = new LinkedHashSet<>(List.of(DeadLetters.UNKNOWN_ITEM, DeadLetters.INFERENCE_FAILED));
+    Set<String> kinds = new LinkedHashSet<>(List.of(DeadLetterKinds.UNKNOWN_ITEM, DeadLetterKinds.INFERENCE_FAILED));
 
     @Option(names = "--source-topic", paramLabel = "TOPIC", split = ",",
             description = "only dead letters that came from these topics (default: any)")
@@ -177,7 +177,7 @@ final class DlqReplayCommand implements Callable<Integer> {
         for (String kind : kinds) {
             if (DETERMINISTIC.contains(kind) && !force) {
                 throw new ParameterException(spec.commandLine(), "--kind " + kind + ": replaying sends the very bytes"
-                        + " that were " + (kind.equals(DeadLetters.MALFORMED) ? "undecodable" : "invalid")
+                        + " that were " + (kind.equals(DeadLetterKinds.MALFORMED) ? "undecodable" : "invalid")
                         + ", so the job would dead-letter them again. Fix the producer and re-send the records;"
                         + " pass --force only if the job itself was changed to accept them.");
             }

@@ -6,7 +6,7 @@ import dev.embsum.avro.UserEmbedding;
 import dev.embsum.cli.internal.CliFailure;
 import dev.embsum.cli.internal.KafkaOptions;
 import dev.embsum.cli.internal.TopicReader;
-import dev.embsum.flink.demo.Recommender;
+import dev.embsum.ranker.Recommender;
 import dev.embsum.serde.MalformedRecordException;
 import dev.embsum.serde.SingleObjectCodec;
 import dev.embsum.serde.Topic;

@@ -17,7 +17,6 @@ import dev.embsum.flink.JobConfig;
 import dev.embsum.flink.JobSinks;
 import dev.embsum.flink.JobSources;
 import dev.embsum.flink.demo.MindReplay;
-import dev.embsum.flink.internal.kafka.KafkaSinks;
 import dev.embsum.serde.SingleObjectCodec;
 import java.io.File;
 import java.io.IOException;
@@ -108,7 +107,7 @@ class ClosedLoopTest {
             t = System.nanoTime();
             boolean archiveRunning = true;
             JobClient archiveJob = start(env -> new ArchiveJob(archiveConfig, ArchiveSources.kafka(archiveConfig),
-                    KafkaSinks.deadLetters(archiveConfig)).build(env), "archive");
+                    JobSinks.kafka(archiveConfig).deadLetters()).build(env), "archive");
             JobClient streamingJob = start(env -> new EmbSumJob(config, JobSources.kafka(config),
                     JobSinks.kafka(config)).build(env), "streaming");
             try {

@@ -1,5 +1,6 @@
 package dev.embsum.flink;
 
+import dev.embsum.annotation.PublicEvolving;
 import dev.embsum.avro.ClickEvent;
 import dev.embsum.avro.ContentItem;
 import dev.embsum.avro.DeadLetter;
@@ -48,6 +49,7 @@ import org.apache.flink.util.function.SerializableFunction;
  * bytes go to {@code dead-letters} (job name {@code embsum-archive}); everything decodable is
  * archived as sent.
  */
+@PublicEvolving
 public final class ArchiveJob {
 
     /** Stable operator uids: savepoints map state by these, so they never change. */

@@ -1,5 +1,6 @@
 package dev.embsum.flink;
 
+import dev.embsum.annotation.PublicEvolving;
 import dev.embsum.avro.state.RawRecord;
 import dev.embsum.flink.internal.kafka.KafkaSources;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -10,6 +11,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * ({@link #kafka}); tests pass bounded in-memory streams. Each method is called once while the
  * graph is built; the source's uid is the implementation's to set.
  */
+@PublicEvolving
 public interface ArchiveSources {
 
     /** The {@code clicks}, {@code impressions} and {@code content} topics of {@code config}'s cluster. */

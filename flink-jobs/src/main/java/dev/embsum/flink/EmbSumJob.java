@@ -1,5 +1,6 @@
 package dev.embsum.flink;
 
+import dev.embsum.annotation.PublicEvolving;
 import dev.embsum.avro.ContentEmbedding;
 import dev.embsum.avro.DeadLetter;
 import dev.embsum.avro.state.ItemOrClick;
@@ -55,6 +56,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * {@link #main} runs it against Kafka, configured by {@code --config FILE} and {@code --key value}
  * flags ({@link JobConfig}).
  */
+@PublicEvolving
 public final class EmbSumJob {
 
     /** Stable operator uids: savepoints map state by these, so they never change. */

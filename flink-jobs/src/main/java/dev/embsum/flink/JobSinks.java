@@ -1,5 +1,6 @@
 package dev.embsum.flink;
 
+import dev.embsum.annotation.PublicEvolving;
 import dev.embsum.avro.ContentEmbedding;
 import dev.embsum.avro.DeadLetter;
 import dev.embsum.avro.UserEmbedding;
@@ -11,6 +12,7 @@ import org.apache.flink.api.connector.sink2.Sink;
  * Where the job's output goes: Kafka sinks in production (keyed upserts to compacted topics),
  * collecting sinks in tests.
  */
+@PublicEvolving
 public record JobSinks(Sink<UserEmbedding> userEmbeddings, Sink<ContentEmbedding> contentEmbeddings,
         Sink<DeadLetter> deadLetters) {
 

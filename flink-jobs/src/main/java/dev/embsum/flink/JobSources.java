@@ -1,5 +1,6 @@
 package dev.embsum.flink;
 
+import dev.embsum.annotation.PublicEvolving;
 import dev.embsum.avro.state.RawRecord;
 import dev.embsum.flink.internal.kafka.KafkaSources;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -13,6 +14,7 @@ import org.apache.flink.util.Collector;
  * streams. Each method is called once, while the graph is built; the source's uid and
  * watermark strategy are the implementation's to set.
  */
+@PublicEvolving
 public interface JobSources {
 
     /** The {@code clicks}, {@code content} and {@code model-releases} topics of {@code config}'s Kafka cluster. */

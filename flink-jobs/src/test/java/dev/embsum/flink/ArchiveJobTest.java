@@ -8,9 +8,9 @@ import dev.embsum.avro.DeadLetter;
 import dev.embsum.avro.Impression;
 import dev.embsum.avro.state.RawRecord;
 import dev.embsum.flink.demo.MindReplay;
-import dev.embsum.flink.internal.DeadLetters;
 import dev.embsum.flink.internal.RawRecords;
 import dev.embsum.flink.internal.archive.EventDateBucketAssigner;
+import dev.embsum.serde.DeadLetterKinds;
 import dev.embsum.serde.SingleObjectCodec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -87,7 +87,7 @@ class ArchiveJobTest {
         assertArchived("impressions", Impression.class, mind.impressions, Impression::getEventTime);
         assertArchived("content", ContentItem.class, new ArrayList<>(mind.items.values()), ContentItem::getUpdatedAt);
         assertThat(dead.results()).hasSize(3)
-                .allSatisfy(d -> assertThat(d.getErrorKind()).isEqualTo(DeadLetters.MALFORMED))
+                .allSatisfy(d -> assertThat(d.getErrorKind()).isEqualTo(DeadLetterKinds.MALFORMED))
                 .extracting(DeadLetter::getSourceTopic)
                 .containsExactlyInAnyOrder("clicks", "impressions", "content");
         // the MIND sample spans several days, so the split by day is really exercised

@@ -7,7 +7,7 @@ import dev.embsum.avro.ClickEvent;
 import dev.embsum.avro.ContentItem;
 import dev.embsum.avro.DeadLetter;
 import dev.embsum.avro.state.RawRecord;
-import dev.embsum.flink.internal.DeadLetters;
+import dev.embsum.serde.DeadLetterKinds;
 import dev.embsum.serde.SingleObjectCodec;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -106,14 +106,15 @@ class EmbSumDeadLetterTest {
                 assertThat(d.getPartition()).isZero();
                 assertThat(bytes(d.getValue())).as("bytes of offset %d", e.getKey()).isEqualTo(expected.value());
                 assertThat(new String(bytes(d.getKey()), StandardCharsets.UTF_8)).isEqualTo(expected.key());
-                assertThat(d.getJob()).endsWith(expected.kind().equals(DeadLetters.UNKNOWN_ITEM)
+                assertThat(d.getJob()).endsWith(expected.kind().equals(DeadLetterKinds.UNKNOWN_ITEM)
                         ? "/" + EmbSumJob.Uids.ITEM_TOKENS : "/" + EmbSumJob.Uids.VALIDATE_CLICKS);
             }
 
             JobFixture.assertEveryUserMatchesTheOracle(mind.clicksByUser, mind.items, job.lastEmbeddingPerUser());
 
             Map<String, Long> perKind = bad.stream().collect(Collectors.groupingBy(Bad::kind, Collectors.counting()));
-            for (String kind : List.of(DeadLetters.MALFORMED, DeadLetters.INVALID, DeadLetters.UNKNOWN_ITEM)) {
+            for (String kind : List.of(DeadLetterKinds.MALFORMED, DeadLetterKinds.INVALID,
+                    DeadLetterKinds.UNKNOWN_ITEM)) {
                 Counter counter = (Counter) JobFixture.metric(METRICS, result.getJobID(),
                         "\\.deadLetters\\." + kind + "$");
                 assertThat(counter.getCount()).as("deadLetters.%s", kind).isEqualTo(perKind.get(kind));
@@ -140,35 +141,35 @@ class EmbSumDeadLetterTest {
                         value[0] = (byte) 0xC3;
                         value[1] = 0x01;
                     }
-                    yield new Bad(user, value, DeadLetters.MALFORMED, "");
+                    yield new Bad(user, value, DeadLetterKinds.MALFORMED, "");
                 }
                 case 1 -> { // a valid click cut short
                     byte[] whole = codec.encode(click(id, user, item, Action.CLICK, null));
                     yield new Bad(user, Arrays.copyOf(whole, 1 + random.nextInt(whole.length - 1)),
-                            DeadLetters.MALFORMED, "");
+                            DeadLetterKinds.MALFORMED, "");
                 }
                 case 2 -> // another record type on the clicks topic
                         new Bad(user, SingleObjectCodec.forClass(ContentItem.class).encode(anItem),
-                                DeadLetters.MALFORMED, "WRONG_TYPE");
+                                DeadLetterKinds.MALFORMED, "WRONG_TYPE");
                 case 3 -> { // rating out of 1..5, on a CLICK or a RATE
                     int rating = List.of(0, 6, 9, -1, 100).get(random.nextInt(5));
                     yield new Bad(user, codec.encode(click(id, user, item,
                             random.nextBoolean() ? Action.CLICK : Action.RATE, rating)),
-                            DeadLetters.INVALID, "outside 1..5");
+                            DeadLetterKinds.INVALID, "outside 1..5");
                 }
                 case 4 -> switch (random.nextInt(4)) { // a missing id, or a RATE without a rating
                     case 0 -> new Bad(user, codec.encode(click(id, "", item, Action.CLICK, null)),
-                            DeadLetters.INVALID, "user_id is blank");
+                            DeadLetterKinds.INVALID, "user_id is blank");
                     case 1 -> new Bad(user, codec.encode(click(id, user, " ", Action.CLICK, null)),
-                            DeadLetters.INVALID, "item_id is blank");
+                            DeadLetterKinds.INVALID, "item_id is blank");
                     case 2 -> new Bad(user, codec.encode(click("", user, item, Action.CLICK, null)),
-                            DeadLetters.INVALID, "event_id is blank");
+                            DeadLetterKinds.INVALID, "event_id is blank");
                     default -> new Bad(user, codec.encode(click(id, user, item, Action.RATE, null)),
-                            DeadLetters.INVALID, "has no rating");
+                            DeadLetterKinds.INVALID, "has no rating");
                 };
                 default -> // a click on an item the catalogue never gets
                         new Bad(user, codec.encode(click(id, user, "N-unknown-" + i, Action.CLICK, null)),
-                                DeadLetters.UNKNOWN_ITEM, "no content for item N-unknown-" + i);
+                                DeadLetterKinds.UNKNOWN_ITEM, "no content for item N-unknown-" + i);
             });
         }
         return bad;

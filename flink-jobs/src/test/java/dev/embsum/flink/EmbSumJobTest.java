@@ -7,7 +7,7 @@ import dev.embsum.avro.ClickEvent;
 import dev.embsum.avro.DeadLetter;
 import dev.embsum.avro.UserEmbedding;
 import dev.embsum.avro.state.RawRecord;
-import dev.embsum.flink.internal.DeadLetters;
+import dev.embsum.serde.DeadLetterKinds;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -85,7 +85,7 @@ class EmbSumJobTest {
 
             assertThat(job.contents.results()).hasSize(contentRecords.size());
             assertThat(job.dead.results()).singleElement()
-                    .satisfies(d -> assertThat(d.getErrorKind()).isEqualTo(DeadLetters.MALFORMED));
+                    .satisfies(d -> assertThat(d.getErrorKind()).isEqualTo(DeadLetterKinds.MALFORMED));
 
             Map<String, List<ClickEvent>> accepted = new LinkedHashMap<>(mind.clicksByUser);
             List<ClickEvent> first = new ArrayList<>(accepted.get(firstUser));

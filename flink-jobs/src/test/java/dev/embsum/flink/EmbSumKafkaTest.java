@@ -9,8 +9,8 @@ import dev.embsum.avro.DeadLetter;
 import dev.embsum.avro.UserEmbedding;
 import dev.embsum.flink.demo.EmbeddedKafka;
 import dev.embsum.flink.demo.OutputWatcher;
-import dev.embsum.flink.internal.DeadLetters;
 import dev.embsum.runtime.TestBundle;
+import dev.embsum.serde.DeadLetterKinds;
 import dev.embsum.serde.SingleObjectCodec;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -133,9 +133,9 @@ class EmbSumKafkaTest {
 
                 List<DeadLetter> dead = out.deadLetters();
                 assertThat(dead).hasSize(3);
-                assertDeadLetter(dead, badContent, DeadLetters.MALFORMED, "N-bad");
-                assertDeadLetter(dead, badClick, DeadLetters.MALFORMED, "U-broken");
-                assertDeadLetter(dead, invalidClick, DeadLetters.INVALID, "U-rating");
+                assertDeadLetter(dead, badContent, DeadLetterKinds.MALFORMED, "N-bad");
+                assertDeadLetter(dead, badClick, DeadLetterKinds.MALFORMED, "U-broken");
+                assertDeadLetter(dead, invalidClick, DeadLetterKinds.INVALID, "U-rating");
                 DeadLetter broken = find(dead, badClick);
                 assertThat(bytes(broken.getValue())).as("the bytes exactly as published").isEqualTo(badClickBytes);
                 assertThat(broken.getJob()).startsWith("kafka-test/");

@@ -8,10 +8,10 @@ import dev.embsum.avro.ContentItem;
 import dev.embsum.avro.DeadLetter;
 import dev.embsum.avro.UserEmbedding;
 import dev.embsum.avro.state.RawRecord;
-import dev.embsum.flink.internal.DeadLetters;
 import dev.embsum.flink.internal.RawRecords;
 import dev.embsum.flink.internal.TestReleases;
 import dev.embsum.runtime.TestBundle;
+import dev.embsum.serde.DeadLetterKinds;
 import dev.embsum.serde.SingleObjectCodec;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -169,7 +169,7 @@ class ModelHotSwapTest {
 
         // the damaged release: one dead letter, naming the release and the damaged file
         assertThat(dead.results()).singleElement().satisfies(d -> {
-            assertThat(d.getErrorKind()).isEqualTo(DeadLetters.BAD_RELEASE);
+            assertThat(d.getErrorKind()).isEqualTo(DeadLetterKinds.BAD_RELEASE);
             assertThat(d.getErrorMessage()).contains("release demo-damaged", "session_encoder.onnx", "does not match");
             assertThat(d.getSourceTopic()).isEqualTo("model-releases");
         });

@@ -8,6 +8,7 @@ import dev.embsum.flink.EmbSumJob;
 import dev.embsum.flink.JobConfig;
 import dev.embsum.flink.JobSinks;
 import dev.embsum.flink.JobSources;
+import dev.embsum.ranker.Recommender;
 import dev.embsum.runtime.bundle.BundleException;
 import dev.embsum.runtime.bundle.ModelBundle;
 import dev.embsum.serde.SingleObjectCodec;

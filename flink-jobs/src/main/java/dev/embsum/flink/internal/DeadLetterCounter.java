@@ -1,8 +1,8 @@
 package dev.embsum.flink.internal;
 
 import dev.embsum.avro.DeadLetter;
+import dev.embsum.serde.DeadLetterKinds;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichMapFunction;
@@ -23,9 +23,6 @@ public final class DeadLetterCounter extends RichMapFunction<DeadLetter, DeadLet
     /** The metric group of the per-kind counters. */
     public static final String GROUP = "deadLetters";
 
-    static final List<String> KNOWN_KINDS = List.of(DeadLetters.MALFORMED, DeadLetters.INVALID,
-            DeadLetters.UNKNOWN_ITEM, DeadLetters.INFERENCE_FAILED, DeadLetters.BAD_RELEASE);
-
     private transient MetricGroup group;
     private transient Map<String, Counter> byKind;
 
@@ -33,7 +30,7 @@ public final class DeadLetterCounter extends RichMapFunction<DeadLetter, DeadLet
     public void open(OpenContext openContext) {
         group = getRuntimeContext().getMetricGroup().addGroup(GROUP);
         byKind = new HashMap<>();
-        KNOWN_KINDS.forEach(this::counter);
+        DeadLetterKinds.ALL.forEach(this::counter);
     }
 
     @Override

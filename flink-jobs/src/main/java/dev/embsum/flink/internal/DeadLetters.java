@@ -7,17 +7,11 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.util.OutputTag;
 
 /**
- * Dead letters: the side output every operator that gives up on a record writes to, and the
- * well-known error kinds (a string in the schema, see docs/architecture.md).
+ * Dead letters: the side output every operator that gives up on a record writes to. The error
+ * kinds are {@link dev.embsum.serde.DeadLetterKinds}, next to the schema, so readers of the
+ * topic (the CLI) need not depend on the job.
  */
 public final class DeadLetters {
-
-    public static final String MALFORMED = "MALFORMED";
-    public static final String INVALID = "INVALID";
-    public static final String UNKNOWN_ITEM = "UNKNOWN_ITEM";
-    public static final String INFERENCE_FAILED = "INFERENCE_FAILED";
-    /** A ModelRelease whose bundle cannot serve: missing, damaged, or unfit for this job. */
-    public static final String BAD_RELEASE = "BAD_RELEASE";
 
     /** One tag for all operators, so the job unions their side outputs into one sink. */
     public static final OutputTag<DeadLetter> TAG =

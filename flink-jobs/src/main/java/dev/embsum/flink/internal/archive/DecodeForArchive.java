@@ -3,6 +3,7 @@ package dev.embsum.flink.internal.archive;
 import dev.embsum.avro.state.RawRecord;
 import dev.embsum.flink.internal.DeadLetters;
 import dev.embsum.flink.internal.RawRecords;
+import dev.embsum.serde.DeadLetterKinds;
 import dev.embsum.serde.MalformedRecordException;
 import dev.embsum.serde.SingleObjectCodec;
 import org.apache.avro.specific.SpecificRecord;
@@ -55,7 +56,7 @@ public final class DecodeForArchive<T extends SpecificRecord> extends ProcessFun
             record = codec.decode(value);
         } catch (MalformedRecordException e) {
             malformed.inc();
-            ctx.output(DeadLetters.TAG, DeadLetters.of(raw, DeadLetters.MALFORMED, e.getMessage(), job,
+            ctx.output(DeadLetters.TAG, DeadLetters.of(raw, DeadLetterKinds.MALFORMED, e.getMessage(), job,
                     ctx.timerService().currentProcessingTime()));
             return;
         }

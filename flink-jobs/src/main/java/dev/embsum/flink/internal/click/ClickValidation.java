@@ -6,6 +6,7 @@ import dev.embsum.avro.state.RawRecord;
 import dev.embsum.avro.state.ValidClick;
 import dev.embsum.flink.internal.DeadLetters;
 import dev.embsum.flink.internal.RawRecords;
+import dev.embsum.serde.DeadLetterKinds;
 import dev.embsum.serde.MalformedRecordException;
 import dev.embsum.serde.SingleObjectCodec;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -60,14 +61,14 @@ public final class ClickValidation extends ProcessFunction<RawRecord, ValidClick
             click = codec.decode(RawRecords.value(raw));
         } catch (MalformedRecordException e) {
             malformed.inc();
-            ctx.output(DeadLetters.TAG, DeadLetters.of(raw, DeadLetters.MALFORMED, e.getMessage(), job,
+            ctx.output(DeadLetters.TAG, DeadLetters.of(raw, DeadLetterKinds.MALFORMED, e.getMessage(), job,
                     ctx.timerService().currentProcessingTime()));
             return;
         }
         String problem = problem(click);
         if (problem != null) {
             invalid.inc();
-            ctx.output(DeadLetters.TAG, DeadLetters.of(raw, DeadLetters.INVALID, problem, job,
+            ctx.output(DeadLetters.TAG, DeadLetters.of(raw, DeadLetterKinds.INVALID, problem, job,
                     ctx.timerService().currentProcessingTime()));
             return;
         }

@@ -8,6 +8,7 @@ import dev.embsum.flink.internal.RawRecords;
 import dev.embsum.flink.internal.TokenBytes;
 import dev.embsum.flink.internal.inference.ItemTokenizer;
 import dev.embsum.flink.internal.inference.ModelOpener;
+import dev.embsum.serde.DeadLetterKinds;
 import dev.embsum.serde.MalformedRecordException;
 import dev.embsum.serde.SingleObjectCodec;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -67,12 +68,12 @@ public final class ContentFormatting extends ProcessFunction<RawRecord, ItemToke
         try {
             item = codec.decode(RawRecords.value(raw));
         } catch (MalformedRecordException e) {
-            ctx.output(DeadLetters.TAG, DeadLetters.of(raw, DeadLetters.MALFORMED, e.getMessage(), job,
+            ctx.output(DeadLetters.TAG, DeadLetters.of(raw, DeadLetterKinds.MALFORMED, e.getMessage(), job,
                     ctx.timerService().currentProcessingTime()));
             return;
         }
         if (item.getItemId().isBlank()) {
-            ctx.output(DeadLetters.TAG, DeadLetters.of(raw, DeadLetters.INVALID, "item_id is blank", job,
+            ctx.output(DeadLetters.TAG, DeadLetters.of(raw, DeadLetterKinds.INVALID, "item_id is blank", job,
                     ctx.timerService().currentProcessingTime()));
             return;
         }
@@ -85,7 +86,7 @@ public final class ContentFormatting extends ProcessFunction<RawRecord, ItemToke
             try {
                 tokens.setTokens(TokenBytes.pack(tokenizer.itemTokens(item)));
             } catch (IllegalArgumentException e) {
-                ctx.output(DeadLetters.TAG, DeadLetters.of(raw, DeadLetters.INVALID, e.getMessage(), job,
+                ctx.output(DeadLetters.TAG, DeadLetters.of(raw, DeadLetterKinds.INVALID, e.getMessage(), job,
                         ctx.timerService().currentProcessingTime()));
                 return;
             }

@@ -8,6 +8,7 @@ import dev.embsum.avro.state.ValidClick;
 import dev.embsum.avro.state.VerifiedRelease;
 import dev.embsum.flink.internal.DeadLetters;
 import dev.embsum.flink.internal.release.Releases;
+import dev.embsum.serde.DeadLetterKinds;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -161,7 +162,7 @@ public final class ItemTokenJoin extends KeyedBroadcastProcessFunction<String, I
 
     private void deadLetter(ValidClick click, String message, ReadOnlyContext ctx, long now) {
         unknownItems.inc();
-        ctx.output(DeadLetters.TAG, DeadLetters.of(click.getOrigin(), DeadLetters.UNKNOWN_ITEM, message, job, now));
+        ctx.output(DeadLetters.TAG, DeadLetters.of(click.getOrigin(), DeadLetterKinds.UNKNOWN_ITEM, message, job, now));
     }
 
     private static ItemOrRelease toEmbed(ItemTokens tokens) {

@@ -8,6 +8,7 @@ import dev.embsum.flink.internal.DeadLetters;
 import dev.embsum.flink.internal.RawRecords;
 import dev.embsum.runtime.bundle.BundleException;
 import dev.embsum.runtime.bundle.ModelBundle;
+import dev.embsum.serde.DeadLetterKinds;
 import dev.embsum.serde.MalformedRecordException;
 import dev.embsum.serde.SingleObjectCodec;
 import java.nio.file.Path;
@@ -125,7 +126,7 @@ public final class ReleaseValidation extends ProcessFunction<RawRecord, Verified
             malformed.inc();
             LOG.error("Model release at {}/{}@{} is malformed, ignored: {}", raw.getTopic(), raw.getPartition(),
                     raw.getOffset(), e.getMessage());
-            ctx.output(DeadLetters.TAG, DeadLetters.of(raw, DeadLetters.MALFORMED, e.getMessage(), job, now));
+            ctx.output(DeadLetters.TAG, DeadLetters.of(raw, DeadLetterKinds.MALFORMED, e.getMessage(), job, now));
             return;
         }
         VerifiedRelease candidate;
@@ -134,7 +135,7 @@ public final class ReleaseValidation extends ProcessFunction<RawRecord, Verified
         } catch (BadReleaseException e) {
             bad.inc();
             LOG.error("Model release refused, the job keeps its model: {}", e.getMessage());
-            ctx.output(DeadLetters.TAG, DeadLetters.of(raw, DeadLetters.BAD_RELEASE, e.getMessage(), job, now));
+            ctx.output(DeadLetters.TAG, DeadLetters.of(raw, DeadLetterKinds.BAD_RELEASE, e.getMessage(), job, now));
             return;
         }
         if (announced == null ? isConfigured(candidate) : Releases.sameBundle(announced, candidate)) {

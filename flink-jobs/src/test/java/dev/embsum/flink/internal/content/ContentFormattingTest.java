@@ -13,6 +13,7 @@ import dev.embsum.flink.internal.RawRecords;
 import dev.embsum.flink.internal.TokenBytes;
 import dev.embsum.flink.internal.inference.BundleOpener;
 import dev.embsum.flink.internal.inference.ItemTokenizer;
+import dev.embsum.serde.DeadLetterKinds;
 import dev.embsum.serde.SingleObjectCodec;
 import java.time.Instant;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -73,7 +74,7 @@ class ContentFormattingTest {
             assertThat(h.extractOutputValues()).isEmpty();
             assertThat(h.getSideOutput(DeadLetters.TAG)).map(StreamRecord::getValue)
                     .extracting(DeadLetter::getErrorKind)
-                    .containsExactly(DeadLetters.INVALID, DeadLetters.INVALID, DeadLetters.MALFORMED);
+                    .containsExactly(DeadLetterKinds.INVALID, DeadLetterKinds.INVALID, DeadLetterKinds.MALFORMED);
         }
     }
 }

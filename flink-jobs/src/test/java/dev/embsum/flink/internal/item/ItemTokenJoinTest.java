@@ -14,6 +14,7 @@ import dev.embsum.avro.state.VerifiedRelease;
 import dev.embsum.flink.internal.DeadLetters;
 import dev.embsum.flink.internal.TokenBytes;
 import dev.embsum.flink.internal.release.Releases;
+import dev.embsum.serde.DeadLetterKinds;
 import java.util.List;
 import java.util.Objects;
 import java.util.Queue;
@@ -71,7 +72,7 @@ class ItemTokenJoinTest {
             h.setProcessingTime(100 + TIMEOUT);
             List<DeadLetter> dead = deadLetters(h);
             assertThat(dead).singleElement().satisfies(d -> {
-                assertThat(d.getErrorKind()).isEqualTo(DeadLetters.UNKNOWN_ITEM);
+                assertThat(d.getErrorKind()).isEqualTo(DeadLetterKinds.UNKNOWN_ITEM);
                 assertThat(d.getErrorMessage()).contains("N9");
                 assertThat(d.getSourceTopic()).isEqualTo("clicks");
             });
@@ -103,7 +104,7 @@ class ItemTokenJoinTest {
             h.processElement(ItemOrClicks.of(valid("e2", "u1", "N1")), 0);
             assertThat(h.extractOutputValues()).isEmpty();
             assertThat(deadLetters(h)).extracting(DeadLetter::getErrorKind)
-                    .containsExactly(DeadLetters.UNKNOWN_ITEM, DeadLetters.UNKNOWN_ITEM);
+                    .containsExactly(DeadLetterKinds.UNKNOWN_ITEM, DeadLetterKinds.UNKNOWN_ITEM);
             assertThat(toEmbed(h)).isEmpty();
             h.processElement(ItemOrClicks.of(item("N1", 11, 32099, 5)), 0); // re-published later: back in service
             h.processElement(ItemOrClicks.of(valid("e3", "u1", "N1")), 0);

@@ -12,6 +12,7 @@ import dev.embsum.flink.internal.DeadLetters;
 import dev.embsum.flink.internal.RawRecords;
 import dev.embsum.flink.internal.TestReleases;
 import dev.embsum.runtime.TestBundle;
+import dev.embsum.serde.DeadLetterKinds;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Queue;
@@ -107,8 +108,9 @@ class ReleaseValidationTest {
             assertThat(h.extractOutputValues()).isEmpty();
             List<DeadLetter> dead = deadLetters(h);
             assertThat(dead).extracting(DeadLetter::getErrorKind).containsExactly(
-                    DeadLetters.BAD_RELEASE, DeadLetters.BAD_RELEASE, DeadLetters.BAD_RELEASE, DeadLetters.BAD_RELEASE,
-                    DeadLetters.BAD_RELEASE, DeadLetters.BAD_RELEASE, DeadLetters.BAD_RELEASE, DeadLetters.MALFORMED);
+                    DeadLetterKinds.BAD_RELEASE, DeadLetterKinds.BAD_RELEASE, DeadLetterKinds.BAD_RELEASE,
+                    DeadLetterKinds.BAD_RELEASE, DeadLetterKinds.BAD_RELEASE, DeadLetterKinds.BAD_RELEASE,
+                    DeadLetterKinds.BAD_RELEASE, DeadLetterKinds.MALFORMED);
             assertThat(dead.get(0).getErrorMessage()).contains("release demo-v2", "manifest.json: sha256 is",
                     "expected " + "0".repeat(64));
             assertThat(dead.get(1).getErrorMessage()).contains("release demo-damaged", "session_encoder.onnx");

@@ -1,4 +1,6 @@
-package dev.embsum.runtime.score;
+package dev.embsum.ranker;
+
+import dev.embsum.annotation.PublicEvolving;
 
 /**
  * One entry of a ranking.
@@ -6,4 +8,5 @@ package dev.embsum.runtime.score;
  * @param index the item's position in the list that was scored
  * @param score its score
  */
+@PublicEvolving
 public record ScoredItem(int index, float score) {}

@@ -1,5 +1,6 @@
-package dev.embsum.runtime.score;
+package dev.embsum.ranker;
 
+import dev.embsum.annotation.PublicEvolving;
 import java.util.List;
 import java.util.Objects;
 
@@ -35,6 +36,7 @@ import java.util.Objects;
  *
  * <p>Stateless and thread-safe: every call works on its own scratch arrays.
  */
+@PublicEvolving
 public final class PolyScorer {
 
     /** User rows per kernel block; 4 rows x (cpe, cpe_key) = 8 accumulators. */

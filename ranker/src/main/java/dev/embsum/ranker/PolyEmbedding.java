@@ -1,5 +1,6 @@
-package dev.embsum.runtime.score;
+package dev.embsum.ranker;
 
+import dev.embsum.annotation.PublicEvolving;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
@@ -17,6 +18,7 @@ import java.util.Arrays;
  * kept in state. Every value is finite; a NaN or an infinity would turn every score it touches
  * into NaN, so it is refused where the vector enters the process instead.
  */
+@PublicEvolving
 public final class PolyEmbedding {
 
     private final int rows;

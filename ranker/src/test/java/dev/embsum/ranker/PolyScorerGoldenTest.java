@@ -1,4 +1,4 @@
-package dev.embsum.runtime.score;
+package dev.embsum.ranker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.offset;
@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.offset;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.embsum.runtime.TestBundle;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

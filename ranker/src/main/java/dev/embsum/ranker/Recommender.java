@@ -1,11 +1,8 @@
-package dev.embsum.flink.demo;
+package dev.embsum.ranker;
 
+import dev.embsum.annotation.PublicEvolving;
 import dev.embsum.avro.ContentEmbedding;
 import dev.embsum.avro.UserEmbedding;
-import dev.embsum.runtime.score.ContentVectors;
-import dev.embsum.runtime.score.PolyEmbedding;
-import dev.embsum.runtime.score.PolyScorer;
-import dev.embsum.runtime.score.ScoredItem;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -16,6 +13,7 @@ import java.util.Set;
  * and ContentEmbeddings only, through the rankers' scorer ({@link PolyScorer}): what a ranker does.
  * Used by the embedded demo and by the CLI's {@code embsum score}.
  */
+@PublicEvolving
 public final class Recommender {
 
     /** One recommended item and its EmbSum score. */

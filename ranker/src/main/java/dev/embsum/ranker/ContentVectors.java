@@ -1,5 +1,6 @@
-package dev.embsum.runtime.score;
+package dev.embsum.ranker;
 
+import dev.embsum.annotation.PublicEvolving;
 import java.nio.ByteBuffer;
 import java.util.Objects;
 
@@ -11,6 +12,7 @@ import java.util.Objects;
  * @param cpe the content poly-embedding B, one row per content vector
  * @param cpeKey the key of each content vector; row {@code c} belongs to row {@code c} of cpe
  */
+@PublicEvolving
 public record ContentVectors(PolyEmbedding cpe, PolyEmbedding cpeKey) {
 
     /**

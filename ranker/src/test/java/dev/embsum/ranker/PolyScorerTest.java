@@ -1,4 +1,4 @@
-package dev.embsum.runtime.score;
+package dev.embsum.ranker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,0 +1,7 @@
+/**
+ * Decoding and validation of clicks.
+ */
+@Internal
+package dev.embsum.flink.internal.click;
+
+import dev.embsum.annotation.Internal;
