@@ -29,4 +29,13 @@ public enum DeliveryGuarantee {
         }
         throw new IllegalArgumentException("expected at-least-once or exactly-once");
     }
+
+    /**
+     * The config spelling, so that Flink's own string conversion of the option (e.g. a
+     * Configuration built with {@code fromMap}) reads and writes the same values as the job's files.
+     */
+    @Override
+    public String toString() {
+        return configValue;
+    }
 }
