@@ -30,7 +30,11 @@ TOPICS_CONF = REPO / "deploy" / "kafka" / "topics.conf"
 JOB_CONF = REPO / "deploy" / "flink" / "job.conf"
 K8S = REPO / "k8s"
 RETRAIN = REPO / "deploy" / "retrain"
-JOB_CONFIG_JAVA = REPO / "flink-jobs" / "src" / "main" / "java" / "dev" / "embsum" / "flink" / "JobConfig.java"
+# The job options: one ConfigOption declaration per key (shared by both jobs, streaming, archive).
+JOB_OPTIONS_JAVA = tuple(
+    REPO / "flink-jobs" / "src" / "main" / "java" / "dev" / "embsum" / "flink" / name
+    for name in ("CommonOptions.java", "EmbSumOptions.java", "ArchiveOptions.java")
+)
 
 # Files the build produces (not committed); compose bind-mounts them.
 BUILD_OUTPUTS = {
@@ -40,7 +44,7 @@ BUILD_OUTPUTS = {
     "deploy/cluster-smoke/lib/",  # scripts/cluster-smoke.sh (stand-in for flink-dist, broker classpath)
 }
 
-# Key prefixes passed through JobConfig to the Kafka clients (the job's contract: `kafka.*`
+# Key prefixes passed through the job options to the Kafka clients (the job's contract: `kafka.*`
 # settings go to the sources and sinks unchanged).
 PASS_THROUGH_PREFIXES = ("kafka.",)
 
@@ -73,7 +77,7 @@ def read_topics_conf(path: Path = TOPICS_CONF) -> dict[str, tuple[int, dict[str,
 
 
 def read_job_conf(text: str) -> dict[str, str]:
-    """The job's --config syntax (JobConfig.fromFile): `key: value` or `key=value`, # comments."""
+    """The job's --config syntax (JobSettings.fromFile): `key: value` or `key=value`, # comments."""
     out: dict[str, str] = {}
     for n, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
@@ -88,31 +92,23 @@ def read_job_conf(text: str) -> dict[str, str]:
     return out
 
 
-def job_config_keys(java: Path = JOB_CONFIG_JAVA) -> set[str]:
-    """The keys JobConfig accepts, read from its source without compiling it.
+def job_config_keys(sources: tuple[Path, ...] = JOB_OPTIONS_JAVA) -> set[str]:
+    """The keys the jobs accept, read from the option declarations without compiling them.
 
-    Why this way: the registry of accepted keys is the SETTINGS map, built from
-    `new Setting(KEY, ...)` entries whose first argument is a `public static final String`
-    constant. Resolving those first arguments (constant or string literal) gives exactly the
-    accepted set, independent of formatting, ordering, extra constants that are not keys, and
-    the README's table (which can lag). Running Java (JobConfig.defaultValues()) would be exact
-    but needs a Maven build inside pytest. The caller checks the result is plausible, so a
+    Why this way: every option is one `ConfigOptions.key("...")` declaration in
+    CommonOptions, EmbSumOptions or ArchiveOptions (flink-jobs/README.md, Configuration), with the
+    key as a string literal; collecting those literals gives exactly the accepted set (a config
+    file may hold both jobs' keys), independent of formatting and of the README's table. Running
+    Java would be exact too but needs a Maven build inside pytest (the Java OptionDocsTest loads
+    these same files with both jobs' loaders). The caller checks the result is plausible, so a
     refactor that defeats this parser fails loudly instead of passing with an empty set.
     """
-    src = java.read_text(encoding="utf-8")
-    constants = dict(re.findall(r'static\s+final\s+String\s+([A-Z][A-Z0-9_]*)\s*=\s*"([^"]*)"\s*;', src))
-    # constants built from another one: NAME = PREFIX + "literal"
-    for name, prefix, literal in re.findall(
-            r'static\s+final\s+String\s+([A-Z][A-Z0-9_]*)\s*=\s*([A-Z][A-Z0-9_]*)\s*\+\s*"([^"]*)"\s*;', src):
-        if prefix in constants:
-            constants[name] = constants[prefix] + literal
     keys: set[str] = set()
-    for arg in re.findall(r"new\s+Setting\s*\(\s*([A-Z][A-Z0-9_]*|\"[^\"]*\")\s*,", src):
-        if arg.startswith('"'):
-            keys.add(arg.strip('"'))
-        else:
-            assert arg in constants, f"Setting key constant {arg} not found in {java.name}"
-            keys.add(constants[arg])
+    for java in sources:
+        src = java.read_text(encoding="utf-8")
+        found = re.findall(r'ConfigOptions\s*\.\s*key\(\s*"([^"]+)"\s*\)', src)
+        assert found, f"no ConfigOptions.key(\"...\") declaration found in {java.name}"
+        keys.update(found)
     return keys
 
 

@@ -1,5 +1,6 @@
-"""The job config files (deploy/flink/job.conf, the k8s ConfigMap) use only keys JobConfig
-accepts: JobConfig refuses unknown keys at start-up, so a typo here would be a failed deploy."""
+"""The job config files (deploy/flink/job.conf, the k8s ConfigMap) use only keys the jobs
+accept: the loader (JobSettings) refuses unknown keys at start-up, so a typo here would be a failed
+deploy. Both jobs read these files; Java's OptionDocsTest also loads them (values included)."""
 
 from __future__ import annotations
 
@@ -22,10 +23,10 @@ from ops_fixtures import (
 @pytest.fixture(scope="module")
 def known_keys():
     keys = job_config_keys()
-    # Plausibility: the parser must still understand JobConfig.java (else this test would pass
+    # Plausibility: the parser must still understand the option declarations (else this test would pass
     # vacuously or fail confusingly). These keys are part of the documented contract.
-    assert len(keys) >= 10, f"parsed only {sorted(keys)} from JobConfig.java: update ops_fixtures.job_config_keys"
-    assert {"bundle.path", "checkpoint.interval", "topic.clicks", "delivery.guarantee"} <= keys
+    assert len(keys) >= 10, f"parsed only {sorted(keys)} from the *Options.java files: update ops_fixtures.job_config_keys"
+    assert {"bundle.path", "checkpoint.interval", "topic.clicks", "delivery.guarantee", "archive.path"} <= keys
     return keys
 
 
@@ -39,7 +40,7 @@ def test_parser_agrees_with_readme_table(known_keys):
 
 def _check(conf: dict[str, str], known: set[str], where: str):
     unknown = [k for k in conf if k not in known and not k.startswith(PASS_THROUGH_PREFIXES)]
-    assert not unknown, f"{where}: keys JobConfig would refuse: {unknown}"
+    assert not unknown, f"{where}: keys the jobs would refuse: {unknown}"
     for key, value in conf.items():
         if key.startswith("topic."):
             assert value == key.removeprefix("topic.") and value in DESIGN_TOPICS, \

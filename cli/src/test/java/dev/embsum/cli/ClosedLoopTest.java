@@ -11,9 +11,11 @@ import dev.embsum.avro.Impression;
 import dev.embsum.avro.ModelRelease;
 import dev.embsum.avro.UserEmbedding;
 import dev.embsum.flink.ArchiveJob;
+import dev.embsum.flink.ArchiveOptions;
 import dev.embsum.flink.ArchiveSources;
+import dev.embsum.flink.CommonOptions;
 import dev.embsum.flink.EmbSumJob;
-import dev.embsum.flink.JobConfig;
+import dev.embsum.flink.EmbSumOptions;
 import dev.embsum.flink.JobSinks;
 import dev.embsum.flink.JobSources;
 import dev.embsum.flink.demo.MindReplay;
@@ -88,20 +90,20 @@ class ClosedLoopTest {
             assertThat(produced.status()).as(produced.toString()).isZero();
             lap("produce", t);
 
-            JobConfig config = JobConfig.builder()
-                    .set(JobConfig.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrap())
-                    .set(JobConfig.BUNDLE_PATH, ROOT.resolve("models/demo").toString())
-                    .set(JobConfig.INFERENCE_MAX_SUMMARY_TOKENS, "8")
-                    .set(JobConfig.REFRESH_DEBOUNCE, "100ms")
-                    .set(JobConfig.REFRESH_MAX_DELAY, "500ms")
-                    .set(JobConfig.CHECKPOINT_INTERVAL, "1s")
-                    .set(JobConfig.INFERENCE_TIMEOUT, "5min")
-                    .set(JobConfig.ARCHIVE_PATH, archive.toUri().toString())
-                    .set("backfill.users-per-second", "50")
-                    .build();
-            JobConfig archiveConfig = config.toBuilder()
-                    .set(JobConfig.JOB_NAME, "embsum-archive")
-                    .set(JobConfig.KAFKA_GROUP_ID, "embsum-archive")
+            Configuration config = new Configuration()
+                    .set(CommonOptions.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrap())
+                    .set(EmbSumOptions.BUNDLE_PATH, ROOT.resolve("models/demo").toString())
+                    .set(EmbSumOptions.INFERENCE_MAX_SUMMARY_TOKENS, 8)
+                    .set(EmbSumOptions.REFRESH_DEBOUNCE, Duration.ofMillis(100))
+                    .set(EmbSumOptions.REFRESH_MAX_DELAY, Duration.ofMillis(500))
+                    .set(CommonOptions.CHECKPOINT_INTERVAL, Duration.ofSeconds(1))
+                    .set(EmbSumOptions.INFERENCE_TIMEOUT, Duration.ofMinutes(5))
+                    .set(EmbSumOptions.BACKFILL_USERS_PER_SECOND, 50);
+            // the archive's own job name, consumer group and transactional ids (embsum-archive)
+            Configuration archiveConfig = ArchiveOptions.SETTINGS.builder()
+                    .set(CommonOptions.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrap())
+                    .set(CommonOptions.CHECKPOINT_INTERVAL, Duration.ofSeconds(1))
+                    .set(ArchiveOptions.ARCHIVE_PATH, archive.toUri().toString())
                     .build();
 
             t = System.nanoTime();

@@ -17,6 +17,7 @@ import java.util.Objects;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.file.sink.FileSink;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.core.fs.Path;
@@ -28,6 +29,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.filesystem.OutputFileConfig;
 import org.apache.flink.streaming.api.functions.sink.filesystem.rollingpolicies.OnCheckpointRollingPolicy;
 import org.apache.flink.util.function.SerializableFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The event archive (issue 9): {@code clicks}, {@code impressions} and {@code content} → Avro
@@ -73,25 +76,28 @@ public final class ArchiveJob {
         }
     }
 
-    /** Defaults that differ from the streaming job's, so both run side by side on one cluster. */
-    static final String DEFAULT_JOB_NAME = "embsum-archive";
+    private static final Logger LOG = LoggerFactory.getLogger(ArchiveJob.class);
 
-    private final JobConfig config;
+    private final Configuration config;
     private final ArchiveSources sources;
     private final Sink<DeadLetter> deadLetters;
 
-    public ArchiveJob(JobConfig config, ArchiveSources sources, Sink<DeadLetter> deadLetters) {
-        this.config = Objects.requireNonNull(config, "config");
+    /**
+     * @param config the job's settings ({@link ArchiveOptions}, {@link CommonOptions}; usually from
+     *     {@code ArchiveOptions.SETTINGS}, which also gives the archive its own job name, group and
+     *     transactional ids); checked here like the loader checks a file
+     * @throws InvalidConfigException if {@code config} has a key or value the job does not take, or
+     *     no checkpoints (the archive publishes its files on checkpoints)
+     */
+    public ArchiveJob(Configuration config, ArchiveSources sources, Sink<DeadLetter> deadLetters) {
+        this.config = ArchiveOptions.SETTINGS.validate(Objects.requireNonNull(config, "config"));
         this.sources = Objects.requireNonNull(sources, "sources");
         this.deadLetters = Objects.requireNonNull(deadLetters, "deadLetters");
-        if (config.checkpointInterval().isZero()) {
-            throw new InvalidConfigException(JobConfig.CHECKPOINT_INTERVAL + " is 0, but the archive publishes its"
-                    + " files on checkpoints (nothing would ever become visible); set it, e.g. 1min");
-        }
     }
 
     public void build(StreamExecutionEnvironment env) {
-        env.enableCheckpointing(config.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
+        env.enableCheckpointing(config.get(CommonOptions.CHECKPOINT_INTERVAL).toMillis(),
+                CheckpointingMode.EXACTLY_ONCE);
         List<DataStream<DeadLetter>> rejected = new ArrayList<>();
         rejected.add(archive(sources.clicks(env), "clicks", ClickEvent.class, ClickEvent::getEventTime));
         rejected.add(archive(sources.impressions(env), "impressions", Impression.class, Impression::getEventTime));
@@ -104,11 +110,12 @@ public final class ArchiveJob {
     private <T extends SpecificRecordBase> DataStream<DeadLetter> archive(DataStream<RawRecord> raw, String topic,
             Class<T> type, SerializableFunction<T, Instant> eventTime) {
         SingleOutputStreamOperator<T> records = raw
-                .process(new DecodeForArchive<>(type, config.jobName() + "/" + Uids.decode(topic)),
+                .process(new DecodeForArchive<>(type, config.get(CommonOptions.JOB_NAME) + "/" + Uids.decode(topic)),
                         new AvroTypeInfo<>(type))
                 .uid(Uids.decode(topic)).name("decode " + topic);
         FileSink<T> sink = FileSink
-                .forBulkFormat(new Path(config.archivePath(), topic), AvroWriters.forSpecificRecord(type))
+                .forBulkFormat(new Path(config.get(ArchiveOptions.ARCHIVE_PATH), topic),
+                        AvroWriters.forSpecificRecord(type))
                 .withBucketAssigner(new EventDateBucketAssigner<>(eventTime))
                 // bulk formats can only roll (and publish) on checkpoints
                 .withRollingPolicy(OnCheckpointRollingPolicy.build())
@@ -121,23 +128,25 @@ public final class ArchiveJob {
     /** Builds the graph on {@code env} and runs it until the sources end (never, for Kafka). */
     public JobExecutionResult execute(StreamExecutionEnvironment env) throws Exception {
         build(env);
-        return env.execute(config.jobName());
+        return env.execute(config.get(CommonOptions.JOB_NAME));
     }
 
     /**
-     * Runs the archive on Kafka with the streaming job's flags ({@link JobConfig}; the keys that
-     * matter here: archive.path, topic.*, checkpoint.interval, kafka.*). Left at their defaults,
-     * job.name, kafka.group.id and delivery.transactional-id-prefix become {@code embsum-archive}
-     * so the two jobs never share a consumer group or transactional ids.
+     * Runs the archive on Kafka: {@code --config FILE} and {@code --key value} flags
+     * ({@link ArchiveOptions#SETTINGS}; the file may be the streaming job's, whose own keys are
+     * checked and ignored). Left at their defaults, job.name, kafka.group.id and
+     * delivery.transactional-id-prefix become {@code embsum-archive} so the two jobs never share a
+     * consumer group or transactional ids.
      */
     public static void main(String[] args) throws Exception {
         if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
-            System.out.println("usage: ArchiveJob [--config FILE] [--key value ...]\n\n" + JobConfig.defaults().describe());
+            System.out.println(ArchiveOptions.SETTINGS.help());
             return;
         }
-        JobConfig config;
+        Configuration config;
         try {
-            config = withArchiveDefaults(JobConfig.fromArgs(args));
+            config = ArchiveOptions.SETTINGS.fromArgs(args);
+            LOG.info("ArchiveJob settings:\n{}", ArchiveOptions.SETTINGS.describe(config));
             try (StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
                     EmbSumJob.flinkConfiguration())) {
                 new ArchiveJob(config, ArchiveSources.kafka(config), KafkaSinks.deadLetters(config)).execute(env);
@@ -146,16 +155,5 @@ public final class ArchiveJob {
             System.err.println("embsum-archive: " + e.getMessage() + "\n(--help lists every key and its default)");
             System.exit(2);
         }
-    }
-
-    /** {@code config} with the archive's own job name, group id and transactional-id prefix where left at default. */
-    static JobConfig withArchiveDefaults(JobConfig config) {
-        JobConfig.Builder b = config.toBuilder();
-        for (String key : List.of(JobConfig.JOB_NAME, JobConfig.KAFKA_GROUP_ID, JobConfig.DELIVERY_TRANSACTIONAL_ID_PREFIX)) {
-            if (config.get(key).equals(JobConfig.defaultValues().get(key))) {
-                b.set(key, DEFAULT_JOB_NAME, "archive job default");
-            }
-        }
-        return b.build();
     }
 }

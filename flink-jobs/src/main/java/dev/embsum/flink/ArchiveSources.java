@@ -3,6 +3,7 @@ package dev.embsum.flink;
 import dev.embsum.annotation.PublicEvolving;
 import dev.embsum.avro.state.RawRecord;
 import dev.embsum.flink.internal.kafka.KafkaSources;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -15,7 +16,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 public interface ArchiveSources {
 
     /** The {@code clicks}, {@code impressions} and {@code content} topics of {@code config}'s cluster. */
-    static ArchiveSources kafka(JobConfig config) {
+    static ArchiveSources kafka(Configuration config) {
         return new KafkaSources(config);
     }
 

@@ -21,12 +21,12 @@ public enum DeliveryGuarantee {
         return configValue;
     }
 
-    static DeliveryGuarantee parse(String value) {
-        for (DeliveryGuarantee g : values()) {
-            if (g.configValue.equals(value)) {
-                return g;
-            }
-        }
-        throw new IllegalArgumentException("expected at-least-once or exactly-once");
+    /**
+     * The config spelling, so that Flink's own string conversion of the option (e.g. a
+     * Configuration built with {@code fromMap}) reads and writes the same values as the job's files.
+     */
+    @Override
+    public String toString() {
+        return configValue;
     }
 }

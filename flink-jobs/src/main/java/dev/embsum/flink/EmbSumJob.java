@@ -29,6 +29,7 @@ import dev.embsum.flink.internal.item.ItemTokenJoin;
 import dev.embsum.flink.internal.release.RefreshWithReleases;
 import dev.embsum.flink.internal.release.ReleaseValidation;
 import dev.embsum.flink.internal.release.Releases;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.JobExecutionResult;
@@ -43,6 +44,8 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The embsum-stream job (docs/design.md 6): content → CPE, and clicks → item join → history →
@@ -54,7 +57,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * <p>Sources and sinks come in through the constructor (Kafka in production, in-memory in
  * tests); {@link #build} adds the graph to an environment and {@link #execute} runs it.
  * {@link #main} runs it against Kafka, configured by {@code --config FILE} and {@code --key value}
- * flags ({@link JobConfig}).
+ * flags ({@link EmbSumOptions}).
  */
 @PublicEvolving
 public final class EmbSumJob {
@@ -85,13 +88,20 @@ public final class EmbSumJob {
         }
     }
 
-    private final JobConfig config;
+    private static final Logger LOG = LoggerFactory.getLogger(EmbSumJob.class);
+
+    private final Configuration config;
     private final JobSources sources;
     private final JobSinks sinks;
     private final ModelOpener model;
 
-    public EmbSumJob(JobConfig config, JobSources sources, JobSinks sinks) {
-        this.config = Objects.requireNonNull(config, "config");
+    /**
+     * @param config the job's settings ({@link EmbSumOptions}, {@link CommonOptions}; usually from
+     *     {@code EmbSumOptions.SETTINGS}); checked here like the loader checks a file
+     * @throws InvalidConfigException if {@code config} has a key or value the job does not take
+     */
+    public EmbSumJob(Configuration config, JobSources sources, JobSinks sinks) {
+        this.config = EmbSumOptions.SETTINGS.validate(Objects.requireNonNull(config, "config"));
         this.sources = Objects.requireNonNull(sources, "sources");
         this.sinks = Objects.requireNonNull(sinks, "sinks");
         this.model = BundleOpener.of(config);
@@ -108,14 +118,15 @@ public final class EmbSumJob {
         return conf;
     }
 
-    /** Checkpointing per {@link JobConfig#checkpointInterval()}, then the graph. */
+    /** Checkpointing per {@link CommonOptions#CHECKPOINT_INTERVAL}, then the graph. */
     public void build(StreamExecutionEnvironment env) {
-        if (!config.checkpointInterval().isZero()) {
+        Duration checkpointInterval = config.get(CommonOptions.CHECKPOINT_INTERVAL);
+        if (!checkpointInterval.isZero()) {
             // Aligned (exactly-once) checkpoints whatever the delivery guarantee: the history
             // state must not count a click twice; the guarantee only changes the Kafka sinks.
-            env.enableCheckpointing(config.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
+            env.enableCheckpointing(checkpointInterval.toMillis(), CheckpointingMode.EXACTLY_ONCE);
         }
-        String job = config.jobName();
+        String job = config.get(CommonOptions.JOB_NAME);
 
         SingleOutputStreamOperator<ValidClick> clicks = sources.clicks(env)
                 .process(new ClickValidation(job + "/" + Uids.VALIDATE_CLICKS))
@@ -130,7 +141,8 @@ public final class EmbSumJob {
         // re-embedding of the catalogue) and releases-to-refresh (user path), and to user-history
         // (tags every request with the newest release; the backfill of all users).
         SingleOutputStreamOperator<VerifiedRelease> releases = sources.modelReleases(env)
-                .process(new ReleaseValidation(config.bundlePath(), job + "/" + Uids.VALIDATE_RELEASES))
+                .process(new ReleaseValidation(config.get(EmbSumOptions.BUNDLE_PATH),
+                        job + "/" + Uids.VALIDATE_RELEASES))
                 .uid(Uids.VALIDATE_RELEASES).name("validate model releases").setParallelism(1);
         BroadcastStream<VerifiedRelease> releaseBroadcast = releases.broadcast(Releases.broadcastState());
 
@@ -141,16 +153,23 @@ public final class EmbSumJob {
         SingleOutputStreamOperator<TokenizedClick> joined = itemsAndClicks
                 .keyBy(ItemOrClicks::itemId, Types.STRING)
                 .connect(releaseBroadcast)
-                .process(new ItemTokenJoin(config.itemUnknownTimeout().toMillis(), job + "/" + Uids.ITEM_TOKENS))
+                .process(new ItemTokenJoin(config.get(EmbSumOptions.ITEM_UNKNOWN_TIMEOUT).toMillis(),
+                        job + "/" + Uids.ITEM_TOKENS))
                 .uid(Uids.ITEM_TOKENS).name("item tokens: state + click join");
 
-        int backfillRate = config.backfillUsersPerSecond();
+        int backfillRate = config.get(EmbSumOptions.BACKFILL_USERS_PER_SECOND);
+        Duration historyTtl = config.get(EmbSumOptions.HISTORY_TTL);
+        int maxBatch = config.get(EmbSumOptions.INFERENCE_MAX_BATCH);
+        Duration maxWait = config.get(EmbSumOptions.INFERENCE_MAX_WAIT);
+        long inferenceTimeoutMs = config.get(EmbSumOptions.INFERENCE_TIMEOUT).toMillis();
+        int capacity = config.get(EmbSumOptions.INFERENCE_CAPACITY);
         SingleOutputStreamOperator<RefreshRequest> history = joined
                 .keyBy(TokenizedClick::getUserId, Types.STRING)
                 .connect(releaseBroadcast)
-                .process(new UserHistoryFunction(config.historySize(),
-                        new Debounce(config.refreshDebounce().toMillis(), config.refreshMaxDelay().toMillis()),
-                        config.historyTtl(), backfillRate > 0))
+                .process(new UserHistoryFunction(config.get(EmbSumOptions.HISTORY_SIZE),
+                        new Debounce(config.get(EmbSumOptions.REFRESH_DEBOUNCE).toMillis(),
+                                config.get(EmbSumOptions.REFRESH_MAX_DELAY).toMillis()),
+                        historyTtl, backfillRate > 0))
                 .uid(Uids.USER_HISTORY).name("user history + debounce");
         // user-history's output is already partitioned by user_id (each request leaves the subtask
         // that owns its user), so the pacer reads it as keyed without a shuffle and chains to it.
@@ -169,19 +188,19 @@ public final class EmbSumJob {
         // Each embedding comes tagged with its request's first_pending_at_ms, for the version
         // guard's click → emit latency metric.
         SingleOutputStreamOperator<TimedEmbedding> embeddings = AsyncDataStream.unorderedWait(refreshInput.forward(),
-                        new UserRefreshFunction(model, config.inferenceMaxBatch(), config.inferenceMaxWait()),
-                        config.inferenceTimeout().toMillis(), TimeUnit.MILLISECONDS, config.inferenceCapacity())
+                        new UserRefreshFunction(model, maxBatch, maxWait),
+                        inferenceTimeoutMs, TimeUnit.MILLISECONDS, capacity)
                 .uid(Uids.REFRESH_USERS).name("refresh users (micro-batched UPE)");
 
         embeddings.keyBy(TimedEmbedding::userId, Types.STRING)
-                .process(new VersionGuard(config.historyTtl()))
+                .process(new VersionGuard(historyTtl))
                 .uid(Uids.VERSION_GUARD).name("never emit an older history_version")
                 .sinkTo(sinks.userEmbeddings())
                 .uid(Uids.SINK_USER_EMBEDDINGS).name("user-embeddings");
 
         DataStream<ContentEmbedding> cpe = AsyncDataStream.unorderedWait(joined.getSideOutput(ItemOutputs.TO_EMBED).forward(),
-                        new ContentEmbeddingFunction(model, config.inferenceMaxBatch(), config.inferenceMaxWait()),
-                        config.inferenceTimeout().toMillis(), TimeUnit.MILLISECONDS, config.inferenceCapacity())
+                        new ContentEmbeddingFunction(model, maxBatch, maxWait),
+                        inferenceTimeoutMs, TimeUnit.MILLISECONDS, capacity)
                 .uid(Uids.EMBED_CONTENT).name("embed content (micro-batched CPE)");
         cpe.sinkTo(sinks.contentEmbeddings())
                 .uid(Uids.SINK_CONTENT_EMBEDDINGS).name("content-embeddings");
@@ -197,22 +216,24 @@ public final class EmbSumJob {
 
     /**
      * Runs the job on Kafka: {@code --config FILE} and {@code --key value} flags (see
-     * {@link JobConfig}; {@code kafka.*} keys go to the Kafka clients), {@code --help} lists them.
+     * {@link EmbSumOptions#SETTINGS}; {@code kafka.*} keys go to the Kafka clients), {@code --help}
+     * lists them.
      * Submitted with {@code flink run}, it runs on that cluster; started directly, on a local one.
      */
     public static void main(String[] args) throws Exception {
         if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
-            System.out.println("usage: EmbSumJob [--config FILE] [--key value ...]\n\n" + JobConfig.defaults().describe());
+            System.out.println(EmbSumOptions.SETTINGS.help());
             return;
         }
-        JobConfig config;
+        Configuration config;
         try {
-            config = JobConfig.fromArgs(args);
+            config = EmbSumOptions.SETTINGS.fromArgs(args);
         } catch (InvalidConfigException e) {
             System.err.println("embsum-stream: " + e.getMessage() + "\n(--help lists every key and its default)");
             System.exit(2);
             return;
         }
+        LOG.info("EmbSumJob settings:\n{}", EmbSumOptions.SETTINGS.describe(config));
         try (StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration())) {
             new EmbSumJob(config, JobSources.kafka(config), JobSinks.kafka(config)).execute(env);
         }
@@ -221,6 +242,6 @@ public final class EmbSumJob {
     /** Builds the graph on {@code env} and runs it until the sources end (never, for Kafka). */
     public JobExecutionResult execute(StreamExecutionEnvironment env) throws Exception {
         build(env);
-        return env.execute(config.jobName());
+        return env.execute(config.get(CommonOptions.JOB_NAME));
     }
 }

@@ -4,6 +4,7 @@ import dev.embsum.annotation.PublicEvolving;
 import dev.embsum.avro.state.RawRecord;
 import dev.embsum.flink.internal.kafka.KafkaSources;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.Collector;
@@ -18,7 +19,7 @@ import org.apache.flink.util.Collector;
 public interface JobSources {
 
     /** The {@code clicks}, {@code content} and {@code model-releases} topics of {@code config}'s Kafka cluster. */
-    static JobSources kafka(JobConfig config) {
+    static JobSources kafka(Configuration config) {
         return new KafkaSources(config);
     }
 

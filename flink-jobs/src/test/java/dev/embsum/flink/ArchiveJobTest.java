@@ -17,6 +17,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -111,10 +112,9 @@ class ArchiveJobTest {
     }
 
     private void run(Inputs in, CollectingSink<DeadLetter> dead, String restartStrategy) throws Exception {
-        JobConfig config = JobConfig.builder()
-                .set(JobConfig.ARCHIVE_PATH, archive.toUri().toString())
-                .set(JobConfig.CHECKPOINT_INTERVAL, "200ms")
-                .build();
+        Configuration config = new Configuration()
+                .set(ArchiveOptions.ARCHIVE_PATH, archive.toUri().toString())
+                .set(CommonOptions.CHECKPOINT_INTERVAL, Duration.ofMillis(200));
         Configuration conf = EmbSumJob.flinkConfiguration();
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, restartStrategy);
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 2);

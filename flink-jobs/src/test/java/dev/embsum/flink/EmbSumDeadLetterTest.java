@@ -12,6 +12,7 @@ import dev.embsum.serde.SingleObjectCodec;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -87,7 +88,7 @@ class EmbSumDeadLetterTest {
             // Ends only once every dead letter is out: unknown-item clicks wait in processing time.
             ReplayGate gate = job.afterContent(content.size())
                     .and(ReplayGate.endOnceSinkHolds(job.dead.name(), bad.size()));
-            JobConfig config = JobFixture.config().set(JobConfig.ITEM_UNKNOWN_TIMEOUT, "200ms").build();
+            Configuration config = JobFixture.config().set(EmbSumOptions.ITEM_UNKNOWN_TIMEOUT, Duration.ofMillis(200));
             JobExecutionResult result = JobFixture.run(
                     new EmbSumJob(config, JobFixture.sources(content, clicks, gate), job.sinks()),
                     JobFixture.environment(JobFixture.flinkConfiguration(checkpoints)));

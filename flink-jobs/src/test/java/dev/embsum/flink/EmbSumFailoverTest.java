@@ -69,7 +69,7 @@ class EmbSumFailoverTest {
             conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
             conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(200));
 
-            JobFixture.run(new EmbSumJob(JobFixture.config().build(), sources, job.sinks()),
+            JobFixture.run(new EmbSumJob(JobFixture.config(), sources, job.sinks()),
                     JobFixture.environment(conf));
 
             assertThat(FailOnce.FAILED).as("the failure was injected").contains(run);

@@ -78,7 +78,7 @@ class EmbSumJobTest {
 
         try (JobFixture job = new JobFixture("e2e")) {
             JobExecutionResult result = JobFixture.run(
-                    new EmbSumJob(JobFixture.config().build(),
+                    new EmbSumJob(JobFixture.config(),
                             JobFixture.sources(contentRecords, clickRecords, job.afterContent(contentRecords.size())),
                             job.sinks()),
                     JobFixture.environment(JobFixture.flinkConfiguration(checkpoints)));
@@ -122,7 +122,7 @@ class EmbSumJobTest {
         try (JobFixture job = new JobFixture("p2")) {
             StreamExecutionEnvironment env = JobFixture.environment(JobFixture.flinkConfiguration(checkpoints));
             env.setParallelism(2);
-            JobFixture.run(new EmbSumJob(JobFixture.config().build(),
+            JobFixture.run(new EmbSumJob(JobFixture.config(),
                     JobFixture.sources(contentRecords, JobFixture.clickRecords(clicks),
                             job.afterContent(contentRecords.size())),
                     job.sinks()), env);

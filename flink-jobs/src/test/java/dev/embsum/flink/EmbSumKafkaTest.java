@@ -31,7 +31,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -58,26 +58,28 @@ class EmbSumKafkaTest {
 
     /** Exactly-once output is read committed (OutputWatcher), so it also proves the commits happen. */
     @ParameterizedTest(name = "delivery.guarantee={0}")
-    @ValueSource(strings = {"at-least-once", "exactly-once"})
-    void kafkaOutputEqualsTheOracleAndBadRecordsAreDeadLettered(String deliveryGuarantee) throws Exception {
+    @EnumSource(DeliveryGuarantee.class)
+    void kafkaOutputEqualsTheOracleAndBadRecordsAreDeadLettered(DeliveryGuarantee deliveryGuarantee) throws Exception {
         MindSample mind = MindSample.load(USERS, 80);
         assertThat(mind.clicksByUser).hasSize(USERS);
         SingleObjectCodec<ClickEvent> clickCodec = SingleObjectCodec.forClass(ClickEvent.class);
         SingleObjectCodec<ContentItem> itemCodec = SingleObjectCodec.forClass(ContentItem.class);
 
         try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
-            JobConfig config = JobConfig.builder()
-                    .set(JobConfig.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrapServers())
-                    .set(JobConfig.JOB_NAME, "kafka-test")
-                    .set(JobConfig.BUNDLE_PATH, TestBundle.dir().toString())
-                    .set(JobConfig.INFERENCE_MAX_SUMMARY_TOKENS, String.valueOf(SUMMARY_TOKENS))
-                    .set(JobConfig.REFRESH_DEBOUNCE, "20ms")
-                    .set(JobConfig.REFRESH_MAX_DELAY, "100ms")
-                    .set(JobConfig.CHECKPOINT_INTERVAL, "1s")
-                    .set(JobConfig.INFERENCE_TIMEOUT, "5min") // a loaded CI machine is not a hung model
-                    .set(JobConfig.DELIVERY_GUARANTEE, deliveryGuarantee)
-                    .build();
+            Configuration config = new Configuration()
+                    .set(CommonOptions.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrapServers())
+                    .set(CommonOptions.JOB_NAME, "kafka-test")
+                    .set(EmbSumOptions.BUNDLE_PATH, TestBundle.dir().toString())
+                    .set(EmbSumOptions.INFERENCE_MAX_SUMMARY_TOKENS, SUMMARY_TOKENS)
+                    .set(EmbSumOptions.REFRESH_DEBOUNCE, Duration.ofMillis(20))
+                    .set(EmbSumOptions.REFRESH_MAX_DELAY, Duration.ofMillis(100))
+                    .set(CommonOptions.CHECKPOINT_INTERVAL, Duration.ofSeconds(1))
+                    // a loaded CI machine is not a hung model
+                    .set(EmbSumOptions.INFERENCE_TIMEOUT, Duration.ofMinutes(5))
+                    .set(CommonOptions.DELIVERY_GUARANTEE, deliveryGuarantee);
             kafka.createTopics(config, 2);
+            String contentTopic = config.get(CommonOptions.TOPIC_CONTENT);
+            String clicksTopic = config.get(CommonOptions.TOPIC_CLICKS);
 
             RecordMetadata badContent;
             RecordMetadata badClick;
@@ -86,16 +88,16 @@ class EmbSumKafkaTest {
             try (KafkaProducer<String, byte[]> producer = producer(kafka);
                     OutputWatcher out = OutputWatcher.start(kafka.bootstrapServers(), config)) {
                 for (ContentItem item : mind.items.values()) {
-                    producer.send(new ProducerRecord<>(config.topicContent(), item.getItemId(), itemCodec.encode(item)));
+                    producer.send(new ProducerRecord<>(contentTopic, item.getItemId(), itemCodec.encode(item)));
                 }
-                badContent = producer.send(new ProducerRecord<>(config.topicContent(), "N-bad",
+                badContent = producer.send(new ProducerRecord<>(contentTopic, "N-bad",
                         new byte[] {(byte) 0xC3, 0x01, 9})).get();
 
                 Configuration conf = JobFixture.flinkConfiguration(checkpoints);
                 try (StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf)) {
                     env.setParallelism(1);
                     new EmbSumJob(config, JobSources.kafka(config), JobSinks.kafka(config)).build(env);
-                    JobClient job = env.executeAsync(config.jobName());
+                    JobClient job = env.executeAsync(config.get(CommonOptions.JOB_NAME));
                     try {
                         // Clicks go out once every item is embedded, i.e. its tokens are in the join's
                         // state: a click that waits for its item is overtaken by the user's later
@@ -104,11 +106,11 @@ class EmbSumKafkaTest {
                                 && out.contentCount() == mind.items.size(), Duration.ofMinutes(3)))
                                 .as("content embeddings for all %d items", mind.items.size()).isTrue();
                         for (ClickEvent c : mind.roundRobinClicks()) {
-                            producer.send(new ProducerRecord<>(config.topicClicks(), c.getUserId(), clickCodec.encode(c)));
+                            producer.send(new ProducerRecord<>(clicksTopic, c.getUserId(), clickCodec.encode(c)));
                         }
-                        badClick = producer.send(new ProducerRecord<>(config.topicClicks(), "U-broken", badClickBytes)).get();
+                        badClick = producer.send(new ProducerRecord<>(clicksTopic, "U-broken", badClickBytes)).get();
                         ClickEvent outOfRange = click("U-rating", mind.items.keySet().iterator().next(), 9);
-                        invalidClick = producer.send(new ProducerRecord<>(config.topicClicks(), "U-rating",
+                        invalidClick = producer.send(new ProducerRecord<>(clicksTopic, "U-rating",
                                 clickCodec.encode(outOfRange))).get();
 
                         boolean done = out.await(() -> running(job, "every user's final embedding")

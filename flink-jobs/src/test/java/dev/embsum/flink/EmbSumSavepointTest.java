@@ -58,7 +58,7 @@ class EmbSumSavepointTest {
         try (JobFixture job = new JobFixture("savepoint")) {
             // Version 1: stops before the second half and stays running (idle) there.
             StreamExecutionEnvironment v1 = JobFixture.environment(JobFixture.flinkConfiguration(checkpoints));
-            new EmbSumJob(JobFixture.config().build(),
+            new EmbSumJob(JobFixture.config(),
                     JobFixture.sources(content, clickRecords,
                             job.afterContent(content.size()).and(ReplayGate.holdAt(half))),
                     job.sinks()).build(v1);
@@ -84,7 +84,7 @@ class EmbSumSavepointTest {
                 }
                 return true;
             };
-            JobFixture.run(new EmbSumJob(JobFixture.config().set(JobConfig.INFERENCE_MAX_BATCH, "8").build(),
+            JobFixture.run(new EmbSumJob(JobFixture.config().set(EmbSumOptions.INFERENCE_MAX_BATCH, 8),
                             JobFixture.sources(content, clickRecords, resumesAtHalf,
                                     s -> s.map(r -> r).returns(RawRecord.class)
                                             .uid("test-clicks-audit-v2").name("pass-through (v2 only)")),

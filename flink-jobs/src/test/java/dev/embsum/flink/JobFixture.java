@@ -70,14 +70,14 @@ final class JobFixture implements AutoCloseable {
      * cap), checkpoints every second, and a 5 min inference timeout: the timeout exists to fail a
      * hung model, and a slow, loaded CI machine must not look like one.
      */
-    static JobConfig.Builder config() {
-        return JobConfig.builder()
-                .set(JobConfig.BUNDLE_PATH, TestBundle.dir().toString())
-                .set(JobConfig.INFERENCE_MAX_SUMMARY_TOKENS, String.valueOf(SUMMARY_TOKENS))
-                .set(JobConfig.REFRESH_DEBOUNCE, "20ms")
-                .set(JobConfig.REFRESH_MAX_DELAY, "100ms")
-                .set(JobConfig.CHECKPOINT_INTERVAL, "1s")
-                .set(JobConfig.INFERENCE_TIMEOUT, "5min");
+    static Configuration config() {
+        return new Configuration()
+                .set(EmbSumOptions.BUNDLE_PATH, TestBundle.dir().toString())
+                .set(EmbSumOptions.INFERENCE_MAX_SUMMARY_TOKENS, SUMMARY_TOKENS)
+                .set(EmbSumOptions.REFRESH_DEBOUNCE, Duration.ofMillis(20))
+                .set(EmbSumOptions.REFRESH_MAX_DELAY, Duration.ofMillis(100))
+                .set(CommonOptions.CHECKPOINT_INTERVAL, Duration.ofSeconds(1))
+                .set(EmbSumOptions.INFERENCE_TIMEOUT, Duration.ofMinutes(5));
     }
 
     /**

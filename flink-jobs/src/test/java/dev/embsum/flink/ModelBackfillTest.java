@@ -233,17 +233,16 @@ class ModelBackfillTest {
                         (next, atEnd, checkpointed) -> atEnd ? ENDABLE.contains(name) : RELEASED.contains(name));
             }
         };
-        JobConfig config = JobFixture.config()
-                .set(JobConfig.BACKFILL_USERS_PER_SECOND, String.valueOf(backfillRate))
+        Configuration config = JobFixture.config()
+                .set(EmbSumOptions.BACKFILL_USERS_PER_SECOND, backfillRate)
                 // no checkpoints: an aligned checkpoint would hold the release behind its barrier
                 // for up to a second, which only blurs the timing measured here
-                .set(JobConfig.CHECKPOINT_INTERVAL, "0")
-                .build();
+                .set(CommonOptions.CHECKPOINT_INTERVAL, Duration.ZERO);
         Configuration conf = JobFixture.flinkConfiguration(tmp.resolve("checkpoints"));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         env.setParallelism(PARALLELISM);
         new EmbSumJob(config, sources, fixture.sinks()).build(env);
-        JobClient client = env.executeAsync(config.jobName());
+        JobClient client = env.executeAsync(config.get(CommonOptions.JOB_NAME));
         return new Run(name, client, client.getJobID());
     }
 

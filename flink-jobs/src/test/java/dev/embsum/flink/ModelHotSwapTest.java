@@ -14,6 +14,7 @@ import dev.embsum.runtime.TestBundle;
 import dev.embsum.serde.DeadLetterKinds;
 import dev.embsum.serde.SingleObjectCodec;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -126,20 +127,19 @@ class ModelHotSwapTest {
         CollectingSink<ContentEmbedding> contents = new CollectingSink<>(name + "-contents");
         CollectingSink<DeadLetter> dead = new CollectingSink<>(name + "-dead");
         run = new Run(users.name(), contents.name(), dead.name(), contentRecords.size(), phaseOne);
-        JobConfig config = JobConfig.builder()
-                .set(JobConfig.BUNDLE_PATH, TestBundle.dir().toString())
-                .set(JobConfig.INFERENCE_MAX_SUMMARY_TOKENS, String.valueOf(SUMMARY_TOKENS))
-                .set(JobConfig.REFRESH_DEBOUNCE, "20ms")
-                .set(JobConfig.REFRESH_MAX_DELAY, "100ms")
+        Configuration config = new Configuration()
+                .set(EmbSumOptions.BUNDLE_PATH, TestBundle.dir().toString())
+                .set(EmbSumOptions.INFERENCE_MAX_SUMMARY_TOKENS, SUMMARY_TOKENS)
+                .set(EmbSumOptions.REFRESH_DEBOUNCE, Duration.ofMillis(20))
+                .set(EmbSumOptions.REFRESH_MAX_DELAY, Duration.ofMillis(100))
                 // The swap on each user's next click alone, so every embedding's model follows from
                 // its history_version; the backfill has its own test (ModelBackfillTest).
-                .set(JobConfig.BACKFILL_USERS_PER_SECOND, "0")
+                .set(EmbSumOptions.BACKFILL_USERS_PER_SECOND, 0)
                 // No checkpoints: the gates below block their source task, so its barriers would
                 // never reach the two-input operators, and aligned checkpoints would hold the
                 // releases that follow a barrier on the broadcast input until the gate opens.
                 // (ContentEmbeddingFunctionTest covers the serving release across a restore.)
-                .set(JobConfig.CHECKPOINT_INTERVAL, "0")
-                .build();
+                .set(CommonOptions.CHECKPOINT_INTERVAL, Duration.ZERO);
         JobSources sources = new JobSources() {
             @Override
             public DataStream<RawRecord> clicks(StreamExecutionEnvironment env) {

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
  *
  * <p>No package-cycle rule: {@code dev.embsum.flink} and its internal packages use each other
  * (the jobs wire the internal operators; {@code internal.kafka} implements {@code JobSources},
- * {@code internal.inference} reads {@code JobConfig}).
+ * {@code internal.inference} reads the job's options).
  */
 class ModuleBoundariesTest {
 

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.apache.flink.configuration.Configuration;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -77,10 +78,10 @@ class RuntimeClasspathIT {
         Path log = temp.resolve("archive.out");
         List<ClickEvent> clicks = MindReplay.load(ROOT.resolve("data/mind"), 5).clicks;
         try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
-            JobConfig config = JobConfig.builder()
-                    .set(JobConfig.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrapServers(), "test")
-                    .build();
+            Configuration config = new Configuration()
+                    .set(CommonOptions.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrapServers());
             kafka.createTopics(config, 1);
+            String clicksTopic = config.get(CommonOptions.TOPIC_CLICKS);
             Process job = new ProcessBuilder(javaWithRuntimeClasspath("dev.embsum.flink.ArchiveJob",
                     "--kafka.bootstrap.servers", kafka.bootstrapServers(),
                     "--archive.path", archive.toUri().toString(),
@@ -94,17 +95,17 @@ class RuntimeClasspathIT {
                 try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(kafka.clientProperties(),
                         new StringSerializer(), new ByteArraySerializer())) {
                     for (ClickEvent c : clicks) {
-                        producer.send(new ProducerRecord<>(config.topicClicks(), c.getUserId(), codec.encode(c)));
+                        producer.send(new ProducerRecord<>(clicksTopic, c.getUserId(), codec.encode(c)));
                     }
                 }
                 long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-                while (finishedFiles(archive.resolve(config.topicClicks())).isEmpty() && job.isAlive()
+                while (finishedFiles(archive.resolve(clicksTopic)).isEmpty() && job.isAlive()
                         && System.nanoTime() < deadline) {
                     Thread.sleep(200);
                 }
                 String output = Files.readString(log, StandardCharsets.UTF_8);
                 assertThat(job.isAlive()).as("archive job still running; its output:%n%s", output).isTrue();
-                assertThat(finishedFiles(archive.resolve(config.topicClicks())))
+                assertThat(finishedFiles(archive.resolve(clicksTopic)))
                         .as("a finished archive file of clicks; the job's output:%n%s", output)
                         .isNotEmpty();
                 assertThat(output).doesNotContain("NoClassDefFoundError", "ClassNotFoundException");

@@ -87,7 +87,7 @@ class SavepointCompatibilityTest {
                 }
                 return true;
             };
-            JobFixture.run(new EmbSumJob(JobFixture.config().build(),
+            JobFixture.run(new EmbSumJob(JobFixture.config(),
                     JobFixture.sources(content, clickRecords, resumesAtHalf), job.sinks()),
                     JobFixture.environment(conf));
 
@@ -117,7 +117,7 @@ class SavepointCompatibilityTest {
         clicks.subList(0, half).forEach(c -> firstHalfVersions.merge(c.getUserId(), 1L, Long::sum));
         try (JobFixture job = new JobFixture("savepoint-write")) {
             StreamExecutionEnvironment env = JobFixture.environment(JobFixture.flinkConfiguration(checkpoints));
-            new EmbSumJob(JobFixture.config().build(),
+            new EmbSumJob(JobFixture.config(),
                     JobFixture.sources(content, clickRecords,
                             job.afterContent(content.size()).and(ReplayGate.holdAt(half))),
                     job.sinks()).build(env);

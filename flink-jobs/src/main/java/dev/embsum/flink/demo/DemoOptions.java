@@ -1,18 +1,29 @@
 package dev.embsum.flink.demo;
 
+import dev.embsum.flink.CommonOptions;
+import dev.embsum.flink.EmbSumOptions;
 import dev.embsum.flink.InvalidConfigException;
-import dev.embsum.flink.JobConfig;
+import dev.embsum.flink.config.Rule;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.flink.util.TimeUtils;
 
-/** The embedded demo's command line. Job settings ({@code --history.size 30}) pass to {@link JobConfig}. */
+/**
+ * The embedded demo's command line. Job settings ({@code --history.size 30}) are the streaming
+ * job's ({@link EmbSumOptions#SETTINGS}), checked here and applied over the demo's own.
+ */
 record DemoOptions(int users, double clicksPerSecond, int show, Duration timeout, boolean keepRunning,
         Path data, Path bundle, Map<String, String> jobSettings, boolean help) {
 
-    static final String USAGE = """
+    /** The demo's job name, in place of the job's default. */
+    static final String JOB_NAME = "embsum-demo";
+
+    /** The demo's checkpoint interval, in place of the job's default. */
+    static final Duration CHECKPOINT_INTERVAL = Duration.ofSeconds(10);
+
+    private static final String FLAGS = """
             usage: bash scripts/demo.sh [flags]
               --users N                replay the first N users of data/mind/behaviors.tsv (default 200, max 3731)
               --clicks-per-second R    click publishing rate (default 500)
@@ -21,9 +32,18 @@ record DemoOptions(int users, double clicksPerSecond, int show, Duration timeout
               --keep-running           keep broker and job up after the report, until Ctrl-C
               --data DIR               MIND sample directory (default data/mind)
               --bundle DIR             model bundle (default models/demo; verified before use)
-              --KEY VALUE              any job setting, e.g. --inference.max-summary-tokens 16
-                                       (EmbSumJob --help lists them)
+              --KEY VALUE              any job setting (below), e.g. --inference.max-summary-tokens 16
               --help                   this text""";
+
+    /** The flags, then every job setting with its default, from the job's own declarations. */
+    static String usage() {
+        return FLAGS + "\n\njob settings (--KEY VALUE; the demo sets "
+                + CommonOptions.JOB_NAME.key() + " " + JOB_NAME + ", "
+                + EmbSumOptions.BUNDLE_PATH.key() + " from --bundle, "
+                + CommonOptions.CHECKPOINT_INTERVAL.key() + " " + Rule.DURATION.format(CHECKPOINT_INTERVAL) + " and "
+                + CommonOptions.KAFKA_BOOTSTRAP_SERVERS.key() + " to its own broker; --KEY VALUE wins):\n"
+                + EmbSumOptions.SETTINGS.optionList();
+    }
 
     /** A command-line mistake; the message says what is wrong and how to fix it. */
     static final class UsageException extends RuntimeException {
@@ -65,7 +85,7 @@ record DemoOptions(int users, double clicksPerSecond, int show, Duration timeout
                     String key = flag.substring(2);
                     String v = value(args, i++);
                     try {
-                        JobConfig.builder().set(key, v, "flag " + flag); // checked now, applied later
+                        EmbSumOptions.SETTINGS.builder().set(key, v, "flag " + flag); // checked now, applied later
                     } catch (InvalidConfigException e) {
                         throw new UsageException(e.getMessage());
                     }

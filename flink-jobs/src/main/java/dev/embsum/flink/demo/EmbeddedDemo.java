@@ -4,10 +4,13 @@ import dev.embsum.avro.ClickEvent;
 import dev.embsum.avro.ContentEmbedding;
 import dev.embsum.avro.ContentItem;
 import dev.embsum.avro.UserEmbedding;
+import dev.embsum.flink.CommonOptions;
 import dev.embsum.flink.EmbSumJob;
-import dev.embsum.flink.JobConfig;
+import dev.embsum.flink.EmbSumOptions;
 import dev.embsum.flink.JobSinks;
 import dev.embsum.flink.JobSources;
+import dev.embsum.flink.config.JobSettings;
+import dev.embsum.flink.config.Rule;
 import dev.embsum.ranker.Recommender;
 import dev.embsum.runtime.bundle.BundleException;
 import dev.embsum.runtime.bundle.ModelBundle;
@@ -64,12 +67,12 @@ public final class EmbeddedDemo {
         try {
             options = DemoOptions.parse(args);
         } catch (DemoOptions.UsageException e) {
-            System.err.println("demo: " + e.getMessage() + "\n\n" + DemoOptions.USAGE);
+            System.err.println("demo: " + e.getMessage() + "\n\n" + DemoOptions.usage());
             System.exit(2);
             return;
         }
         if (options.help()) {
-            System.out.println(DemoOptions.USAGE);
+            System.out.println(DemoOptions.usage());
             return;
         }
         int status;
@@ -105,7 +108,7 @@ public final class EmbeddedDemo {
 
         Path checkpoints = Files.createTempDirectory("embsum-demo-checkpoints");
         try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
-            JobConfig config = jobConfig(kafka);
+            Configuration config = jobConfig(kafka);
             kafka.createTopics(config, 2);
             progress("Kafka (in-process KRaft) at %s; topics created", kafka.bootstrapServers());
             try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(kafka.clientProperties(),
@@ -114,10 +117,11 @@ public final class EmbeddedDemo {
                     StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(
                             1, flinkConfiguration(checkpoints))) {
                 new EmbSumJob(config, JobSources.kafka(config), JobSinks.kafka(config)).build(env);
-                JobClient job = env.executeAsync(config.jobName());
+                JobClient job = env.executeAsync(config.get(CommonOptions.JOB_NAME));
                 try {
                     progress("Flink job '%s' submitted (local, RocksDB, checkpoints every %s); model %s",
-                            config.jobName(), config.get(JobConfig.CHECKPOINT_INTERVAL), modelVersion);
+                            config.get(CommonOptions.JOB_NAME),
+                            Rule.DURATION.format(config.get(CommonOptions.CHECKPOINT_INTERVAL)), modelVersion);
                     Thread reporter = startProgressReporter(watcher, replay);
                     try {
                         publishContent(producer, config, replay.items.values());
@@ -167,17 +171,18 @@ public final class EmbeddedDemo {
         }
     }
 
-    private JobConfig jobConfig(EmbeddedKafka kafka) {
-        JobConfig.Builder b = JobConfig.builder()
-                .set(JobConfig.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrapServers(), "demo")
-                .set(JobConfig.JOB_NAME, "embsum-demo", "demo")
-                .set(JobConfig.BUNDLE_PATH, options.bundle().toString(), "demo")
-                .set(JobConfig.CHECKPOINT_INTERVAL, "10s", "demo");
+    private Configuration jobConfig(EmbeddedKafka kafka) {
+        JobSettings.Builder b = EmbSumOptions.SETTINGS.builder()
+                .set(CommonOptions.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrapServers())
+                .set(CommonOptions.JOB_NAME, DemoOptions.JOB_NAME)
+                .set(EmbSumOptions.BUNDLE_PATH, options.bundle().toString())
+                .set(CommonOptions.CHECKPOINT_INTERVAL, DemoOptions.CHECKPOINT_INTERVAL);
         options.jobSettings().forEach((k, v) -> b.set(k, v, "flag --" + k));
-        JobConfig config = b.build();
-        if (config.inferenceMaxSummaryTokens() != 0) {
+        Configuration config = b.build();
+        int summaryTokens = config.get(EmbSumOptions.INFERENCE_MAX_SUMMARY_TOKENS);
+        if (summaryTokens != 0) {
             progress("NOTE: inference.max-summary-tokens = %d (the bundle's own cap is not used):"
-                    + " summaries and embeddings differ from the model's", config.inferenceMaxSummaryTokens());
+                    + " summaries and embeddings differ from the model's", summaryTokens);
         }
         return config;
     }
@@ -188,18 +193,21 @@ public final class EmbeddedDemo {
         return conf;
     }
 
-    private void publishContent(KafkaProducer<String, byte[]> producer, JobConfig config, Collection<ContentItem> items) {
+    private void publishContent(KafkaProducer<String, byte[]> producer, Configuration config,
+            Collection<ContentItem> items) {
+        String topic = config.get(CommonOptions.TOPIC_CONTENT);
         SingleObjectCodec<ContentItem> codec = SingleObjectCodec.forClass(ContentItem.class);
         for (ContentItem item : items) {
-            producer.send(new ProducerRecord<>(config.topicContent(), item.getItemId(), codec.encode(item)));
+            producer.send(new ProducerRecord<>(topic, item.getItemId(), codec.encode(item)));
         }
         producer.flush();
-        progress("published %d news items to '%s'", items.size(), config.topicContent());
+        progress("published %d news items to '%s'", items.size(), topic);
     }
 
     /** Publishes at {@code --clicks-per-second}, pacing against the start so the rate holds on average. */
-    private void replayClicks(KafkaProducer<String, byte[]> producer, JobConfig config, List<ClickEvent> clicks)
+    private void replayClicks(KafkaProducer<String, byte[]> producer, Configuration config, List<ClickEvent> clicks)
             throws InterruptedException {
+        String topic = config.get(CommonOptions.TOPIC_CLICKS);
         SingleObjectCodec<ClickEvent> codec = SingleObjectCodec.forClass(ClickEvent.class);
         double nanosPerClick = 1e9 / options.clicksPerSecond();
         long start = System.nanoTime();
@@ -210,11 +218,11 @@ public final class EmbeddedDemo {
                 Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
             }
             ClickEvent c = clicks.get(i);
-            producer.send(new ProducerRecord<>(config.topicClicks(), c.getUserId(), codec.encode(c)));
+            producer.send(new ProducerRecord<>(topic, c.getUserId(), codec.encode(c)));
             clicksPublished.incrementAndGet();
         }
         producer.flush();
-        progress("published %d clicks to '%s'", clicks.size(), config.topicClicks());
+        progress("published %d clicks to '%s'", clicks.size(), topic);
     }
 
     private Thread startProgressReporter(OutputWatcher watcher, MindReplay replay) {

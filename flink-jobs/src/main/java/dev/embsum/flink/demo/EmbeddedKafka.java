@@ -1,11 +1,14 @@
 package dev.embsum.flink.demo;
 
-import dev.embsum.flink.JobConfig;
+import dev.embsum.flink.ArchiveOptions;
+import dev.embsum.flink.CommonOptions;
+import dev.embsum.flink.EmbSumOptions;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.flink.configuration.Configuration;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -73,17 +76,19 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     /**
-     * Creates the job's topics (docs/design.md 2) with {@code partitions} partitions each:
-     * compacted for the keyed upsert topics, deleted by time for the event topics.
+     * Creates the jobs' topics (docs/design.md 2), named as {@code config}'s topic.* options say (their
+     * defaults where it sets none), with {@code partitions} partitions each: compacted for the
+     * keyed upsert topics, deleted by time for the event topics.
      */
-    public void createTopics(JobConfig config, int partitions) throws Exception {
+    public void createTopics(Configuration config, int partitions) throws Exception {
         List<NewTopic> topics = new ArrayList<>();
-        for (String name : List.of(config.topicClicks(), config.get(JobConfig.TOPIC_IMPRESSIONS),
-                config.topicDeadLetters())) {
+        for (String name : List.of(config.get(CommonOptions.TOPIC_CLICKS),
+                config.get(ArchiveOptions.TOPIC_IMPRESSIONS), config.get(CommonOptions.TOPIC_DEAD_LETTERS))) {
             topics.add(new NewTopic(name, partitions, (short) 1));
         }
-        for (String name : List.of(config.topicContent(), config.topicUserEmbeddings(),
-                config.topicContentEmbeddings(), config.topicModelReleases())) {
+        for (String name : List.of(config.get(CommonOptions.TOPIC_CONTENT),
+                config.get(EmbSumOptions.TOPIC_USER_EMBEDDINGS), config.get(EmbSumOptions.TOPIC_CONTENT_EMBEDDINGS),
+                config.get(EmbSumOptions.TOPIC_MODEL_RELEASES))) {
             topics.add(new NewTopic(name, partitions, (short) 1)
                     .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
         }

@@ -3,7 +3,8 @@ package dev.embsum.flink.demo;
 import dev.embsum.avro.ContentEmbedding;
 import dev.embsum.avro.DeadLetter;
 import dev.embsum.avro.UserEmbedding;
-import dev.embsum.flink.JobConfig;
+import dev.embsum.flink.CommonOptions;
+import dev.embsum.flink.EmbSumOptions;
 import dev.embsum.serde.SingleObjectCodec;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import org.apache.flink.configuration.Configuration;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -37,14 +39,18 @@ public final class OutputWatcher implements AutoCloseable {
     private final SingleObjectCodec<UserEmbedding> userCodec = SingleObjectCodec.forClass(UserEmbedding.class);
     private final SingleObjectCodec<ContentEmbedding> contentCodec = SingleObjectCodec.forClass(ContentEmbedding.class);
     private final SingleObjectCodec<DeadLetter> deadLetterCodec = SingleObjectCodec.forClass(DeadLetter.class);
-    private final JobConfig config;
+    private final String userEmbeddingsTopic;
+    private final String contentEmbeddingsTopic;
+    private final String deadLettersTopic;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final Thread thread;
     private volatile boolean running = true;
     private volatile RuntimeException failure;
 
-    private OutputWatcher(String bootstrapServers, JobConfig config) {
-        this.config = config;
+    private OutputWatcher(String bootstrapServers, Configuration config) {
+        this.userEmbeddingsTopic = config.get(EmbSumOptions.TOPIC_USER_EMBEDDINGS);
+        this.contentEmbeddingsTopic = config.get(EmbSumOptions.TOPIC_CONTENT_EMBEDDINGS);
+        this.deadLettersTopic = config.get(CommonOptions.TOPIC_DEAD_LETTERS);
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -54,7 +60,7 @@ public final class OutputWatcher implements AutoCloseable {
     }
 
     /** Starts reading; the topics must exist. */
-    public static OutputWatcher start(String bootstrapServers, JobConfig config) {
+    public static OutputWatcher start(String bootstrapServers, Configuration config) {
         OutputWatcher w = new OutputWatcher(bootstrapServers, config);
         w.thread.start();
         return w;
@@ -109,8 +115,7 @@ public final class OutputWatcher implements AutoCloseable {
     private void run() {
         try {
             List<TopicPartition> partitions = new ArrayList<>();
-            for (String topic : List.of(config.topicUserEmbeddings(), config.topicContentEmbeddings(),
-                    config.topicDeadLetters())) {
+            for (String topic : List.of(userEmbeddingsTopic, contentEmbeddingsTopic, deadLettersTopic)) {
                 consumer.partitionsFor(topic).forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
             }
             consumer.assign(partitions);
@@ -133,7 +138,7 @@ public final class OutputWatcher implements AutoCloseable {
         if (r.value() == null) {
             return; // a tombstone (deleted item)
         }
-        if (r.topic().equals(config.topicUserEmbeddings())) {
+        if (r.topic().equals(userEmbeddingsTopic)) {
             UserEmbedding e = userCodec.decode(r.value());
             userEmbeddingsReceived.incrementAndGet();
             users.merge(e.getUserId(), e, (old, now) -> {
@@ -143,7 +148,7 @@ public final class OutputWatcher implements AutoCloseable {
                 }
                 return now;
             });
-        } else if (r.topic().equals(config.topicContentEmbeddings())) {
+        } else if (r.topic().equals(contentEmbeddingsTopic)) {
             ContentEmbedding e = contentCodec.decode(r.value());
             contents.put(e.getItemId(), e);
         } else {

@@ -7,7 +7,8 @@ import dev.embsum.avro.DeadLetter;
 import dev.embsum.avro.UserEmbedding;
 import dev.embsum.avro.state.RawRecord;
 import dev.embsum.flink.EmbSumJob;
-import dev.embsum.flink.JobConfig;
+import dev.embsum.flink.CommonOptions;
+import dev.embsum.flink.EmbSumOptions;
 import dev.embsum.flink.JobSinks;
 import dev.embsum.flink.JobSources;
 import dev.embsum.flink.MindSample;
@@ -15,6 +16,7 @@ import dev.embsum.flink.demo.MindReplay;
 import dev.embsum.flink.internal.RawRecords;
 import dev.embsum.serde.SingleObjectCodec;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -32,6 +34,7 @@ import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -189,15 +192,14 @@ public final class StreamingBench {
                         e.getComputedAt().toEpochMilli(), System.nanoTime()})),
                 new Recording<ContentEmbedding>(e -> CONTENT_EMBEDDED.incrementAndGet()),
                 new Recording<DeadLetter>(e -> DEAD.incrementAndGet()));
-        JobConfig config = JobConfig.builder()
-                .set(JobConfig.BUNDLE_PATH, bundle)
-                .set(JobConfig.INFERENCE_MAX_BATCH, String.valueOf(setup.maxBatch()))
-                .set(JobConfig.INFERENCE_ENCODER_CACHE, setup.encoderCache())
+        Configuration config = new Configuration()
+                .set(EmbSumOptions.BUNDLE_PATH, bundle)
+                .set(EmbSumOptions.INFERENCE_MAX_BATCH, setup.maxBatch())
+                .set(EmbSumOptions.INFERENCE_ENCODER_CACHE, MemorySize.parse(setup.encoderCache()))
                 // No checkpoints: the source blocks until the catalogue is embedded, and a blocked
                 // source would hold an aligned checkpoint's barrier at the item join.
-                .set(JobConfig.CHECKPOINT_INTERVAL, "0")
-                .set(JobConfig.INFERENCE_TIMEOUT, "30min")
-                .build();
+                .set(CommonOptions.CHECKPOINT_INTERVAL, Duration.ZERO)
+                .set(EmbSumOptions.INFERENCE_TIMEOUT, Duration.ofMinutes(30));
         Configuration conf = EmbSumJob.flinkConfiguration();
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
         try (StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf)) {

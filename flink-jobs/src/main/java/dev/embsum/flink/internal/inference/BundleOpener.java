@@ -1,9 +1,10 @@
 package dev.embsum.flink.internal.inference;
 
-import dev.embsum.flink.JobConfig;
+import dev.embsum.flink.EmbSumOptions;
 import dev.embsum.runtime.inference.EmbSumRuntime;
 import dev.embsum.runtime.inference.InferenceOptions;
 import java.nio.file.Path;
+import org.apache.flink.configuration.Configuration;
 
 /**
  * Opens a model bundle (directory or .tar.gz) with {@link EmbSumRuntime#open}, which verifies
@@ -29,10 +30,12 @@ public final class BundleOpener implements ModelOpener {
     }
 
     /** The bundle and inference settings of a job configuration. */
-    public static BundleOpener of(JobConfig config) {
-        return new BundleOpener(config.bundlePath(), config.inferenceIntraOpThreads(),
-                config.inferenceMaxBatch(), config.inferenceEncoderCacheBytes(),
-                config.inferenceMaxSummaryTokens());
+    public static BundleOpener of(Configuration config) {
+        return new BundleOpener(config.get(EmbSumOptions.BUNDLE_PATH),
+                config.get(EmbSumOptions.INFERENCE_INTRA_OP_THREADS),
+                config.get(EmbSumOptions.INFERENCE_MAX_BATCH),
+                config.get(EmbSumOptions.INFERENCE_ENCODER_CACHE).getBytes(),
+                config.get(EmbSumOptions.INFERENCE_MAX_SUMMARY_TOKENS));
     }
 
     /** The runtime options this opener applies (InferenceOptions is not serializable). */

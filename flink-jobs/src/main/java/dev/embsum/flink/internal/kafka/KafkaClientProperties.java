@@ -1,7 +1,8 @@
 package dev.embsum.flink.internal.kafka;
 
-import dev.embsum.flink.JobConfig;
+import dev.embsum.flink.CommonOptions;
 import java.util.Properties;
+import org.apache.flink.configuration.Configuration;
 
 /** The {@code kafka.*} settings of a job configuration as Kafka client properties. */
 final class KafkaClientProperties {
@@ -9,9 +10,9 @@ final class KafkaClientProperties {
     private KafkaClientProperties() {
     }
 
-    static Properties of(JobConfig config) {
+    static Properties of(Configuration config) {
         Properties p = new Properties();
-        p.putAll(config.kafkaProperties());
+        p.putAll(CommonOptions.kafkaProperties(config));
         return p;
     }
 }

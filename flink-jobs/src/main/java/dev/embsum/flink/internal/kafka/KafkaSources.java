@@ -3,11 +3,14 @@ package dev.embsum.flink.internal.kafka;
 import dev.embsum.avro.state.RawRecord;
 import dev.embsum.flink.ArchiveJob;
 import dev.embsum.flink.ArchiveSources;
+import dev.embsum.flink.ArchiveOptions;
+import dev.embsum.flink.CommonOptions;
 import dev.embsum.flink.EmbSumJob;
-import dev.embsum.flink.JobConfig;
+import dev.embsum.flink.EmbSumOptions;
 import dev.embsum.flink.JobSources;
 import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -31,31 +34,32 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
  */
 public final class KafkaSources implements JobSources, ArchiveSources {
 
-    private final JobConfig config;
+    private final Configuration config;
 
-    public KafkaSources(JobConfig config) {
+    public KafkaSources(Configuration config) {
         this.config = config;
     }
 
     @Override
     public DataStream<RawRecord> clicks(StreamExecutionEnvironment env) {
-        return read(env, config.topicClicks(), EmbSumJob.Uids.SOURCE_CLICKS);
+        return read(env, config.get(CommonOptions.TOPIC_CLICKS), EmbSumJob.Uids.SOURCE_CLICKS);
     }
 
     @Override
     public DataStream<RawRecord> content(StreamExecutionEnvironment env) {
-        return read(env, config.topicContent(), EmbSumJob.Uids.SOURCE_CONTENT);
+        return read(env, config.get(CommonOptions.TOPIC_CONTENT), EmbSumJob.Uids.SOURCE_CONTENT);
     }
 
     @Override
     public DataStream<RawRecord> impressions(StreamExecutionEnvironment env) {
-        return read(env, config.topicImpressions(), ArchiveJob.Uids.SOURCE_IMPRESSIONS);
+        return read(env, config.get(ArchiveOptions.TOPIC_IMPRESSIONS), ArchiveJob.Uids.SOURCE_IMPRESSIONS);
     }
 
     @Override
     public DataStream<RawRecord> modelReleases(StreamExecutionEnvironment env) {
-        return env.fromSource(source(config.topicModelReleases(), EmbSumJob.Uids.SOURCE_MODEL_RELEASES,
-                        OffsetsInitializer.earliest()), WatermarkStrategy.noWatermarks(), config.topicModelReleases())
+        String topic = config.get(EmbSumOptions.TOPIC_MODEL_RELEASES);
+        return env.fromSource(source(topic, EmbSumJob.Uids.SOURCE_MODEL_RELEASES, OffsetsInitializer.earliest()),
+                        WatermarkStrategy.noWatermarks(), topic)
                 .uid(EmbSumJob.Uids.SOURCE_MODEL_RELEASES).setParallelism(1);
     }
 
@@ -71,7 +75,7 @@ public final class KafkaSources implements JobSources, ArchiveSources {
         return KafkaSource.<RawRecord>builder()
                 .setProperties(client)
                 .setTopics(topic)
-                .setClientIdPrefix(config.jobName() + "-" + uid)
+                .setClientIdPrefix(config.get(CommonOptions.JOB_NAME) + "-" + uid)
                 .setStartingOffsets(start)
                 .setDeserializer(new RawRecordDeserializer())
                 .build();
