@@ -79,11 +79,11 @@ if [ "$(cat "$LIB/.pom.sha256" 2>/dev/null)" != "$stamp" ]; then
   mkdir -p "$LIB"
   # flink: the jars, the issue-13 evidence (how flink-connector-datagen gets there) and
   # flink-runtime's own pom (the jar holds none); kafka: the broker's jars.
-  mvn -B -q -f "$SMOKE/pom.xml" -Pflink dependency:copy-dependencies dependency:tree dependency:copy \
+  mvn -B -q -Dstyle.color=never -f "$SMOKE/pom.xml" -Pflink dependency:copy-dependencies dependency:tree dependency:copy \
     -DoutputDirectory="$LIB/flink" -Dincludes=org.apache.flink:flink-connector-datagen \
     -DoutputFile="$LIB/datagen-dependency-tree.txt" -Dartifact="org.apache.flink:flink-runtime:$FLINK_VERSION:pom" >/dev/null \
     || setup_fail "mvn -f deploy/cluster-smoke/pom.xml -Pflink dependency:copy-dependencies failed"
-  mvn -B -q -f "$SMOKE/pom.xml" -Pkafka dependency:copy-dependencies -DoutputDirectory="$LIB/kafka" >/dev/null \
+  mvn -B -q -Dstyle.color=never -f "$SMOKE/pom.xml" -Pkafka dependency:copy-dependencies -DoutputDirectory="$LIB/kafka" >/dev/null \
     || setup_fail "mvn -f deploy/cluster-smoke/pom.xml -Pkafka dependency:copy-dependencies failed"
   echo "$stamp" > "$LIB/.pom.sha256"
 fi

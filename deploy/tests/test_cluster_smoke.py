@@ -72,6 +72,8 @@ def _run_smoke(tmp_path: Path) -> tuple[int, str, float]:
             os.killpg(proc.pid, signal.SIGKILL)
             out, _ = proc.communicate()
         pytest.fail(f"scripts/cluster-smoke.sh still running after {LIMIT_S} s:\n{out[-20000:]}")
+    # Maven writes colour resets (ESC[0m) even with -B -q; they would glue onto the next line.
+    out = re.sub(r"\x1b\[[0-9;]*m", "", out)
     return proc.returncode, out, time.monotonic() - start
 
 
