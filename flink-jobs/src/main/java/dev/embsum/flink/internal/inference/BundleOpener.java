@@ -7,8 +7,8 @@ import java.nio.file.Path;
 import org.apache.flink.configuration.Configuration;
 
 /**
- * Opens a model bundle (directory or .tar.gz) with {@link EmbSumRuntime#open}, which verifies
- * every checksum of the manifest before anything is loaded (dev.embsum.runtime.bundle.ModelBundle).
+ * Opens a model bundle (directory or .tar.gz) with {@link EmbSumRuntime#open}, which verifies every
+ * checksum of the manifest before anything is loaded (dev.embsum.runtime.bundle.ModelBundle).
  */
 public final class BundleOpener implements ModelOpener {
 
@@ -20,8 +20,12 @@ public final class BundleOpener implements ModelOpener {
     private final long encoderCacheBytes;
     private final int maxSummaryTokens;
 
-    public BundleOpener(String bundleDir, int intraOpThreads, int maxDecodeBatch,
-            long encoderCacheBytes, int maxSummaryTokens) {
+    public BundleOpener(
+            String bundleDir,
+            int intraOpThreads,
+            int maxDecodeBatch,
+            long encoderCacheBytes,
+            int maxSummaryTokens) {
         this.bundleDir = bundleDir;
         this.intraOpThreads = intraOpThreads;
         this.maxDecodeBatch = maxDecodeBatch;
@@ -31,7 +35,8 @@ public final class BundleOpener implements ModelOpener {
 
     /** The bundle and inference settings of a job configuration. */
     public static BundleOpener of(Configuration config) {
-        return new BundleOpener(config.get(EmbSumOptions.BUNDLE_PATH),
+        return new BundleOpener(
+                config.get(EmbSumOptions.BUNDLE_PATH),
                 config.get(EmbSumOptions.INFERENCE_INTRA_OP_THREADS),
                 config.get(EmbSumOptions.INFERENCE_MAX_BATCH),
                 config.get(EmbSumOptions.INFERENCE_ENCODER_CACHE).getBytes(),
