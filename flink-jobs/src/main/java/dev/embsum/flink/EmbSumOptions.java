@@ -4,8 +4,10 @@ import dev.embsum.annotation.PublicEvolving;
 import dev.embsum.flink.config.JobSettings;
 import dev.embsum.flink.config.OptionGroup;
 import dev.embsum.flink.config.Rule;
+import dev.embsum.runtime.inference.ExecutionProvider;
 import dev.embsum.serde.Topic;
 import java.time.Duration;
+import java.util.Locale;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.Configuration;
@@ -154,6 +156,27 @@ public final class EmbSumOptions {
                             .intType()
                             .defaultValue(1)
                             .withDescription("ONNX Runtime threads per model call; 0 = all cores"),
+                    Rule.atLeast(0));
+
+    public static final ConfigOption<ExecutionProvider> INFERENCE_EXECUTION_PROVIDER =
+            DECLARED.add(
+                    ConfigOptions.key("inference.execution-provider")
+                            .enumType(ExecutionProvider.class)
+                            .defaultValue(ExecutionProvider.CPU)
+                            .withDescription(
+                                    "where ONNX Runtime runs the model: cpu, or cuda (needs the"
+                                            + " onnxruntime_gpu jar and a CUDA device on the TaskManager;"
+                                            + " without them it falls back to the CPU with a warning, and"
+                                            + " the inferenceOnGpu gauge reads 0)"),
+                    Rule.oneOf(ExecutionProvider.class, p -> p.name().toLowerCase(Locale.ROOT)));
+
+    public static final ConfigOption<Integer> INFERENCE_CUDA_DEVICE =
+            DECLARED.add(
+                    ConfigOptions.key("inference.cuda-device")
+                            .intType()
+                            .defaultValue(0)
+                            .withDescription(
+                                    "CUDA device ordinal when inference.execution-provider is cuda"),
                     Rule.atLeast(0));
 
     public static final ConfigOption<MemorySize> INFERENCE_ENCODER_CACHE =

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.embsum.flink.config.JobSettings;
+import dev.embsum.flink.internal.inference.BundleOpener;
+import dev.embsum.runtime.inference.ExecutionProvider;
+import dev.embsum.runtime.inference.InferenceOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -306,5 +309,25 @@ class EmbSumOptionsTest {
                                                                 d.description())
                                                         + "$"));
         assertThat(help).contains("kafka.*").contains("ArchiveJob's settings");
+    }
+
+    /** The GPU is chosen by a setting (issue 16): cpu by default, cuda on GPU TaskManagers. */
+    @Test
+    void theExecutionProviderIsASettingThatReachesTheRuntimeOptions() {
+        assertThat(BundleOpener.of(SETTINGS.defaults()).options().provider())
+                .isEqualTo(ExecutionProvider.CPU);
+        InferenceOptions gpu =
+                BundleOpener.of(
+                                SETTINGS.fromArgs(
+                                        "--inference.execution-provider", "cuda",
+                                        "--inference.cuda-device", "1"))
+                        .options();
+        assertThat(gpu.provider()).isEqualTo(ExecutionProvider.CUDA);
+        assertThat(gpu.cudaDeviceId()).isEqualTo(1);
+        assertThatThrownBy(() -> SETTINGS.fromArgs("--inference.execution-provider", "gpu"))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("expected cpu or cuda");
+        assertThatThrownBy(() -> SETTINGS.fromArgs("--inference.cuda-device", "-1"))
+                .hasMessageContaining("expected a whole number >= 0");
     }
 }

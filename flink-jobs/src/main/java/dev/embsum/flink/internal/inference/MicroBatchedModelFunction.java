@@ -3,6 +3,7 @@ package dev.embsum.flink.internal.inference;
 import dev.embsum.avro.state.VerifiedRelease;
 import dev.embsum.flink.internal.release.Releases;
 import dev.embsum.runtime.inference.EmbSumRuntime;
+import dev.embsum.runtime.inference.ExecutionProvider;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -123,6 +124,14 @@ abstract class MicroBatchedModelFunction<IN, OUT> extends RichAsyncFunction<IN, 
         swap = swapper;
         // gauges are read by the reporter thread, also while and after the operator closes
         metrics.gauge("modelVersion", swapper::servingVersion);
+        // 1 when the serving model runs on CUDA, 0 on the CPU (also after a CUDA fallback): a GPU
+        // TaskManager reading 0 is running 10x slower than planned (docs/operations.md, alerts).
+        metrics.gauge(
+                "inferenceOnGpu",
+                () -> {
+                    EmbSumRuntime serving = models.peek();
+                    return serving != null && serving.provider() == ExecutionProvider.CUDA ? 1 : 0;
+                });
         // numeric, for reporters that drop string gauges (Prometheus): 0 = the configured bundle
         metrics.gauge(
                 "modelReleasedAtMs",
