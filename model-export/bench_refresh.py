@@ -43,8 +43,10 @@ def mind_users(n: int, cfg: TextConfig):
             continue
         seen.add(row.user_id)
         hist = EngagementHistory.from_engagements(row.history, cfg.H)
-        tokens_of = {i: item_tokens(tok, cfg, "news", news[i].title, news[i].abstract, news[i].category)
-                     for i in hist.item_ids}
+        tokens_of = {
+            i: item_tokens(tok, cfg, "news", news[i].title, news[i].abstract, news[i].category)
+            for i in hist.item_ids
+        }
         out.append(group_sessions(hist.entries, tokens_of, cfg))
         if len(out) == n:
             return out
@@ -70,8 +72,11 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--bundle", help="use this bundle directory instead of exporting one")
-    ap.add_argument("--checkpoint", help="time this trained model (e.g. build/demo-run/best.pt) instead of a "
-                                         "random-init preset; its summaries stop at </s> like in production")
+    ap.add_argument(
+        "--checkpoint",
+        help="time this trained model (e.g. build/demo-run/best.pt) instead of a "
+        "random-init preset; its summaries stop at </s> like in production",
+    )
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -81,17 +86,40 @@ def main() -> None:
     else:
         model = EmbSum(EmbSumConfig(backbone=args.preset)).eval()
     with tempfile.TemporaryDirectory() as tmp:
-        bundle = Path(args.bundle) if args.bundle else export_bundle(
-            model, tmp, "bench", untrained=not args.checkpoint, teacher_kind="template" if args.checkpoint else "none")
+        bundle = (
+            Path(args.bundle)
+            if args.bundle
+            else export_bundle(
+                model,
+                tmp,
+                "bench",
+                untrained=not args.checkpoint,
+                teacher_kind="template" if args.checkpoint else "none",
+            )
+        )
         rt = OnnxEmbSum(bundle, threads=args.threads)
         cfg = TextConfig(p=model.config.p)
         users = mind_users(16, cfg)
-        results = {"preset": args.preset, "threads": args.threads, "max_summary_tokens": model.config.max_summary_tokens,
-                   "torch": torch.__version__, "onnxruntime": onnxruntime.__version__, "batches": {}}
+        results = {
+            "preset": args.preset,
+            "threads": args.threads,
+            "max_summary_tokens": model.config.max_summary_tokens,
+            "torch": torch.__version__,
+            "onnxruntime": onnxruntime.__version__,
+            "batches": {},
+        }
         for batch in (1, 16):
             sel = users[:batch]
-            ui = _user_inputs([[types.SimpleNamespace(tokens=s.tokens, sos_positions=s.sos_positions) for s in ss]
-                               for ss in sel], 0)
+            ui = _user_inputs(
+                [
+                    [
+                        types.SimpleNamespace(tokens=s.tokens, sos_positions=s.sos_positions)
+                        for s in ss
+                    ]
+                    for ss in sel
+                ],
+                0,
+            )
 
             def run_torch():
                 with torch.no_grad():
@@ -100,14 +128,19 @@ def main() -> None:
             pt_runs, ox_runs = timed_pair(run_torch, lambda: rt.refresh(sel), args.repeat)
             pt, ox = statistics.median(pt_runs), statistics.median(ox_runs)
             stages: dict[str, float] = {}
-            rt.refresh(sel, timings=stages)                # one more run, split by stage
+            rt.refresh(sel, timings=stages)  # one more run, split by stage
             results["batches"][batch] = {
-                "sessions": sum(len(s) for s in sel), "items": sum(len(x.item_ids) for s in sel for x in s),
-                "pytorch_ms": round(pt, 1), "onnxruntime_ms": round(ox, 1),
-                "pytorch_ms_min": round(min(pt_runs), 1), "onnxruntime_ms_min": round(min(ox_runs), 1),
-                "pytorch_ms_per_user": round(pt / batch, 1), "onnxruntime_ms_per_user": round(ox / batch, 1),
+                "sessions": sum(len(s) for s in sel),
+                "items": sum(len(x.item_ids) for s in sel for x in s),
+                "pytorch_ms": round(pt, 1),
+                "onnxruntime_ms": round(ox, 1),
+                "pytorch_ms_min": round(min(pt_runs), 1),
+                "onnxruntime_ms_min": round(min(ox_runs), 1),
+                "pytorch_ms_per_user": round(pt / batch, 1),
+                "onnxruntime_ms_per_user": round(ox / batch, 1),
                 "speedup": round(pt / ox, 2),
-                "onnxruntime_stages_ms": {k: round(v, 1) for k, v in stages.items()}}
+                "onnxruntime_stages_ms": {k: round(v, 1) for k, v in stages.items()},
+            }
             print(json.dumps({batch: results["batches"][batch]}), flush=True)
         print(json.dumps(results, indent=2))
 

@@ -88,7 +88,7 @@ def read_job_conf(text: str) -> dict[str, str]:
         sep = min(seps)
         key = line[:sep].strip()
         assert key not in out, f"line {n}: key {key} given twice"
-        out[key] = line[sep + 1:].strip()
+        out[key] = line[sep + 1 :].strip()
     return out
 
 
@@ -107,7 +107,7 @@ def job_config_keys(sources: tuple[Path, ...] = JOB_OPTIONS_JAVA) -> set[str]:
     for java in sources:
         src = java.read_text(encoding="utf-8")
         found = re.findall(r'ConfigOptions\s*\.\s*key\(\s*"([^"]+)"\s*\)', src)
-        assert found, f"no ConfigOptions.key(\"...\") declaration found in {java.name}"
+        assert found, f'no ConfigOptions.key("...") declaration found in {java.name}'
         keys.update(found)
     return keys
 

@@ -36,7 +36,9 @@ def test_the_stand_in_for_flink_dist_uses_the_root_poms_versions():
     root = (REPO / "pom.xml").read_text(encoding="utf-8")
     smoke = SMOKE_POM.read_text(encoding="utf-8")
     for name in ("flink.version", "kafka.version", "log4j.version"):
-        assert _prop(smoke, name) == _prop(root, name), f"deploy/cluster-smoke/pom.xml {name} differs from pom.xml"
+        assert _prop(smoke, name) == _prop(root, name), (
+            f"deploy/cluster-smoke/pom.xml {name} differs from pom.xml"
+        )
     # The issue-13 evidence depends on datagen arriving only through flink-runtime.
     assert "flink-connector-datagen</artifactId>" not in smoke
     assert "<artifactId>flink-runtime</artifactId>" in smoke
@@ -45,8 +47,11 @@ def test_the_stand_in_for_flink_dist_uses_the_root_poms_versions():
 
 
 def test_the_job_conf_lines_the_script_replaces_exist():
-    keys = {line.split(":", 1)[0] for line in JOB_CONF.read_text(encoding="utf-8").splitlines()
-            if line and not line.startswith("#") and ":" in line}
+    keys = {
+        line.split(":", 1)[0]
+        for line in JOB_CONF.read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#") and ":" in line
+    }
     for key in ("bundle.path", "checkpoint.interval", "kafka.bootstrap.servers", "kafka.group.id"):
         assert key in keys, f"scripts/cluster-smoke.sh rewrites '{key}:' of deploy/flink/job.conf"
 
@@ -60,8 +65,15 @@ def _run_smoke(tmp_path: Path) -> tuple[int, str, float]:
     env.pop("CLUSTER_SMOKE_KEEP", None)
     start = time.monotonic()
     # Own session, so a timeout can end the script and every JVM it started (one process group).
-    proc = subprocess.Popen(["bash", str(SCRIPT)], cwd=REPO, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        ["bash", str(SCRIPT)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     try:
         out, _ = proc.communicate(timeout=LIMIT_S)
     except subprocess.TimeoutExpired:
@@ -80,13 +92,17 @@ def _run_smoke(tmp_path: Path) -> tuple[int, str, float]:
 @pytest.mark.slow
 def test_the_job_jar_survives_a_taskmanager_kill_and_a_savepoint_on_a_real_cluster(tmp_path):
     if not JAR.is_file() or not CLI_CLASSPATH.is_file():
-        pytest.skip("needs the build (mvn -DskipTests install / mvn verify): the shaded job jar and the CLI")
+        pytest.skip(
+            "needs the build (mvn -DskipTests install / mvn verify): the shaded job jar and the CLI"
+        )
     missing = [t for t in ("java", "javac", "curl", "unzip") if shutil.which(t) is None]
     if missing:
         pytest.skip(f"needs {', '.join(missing)}")
     status, out, seconds = _run_smoke(tmp_path)
     lines = [line for line in out.splitlines() if line.startswith("cluster-smoke: ")]
-    assert status == 0, f"scripts/cluster-smoke.sh exited {status} after {seconds:.0f} s:\n{out[-20000:]}"
+    assert status == 0, (
+        f"scripts/cluster-smoke.sh exited {status} after {seconds:.0f} s:\n{out[-20000:]}"
+    )
     text = "\n".join(lines)
     print(f"scripts/cluster-smoke.sh: {seconds:.0f} s")  # shown with -s / -rP
     print("\n".join(line for line in lines if "timings:" in line))
@@ -109,7 +125,11 @@ def test_the_job_jar_survives_a_taskmanager_kill_and_a_savepoint_on_a_real_clust
         r"PASSED \(20 users, 1 JobManager \+ 2 TaskManagers \+ 1 broker",
     ]
     for pattern in expected:
-        assert re.search("^cluster-smoke: " + pattern, text, re.M), f"no line matching {pattern!r} in:\n{out[-20000:]}"
+        assert re.search("^cluster-smoke: " + pattern, text, re.M), (
+            f"no line matching {pattern!r} in:\n{out[-20000:]}"
+        )
     assert not list(tmp_path.glob("cluster-smoke.*")), "the script left its work dir behind"
-    left = subprocess.run(["pgrep", "-f", str(tmp_path)], capture_output=True, text=True).stdout.split()
+    left = subprocess.run(
+        ["pgrep", "-f", str(tmp_path)], capture_output=True, text=True
+    ).stdout.split()
     assert not left, f"processes of the smoke test still running: {left}"

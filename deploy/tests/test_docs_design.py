@@ -39,7 +39,8 @@ DATA_SUFFIXES = {".csv", ".tsv", ".json", ".model", ".onnx", ".bin", ".npz", ".p
 # next line of a wrapped comment.
 CITATION = re.compile(
     r"docs/design\.md(?:[ \t]+|[ \t]*\n[ \t]*(?:\*|#|//)?[ \t]*)(?:section[ \t]+|§[ \t]*)?"
-    r"(\d+(?:\.\d+)*)")
+    r"(\d+(?:\.\d+)*)"
+)
 MD_LINK = re.compile(r"\[([^\]]*)\]\(([^)\s]+)\)")
 NUMBERED = re.compile(r"^(\d+(?:\.\d+)*)\.?\s")
 HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -51,8 +52,19 @@ def repo_files() -> list[str]:
     """Tracked files plus new files git does not ignore; without git, a walk of the tree."""
     try:
         out = subprocess.run(
-            ["git", "-C", str(REPO), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-            capture_output=True, check=True).stdout.decode("utf-8")
+            [
+                "git",
+                "-C",
+                str(REPO),
+                "ls-files",
+                "-z",
+                "--cached",
+                "--others",
+                "--exclude-standard",
+            ],
+            capture_output=True,
+            check=True,
+        ).stdout.decode("utf-8")
         paths = [p for p in out.split("\0") if p]
     except (OSError, subprocess.CalledProcessError):
         skip = {".git", ".venv", "target", "build", "runs", "node_modules", "__pycache__"}
@@ -138,17 +150,24 @@ def test_no_file_cites_the_old_design_document():
         f"{len(hits)} citation(s) of the design document that is not in the repository; cite "
         f"docs/design.md with the same section number instead (e.g. `docs/design.md 6.6`, in "
         f"Markdown a link such as [design 6.6](docs/design.md#66-model-releases)):\n"
-        + "\n".join(hits))
+        + "\n".join(hits)
+    )
 
 
 def test_design_doc_keeps_its_section_numbers():
     found = design_sections()
     assert REQUIRED_SECTIONS <= found, (
         f"docs/design.md lacks sections {sorted(REQUIRED_SECTIONS - found)}: code and docs cite "
-        f"them by number, so keep the numbering (add new parts as new numbers)")
-    top = [NUMBERED.match(text).group(1) for level, text, _, _ in headings(DOC)
-           if level == 2 and NUMBERED.match(text)]
-    assert top == [str(n) for n in range(1, len(top) + 1)], f"top-level sections out of order: {top}"
+        f"them by number, so keep the numbering (add new parts as new numbers)"
+    )
+    top = [
+        NUMBERED.match(text).group(1)
+        for level, text, _, _ in headings(DOC)
+        if level == 2 and NUMBERED.match(text)
+    ]
+    assert top == [str(n) for n in range(1, len(top) + 1)], (
+        f"top-level sections out of order: {top}"
+    )
 
 
 def test_every_numbered_citation_names_a_section_that_exists():
@@ -160,9 +179,10 @@ def test_every_numbered_citation_names_a_section_that_exists():
             if m.group(1) not in sections:
                 bad.append(f"{rel}:{line_of(text, m.start())}: docs/design.md {m.group(1)}")
     assert count >= 30, f"only {count} citations found: did the citation pattern stop matching?"
-    assert not bad, (f"citations of sections docs/design.md does not have (it has "
-                     f"{sorted(sections, key=lambda s: [int(x) for x in s.split('.')])}):\n"
-                     + "\n".join(bad))
+    assert not bad, (
+        f"citations of sections docs/design.md does not have (it has "
+        f"{sorted(sections, key=lambda s: [int(x) for x in s.split('.')])}):\n" + "\n".join(bad)
+    )
 
 
 def test_every_markdown_link_to_the_design_doc_names_an_existing_heading():
@@ -183,21 +203,26 @@ def test_every_markdown_link_to_the_design_doc_names_an_existing_heading():
             if anchor and anchor not in by_anchor:
                 bad.append(f"{where}: no heading has the anchor #{anchor}")
                 continue
-            cited = re.match(r"(?:docs/)?design(?:\.md)?\s+(\d+(?:\.\d+)*)|(\d+(?:\.\d+)*)$",
-                             label.strip(), re.I)
+            cited = re.match(
+                r"(?:docs/)?design(?:\.md)?\s+(\d+(?:\.\d+)*)|(\d+(?:\.\d+)*)$", label.strip(), re.I
+            )
             if cited and anchor:
                 number = cited.group(1) or cited.group(2)
                 if by_anchor[anchor] != number:
-                    bad.append(f"{where}: the text says {number}, the anchor is in section "
-                               f"{by_anchor[anchor]}")
-    assert count >= 20, f"only {count} links to docs/design.md found: did the link pattern stop matching?"
+                    bad.append(
+                        f"{where}: the text says {number}, the anchor is in section "
+                        f"{by_anchor[anchor]}"
+                    )
+    assert count >= 20, (
+        f"only {count} links to docs/design.md found: did the link pattern stop matching?"
+    )
     assert not bad, "links to docs/design.md that do not fit its headings:\n" + "\n".join(bad)
 
 
 def test_design_topic_table_is_design_topics():
     """Section 2's table is one more copy of the topic table (see test_ops_topics.py for the others)."""
     text = DOC.read_text(encoding="utf-8")
-    section = text[text.index("\n## 2."):text.index("\n## 3.")]
+    section = text[text.index("\n## 2.") : text.index("\n## 3.")]
     rows = re.findall(r"^\| `([a-z-]+)` \|[^|]*\|[^|]*\| (delete|compact) \|", section, re.M)
     assert dict(rows) == DESIGN_TOPICS
 
@@ -216,8 +241,11 @@ def test_links_in_the_design_doc_resolve():
         if not dest.exists():
             bad.append(f"{where}: {dest.relative_to(REPO.resolve())} does not exist")
         elif anchor:
-            anchors = own if dest == DOC else (
-                {a for _, _, a, _ in headings(dest)} if dest.suffix == ".md" else set())
+            anchors = (
+                own
+                if dest == DOC
+                else ({a for _, _, a, _ in headings(dest)} if dest.suffix == ".md" else set())
+            )
             if anchor not in anchors:
                 bad.append(f"{where}: no heading with the anchor #{anchor}")
     assert not bad, "broken links in docs/design.md:\n" + "\n".join(bad)

@@ -43,12 +43,16 @@ def test_alerts_use_metrics_the_job_exports(rules):
     readme = (REPO / "flink-jobs" / "README.md").read_text()
     documented = set(re.findall(r"`([A-Za-z_.<>]+)`", readme))
     for r in rules:
-        for name in re.findall(r"flink_(?:taskmanager_job_task_operator|jobmanager_job)_(\w+)", r["expr"]):
+        for name in re.findall(
+            r"flink_(?:taskmanager_job_task_operator|jobmanager_job)_(\w+)", r["expr"]
+        ):
             if name in FLINK_METRICS:
                 continue
             # Flink joins metric groups with "_": deadLetters.MALFORMED -> deadLetters_MALFORMED
             dotted = name.replace("_", ".", 1)
-            assert name in documented or dotted in documented, f"{r['alert']}: {name} is not a documented metric"
+            assert name in documented or dotted in documented, (
+                f"{r['alert']}: {name} is not a documented metric"
+            )
 
 
 def test_runbook_links_point_at_existing_sections(rules):

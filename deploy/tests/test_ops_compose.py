@@ -16,8 +16,15 @@ import yaml
 from ops_fixtures import BUILD_OUTPUTS, COMPOSE_FILE, REPO, interpolate_defaults, load_compose
 
 FLINK_SERVICES = ("jobmanager", "taskmanager", "job-submit")
-EXPECTED_SERVICES = {"kafka", "topic-init", "flink-data-init", "jobmanager", "taskmanager",
-                     "job-submit", "prometheus"}
+EXPECTED_SERVICES = {
+    "kafka",
+    "topic-init",
+    "flink-data-init",
+    "jobmanager",
+    "taskmanager",
+    "job-submit",
+    "prometheus",
+}
 DATA_VOLUMES = {"kafka-data", "flink-data", "prometheus-data"}
 
 
@@ -85,32 +92,45 @@ def test_bind_mounts_read_only_and_present(compose):
             if source.startswith(("./", "/")):
                 assert ro, f"{name}: bind mount {source} -> {target} must be :ro"
                 rel = source[2:]
-                assert (REPO / rel).exists() or _is_build_output(rel), \
+                assert (REPO / rel).exists() or _is_build_output(rel), (
                     f"{name}: {source} does not exist and is not a build output"
+                )
             else:
                 assert source in declared, f"{name}: volume {source} not declared"
 
 
 def test_build_outputs_are_gitignored():
     for path in BUILD_OUTPUTS:
-        r = subprocess.run(["git", "check-ignore", "-q", path.rstrip("/") + "/x" if path.endswith("/") else path],
-                           cwd=REPO)
+        r = subprocess.run(
+            ["git", "check-ignore", "-q", path.rstrip("/") + "/x" if path.endswith("/") else path],
+            cwd=REPO,
+        )
         assert r.returncode == 0, f"{path} is produced by the build and must be gitignored"
 
 
 def test_flink_containers_get_job_inputs(compose):
     for name in FLINK_SERVICES:
-        mounts = {target: (source, ro) for source, target, ro in _volumes(compose["services"][name])}
-        assert mounts["/opt/flink/usrlib/embsum-flink-jobs.jar"] == ("./flink-jobs/target/embsum-flink-jobs.jar", True)
+        mounts = {
+            target: (source, ro) for source, target, ro in _volumes(compose["services"][name])
+        }
+        assert mounts["/opt/flink/usrlib/embsum-flink-jobs.jar"] == (
+            "./flink-jobs/target/embsum-flink-jobs.jar",
+            True,
+        )
         # ONNX Runtime and DJL under lib/ = the parent classloader (fetch-libs.sh fills the
         # directory with the versions inference-runtime resolves; test_fetch_libs_* below).
         assert mounts["/opt/flink/lib/embsum"] == ("./deploy/flink/lib", True)
-        assert not [t for t in mounts if t.startswith("/opt/flink/lib/") and t != "/opt/flink/lib/embsum"], \
+        assert not [
+            t for t in mounts if t.startswith("/opt/flink/lib/") and t != "/opt/flink/lib/embsum"
+        ], (
             "one directory mount for the parent-classpath jars, so CPU and GPU builds need no compose change"
+        )
         assert mounts["/opt/embsum/conf/job.conf"] == ("./deploy/flink/job.conf", True)
         assert mounts["/opt/embsum/models/demo"] == ("./models/demo", True)
     for name in ("jobmanager", "taskmanager"):
-        mounts = {target: (source, ro) for source, target, ro in _volumes(compose["services"][name])}
+        mounts = {
+            target: (source, ro) for source, target, ro in _volumes(compose["services"][name])
+        }
         assert mounts["/flink-data"] == ("flink-data", False)
 
 
@@ -125,8 +145,9 @@ def test_flink_properties_survive_the_image_entrypoint(compose):
         assert not line.lstrip().startswith("#"), f"comment line in FLINK_PROPERTIES: {line}"
         key, sep, value = line.partition(":")
         assert sep and key.strip() and value.strip(), f"not 'key: value': {line}"
-        assert not re.search(r"\s", key.strip()) and not re.search(r"\s", value.strip()), \
+        assert not re.search(r"\s", key.strip()) and not re.search(r"\s", value.strip()), (
             f"whitespace is deleted by the entrypoint: {line}"
+        )
         assert value.strip()[0] not in "\"'", f"quoted value stays quoted in config.yaml: {line}"
     keys = [l.partition(":")[0].strip() for l in block.splitlines() if l.strip()]
     assert len(keys) == len(set(keys))
@@ -145,7 +166,10 @@ def test_flink_state_backend_classloading_and_metrics(compose):
     assert "ai.onnxruntime." in patterns and "ai.djl." in patterns
     # Avro's class trust in every Flink JVM, ONNX Runtime's stack in TaskManagers (both verified
     # on a session cluster: without the first the job fails on its first record).
-    assert "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=dev.embsum.avro" in props["env.java.opts.all"].split()
+    assert (
+        "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=dev.embsum.avro"
+        in props["env.java.opts.all"].split()
+    )
     assert "-Xss16m" in props["env.java.opts.taskmanager"].split()
     assert props["metrics.reporter.prom.factory.class"].endswith("PrometheusReporterFactory")
     assert props["metrics.reporter.prom.port"] == "9249"
@@ -161,14 +185,18 @@ def test_resources_limited(compose):
     # The TaskManager container must hold Flink's whole process size.
     tm = compose["services"]["taskmanager"]
     process = flink_properties(tm)["taskmanager.memory.process.size"]
-    to_mb = lambda v: int(re.fullmatch(r"(\d+)([mg])", v).group(1)) * (1024 if v.endswith("g") else 1)
+    to_mb = lambda v: (
+        int(re.fullmatch(r"(\d+)([mg])", v).group(1)) * (1024 if v.endswith("g") else 1)
+    )
     assert to_mb(tm["deploy"]["resources"]["limits"]["memory"]) > to_mb(process)
 
 
 def test_host_ports_only_on_localhost(compose):
     for name, svc in compose["services"].items():
         for port in svc.get("ports", []):
-            assert str(port).startswith("127.0.0.1:"), f"{name}: {port} is exposed on every interface"
+            assert str(port).startswith("127.0.0.1:"), (
+                f"{name}: {port} is exposed on every interface"
+            )
 
 
 def test_kafka_kraft_listeners(compose):
@@ -190,7 +218,9 @@ def test_job_submit_waits_for_topics_and_cluster(compose):
 
 def test_prometheus_scrapes_flink_reporter_port(compose):
     svc = compose["services"]["prometheus"]
-    (conf_mount,) = [(s, t, ro) for s, t, ro in _volumes(svc) if t == "/etc/prometheus/prometheus.yml"]
+    (conf_mount,) = [
+        (s, t, ro) for s, t, ro in _volumes(svc) if t == "/etc/prometheus/prometheus.yml"
+    ]
     assert conf_mount[0] == "./deploy/prometheus/prometheus.yml" and conf_mount[2]
     conf = yaml.safe_load((REPO / "deploy/prometheus/prometheus.yml").read_text())
     jobs = {j["job_name"]: j for j in conf["scrape_configs"]}
@@ -212,15 +242,25 @@ def stub_flink(tmp_path: Path):
     cli.chmod(cli.stat().st_mode | stat.S_IXUSR)
     jar = tmp_path / "job.jar"
     jar.write_bytes(b"PK")
-    env = dict(os.environ, FLINK_CLI=str(cli), STATE=str(tmp_path), EMBSUM_JAR=str(jar),
-               EMBSUM_JOB_CONF="/opt/embsum/conf/job.conf")
+    env = dict(
+        os.environ,
+        FLINK_CLI=str(cli),
+        STATE=str(tmp_path),
+        EMBSUM_JAR=str(jar),
+        EMBSUM_JOB_CONF="/opt/embsum/conf/job.conf",
+    )
     env.pop("EMBSUM_RESTORE_FROM", None)
     return tmp_path, env
 
 
 def _submit(env):
-    return subprocess.run(["bash", str(REPO / "deploy/flink/submit-job.sh")], env=env,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        ["bash", str(REPO / "deploy/flink/submit-job.sh")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_submit_script_submits_with_config_and_savepoint(stub_flink):
@@ -228,15 +268,18 @@ def test_submit_script_submits_with_config_and_savepoint(stub_flink):
     r = _submit(dict(env, EMBSUM_RESTORE_FROM="file:///flink-data/savepoints/sp-1"))
     assert r.returncode == 0, r.stderr
     run = [l for l in (state / "calls").read_text().splitlines() if l.startswith("flink run")]
-    assert run == [f"flink run --detached -m jobmanager:8081 --fromSavepoint file:///flink-data/savepoints/sp-1 "
-                   f"--class dev.embsum.flink.EmbSumJob {env['EMBSUM_JAR']} --config /opt/embsum/conf/job.conf"]
+    assert run == [
+        f"flink run --detached -m jobmanager:8081 --fromSavepoint file:///flink-data/savepoints/sp-1 "
+        f"--class dev.embsum.flink.EmbSumJob {env['EMBSUM_JAR']} --config /opt/embsum/conf/job.conf"
+    ]
 
 
 def test_submit_script_skips_a_running_job(stub_flink):
     state, env = stub_flink
     (state / "running").write_text(
         "------------------ Running/Restarting Jobs -------------------\n"
-        "23.11.2026 14:00:00 : 0f1e2d3c4b5a69788796a5b4c3d2e1f0 : embsum-stream (RUNNING)\n")
+        "23.11.2026 14:00:00 : 0f1e2d3c4b5a69788796a5b4c3d2e1f0 : embsum-stream (RUNNING)\n"
+    )
     r = _submit(env)
     assert r.returncode == 0, r.stderr
     assert "already running" in r.stdout
@@ -245,22 +288,34 @@ def test_submit_script_skips_a_running_job(stub_flink):
 
 def _compose_cli() -> list[str] | None:
     docker = shutil.which("docker")
-    if docker and subprocess.run([docker, "compose", "version"], capture_output=True).returncode == 0:
+    if (
+        docker
+        and subprocess.run([docker, "compose", "version"], capture_output=True).returncode == 0
+    ):
         return [docker, "compose"]
     standalone = shutil.which("docker-compose")
     if standalone:
-        out = subprocess.run([standalone, "version", "--short"], capture_output=True, text=True).stdout
+        out = subprocess.run(
+            [standalone, "version", "--short"], capture_output=True, text=True
+        ).stdout
         if out.strip().startswith("2."):  # v1 (python) predates parts of the compose spec used here
             return [standalone]
     return None
 
 
-@pytest.mark.skipif(_compose_cli() is None,
-                    reason="no Docker Compose v2: `docker compose version` fails (docker CLI without the "
-                           "compose plugin) and no docker-compose v2 binary; the file is still parsed above")
+@pytest.mark.skipif(
+    _compose_cli() is None,
+    reason="no Docker Compose v2: `docker compose version` fails (docker CLI without the "
+    "compose plugin) and no docker-compose v2 binary; the file is still parsed above",
+)
 def test_docker_compose_config_validates():
     # `config` validates against the compose spec and resolves anchors/interpolation; it needs
     # no Docker engine.
-    r = subprocess.run([*_compose_cli(), "-f", str(COMPOSE_FILE), "config", "--quiet"],
-                       cwd=REPO, capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [*_compose_cli(), "-f", str(COMPOSE_FILE), "config", "--quiet"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 0, r.stderr

@@ -16,8 +16,13 @@ import pytest
 
 from ops_fixtures import REPO
 
-PARENT_GROUPS = {"com.microsoft.onnxruntime", "ai.djl", "ai.djl.huggingface", "com.google.code.gson",
-                 "net.java.dev.jna"}
+PARENT_GROUPS = {
+    "com.microsoft.onnxruntime",
+    "ai.djl",
+    "ai.djl.huggingface",
+    "com.google.code.gson",
+    "net.java.dev.jna",
+}
 
 # Stub mvn: logs its arguments and writes the jars dependency:copy-dependencies would write.
 STUB_MVN = r"""#!/usr/bin/env bash
@@ -46,12 +51,16 @@ def repo_copy(tmp_path: Path):
     bin_dir.mkdir()
     (bin_dir / "mvn").write_text(STUB_MVN)
     (bin_dir / "mvn").chmod(0o755)
-    env = dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}", MVN_LOG=str(tmp_path / "mvn.log"))
+    env = dict(
+        os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}", MVN_LOG=str(tmp_path / "mvn.log")
+    )
     return tmp_path, script, env
 
 
 def run(script: Path, env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["bash", str(script), *args], env=env, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        ["bash", str(script), *args], env=env, capture_output=True, text=True, timeout=60
+    )
 
 
 def mvn_args(tmp: Path) -> list[str]:
@@ -85,7 +94,9 @@ def test_gpu_build_uses_the_gpu_profile(repo_copy):
     assert r.returncode == 0, r.stderr
     assert "-Pgpu" in mvn_args(tmp)
     jars = [p.name for p in (tmp / "deploy" / "flink" / "lib").iterdir()]
-    assert [j for j in jars if j.startswith("com.microsoft.onnxruntime.")] == ["com.microsoft.onnxruntime.onnxruntime_gpu-1.29.0.jar"]
+    assert [j for j in jars if j.startswith("com.microsoft.onnxruntime.")] == [
+        "com.microsoft.onnxruntime.onnxruntime_gpu-1.29.0.jar"
+    ]
 
 
 def test_unknown_argument_is_refused(repo_copy):

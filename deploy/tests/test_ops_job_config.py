@@ -25,8 +25,16 @@ def known_keys():
     keys = job_config_keys()
     # Plausibility: the parser must still understand the option declarations (else this test would pass
     # vacuously or fail confusingly). These keys are part of the documented contract.
-    assert len(keys) >= 10, f"parsed only {sorted(keys)} from the *Options.java files: update ops_fixtures.job_config_keys"
-    assert {"bundle.path", "checkpoint.interval", "topic.clicks", "delivery.guarantee", "archive.path"} <= keys
+    assert len(keys) >= 10, (
+        f"parsed only {sorted(keys)} from the *Options.java files: update ops_fixtures.job_config_keys"
+    )
+    assert {
+        "bundle.path",
+        "checkpoint.interval",
+        "topic.clicks",
+        "delivery.guarantee",
+        "archive.path",
+    } <= keys
     return keys
 
 
@@ -43,8 +51,9 @@ def _check(conf: dict[str, str], known: set[str], where: str):
     assert not unknown, f"{where}: keys the jobs would refuse: {unknown}"
     for key, value in conf.items():
         if key.startswith("topic."):
-            assert value == key.removeprefix("topic.") and value in DESIGN_TOPICS, \
+            assert value == key.removeprefix("topic.") and value in DESIGN_TOPICS, (
                 f"{where}: {key}={value} differs from the topics that are created"
+            )
 
 
 def test_compose_job_conf_keys(known_keys):
@@ -60,6 +69,9 @@ def test_configmap_job_conf_keys(known_keys):
 
 def test_kafka_pass_through_is_all_that_is_unknown(known_keys):
     """kafka.* is the only escape hatch; bootstrap servers must be set where the job runs."""
-    for text in (JOB_CONF.read_text(), one(k8s_docs()["job-config.yaml"], "ConfigMap")["data"]["job.conf"]):
+    for text in (
+        JOB_CONF.read_text(),
+        one(k8s_docs()["job-config.yaml"], "ConfigMap")["data"]["job.conf"],
+    ):
         conf = read_job_conf(text)
         assert "kafka.bootstrap.servers" in conf

@@ -49,7 +49,9 @@ FORBIDDEN = {
 def jar() -> zipfile.ZipFile:
     if not JAR.is_file():
         if os.environ.get("CI") == "true":
-            pytest.fail(f"{JAR} is missing: `mvn -B verify` must build it (maven-shade-plugin, package phase)")
+            pytest.fail(
+                f"{JAR} is missing: `mvn -B verify` must build it (maven-shade-plugin, package phase)"
+            )
         pytest.skip(f"{JAR.relative_to(REPO)} not built; run `mvn -B -DskipTests package` first")
     with zipfile.ZipFile(JAR) as z:
         yield z
@@ -66,13 +68,15 @@ def test_main_class(jar):
 
 
 def test_job_and_its_modules(names):
-    for cls in ("dev/embsum/flink/EmbSumJob.class",
-                "dev/embsum/flink/internal/kafka/RawRecordDeserializer.class",
-                "dev/embsum/runtime/inference/EmbSumRuntime.class",
-                "dev/embsum/runtime/bundle/ModelBundle.class",
-                "dev/embsum/serde/SingleObjectCodec.class",
-                "dev/embsum/avro/ClickEvent.class",
-                "dev/embsum/avro/state/RawRecord.class"):
+    for cls in (
+        "dev/embsum/flink/EmbSumJob.class",
+        "dev/embsum/flink/internal/kafka/RawRecordDeserializer.class",
+        "dev/embsum/runtime/inference/EmbSumRuntime.class",
+        "dev/embsum/runtime/bundle/ModelBundle.class",
+        "dev/embsum/serde/SingleObjectCodec.class",
+        "dev/embsum/avro/ClickEvent.class",
+        "dev/embsum/avro/state/RawRecord.class",
+    ):
         assert cls in names, cls
 
 
@@ -80,22 +84,31 @@ def test_avro_schemas_for_fingerprint_resolution(names):
     """ReleasedSchemas reads the frozen copies from the classpath: a reader that lacks them
     cannot decode records written with an older schema version."""
     assert "avro/released/versions.txt" in names
-    for record in ("ClickEvent", "Impression", "ContentItem", "UserEmbedding", "ContentEmbedding",
-                   "ModelRelease", "DeadLetter"):
+    for record in (
+        "ClickEvent",
+        "Impression",
+        "ContentItem",
+        "UserEmbedding",
+        "ContentEmbedding",
+        "ModelRelease",
+        "DeadLetter",
+    ):
         assert f"avro/released/v1/{record}.avsc" in names, record
 
 
 def test_kafka_connector_clients_and_avro(names):
-    for cls in ("org/apache/flink/connector/kafka/source/KafkaSource.class",
-                "org/apache/flink/connector/kafka/sink/KafkaSink.class",
-                "org/apache/flink/connector/base/source/reader/SourceReaderBase.class",
-                "org/apache/kafka/clients/consumer/KafkaConsumer.class",
-                "org/apache/kafka/clients/producer/KafkaProducer.class",
-                "org/apache/avro/Schema.class",
-                "org/apache/flink/formats/avro/typeutils/AvroSerializer.class",
-                "com/github/luben/zstd/Zstd.class",
-                "com/fasterxml/jackson/databind/ObjectMapper.class",
-                "org/apache/commons/compress/archivers/tar/TarArchiveInputStream.class"):
+    for cls in (
+        "org/apache/flink/connector/kafka/source/KafkaSource.class",
+        "org/apache/flink/connector/kafka/sink/KafkaSink.class",
+        "org/apache/flink/connector/base/source/reader/SourceReaderBase.class",
+        "org/apache/kafka/clients/consumer/KafkaConsumer.class",
+        "org/apache/kafka/clients/producer/KafkaProducer.class",
+        "org/apache/avro/Schema.class",
+        "org/apache/flink/formats/avro/typeutils/AvroSerializer.class",
+        "com/github/luben/zstd/Zstd.class",
+        "com/fasterxml/jackson/databind/ObjectMapper.class",
+        "org/apache/commons/compress/archivers/tar/TarArchiveInputStream.class",
+    ):
         assert cls in names, cls
 
 
@@ -117,9 +130,13 @@ def test_flink_code_only_from_connectors_and_avro_format(names):
     flink = [n for n in names if n.startswith("org/apache/flink/") and n.endswith(".class")]
     assert flink, "the Kafka connector is missing"
     stray = sorted(n for n in flink if not n.startswith(FLINK_ALLOWED))
-    assert not stray, f"Flink runtime classes in the job jar (flink-dist provides them): {stray[:5]}"
+    assert not stray, (
+        f"Flink runtime classes in the job jar (flink-dist provides them): {stray[:5]}"
+    )
 
 
 def test_no_signature_files(names):
     """Signature files of one shaded artifact would make the JVM reject the merged jar."""
-    assert not [n for n in names if n.startswith("META-INF/") and n.endswith((".SF", ".DSA", ".RSA"))]
+    assert not [
+        n for n in names if n.startswith("META-INF/") and n.endswith((".SF", ".DSA", ".RSA"))
+    ]

@@ -23,9 +23,16 @@ def deployment(docs):
 
 
 def test_every_yaml_parses_and_has_kind(docs):
-    assert set(docs) == {"flinkdeployment.yaml", "archive-flinkdeployment.yaml", "gpu-taskmanager-patch.yaml",
-                         "job-config.yaml", "kafka-topics.yaml", "bundle-store-pvc.yaml", "retrain-cronjob.yaml",
-                         "kustomization.yaml"}
+    assert set(docs) == {
+        "flinkdeployment.yaml",
+        "archive-flinkdeployment.yaml",
+        "gpu-taskmanager-patch.yaml",
+        "job-config.yaml",
+        "kafka-topics.yaml",
+        "bundle-store-pvc.yaml",
+        "retrain-cronjob.yaml",
+        "kustomization.yaml",
+    }
     for name, ds in docs.items():
         assert ds, f"{name} is empty"
         for d in ds:
@@ -44,22 +51,32 @@ def test_flink_deployment_job(deployment):
     assert job["state"] == "running"
     assert job["parallelism"] >= 1
     # The job cannot use more source subtasks than the keyed topics have partitions.
-    topics = {d["spec"]["topicName"]: d["spec"]["partitions"] for d in k8s_docs()["kafka-topics.yaml"]}
+    topics = {
+        d["spec"]["topicName"]: d["spec"]["partitions"] for d in k8s_docs()["kafka-topics.yaml"]
+    }
     assert job["parallelism"] <= topics["clicks"]
 
 
 def test_flink_deployment_state_and_ha(deployment):
     conf = deployment["spec"]["flinkConfiguration"]
-    assert all(isinstance(v, str) for v in conf.values()), "flinkConfiguration values must be strings"
+    assert all(isinstance(v, str) for v in conf.values()), (
+        "flinkConfiguration values must be strings"
+    )
     assert conf["state.backend.type"] == "rocksdb"
     assert conf["execution.checkpointing.incremental"] == "true"
-    for key in ("execution.checkpointing.dir", "execution.checkpointing.savepoint-dir",
-                "high-availability.storageDir"):
+    for key in (
+        "execution.checkpointing.dir",
+        "execution.checkpointing.savepoint-dir",
+        "high-availability.storageDir",
+    ):
         assert conf[key].startswith("s3://"), key
     assert conf["high-availability.type"] == "kubernetes"
     patterns = conf["classloader.parent-first-patterns.additional"].split(";")
     assert "ai.onnxruntime." in patterns and "ai.djl." in patterns
-    assert "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=dev.embsum.avro" in conf["env.java.opts.all"].split()
+    assert (
+        "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=dev.embsum.avro"
+        in conf["env.java.opts.all"].split()
+    )
     assert "-Xss16m" in conf["env.java.opts.taskmanager"].split()
     assert conf["metrics.reporter.prom.port"] == "9249"
 
@@ -91,7 +108,9 @@ def test_gpu_taskmanager_template(docs):
     (main,) = [c for c in pod["containers"] if c["name"] == "flink-main-container"]
     assert main["resources"]["limits"]["nvidia.com/gpu"] == 1
     assert pod["nodeSelector"]
-    assert any(t["key"] == "nvidia.com/gpu" and t["effect"] == "NoSchedule" for t in pod["tolerations"])
+    assert any(
+        t["key"] == "nvidia.com/gpu" and t["effect"] == "NoSchedule" for t in pod["tolerations"]
+    )
     assert "jobManager" not in patch["spec"], "the JobManager needs no GPU"
     text = (K8S / "gpu-taskmanager-patch.yaml").read_text()
     assert "onnxruntime_gpu" in text
@@ -117,7 +136,10 @@ def test_archive_deployment(docs, deployment):
     assert all(isinstance(v, str) for v in conf.values())
     assert conf["state.backend.type"] == "rocksdb"
     assert conf["execution.checkpointing.dir"].startswith("s3://")
-    assert conf["execution.checkpointing.dir"] != deployment["spec"]["flinkConfiguration"]["execution.checkpointing.dir"]
+    assert (
+        conf["execution.checkpointing.dir"]
+        != deployment["spec"]["flinkConfiguration"]["execution.checkpointing.dir"]
+    )
     patch_targets = {p["target"]["name"] for p in docs["kustomization.yaml"][0]["patches"]}
     assert "embsum-archive" not in patch_targets, "the archive runs no model: no GPU"
 
@@ -128,17 +150,29 @@ def test_kustomization_lists_every_manifest(docs):
     assert listed == set(docs) - {"kustomization.yaml"}
 
 
-@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl not installed (kustomize rendering not checked)")
+@pytest.mark.skipif(
+    shutil.which("kubectl") is None,
+    reason="kubectl not installed (kustomize rendering not checked)",
+)
 def test_kustomize_renders_gpu_deployment():
     """`kubectl kustomize` is local (no cluster): the patch must merge into the deployment."""
-    r = subprocess.run(["kubectl", "kustomize", str(K8S)], capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        ["kubectl", "kustomize", str(K8S)], capture_output=True, text=True, timeout=120
+    )
     assert r.returncode == 0, r.stderr
     rendered = [d for d in yaml.safe_load_all(r.stdout) if d]
     kinds = sorted(d["kind"] for d in rendered)
-    assert kinds == sorted(["ConfigMap", "PersistentVolumeClaim", "ServiceAccount", "CronJob"]
-                           + ["FlinkDeployment"] * 2 + ["KafkaTopic"] * len(DESIGN_TOPICS))
+    assert kinds == sorted(
+        ["ConfigMap", "PersistentVolumeClaim", "ServiceAccount", "CronJob"]
+        + ["FlinkDeployment"] * 2
+        + ["KafkaTopic"] * len(DESIGN_TOPICS)
+    )
     assert {d["metadata"]["namespace"] for d in rendered} == {"embsum"}
-    dep = next(d for d in rendered if d["kind"] == "FlinkDeployment" and d["metadata"]["name"] == "embsum-stream")
+    dep = next(
+        d
+        for d in rendered
+        if d["kind"] == "FlinkDeployment" and d["metadata"]["name"] == "embsum-stream"
+    )
     # Patch merged, base kept.
     tm_pod = dep["spec"]["taskManager"]["podTemplate"]["spec"]
     assert tm_pod["containers"][0]["resources"]["limits"]["nvidia.com/gpu"] == 1
@@ -147,7 +181,9 @@ def test_kustomize_renders_gpu_deployment():
     assert dep["spec"]["image"].endswith("-gpu")
     # The patch adds a TaskManager template; the common one keeps the bundle store's read-only mount.
     (main,) = dep["spec"]["podTemplate"]["spec"]["containers"]
-    assert {"name": "bundles", "mountPath": "/opt/embsum/bundles", "readOnly": True} in main["volumeMounts"]
+    assert {"name": "bundles", "mountPath": "/opt/embsum/bundles", "readOnly": True} in main[
+        "volumeMounts"
+    ]
     assert "volumes" not in tm_pod and "volumeMounts" not in tm_pod["containers"][0]
 
 

@@ -18,15 +18,22 @@ from pathlib import Path
 
 import pytest
 
-from ops_fixtures import K8S, REPO, RETRAIN, k8s_docs, one, read_job_conf
+from ops_fixtures import REPO, RETRAIN, k8s_docs, one, read_job_conf
 
 CYCLE = RETRAIN / "retrain-cycle.sh"
 PUBLISH = RETRAIN / "publish.sh"
 STORE_MOUNT = "/opt/embsum/bundles"
-APP = "/opt/embsum/app"          # the image's copy of the repository (deploy/retrain/Dockerfile)
+APP = "/opt/embsum/app"  # the image's copy of the repository (deploy/retrain/Dockerfile)
 # Flags retrain-cycle.sh sets itself (from its environment), so the CronJob must not pass them.
-RESERVED = {"--archive", "--bundle-store", "--serving-bundle", "--publish-command", "--model-version",
-            "--version-prefix", "--work-dir"}
+RESERVED = {
+    "--archive",
+    "--bundle-store",
+    "--serving-bundle",
+    "--publish-command",
+    "--model-version",
+    "--version-prefix",
+    "--work-dir",
+}
 
 
 # --- manifests -------------------------------------------------------------------------------------
@@ -77,11 +84,17 @@ def test_streaming_job_reads_the_store_where_release_uris_point(docs, retrain):
     mount = mounts_of(main)["bundles"]
     assert mount["mountPath"] == STORE_MOUNT and mount["readOnly"] is True
     volume = {v["name"]: v for v in pod["volumes"]}["bundles"]["persistentVolumeClaim"]
-    assert volume == {"claimName": one(docs["bundle-store-pvc.yaml"], "PersistentVolumeClaim")["metadata"]["name"],
-                      "readOnly": True}
+    assert volume == {
+        "claimName": one(docs["bundle-store-pvc.yaml"], "PersistentVolumeClaim")["metadata"][
+            "name"
+        ],
+        "readOnly": True,
+    }
     assert env_of(retrain)["EMBSUM_BUNDLE_URI_BASE"] == "file://" + mount["mountPath"]
     # The GPU patch's TaskManager template must not replace the shared volumes.
-    patch = one(docs["gpu-taskmanager-patch.yaml"], "FlinkDeployment")["spec"]["taskManager"]["podTemplate"]["spec"]
+    patch = one(docs["gpu-taskmanager-patch.yaml"], "FlinkDeployment")["spec"]["taskManager"][
+        "podTemplate"
+    ]["spec"]
     assert "volumes" not in patch and all("volumeMounts" not in c for c in patch["containers"])
     # The starting model stays the one baked into the image; releases come from the store.
     conf = read_job_conf(one(docs["job-config.yaml"], "ConfigMap")["data"]["job.conf"])
@@ -92,7 +105,9 @@ def test_cronjob_schedule_and_run_policy(cronjob, pod):
     assert cronjob["apiVersion"] == "batch/v1" and cronjob["metadata"]["name"] == "embsum-retrain"
     spec = cronjob["spec"]
     minute, hour, dom, month, dow = spec["schedule"].split()
-    assert minute.isdigit() and hour.isdigit() and (dom, month, dow) == ("*", "*", "*"), "once a day"
+    assert minute.isdigit() and hour.isdigit() and (dom, month, dow) == ("*", "*", "*"), (
+        "once a day"
+    )
     assert spec["timeZone"] == "Etc/UTC", "the archive's days are UTC days"
     assert spec["concurrencyPolicy"] == "Forbid", "two cycles would both move CURRENT"
     assert 0 < spec["startingDeadlineSeconds"] <= 6 * 3600
@@ -112,12 +127,19 @@ def test_cronjob_runs_the_cycle_from_the_image(retrain):
     tag = retrain["image"].rpartition(":")[2]
     assert tag and tag != "latest" and "/" not in tag
     assert retrain["command"] == [f"{APP}/deploy/retrain/retrain-cycle.sh"]
-    assert os.access(CYCLE, os.X_OK) and os.access(PUBLISH, os.X_OK), "run directly: they must be executable"
+    assert os.access(CYCLE, os.X_OK) and os.access(PUBLISH, os.X_OK), (
+        "run directly: they must be executable"
+    )
     dockerfile = (RETRAIN / "Dockerfile").read_text()
     assert re.search(rf"^WORKDIR {APP}$", dockerfile, re.M)
-    assert re.search(r"^COPY deploy/retrain/retrain-cycle.sh deploy/retrain/publish.sh deploy/retrain/$", dockerfile,
-                     re.M)
-    assert not RESERVED & {a.split("=")[0] for a in retrain["args"]}, "retrain-cycle.sh sets these itself"
+    assert re.search(
+        r"^COPY deploy/retrain/retrain-cycle.sh deploy/retrain/publish.sh deploy/retrain/$",
+        dockerfile,
+        re.M,
+    )
+    assert not RESERVED & {a.split("=")[0] for a in retrain["args"]}, (
+        "retrain-cycle.sh sets these itself"
+    )
     res = retrain["resources"]
     assert res["requests"]["cpu"] and res["requests"]["memory"] and res["limits"]["memory"]
 
@@ -139,13 +161,24 @@ def test_cronjob_env_volumes_and_mounts_agree(docs, pod, retrain):
 
 def test_archive_sync_init_container(docs, pod, retrain):
     (init,) = pod["initContainers"]
-    assert init["image"].startswith("amazon/aws-cli:") and init["image"].rpartition(":")[2][0].isdigit()
+    assert (
+        init["image"].startswith("amazon/aws-cli:")
+        and init["image"].rpartition(":")[2][0].isdigit()
+    )
     env = env_of(init)
-    assert env["ARCHIVE_DIR"] == mounts_of(init)["archive"]["mountPath"] == env_of(retrain)["EMBSUM_ARCHIVE"]
+    assert (
+        env["ARCHIVE_DIR"]
+        == mounts_of(init)["archive"]["mountPath"]
+        == env_of(retrain)["EMBSUM_ARCHIVE"]
+    )
     assert not mounts_of(init)["archive"].get("readOnly")
-    archive_job = one(docs["archive-flinkdeployment.yaml"], "FlinkDeployment")["spec"]["job"]["args"]
+    archive_job = one(docs["archive-flinkdeployment.yaml"], "FlinkDeployment")["spec"]["job"][
+        "args"
+    ]
     assert env["ARCHIVE_S3"] == dict(zip(archive_job[::2], archive_job[1::2]))["--archive.path"]
-    assert int(env["ARCHIVE_DAYS"]) >= 2, "the newest day is the dev set: training needs at least one more"
+    assert int(env["ARCHIVE_DAYS"]) >= 2, (
+        "the newest day is the dev set: training needs at least one more"
+    )
 
 
 STUB_AWS = r"""#!/usr/bin/env bash
@@ -153,8 +186,10 @@ printf '%s\n' "$*" >> "$STUB_STATE/aws-calls"
 """
 
 
-@pytest.mark.skipif(subprocess.run(["date", "-u", "-d", "-1 day", "+%F"], capture_output=True).returncode != 0,
-                    reason="needs GNU date (as in the amazon/aws-cli image)")
+@pytest.mark.skipif(
+    subprocess.run(["date", "-u", "-d", "-1 day", "+%F"], capture_output=True).returncode != 0,
+    reason="needs GNU date (as in the amazon/aws-cli image)",
+)
 def test_archive_sync_script_syncs_the_window_and_all_content(pod, tmp_path):
     """The initContainer's script, run against a stub `aws`: clicks and impressions of the last
     ARCHIVE_DAYS complete days (not today), content of every day, hidden and marker files left out."""
@@ -165,8 +200,14 @@ def test_archive_sync_script_syncs_the_window_and_all_content(pod, tmp_path):
     bin_dir.mkdir()
     (bin_dir / "aws").write_text(STUB_AWS)
     (bin_dir / "aws").chmod(0o755)
-    env = {**os.environ, **env_of(init), "PATH": f"{bin_dir}:{os.environ['PATH']}", "STUB_STATE": str(tmp_path),
-           "ARCHIVE_DIR": str(tmp_path / "archive"), "ARCHIVE_DAYS": "3"}
+    env = {
+        **os.environ,
+        **env_of(init),
+        "PATH": f"{bin_dir}:{os.environ['PATH']}",
+        "STUB_STATE": str(tmp_path),
+        "ARCHIVE_DIR": str(tmp_path / "archive"),
+        "ARCHIVE_DAYS": "3",
+    }
     r = subprocess.run(["bash", "-ec", script], env=env, capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     calls = [shlex.split(c) for c in (tmp_path / "aws-calls").read_text().splitlines()]
@@ -174,8 +215,11 @@ def test_archive_sync_script_syncs_the_window_and_all_content(pod, tmp_path):
     today = datetime.now(timezone.utc).date()
     days = [(today - timedelta(days=i)).isoformat() for i in (1, 2, 3)]
     synced = [(c[-2], c[-1]) for c in calls]
-    assert synced == [(f"{s3}/{t}/dt={d}/", f"{tmp_path}/archive/{t}/dt={d}/") for t in ("clicks", "impressions")
-                      for d in days] + [(f"{s3}/content/", f"{tmp_path}/archive/content/")]
+    assert synced == [
+        (f"{s3}/{t}/dt={d}/", f"{tmp_path}/archive/{t}/dt={d}/")
+        for t in ("clicks", "impressions")
+        for d in days
+    ] + [(f"{s3}/content/", f"{tmp_path}/archive/content/")]
     for c in calls:
         assert c[:2] == ["s3", "sync"]
         excluded = {c[i + 1] for i, a in enumerate(c) if a == "--exclude"}
@@ -239,18 +283,35 @@ class Loop:
         for f in self.bin.iterdir():
             f.chmod(0o755)
         base = {k: v for k, v in os.environ.items() if not k.startswith(("EMBSUM_", "STUB_"))}
-        self.env = dict(base, PATH=f"{self.bin}:{os.environ['PATH']}", STUB_STATE=str(tmp),
-                        EMBSUM_BOOTSTRAP_SERVERS="embsum-kafka-kafka-bootstrap:9092",
-                        EMBSUM_BUNDLE_STORE=str(self.store), EMBSUM_ARCHIVE=str(self.archive),
-                        EMBSUM_WORK_DIR=str(self.work))
+        self.env = dict(
+            base,
+            PATH=f"{self.bin}:{os.environ['PATH']}",
+            STUB_STATE=str(tmp),
+            EMBSUM_BOOTSTRAP_SERVERS="embsum-kafka-kafka-bootstrap:9092",
+            EMBSUM_BUNDLE_STORE=str(self.store),
+            EMBSUM_ARCHIVE=str(self.archive),
+            EMBSUM_WORK_DIR=str(self.work),
+        )
 
     def cycle(self, *args: str, **env: str) -> subprocess.CompletedProcess:
-        return subprocess.run(["bash", str(CYCLE), *args], env={**self.env, **env}, cwd=self.tmp,
-                              capture_output=True, text=True, timeout=120)
+        return subprocess.run(
+            ["bash", str(CYCLE), *args],
+            env={**self.env, **env},
+            cwd=self.tmp,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
 
     def publish(self, *args: str, **env: str) -> subprocess.CompletedProcess:
-        return subprocess.run(["bash", str(PUBLISH), *args], env={**self.env, **env}, cwd=self.tmp,
-                              capture_output=True, text=True, timeout=60)
+        return subprocess.run(
+            ["bash", str(PUBLISH), *args],
+            env={**self.env, **env},
+            cwd=self.tmp,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
 
     def released(self, version: str) -> Path:
         """A bundle released earlier (by a previous cycle)."""
@@ -281,9 +342,17 @@ def loop(tmp_path):
     return Loop(tmp_path)
 
 
-def release_call(loop: Loop, version: str, uri_base: str = "file:///opt/embsum/bundles") -> list[str]:
-    return ["release", str(loop.store / version), "--uri", f"{uri_base}/{version}",
-            "--bootstrap-servers", "embsum-kafka-kafka-bootstrap:9092"]
+def release_call(
+    loop: Loop, version: str, uri_base: str = "file:///opt/embsum/bundles"
+) -> list[str]:
+    return [
+        "release",
+        str(loop.store / version),
+        "--uri",
+        f"{uri_base}/{version}",
+        "--bootstrap-servers",
+        "embsum-kafka-kafka-bootstrap:9092",
+    ]
 
 
 def test_first_release_has_no_serving_bundle(loop):
@@ -295,7 +364,9 @@ def test_first_release_has_no_serving_bundle(loop):
     assert args["--model-version"] == "v1" and args["--work-dir"] == str(loop.work / "v1")
     assert shlex.split(args["--publish-command"]) == [str(PUBLISH), "{bundle}", "{model_version}"]
     (call,) = loop.python_calls()
-    assert call["argv"][-3:] == ["--preset", "demo", "--no-progress"], "training flags are passed on"
+    assert call["argv"][-3:] == ["--preset", "demo", "--no-progress"], (
+        "training flags are passed on"
+    )
     assert call["cwd"] == str(loop.work) and call["cache"] == str(loop.work / "token-cache")
     assert loop.embsum_calls() == [release_call(loop, "v1")]
     assert loop.current() == "v1\n"
@@ -303,15 +374,24 @@ def test_first_release_has_no_serving_bundle(loop):
     # The report is kept in the store; the work directory is scratch.
     assert json.loads((loop.store / "v1.retrain.json").read_text())["status"] == "released"
     assert (loop.store / "v1.retrain.md").read_text() == "# retrain v1: released\n"
-    assert sorted(p.name for p in loop.store.iterdir()) == ["CURRENT", "v1", "v1.checkpoint.pt", "v1.retrain.json",
-                                                            "v1.retrain.md"], "no temporary files left"
+    assert sorted(p.name for p in loop.store.iterdir()) == [
+        "CURRENT",
+        "v1",
+        "v1.checkpoint.pt",
+        "v1.retrain.json",
+        "v1.retrain.md",
+    ], "no temporary files left"
 
 
 def test_relative_paths_hold_after_the_move_to_the_work_directory(loop):
     """The retrain (and publish.sh under it) runs from the work directory: paths given relative
     to where the cycle was started must still name the same store and archive."""
-    r = loop.cycle(EMBSUM_MODEL_VERSION="v1", EMBSUM_BUNDLE_STORE="store", EMBSUM_ARCHIVE="./archive",
-                   EMBSUM_WORK_DIR="work")
+    r = loop.cycle(
+        EMBSUM_MODEL_VERSION="v1",
+        EMBSUM_BUNDLE_STORE="store",
+        EMBSUM_ARCHIVE="./archive",
+        EMBSUM_WORK_DIR="work",
+    )
     assert r.returncode == 0, r.stderr
     args = loop.retrain_args()
     assert (args["--bundle-store"], args["--archive"]) == (str(loop.store), str(loop.archive))
@@ -335,8 +415,10 @@ def test_default_model_version_is_a_utc_timestamp(loop):
     assert r.returncode == 0, r.stderr
     version = loop.retrain_args()["--model-version"]
     assert re.fullmatch(r"mind-\d{8}T\d{6}Z", version)
-    assert abs(datetime.strptime(version[5:], "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
-               - datetime.now(timezone.utc)) < timedelta(minutes=5)
+    assert abs(
+        datetime.strptime(version[5:], "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+        - datetime.now(timezone.utc)
+    ) < timedelta(minutes=5)
     assert loop.current() == version + "\n"
 
 
@@ -360,7 +442,9 @@ def test_publish_failure_fails_the_run_and_keeps_current(loop):
     assert r.returncode == 1
     assert loop.embsum_calls() == [release_call(loop, "v2")]
     assert loop.current() == "v1\n"
-    assert "'embsum release' failed (exit 1): v2 was NOT released; CURRENT unchanged (v1)" in r.stderr
+    assert (
+        "'embsum release' failed (exit 1): v2 was NOT released; CURRENT unchanged (v1)" in r.stderr
+    )
     # Stored but not announced: the log says how to announce it once the cause is fixed.
     assert f"{PUBLISH} {loop.store / 'v2'}" in r.stderr
     assert not list(loop.store.glob(".CURRENT*"))
@@ -381,7 +465,10 @@ def test_rollback_republishes_the_previous_release(loop):
     (loop.store / "CURRENT").write_text("embsum-20261121T033000Z\n")
     listing = loop.publish("--list")
     assert listing.returncode == 0, listing.stderr
-    assert listing.stdout.splitlines()[1:] == ["* embsum-20261121T033000Z", "  embsum-20261120T033000Z"]
+    assert listing.stdout.splitlines()[1:] == [
+        "* embsum-20261121T033000Z",
+        "  embsum-20261120T033000Z",
+    ]
     r = loop.publish(str(loop.store / "embsum-20261120T033000Z") + "/")
     assert r.returncode == 0, r.stderr
     assert loop.embsum_calls() == [release_call(loop, "embsum-20261120T033000Z")]
@@ -394,21 +481,46 @@ def test_rollback_republishes_the_previous_release(loop):
 
 def test_publish_passes_release_options(loop):
     loop.released("v1")
-    r = loop.publish(str(loop.store / "v1"), "v1", EMBSUM_RELEASE_OPTS="--kafka security.protocol=SSL --no-golden")
+    r = loop.publish(
+        str(loop.store / "v1"),
+        "v1",
+        EMBSUM_RELEASE_OPTS="--kafka security.protocol=SSL --no-golden",
+    )
     assert r.returncode == 0, r.stderr
-    assert loop.embsum_calls() == [release_call(loop, "v1") + ["--kafka", "security.protocol=SSL", "--no-golden"]]
+    assert loop.embsum_calls() == [
+        release_call(loop, "v1") + ["--kafka", "security.protocol=SSL", "--no-golden"]
+    ]
 
 
-@pytest.mark.parametrize("env, args, message", [
-    ({"EMBSUM_BOOTSTRAP_SERVERS": ""}, [], "EMBSUM_BOOTSTRAP_SERVERS is not set"),
-    ({"EMBSUM_BUNDLE_STORE": "/nonexistent/store"}, [], "bundle store /nonexistent/store: no such directory"),
-    ({"EMBSUM_ARCHIVE": "/nonexistent/archive"}, [], "archive /nonexistent/archive: no such directory"),
-    ({"EMBSUM_PYTHON": "no-such-python"}, [], "python 'no-such-python' not found"),
-    ({"EMBSUM_PUBLISH": "/nonexistent/publish.sh"}, [], "publish command /nonexistent/publish.sh is not an executable"),
-    ({}, ["--archive", "/data"], "--archive: the archive is EMBSUM_ARCHIVE"),
-    ({}, ["--serving-bundle=none"], "--serving-bundle=none: the serving bundle is <store>/CURRENT's version"),
-    ({}, ["--lr", "1e-4", "--model-version", "x"], "--model-version: set EMBSUM_MODEL_VERSION"),
-])
+@pytest.mark.parametrize(
+    "env, args, message",
+    [
+        ({"EMBSUM_BOOTSTRAP_SERVERS": ""}, [], "EMBSUM_BOOTSTRAP_SERVERS is not set"),
+        (
+            {"EMBSUM_BUNDLE_STORE": "/nonexistent/store"},
+            [],
+            "bundle store /nonexistent/store: no such directory",
+        ),
+        (
+            {"EMBSUM_ARCHIVE": "/nonexistent/archive"},
+            [],
+            "archive /nonexistent/archive: no such directory",
+        ),
+        ({"EMBSUM_PYTHON": "no-such-python"}, [], "python 'no-such-python' not found"),
+        (
+            {"EMBSUM_PUBLISH": "/nonexistent/publish.sh"},
+            [],
+            "publish command /nonexistent/publish.sh is not an executable",
+        ),
+        ({}, ["--archive", "/data"], "--archive: the archive is EMBSUM_ARCHIVE"),
+        (
+            {},
+            ["--serving-bundle=none"],
+            "--serving-bundle=none: the serving bundle is <store>/CURRENT's version",
+        ),
+        ({}, ["--lr", "1e-4", "--model-version", "x"], "--model-version: set EMBSUM_MODEL_VERSION"),
+    ],
+)
 def test_cycle_refuses_bad_environment_and_arguments(loop, env, args, message):
     r = loop.cycle(*args, **env)
     assert r.returncode == 2
@@ -416,11 +528,14 @@ def test_cycle_refuses_bad_environment_and_arguments(loop, env, args, message):
     assert loop.python_calls() == [], "nothing runs"
 
 
-@pytest.mark.parametrize("content, message", [
-    ("v9\n", "CURRENT names v9, but"),
-    ("../v1\n", "holds '../v1', not a model_version"),
-    ("\n", "holds '', not a model_version"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("v9\n", "CURRENT names v9, but"),
+        ("../v1\n", "holds '../v1', not a model_version"),
+        ("\n", "holds '', not a model_version"),
+    ],
+)
 def test_cycle_refuses_a_current_that_names_no_bundle(loop, content, message):
     loop.released("v1")
     (loop.store / "CURRENT").write_text(content)
@@ -430,18 +545,33 @@ def test_cycle_refuses_a_current_that_names_no_bundle(loop, content, message):
     assert loop.python_calls() == []
 
 
-@pytest.mark.parametrize("args, env, message", [
-    ([], {}, "name the bundle to release"),
-    (["{store}/v9"], {}, "is not a bundle directory (no manifest.json). The store has:"),
-    (["{tmp}/elsewhere/v1"], {}, "is not in the bundle store"),
-    (["{store}/v1", "v2"], {}, "model_version 'v2' does not match the bundle directory 'v1'"),
-    (["{store}/v1", "v1", "extra"], {}, "too many arguments"),
-    (["--force", "{store}/v1"], {}, "unknown option '--force'"),
-    (["{store}/v1"], {"EMBSUM_BOOTSTRAP_SERVERS": ""}, "EMBSUM_BOOTSTRAP_SERVERS is not set"),
-    (["{store}/v1"], {"EMBSUM_BUNDLE_URI_BASE": "s3://models"}, "plain path or a file:/// URI only"),
-    (["{store}/v1"], {"EMBSUM_CLI": "no-such-embsum"}, "the embsum launcher 'no-such-embsum' was not found"),
-    (["{store}/v1"], {"EMBSUM_BUNDLE_STORE": "/nonexistent"}, "bundle store /nonexistent: no such directory"),
-])
+@pytest.mark.parametrize(
+    "args, env, message",
+    [
+        ([], {}, "name the bundle to release"),
+        (["{store}/v9"], {}, "is not a bundle directory (no manifest.json). The store has:"),
+        (["{tmp}/elsewhere/v1"], {}, "is not in the bundle store"),
+        (["{store}/v1", "v2"], {}, "model_version 'v2' does not match the bundle directory 'v1'"),
+        (["{store}/v1", "v1", "extra"], {}, "too many arguments"),
+        (["--force", "{store}/v1"], {}, "unknown option '--force'"),
+        (["{store}/v1"], {"EMBSUM_BOOTSTRAP_SERVERS": ""}, "EMBSUM_BOOTSTRAP_SERVERS is not set"),
+        (
+            ["{store}/v1"],
+            {"EMBSUM_BUNDLE_URI_BASE": "s3://models"},
+            "plain path or a file:/// URI only",
+        ),
+        (
+            ["{store}/v1"],
+            {"EMBSUM_CLI": "no-such-embsum"},
+            "the embsum launcher 'no-such-embsum' was not found",
+        ),
+        (
+            ["{store}/v1"],
+            {"EMBSUM_BUNDLE_STORE": "/nonexistent"},
+            "bundle store /nonexistent: no such directory",
+        ),
+    ],
+)
 def test_publish_refuses_bad_arguments_and_environment(loop, args, env, message):
     loop.released("v1")
     elsewhere = loop.tmp / "elsewhere" / "v1"
@@ -478,9 +608,22 @@ def test_two_cycles_with_the_real_retrain(loop):
     pytest.importorskip("torch")
     pytest.importorskip("embsum_retrain")
     shutil.rmtree(loop.archive)
-    sample = subprocess.run([sys.executable, "-m", "embsum.data.archive_sample", "--out", str(loop.archive),
-                             "--max-impressions-per-day", "20", "--max-history", "8"],
-                            capture_output=True, text=True, timeout=300)
+    sample = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "embsum.data.archive_sample",
+            "--out",
+            str(loop.archive),
+            "--max-impressions-per-day",
+            "20",
+            "--max-history",
+            "8",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert sample.returncode == 0, sample.stderr
     training = ["--preset", "tiny", "--threads", "1", "--export-threads", "1", "--no-progress"]
 
@@ -494,12 +637,20 @@ def test_two_cycles_with_the_real_retrain(loop):
     assert json.loads((loop.store / "v1.retrain.json").read_text())["status"] == "released"
     # The job refuses a release whose tokenizer or text contract differs from its bundle.path's
     # (the demo bundle baked into the image): a retrained bundle keeps both.
-    manifest, demo = (json.loads((d / "manifest.json").read_text()) for d in (loop.store / "v1", REPO / "models/demo"))
+    manifest, demo = (
+        json.loads((d / "manifest.json").read_text())
+        for d in (loop.store / "v1", REPO / "models/demo")
+    )
     assert (manifest["tokenizer"], manifest["text"]) == (demo["tokenizer"], demo["text"])
 
-    second = loop.cycle(*training, "--margin", "-1", EMBSUM_PYTHON=sys.executable, EMBSUM_MODEL_VERSION="v2")
+    second = loop.cycle(
+        *training, "--margin", "-1", EMBSUM_PYTHON=sys.executable, EMBSUM_MODEL_VERSION="v2"
+    )
     assert second.returncode == 0, second.stderr
-    assert "GATE REFUSED v2" in second.stderr and "warm start from the serving model v1" in second.stderr
+    assert (
+        "GATE REFUSED v2" in second.stderr
+        and "warm start from the serving model v1" in second.stderr
+    )
     assert loop.current() == "v1\n" and len(loop.embsum_calls()) == 1
     doc = json.loads((loop.store / "v2.retrain.json").read_text())
     assert doc["status"] == "gate_failed" and doc["serving"]["model_version"] == "v1"
@@ -521,15 +672,22 @@ def fake_build(tmp_path):
     for module in ("cli", "flink-jobs", "inference-runtime", "ranker", "schemas"):
         (root / module / "target" / "classes").mkdir(parents=True)
     m2 = tmp_path / "m2" / "repository"
-    third = [m2 / "info/picocli/picocli/4.7.7/picocli-4.7.7.jar",
-             m2 / "com/microsoft/onnxruntime/onnxruntime/1.29.0/onnxruntime-1.29.0.jar"]
+    third = [
+        m2 / "info/picocli/picocli/4.7.7/picocli-4.7.7.jar",
+        m2 / "com/microsoft/onnxruntime/onnxruntime/1.29.0/onnxruntime-1.29.0.jar",
+    ]
     third += [m2 / f"org/example/lib{i}/1.0/lib{i}-1.0.jar" for i in range(10)]
-    own = [root / "flink-jobs/target/flink-jobs-0.1.0-SNAPSHOT.jar", m2 / "dev/embsum/schemas/0.1.0/schemas-0.1.0.jar"]
+    own = [
+        root / "flink-jobs/target/flink-jobs-0.1.0-SNAPSHOT.jar",
+        m2 / "dev/embsum/schemas/0.1.0/schemas-0.1.0.jar",
+    ]
     for jar in third + own:
         jar.parent.mkdir(parents=True, exist_ok=True)
         jar.write_bytes(b"PK")
     classpath = root / "cli" / "target" / "runtime-classpath.txt"
-    classpath.write_text(":".join(map(str, own[:1] + third + own[1:])))   # Maven writes no final newline
+    classpath.write_text(
+        ":".join(map(str, own[:1] + third + own[1:]))
+    )  # Maven writes no final newline
     return root, script, third
 
 
@@ -537,7 +695,9 @@ def test_stage_cli_copies_the_third_party_jars(fake_build):
     root, script, third = fake_build
     r = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
-    assert sorted(p.name for p in (root / "deploy/retrain/cli-lib").iterdir()) == sorted(j.name for j in third)
+    assert sorted(p.name for p in (root / "deploy/retrain/cli-lib").iterdir()) == sorted(
+        j.name for j in third
+    )
 
 
 def test_stage_cli_refuses_a_missing_build_or_jar(fake_build):
@@ -570,15 +730,31 @@ def test_image_layout_is_the_repository_layout():
     assert f"PYTHONPATH={APP}/training-batch:{APP}/model-export:{APP}/retrain" in dockerfile
     copies = dockerfile_copies()
     sources = [s for srcs, _ in copies for s in srcs]
-    for needed in ("training-batch/embsum", "model-export/embsum_export", "retrain/embsum_retrain",
-                   "models/t5-small-tokenizer", "schemas/src/main", "data/mind", "scripts/embsum",
-                   "cli/target/classes", "deploy/retrain/cli-lib/"):
+    for needed in (
+        "training-batch/embsum",
+        "model-export/embsum_export",
+        "retrain/embsum_retrain",
+        "models/t5-small-tokenizer",
+        "schemas/src/main",
+        "data/mind",
+        "scripts/embsum",
+        "cli/target/classes",
+        "deploy/retrain/cli-lib/",
+    ):
         assert needed in sources, f"the image lacks {needed}"
-    built = ("cli/target/", "flink-jobs/target/", "inference-runtime/target/", "ranker/target/", "schemas/target/",
-             "deploy/retrain/cli-lib")
+    built = (
+        "cli/target/",
+        "flink-jobs/target/",
+        "inference-runtime/target/",
+        "ranker/target/",
+        "schemas/target/",
+        "deploy/retrain/cli-lib",
+    )
     for srcs, dest in copies:
         for src in srcs:
-            assert (REPO / src).exists() or src.startswith(built), f"COPY {src}: no such file in the repository"
+            assert (REPO / src).exists() or src.startswith(built), (
+                f"COPY {src}: no such file in the repository"
+            )
             if src == "deploy/retrain/cli-lib/":
                 assert dest == "cli/lib/"
             elif len(srcs) == 1 and not dest.startswith("/"):
@@ -589,9 +765,16 @@ def test_image_copies_every_module_scripts_embsum_runs():
     """scripts/embsum runs this project's modules from <module>/target/classes and stage-cli.sh
     leaves their jars out of cli-lib/, so a module the image does not copy (or stage-cli.sh does
     not require) would fail only inside the image, with a NoClassDefFoundError."""
-    modules = set(re.findall(r"\$root/([\w-]+)/target/classes", (REPO / "scripts" / "embsum").read_text()))
+    modules = set(
+        re.findall(r"\$root/([\w-]+)/target/classes", (REPO / "scripts" / "embsum").read_text())
+    )
     assert {"cli", "flink-jobs", "inference-runtime", "ranker", "schemas"} <= modules
-    copied = {src.split("/")[0] for srcs, _ in dockerfile_copies() for src in srcs if src.endswith("/target/classes")}
+    copied = {
+        src.split("/")[0]
+        for srcs, _ in dockerfile_copies()
+        for src in srcs
+        if src.endswith("/target/classes")
+    }
     assert copied == modules
     required = re.search(r"^for module in ([\w -]+); do$", STAGE.read_text(), re.M).group(1).split()
     assert set(required) == modules
@@ -599,8 +782,11 @@ def test_image_copies_every_module_scripts_embsum_runs():
 
 def test_build_context_holds_what_the_image_copies():
     """Dockerfile.dockerignore excludes everything, then lets in exactly the COPY sources."""
-    lines = [l.strip() for l in (RETRAIN / "Dockerfile.dockerignore").read_text().splitlines()
-             if l.strip() and not l.startswith("#")]
+    lines = [
+        l.strip()
+        for l in (RETRAIN / "Dockerfile.dockerignore").read_text().splitlines()
+        if l.strip() and not l.startswith("#")
+    ]
     assert lines[0] == "*"
     allowed = {l[1:].rstrip("/") for l in lines if l.startswith("!")}
     sources = {s.rstrip("/") for srcs, _ in dockerfile_copies() for s in srcs}

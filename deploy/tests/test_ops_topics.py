@@ -32,7 +32,9 @@ def test_design_table_matches_schemas_readme():
 def test_design_table_matches_java_topic_enum():
     """... and of dev.embsum.serde.Topic (default name, compacted flag)."""
     src = (REPO / "schemas/src/main/java/dev/embsum/serde/Topic.java").read_text(encoding="utf-8")
-    rows = re.findall(r'^\s*[A-Z_]+\("([a-z-]+)",\s*\w+\.class,\s*".*?",\s*(true|false)\)', src, re.M)
+    rows = re.findall(
+        r'^\s*[A-Z_]+\("([a-z-]+)",\s*\w+\.class,\s*".*?",\s*(true|false)\)', src, re.M
+    )
     assert {name: "compact" if c == "true" else "delete" for name, c in rows} == DESIGN_TOPICS
 
 
@@ -92,14 +94,24 @@ def stub_kafka(tmp_path: Path):
         p = bin_dir / name
         p.write_text(body)
         p.chmod(p.stat().st_mode | stat.S_IXUSR)
-    env = dict(os.environ, KAFKA_BIN=str(bin_dir), STATE=str(state), TOPICS_FILE=str(TOPICS_CONF),
-               KAFKA_BOOTSTRAP="stub:9092")
+    env = dict(
+        os.environ,
+        KAFKA_BIN=str(bin_dir),
+        STATE=str(state),
+        TOPICS_FILE=str(TOPICS_CONF),
+        KAFKA_BOOTSTRAP="stub:9092",
+    )
     return state, env
 
 
 def _run_topic_init(env):
-    return subprocess.run(["bash", str(REPO / "deploy/kafka/create-topics.sh")], env=env,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        ["bash", str(REPO / "deploy/kafka/create-topics.sh")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def _create_calls(state: Path) -> dict[str, list[str]]:
@@ -134,7 +146,9 @@ def test_create_topics_script_is_idempotent_and_refuses_partition_changes(stub_k
     again = _run_topic_init(env)
     assert again.returncode == 0, again.stderr
     assert _create_calls(state) == {}  # nothing re-created; configs re-applied instead
-    altered = [l for l in (state / "calls").read_text().splitlines() if l.startswith("kafka-configs.sh")]
+    altered = [
+        l for l in (state / "calls").read_text().splitlines() if l.startswith("kafka-configs.sh")
+    ]
     assert len(altered) == len(DESIGN_TOPICS)
 
     (state / "clicks").write_text("99\n")  # someone changed the partition count by hand
@@ -145,7 +159,9 @@ def test_create_topics_script_is_idempotent_and_refuses_partition_changes(stub_k
 
 def test_strimzi_kafka_topics_are_design_table():
     docs = k8s_docs()["kafka-topics.yaml"]
-    assert all(d["apiVersion"] == "kafka.strimzi.io/v1beta2" and d["kind"] == "KafkaTopic" for d in docs)
+    assert all(
+        d["apiVersion"] == "kafka.strimzi.io/v1beta2" and d["kind"] == "KafkaTopic" for d in docs
+    )
     topics = {d["spec"].get("topicName", d["metadata"]["name"]): d for d in docs}
     assert len(topics) == len(docs), "a topic is defined twice"
     assert {n: d["spec"]["config"]["cleanup.policy"] for n, d in topics.items()} == DESIGN_TOPICS
@@ -153,7 +169,9 @@ def test_strimzi_kafka_topics_are_design_table():
         assert d["metadata"]["labels"]["strimzi.io/cluster"], name
         spec = d["spec"]
         assert spec["replicas"] >= 3 and spec["config"]["min.insync.replicas"] >= 2, name
-        assert spec["config"]["min.insync.replicas"] < spec["replicas"], f"{name}: no broker may be lost"
+        assert spec["config"]["min.insync.replicas"] < spec["replicas"], (
+            f"{name}: no broker may be lost"
+        )
         if spec["config"]["cleanup.policy"] == "delete":
             assert spec["config"]["retention.ms"] > 0, name
     assert topics["model-releases"]["spec"]["partitions"] == 1

@@ -8,5 +8,14 @@ from .bundle import VerifyReport, export_bundle, opened_bundle, verify_bundle
 from .errors import BundleError, ParityError
 from .runtime import OnnxEmbSum, UserRefresh, score_all
 
-__all__ = ["BundleError", "OnnxEmbSum", "ParityError", "UserRefresh", "VerifyReport", "export_bundle",
-           "opened_bundle", "score_all", "verify_bundle"]
+__all__ = [
+    "BundleError",
+    "OnnxEmbSum",
+    "ParityError",
+    "UserRefresh",
+    "VerifyReport",
+    "export_bundle",
+    "opened_bundle",
+    "score_all",
+    "verify_bundle",
+]

@@ -48,10 +48,14 @@ def _write_json(path: Path, doc: Any) -> None:
         v = doc[k]
         comma = "," if i < len(keys) - 1 else ""
         if isinstance(v, list) and v and isinstance(v[0], dict):
-            inner = ",\n".join("  " + json.dumps(x, ensure_ascii=False, separators=(",", ":")) for x in v)
+            inner = ",\n".join(
+                "  " + json.dumps(x, ensure_ascii=False, separators=(",", ":")) for x in v
+            )
             lines.append(f"{json.dumps(k)}: [\n{inner}\n]{comma}")
         else:
-            lines.append(f"{json.dumps(k)}: {json.dumps(v, ensure_ascii=False, separators=(',', ':'))}{comma}")
+            lines.append(
+                f"{json.dumps(k)}: {json.dumps(v, ensure_ascii=False, separators=(',', ':'))}{comma}"
+            )
     lines.append("}")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -61,24 +65,39 @@ def default_text_config(model: EmbSum) -> TextConfig:
     return TextConfig(sos_id=cfg.sos_id, eos_id=cfg.eos_id, pad_id=cfg.pad_id, p=cfg.p).validate()
 
 
-def export_bundle(model: EmbSum, out_dir: str | Path, model_version: str, *, untrained: bool,
-                  teacher_kind: str, training_data: Mapping[str, Any] | None = None,
-                  metrics: Mapping[str, Any] | None = None, checkpoint: Mapping[str, Any] | None = None,
-                  text_cfg: TextConfig | None = None, tar: bool = False, force: bool = False,
-                  tokenizer_dir: Path = TOKENIZER_DIR, threads: int | None = None) -> Path:
+def export_bundle(
+    model: EmbSum,
+    out_dir: str | Path,
+    model_version: str,
+    *,
+    untrained: bool,
+    teacher_kind: str,
+    training_data: Mapping[str, Any] | None = None,
+    metrics: Mapping[str, Any] | None = None,
+    checkpoint: Mapping[str, Any] | None = None,
+    text_cfg: TextConfig | None = None,
+    tar: bool = False,
+    force: bool = False,
+    tokenizer_dir: Path = TOKENIZER_DIR,
+    threads: int | None = None,
+) -> Path:
     """Export `model` as bundle `out_dir/<model_version>` (or `<model_version>.tar.gz`); returns its path."""
     check_model_version(model_version)
     model = model.eval()
     text_cfg = (text_cfg or default_text_config(model)).validate()
     if text_cfg.p != model.config.p:
-        raise ValueError(f"text config p = {text_cfg.p} but the model was built for p = {model.config.p}")
+        raise ValueError(
+            f"text config p = {text_cfg.p} but the model was built for p = {model.config.p}"
+        )
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / (model_version + (".tar.gz" if tar else ""))
     if target.exists() and not force:
-        raise FileExistsError(f"{target} already exists; pick another --model-version or pass --force")
+        raise FileExistsError(
+            f"{target} already exists; pick another --model-version or pass --force"
+        )
     staging = Path(tempfile.mkdtemp(prefix=f".{model_version}.partial-", dir=out_dir))
-    staging.chmod(0o755)   # mkdtemp makes it 0700
+    staging.chmod(0o755)  # mkdtemp makes it 0700
     try:
         graphs = export_graphs(model, staging)
         for name in TOKENIZER_FILES:
@@ -87,23 +106,41 @@ def export_bundle(model: EmbSum, out_dir: str | Path, model_version: str, *, unt
         golden = build_golden(model, text_cfg, tokenizer)
         for rel, doc in golden.items():
             _write_json(staging / rel, doc)
-        manifest = build_manifest(model=model, model_version=model_version, text_cfg=text_cfg, graphs=graphs,
-                                  untrained=untrained, teacher_kind=teacher_kind, training_data=training_data,
-                                  metrics=metrics, checkpoint=checkpoint, tokenizer_sha256=tokenizer.sha256())
+        manifest = build_manifest(
+            model=model,
+            model_version=model_version,
+            text_cfg=text_cfg,
+            graphs=graphs,
+            untrained=untrained,
+            teacher_kind=teacher_kind,
+            training_data=training_data,
+            metrics=metrics,
+            checkpoint=checkpoint,
+            tokenizer_sha256=tokenizer.sha256(),
+        )
         check_text(golden, tokenizer, text_cfg)
         diffs = check_model(OnnxEmbSum(staging, manifest, threads=threads), golden)
         manifest["export_check"] = {"max_abs_diff": diffs, "summary_ids": "identical"}
         manifest["files"] = file_table(staging)
-        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
+        (staging / MANIFEST).write_text(
+            json.dumps(manifest, indent=2, ensure_ascii=False, allow_nan=False) + "\n",
+            encoding="utf-8",
+        )
         if tar:
             tmp = out_dir / f".{model_version}.tar.gz.partial"
             # the top directory, manifest.json first (a streaming reader learns every checksum
             # before the files arrive), then everything else in sorted order
-            paths = [staging, staging / MANIFEST] + sorted(p for p in staging.rglob("*") if p != staging / MANIFEST)
+            paths = [staging, staging / MANIFEST] + sorted(
+                p for p in staging.rglob("*") if p != staging / MANIFEST
+            )
             with tarfile.open(tmp, "w:gz") as tf:
                 for path in paths:
                     rel = path.relative_to(staging).as_posix()
-                    tf.add(path, arcname=model_version if rel == "." else f"{model_version}/{rel}", recursive=False)
+                    tf.add(
+                        path,
+                        arcname=model_version if rel == "." else f"{model_version}/{rel}",
+                        recursive=False,
+                    )
             os.replace(tmp, target)
         else:
             if target.exists():
@@ -133,16 +170,23 @@ def _extract(archive: Path, dest: Path) -> Path:
                 if m.name.startswith("/") or ".." in parts or not parts:
                     raise BundleError(name, f"archive member {m.name!r} has an unsafe path")
                 if not (m.isfile() or m.isdir()):
-                    raise BundleError(name, f"archive member {m.name!r} is not a regular file or directory")
+                    raise BundleError(
+                        name, f"archive member {m.name!r} is not a regular file or directory"
+                    )
                 tops.add(parts[0])
             if len(tops) != 1:
-                raise BundleError(name, f"archive must hold exactly one top directory (the model version), "
-                                        f"found {sorted(tops) or 'nothing'}")
+                raise BundleError(
+                    name,
+                    f"archive must hold exactly one top directory (the model version), "
+                    f"found {sorted(tops) or 'nothing'}",
+                )
             tf.extractall(dest, filter="data")
     except BundleError:
         raise
     except (tarfile.TarError, EOFError, zlib.error, OSError) as e:
-        raise BundleError(name, f"cannot read the archive, it is truncated or corrupt ({type(e).__name__}: {e})") from None
+        raise BundleError(
+            name, f"cannot read the archive, it is truncated or corrupt ({type(e).__name__}: {e})"
+        ) from None
     return dest / tops.pop()
 
 
@@ -151,12 +195,16 @@ def opened_bundle(path: str | Path) -> Iterator[Path]:
     """A bundle directory for `path` (a directory, or a .tar.gz extracted to a temporary one)."""
     path = Path(path)
     if not path.exists():
-        raise BundleError(str(path), "no such bundle (expected a bundle directory or a .tar.gz archive)")
+        raise BundleError(
+            str(path), "no such bundle (expected a bundle directory or a .tar.gz archive)"
+        )
     if path.is_dir():
         yield path
         return
     if not is_archive(path):
-        raise BundleError(path.name, "not a bundle: expected a directory or a file ending in .tar.gz / .tgz")
+        raise BundleError(
+            path.name, "not a bundle: expected a directory or a file ending in .tar.gz / .tgz"
+        )
     with tempfile.TemporaryDirectory(prefix="embsum-bundle-") as tmp:
         yield _extract(path, Path(tmp))
 
@@ -170,9 +218,13 @@ def manifest_bytes(path: str | Path) -> bytes:
             raise BundleError(MANIFEST, f"missing in {path}")
         return (path / MANIFEST).read_bytes()
     if not path.exists():
-        raise BundleError(str(path), "no such bundle (expected a bundle directory or a .tar.gz archive)")
+        raise BundleError(
+            str(path), "no such bundle (expected a bundle directory or a .tar.gz archive)"
+        )
     if not is_archive(path):
-        raise BundleError(path.name, "not a bundle: expected a directory or a file ending in .tar.gz / .tgz")
+        raise BundleError(
+            path.name, "not a bundle: expected a directory or a file ending in .tar.gz / .tgz"
+        )
     try:
         with tarfile.open(path, "r:gz") as tf:
             for member in tf:
@@ -208,8 +260,11 @@ def read_manifest(bundle_dir: Path, expected_sha256: str | None = None) -> dict[
     if expected_sha256 is not None:
         digest = sha256_file(path)
         if digest != expected_sha256.lower():
-            raise BundleError(MANIFEST, f"sha256 {digest} is not the expected {expected_sha256.lower()} "
-                                        "(ModelRelease.bundle_sha256): wrong or modified bundle")
+            raise BundleError(
+                MANIFEST,
+                f"sha256 {digest} is not the expected {expected_sha256.lower()} "
+                "(ModelRelease.bundle_sha256): wrong or modified bundle",
+            )
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
@@ -229,12 +284,17 @@ def check_files(bundle_dir: Path, manifest: Mapping[str, Any]) -> int:
             raise BundleError(rel, "missing from the bundle (listed in manifest.json)")
         size = path.stat().st_size
         if size != entry["bytes"]:
-            raise BundleError(rel, f"size {size} bytes, manifest.json says {entry['bytes']} "
-                                   "(truncated or modified)")
+            raise BundleError(
+                rel,
+                f"size {size} bytes, manifest.json says {entry['bytes']} (truncated or modified)",
+            )
         digest = sha256_file(path)
         if digest != entry["sha256"]:
-            raise BundleError(rel, f"sha256 {digest} does not match manifest.json ({entry['sha256']}): "
-                                   "the file was modified or the manifest is wrong")
+            raise BundleError(
+                rel,
+                f"sha256 {digest} does not match manifest.json ({entry['sha256']}): "
+                "the file was modified or the manifest is wrong",
+            )
     for path in sorted(bundle_dir.rglob("*")):
         rel = path.relative_to(bundle_dir).as_posix()
         if path.is_symlink() or (path.is_file() and rel != MANIFEST and rel not in files):
@@ -242,17 +302,27 @@ def check_files(bundle_dir: Path, manifest: Mapping[str, Any]) -> int:
     return len(files)
 
 
-def _same_signature(name: str, file: str, want: Mapping[str, Any], session: ort.InferenceSession,
-                    stored: Mapping[str, Any]) -> None:
+def _same_signature(
+    name: str,
+    file: str,
+    want: Mapping[str, Any],
+    session: ort.InferenceSession,
+    stored: Mapping[str, Any],
+) -> None:
     for side in ("inputs", "outputs"):
         exp = [(v["name"], v["dtype"], v["shape"]) for v in want[side]]
         got = [(v["name"], v["dtype"], v["shape"]) for v in stored[side]]
         if exp != got:
-            raise BundleError(file, f"{side} {got} differ from manifest.json onnx.graphs.{name}.{side} {exp}")
+            raise BundleError(
+                file, f"{side} {got} differ from manifest.json onnx.graphs.{name}.{side} {exp}"
+            )
     ort_in = [i.name for i in session.get_inputs()]
     if ort_in != [v["name"] for v in want["inputs"]]:
-        raise BundleError(file, f"onnxruntime sees inputs {ort_in}, manifest.json lists "
-                                f"{[v['name'] for v in want['inputs']]}")
+        raise BundleError(
+            file,
+            f"onnxruntime sees inputs {ort_in}, manifest.json lists "
+            f"{[v['name'] for v in want['inputs']]}",
+        )
 
 
 @dataclass
@@ -268,8 +338,9 @@ class VerifyReport:
         return dict(self.__dict__)
 
 
-def verify_bundle(path: str | Path, threads: int | None = None,
-                  manifest_sha256: str | None = None) -> VerifyReport:
+def verify_bundle(
+    path: str | Path, threads: int | None = None, manifest_sha256: str | None = None
+) -> VerifyReport:
     """Raise BundleError (naming the file) unless the bundle is complete, intact and reproduces
     its golden vectors on ONNX Runtime. manifest_sha256: also require manifest.json to have this
     sha256 (ModelRelease.bundle_sha256)."""
@@ -277,8 +348,11 @@ def verify_bundle(path: str | Path, threads: int | None = None,
     with opened_bundle(archive) as bundle_dir:
         manifest = read_manifest(bundle_dir, manifest_sha256)
         if is_archive(archive) and bundle_dir.name != manifest["model_version"]:
-            raise BundleError(archive.name, f"top directory {bundle_dir.name!r} is not the model_version "
-                                            f"{manifest['model_version']!r}")
+            raise BundleError(
+                archive.name,
+                f"top directory {bundle_dir.name!r} is not the model_version "
+                f"{manifest['model_version']!r}",
+            )
         n_files = check_files(bundle_dir, manifest)
 
         tok_file = manifest["tokenizer"]["file"]
@@ -292,9 +366,13 @@ def verify_bundle(path: str | Path, threads: int | None = None,
         for name, spec in graphs.items():
             file = spec["file"]
             try:
-                sess = ort.InferenceSession(str(bundle_dir / file), opts, providers=["CPUExecutionProvider"])
-            except Exception as e:   # onnxruntime raises its own exception types
-                raise BundleError(file, f"onnxruntime cannot load it ({type(e).__name__}: {e})") from None
+                sess = ort.InferenceSession(
+                    str(bundle_dir / file), opts, providers=["CPUExecutionProvider"]
+                )
+            except Exception as e:  # onnxruntime raises its own exception types
+                raise BundleError(
+                    file, f"onnxruntime cannot load it ({type(e).__name__}: {e})"
+                ) from None
             _same_signature(name, file, spec, sess, graph_signature(bundle_dir / file))
             del sess
 
@@ -302,7 +380,9 @@ def verify_bundle(path: str | Path, threads: int | None = None,
         golden = {index_rel: _load_json(bundle_dir, index_rel)}
         for rel in golden[index_rel]["files"].values():
             if rel not in manifest["files"]:
-                raise BundleError(rel, "golden file named in golden/index.json is not listed in manifest.json")
+                raise BundleError(
+                    rel, "golden file named in golden/index.json is not listed in manifest.json"
+                )
             golden[rel] = _load_json(bundle_dir, rel)
         if set(golden[index_rel]["files"].values()) != set(FILES.values()):
             raise BundleError(INDEX, f"files must be {sorted(FILES.values())}")
@@ -310,10 +390,18 @@ def verify_bundle(path: str | Path, threads: int | None = None,
         try:
             rt = OnnxEmbSum(bundle_dir, manifest, threads=threads)
         except Exception as e:
-            raise BundleError(MANIFEST, f"cannot build the runtime ({type(e).__name__}: {e})") from None
+            raise BundleError(
+                MANIFEST, f"cannot build the runtime ({type(e).__name__}: {e})"
+            ) from None
         diffs = check_model(rt, golden)
-        return VerifyReport(manifest["model_version"], manifest["untrained"], sha256_file(bundle_dir / MANIFEST),
-                            n_files, sorted(graphs), diffs)
+        return VerifyReport(
+            manifest["model_version"],
+            manifest["untrained"],
+            sha256_file(bundle_dir / MANIFEST),
+            n_files,
+            sorted(graphs),
+            diffs,
+        )
 
 
 def _load_json(bundle_dir: Path, rel: str) -> Any:

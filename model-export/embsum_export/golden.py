@@ -26,7 +26,14 @@ import numpy as np
 import torch
 
 from embsum.model import EmbSum, UserInputs, build_z, fuse_sessions, item_vectors
-from embsum.text import EngagementHistory, TextConfig, TextTokenizer, content_tokens, group_sessions, item_tokens
+from embsum.text import (
+    EngagementHistory,
+    TextConfig,
+    TextTokenizer,
+    content_tokens,
+    group_sessions,
+    item_tokens,
+)
 from embsum.text.paths import MIND_DIR
 from embsum.text.samples import read_mind_behaviors, read_mind_news
 
@@ -37,8 +44,12 @@ N_ITEMS = 32
 ABS_TOL = 1e-4
 REL_TOL = 1e-4
 
-FILES = {"texts": "golden/texts.json", "users": "golden/users.json",
-         "contents": "golden/contents.json", "scores": "golden/scores.json"}
+FILES = {
+    "texts": "golden/texts.json",
+    "users": "golden/users.json",
+    "contents": "golden/contents.json",
+    "scores": "golden/scores.json",
+}
 INDEX = "golden/index.json"
 
 
@@ -124,14 +135,14 @@ def _user_inputs(users_sessions, pad_id: int) -> UserInputs:
     ids = torch.full((len(sessions), L), pad_id, dtype=torch.long)
     mask = torch.zeros((len(sessions), L), dtype=torch.long)
     for i, t in enumerate(sessions):
-        ids[i, :len(t)] = torch.tensor(t)
-        mask[i, :len(t)] = 1
+        ids[i, : len(t)] = torch.tensor(t)
+        mask[i, : len(t)] = 1
 
     def pad(rows, fill):
         width = max(len(r) for r in rows)
         out = torch.full((len(rows), width), fill, dtype=torch.long)
         for i, r in enumerate(rows):
-            out[i, :len(r)] = torch.tensor(r, dtype=torch.long)
+            out[i, : len(r)] = torch.tensor(r, dtype=torch.long)
         return out
 
     isess = pad(item_session, -1)
@@ -139,12 +150,13 @@ def _user_inputs(users_sessions, pad_id: int) -> UserInputs:
 
 
 def _trim_summary(row: list[int], eos: int) -> list[int]:
-    return row[:row.index(eos) + 1] if eos in row else row
+    return row[: row.index(eos) + 1] if eos in row else row
 
 
 @torch.no_grad()
-def build_golden(model: EmbSum, text_cfg: TextConfig, tokenizer: TextTokenizer,
-                 mind_dir: Path = MIND_DIR) -> dict[str, dict[str, Any]]:
+def build_golden(
+    model: EmbSum, text_cfg: TextConfig, tokenizer: TextTokenizer, mind_dir: Path = MIND_DIR
+) -> dict[str, dict[str, Any]]:
     """{bundle-relative path: JSON document} for golden/*.json (index included)."""
     model = model.eval()
     cfg = model.config
@@ -159,10 +171,17 @@ def build_golden(model: EmbSum, text_cfg: TextConfig, tokenizer: TextTokenizer,
         if nid not in texts:
             r = news[nid]
             toks = item_tokens(tokenizer, text_cfg, "news", r.title, r.abstract, r.category)
-            texts[nid] = {"item_id": nid, "domain": "news", "title": r.title, "abstract": r.abstract,
-                          "category": r.category, "item_tokens": toks,
-                          "content_tokens": content_tokens(tokenizer, text_cfg, "news", r.title,
-                                                           r.abstract, r.category)}
+            texts[nid] = {
+                "item_id": nid,
+                "domain": "news",
+                "title": r.title,
+                "abstract": r.abstract,
+                "category": r.category,
+                "item_tokens": toks,
+                "content_tokens": content_tokens(
+                    tokenizer, text_cfg, "news", r.title, r.abstract, r.category
+                ),
+            }
         return texts[nid]
 
     user_docs, all_sessions = [], []
@@ -171,13 +190,17 @@ def build_golden(model: EmbSum, text_cfg: TextConfig, tokenizer: TextTokenizer,
         tokens_of = {nid: text_of(nid)["item_tokens"] for nid in hist.item_ids}
         sessions = group_sessions(hist.entries, tokens_of, text_cfg)
         all_sessions.append(sessions)
-        user_docs.append({
-            "user_id": row.user_id, "impression_id": row.impression_id, "note": note,
-            "engagements": list(row.history),
-            "entries": [{"item_id": i, "seq": s} for i, s in hist.entries],
-            "history_version": hist.history_version,
-            "sessions": [s.to_dict() for s in sessions],
-        })
+        user_docs.append(
+            {
+                "user_id": row.user_id,
+                "impression_id": row.impression_id,
+                "note": note,
+                "engagements": list(row.history),
+                "entries": [{"item_id": i, "seq": s} for i, s in hist.entries],
+                "history_version": hist.history_version,
+                "sessions": [s.to_dict() for s in sessions],
+            }
+        )
     for nid in item_ids:
         text_of(nid)
 
@@ -190,23 +213,27 @@ def build_golden(model: EmbSum, text_cfg: TextConfig, tokenizer: TextTokenizer,
     a = model.user_head(*build_z(items, item_mask, global_vec))
     # top-1 minus top-2 logit at every greedy step (teacher forcing on the summary itself): a
     # small margin warns that another runtime could pick a different token there
-    dec_in = torch.cat([torch.full_like(summary[:, :1], cfg.decoder_start_id), summary[:, :-1]], dim=1)
+    dec_in = torch.cat(
+        [torch.full_like(summary[:, :1], cfg.decoder_start_id), summary[:, :-1]], dim=1
+    )
     hidden, _ = model.decoder_hidden(dec_in, memory, memory_mask)
     top2 = model.lm_logits(hidden).topk(2, dim=-1).values
-    margins = top2[..., 0] - top2[..., 1]                                     # [B, T']
+    margins = top2[..., 0] - top2[..., 1]  # [B, T']
 
     for b, doc in enumerate(user_docs):
         k = int(item_mask[b].sum())
         ids_b = _trim_summary(summary[b].tolist(), cfg.eos_id)
-        doc.update({
-            "item_vectors": f32(items[b, :k].numpy()),
-            "summary_ids": ids_b,
-            "summary_text": tokenizer.decode(ids_b),
-            "summary_ends_with_eos": bool(ids_b and ids_b[-1] == cfg.eos_id),
-            "min_top2_logit_margin": float(margins[b, :len(ids_b)].min()),
-            "global_vec": f32(global_vec[b].numpy()),
-            "upe": f32(a[b].numpy()),
-        })
+        doc.update(
+            {
+                "item_vectors": f32(items[b, :k].numpy()),
+                "summary_ids": ids_b,
+                "summary_text": tokenizer.decode(ids_b),
+                "summary_ends_with_eos": bool(ids_b and ids_b[-1] == cfg.eos_id),
+                "min_top2_logit_margin": float(margins[b, : len(ids_b)].min()),
+                "global_vec": f32(global_vec[b].numpy()),
+                "upe": f32(a[b].numpy()),
+            }
+        )
 
     # --- contents and scores ------------------------------------------------------------------
     rows_c = [texts[nid]["content_tokens"] for nid in item_ids]
@@ -214,21 +241,30 @@ def build_golden(model: EmbSum, text_cfg: TextConfig, tokenizer: TextTokenizer,
     cids = torch.full((len(rows_c), lc), cfg.pad_id, dtype=torch.long)
     cmask = torch.zeros((len(rows_c), lc), dtype=torch.long)
     for i, r in enumerate(rows_c):
-        cids[i, :len(r)] = torch.tensor(r)
-        cmask[i, :len(r)] = 1
+        cids[i, : len(r)] = torch.tensor(r)
+        cmask[i, : len(r)] = 1
     b_cpe, key = model.content_embed(cids, cmask)
     scores = model.score_all(a, b_cpe, key)
 
-    contents = [{"item_id": nid, "content_tokens": texts[nid]["content_tokens"],
-                 "cpe": f32(b_cpe[i].numpy()), "cpe_key": f32(key[i].numpy())}
-                for i, nid in enumerate(item_ids)]
+    contents = [
+        {
+            "item_id": nid,
+            "content_tokens": texts[nid]["content_tokens"],
+            "cpe": f32(b_cpe[i].numpy()),
+            "cpe_key": f32(key[i].numpy()),
+        }
+        for i, nid in enumerate(item_ids)
+    ]
     user_ids = [d["user_id"] for d in user_docs]
     index = {
         "format": FORMAT,
         "source": "data/mind (MINDsmall train sample), first behaviors row of each user",
         "selection": SELECTION_RULES,
-        "tolerance": {"abs": ABS_TOL, "rel": REL_TOL,
-                      "rule": "|runtime - golden| <= abs + rel * |golden| for floats; token ids exactly"},
+        "tolerance": {
+            "abs": ABS_TOL,
+            "rel": REL_TOL,
+            "rule": "|runtime - golden| <= abs + rel * |golden| for floats; token ids exactly",
+        },
         "files": dict(FILES),
         "user_ids": user_ids,
         "item_ids": item_ids,
@@ -240,8 +276,12 @@ def build_golden(model: EmbSum, text_cfg: TextConfig, tokenizer: TextTokenizer,
         FILES["texts"]: {"format": FORMAT, "items": list(texts.values())},
         FILES["users"]: {"format": FORMAT, "users": user_docs},
         FILES["contents"]: {"format": FORMAT, "contents": contents},
-        FILES["scores"]: {"format": FORMAT, "user_ids": user_ids, "item_ids": item_ids,
-                          "scores": f32(scores.numpy())},
+        FILES["scores"]: {
+            "format": FORMAT,
+            "user_ids": user_ids,
+            "item_ids": item_ids,
+            "scores": f32(scores.numpy()),
+        },
     }
 
 

@@ -38,8 +38,9 @@ def bucket_table(num_buckets: int, max_distance: int, bidirectional: bool) -> to
     """
     r = max_distance
     rel = torch.arange(-r, r + 1) if bidirectional else -torch.arange(0, r + 1)
-    return T5Attention._relative_position_bucket(rel, bidirectional=bidirectional,
-                                                 num_buckets=num_buckets, max_distance=max_distance)
+    return T5Attention._relative_position_bucket(
+        rel, bidirectional=bidirectional, num_buckets=num_buckets, max_distance=max_distance
+    )
 
 
 class RelativeBias(nn.Module):
@@ -47,11 +48,16 @@ class RelativeBias(nn.Module):
 
     def __init__(self, attention: T5Attention, bidirectional: bool):
         super().__init__()
-        self.emb = attention.relative_attention_bias          # the model's own nn.Embedding(buckets, H)
+        self.emb = attention.relative_attention_bias  # the model's own nn.Embedding(buckets, H)
         self.bidirectional = bidirectional
         self.max_distance = attention.relative_attention_max_distance
-        self.register_buffer("buckets", bucket_table(attention.relative_attention_num_buckets,
-                                                     self.max_distance, bidirectional), persistent=False)
+        self.register_buffer(
+            "buckets",
+            bucket_table(
+                attention.relative_attention_num_buckets, self.max_distance, bidirectional
+            ),
+            persistent=False,
+        )
 
     def forward(self, rel: torch.Tensor) -> torch.Tensor:
         # rel [q, k] = memory_position - query_position (long)
@@ -80,8 +86,11 @@ def merge_heads(x: torch.Tensor) -> torch.Tensor:
 
 def self_attention_qkv(att, h: torch.Tensor, heads: int, d_kv: int):
     # T5Attention projections of h [N, T, d] -> q, k, v each [N, H, T, dk]
-    return (split_heads(att.q(h), heads, d_kv), split_heads(att.k(h), heads, d_kv),
-            split_heads(att.v(h), heads, d_kv))
+    return (
+        split_heads(att.q(h), heads, d_kv),
+        split_heads(att.k(h), heads, d_kv),
+        split_heads(att.v(h), heads, d_kv),
+    )
 
 
 def attend(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
@@ -110,16 +119,18 @@ class EncoderGraph(nn.Module):
         self.bias = RelativeBias(enc.block[0].layer[0].SelfAttention, bidirectional=True)
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        x = self.embed(input_ids)                                    # [S, L, d]
-        pos = positions(input_ids[0])                                # [L]
-        bias = self.bias(pos[None, :] - pos[:, None]) + additive_mask(attention_mask)   # [S, H, L, L]
+        x = self.embed(input_ids)  # [S, L, d]
+        pos = positions(input_ids[0])  # [L]
+        bias = self.bias(pos[None, :] - pos[:, None]) + additive_mask(
+            attention_mask
+        )  # [S, H, L, L]
         for block in self.blocks:
             sa = block.layer[0]
             att = sa.SelfAttention
             h = sa.layer_norm(x)
             q, k, v = self_attention_qkv(att, h, self.heads, self.d_kv)
             x = x + att.o(merge_heads(attend(q, k, v, bias)))
-            x = block.layer[-1](x)                                   # T5LayerFF: x + FF(LN(x))
+            x = block.layer[-1](x)  # T5LayerFF: x + FF(LN(x))
         return self.final_layer_norm(x)
 
 
@@ -140,24 +151,28 @@ class DecoderCore(nn.Module):
         # without it, it stores a transposed copy of the 32128 x d matrix in the graph.
         self.register_buffer("lm_bias", torch.zeros(self.lm_head.out_features), persistent=False)
         # EmbSum.lm_logits: tied-embedding T5 rescales by d**-0.5 in front of lm_head
-        self.scale = (model.d_model ** -0.5) if getattr(cfg, "scale_decoder_outputs", True) else None
+        self.scale = (model.d_model**-0.5) if getattr(cfg, "scale_decoder_outputs", True) else None
 
     def cross_kv(self, memory: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
         out = []
         for block in self.blocks:
             att = block.layer[1].EncDecAttention
-            out.append((split_heads(att.k(memory), self.heads, self.d_kv),
-                        split_heads(att.v(memory), self.heads, self.d_kv)))
+            out.append(
+                (
+                    split_heads(att.k(memory), self.heads, self.d_kv),
+                    split_heads(att.v(memory), self.heads, self.d_kv),
+                )
+            )
         return out
 
     def step(self, input_ids, memory_mask, self_past, cross):
         """input_ids [B, 1]; memory_mask [B, M]; self_past: per layer (K, V) [B, H, T, dk] or None
         (first step, T = 0); cross: per layer (K, V) [B, H, M, dk].
         -> logits [B, V], hidden [B, d], next_id [B], present self (K, V) [B, H, T+1, dk]."""
-        x = self.embed(input_ids)                                    # [B, 1, d]
+        x = self.embed(input_ids)  # [B, 1, d]
         present = []
         keys_pos = None
-        cross_bias = additive_mask(memory_mask)                      # [B, 1, 1, M]
+        cross_bias = additive_mask(memory_mask)  # [B, 1, 1, M]
         for i, block in enumerate(self.blocks):
             sa = block.layer[0]
             att = sa.SelfAttention
@@ -170,16 +185,16 @@ class DecoderCore(nn.Module):
             if keys_pos is None:
                 # query = the newest position T; keys 0..T; rel = key - query in [-T, 0]
                 keys_pos = positions(k[0, 0, :, 0])
-                self_bias = self.bias((keys_pos - keys_pos[-1:])[None, :])    # [1, H, 1, T+1]
+                self_bias = self.bias((keys_pos - keys_pos[-1:])[None, :])  # [1, H, 1, T+1]
             x = x + att.o(merge_heads(attend(q, k, v, self_bias)))
             ca = block.layer[1]
             catt = ca.EncDecAttention
             qc = split_heads(catt.q(ca.layer_norm(x)), self.heads, self.d_kv)
             x = x + catt.o(merge_heads(attend(qc, cross[i][0], cross[i][1], cross_bias)))
             x = block.layer[-1](x)
-        hidden = self.final_layer_norm(x)[:, 0]                      # [B, d] the global-vector candidate
+        hidden = self.final_layer_norm(x)[:, 0]  # [B, d] the global-vector candidate
         scaled = hidden * self.scale if self.scale is not None else hidden
-        logits = nn.functional.linear(scaled, self.lm_head.weight, self.lm_bias)   # [B, V]
+        logits = nn.functional.linear(scaled, self.lm_head.weight, self.lm_bias)  # [B, V]
         return logits, hidden, torch.argmax(logits, dim=-1), present
 
 
@@ -244,5 +259,5 @@ class ContentGraph(nn.Module):
         if self.cpe is not None:
             b = self.cpe(states, content_mask.to(torch.bool))
         else:
-            b = states[:, 0].unsqueeze(1)        # = states[:, :1], with a static dim of 1 in the graph
+            b = states[:, 0].unsqueeze(1)  # = states[:, :1], with a static dim of 1 in the graph
         return b, nn.functional.gelu(self.w_s(b))

@@ -28,9 +28,13 @@ MANIFEST = "manifest.json"
 TEACHER_KINDS = ("llm", "template", "none")
 MODEL_VERSION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
-GRAPH_NAMES = {"session_encoder": "session_encoder.onnx", "decoder_first": "decoder_first.onnx",
-               "decoder_step": "decoder_step.onnx", "user_head": "user_head.onnx",
-               "content_encoder": "content_encoder.onnx"}
+GRAPH_NAMES = {
+    "session_encoder": "session_encoder.onnx",
+    "decoder_first": "decoder_first.onnx",
+    "decoder_step": "decoder_step.onnx",
+    "user_head": "user_head.onnx",
+    "content_encoder": "content_encoder.onnx",
+}
 
 # The symbolic dims of the graphs (shapes in the manifest use these names).
 DIMS = {
@@ -48,8 +52,10 @@ DIMS = {
 
 def check_model_version(version: str) -> str:
     if not isinstance(version, str) or not MODEL_VERSION_RE.match(version):
-        raise ValueError(f"model version {version!r} must be 1-128 characters of A-Z a-z 0-9 . _ - "
-                         "starting with a letter or digit (it names the bundle directory / archive)")
+        raise ValueError(
+            f"model version {version!r} must be 1-128 characters of A-Z a-z 0-9 . _ - "
+            "starting with a letter or digit (it names the bundle directory / archive)"
+        )
     return version
 
 
@@ -63,11 +69,20 @@ def file_table(bundle_dir: Path) -> dict[str, dict[str, Any]]:
     return out
 
 
-def build_manifest(*, model: EmbSum, model_version: str, text_cfg: TextConfig,
-                   graphs: Mapping[str, Mapping[str, Any]], untrained: bool,
-                   teacher_kind: str, training_data: Mapping[str, Any] | None,
-                   metrics: Mapping[str, Any] | None, checkpoint: Mapping[str, Any] | None,
-                   tokenizer_sha256: str, created_at: str | None = None) -> dict[str, Any]:
+def build_manifest(
+    *,
+    model: EmbSum,
+    model_version: str,
+    text_cfg: TextConfig,
+    graphs: Mapping[str, Mapping[str, Any]],
+    untrained: bool,
+    teacher_kind: str,
+    training_data: Mapping[str, Any] | None,
+    metrics: Mapping[str, Any] | None,
+    checkpoint: Mapping[str, Any] | None,
+    tokenizer_sha256: str,
+    created_at: str | None = None,
+) -> dict[str, Any]:
     """Everything but `files` and `export_check` (added once the bundle is complete)."""
     cfg = model.config
     t5 = model.t5.config
@@ -98,10 +113,19 @@ def build_manifest(*, model: EmbSum, model_version: str, text_cfg: TextConfig,
         "p": text_cfg.p,
         "l": text_cfg.l,
         "text": text_cfg.to_dict(),
-        "special_tokens": {"sos_id": cfg.sos_id, "eos_id": cfg.eos_id, "pad_id": cfg.pad_id,
-                           "decoder_start_id": cfg.decoder_start_id, "unk_id": text_cfg.unk_id},
+        "special_tokens": {
+            "sos_id": cfg.sos_id,
+            "eos_id": cfg.eos_id,
+            "pad_id": cfg.pad_id,
+            "decoder_start_id": cfg.decoder_start_id,
+            "unk_id": text_cfg.unk_id,
+        },
         "max_summary_tokens": cfg.max_summary_tokens,
-        "tokenizer": {"file": "tokenizer.json", "spiece": "spiece.model", "sha256": tokenizer_sha256},
+        "tokenizer": {
+            "file": "tokenizer.json",
+            "spiece": "spiece.model",
+            "sha256": tokenizer_sha256,
+        },
         "onnx": {
             "opset": OPSET,
             "exporter": EXPORTER,
@@ -115,8 +139,12 @@ def build_manifest(*, model: EmbSum, model_version: str, text_cfg: TextConfig,
             "metrics": dict(metrics or {}),
         },
         "teacher": {"kind": teacher_kind},
-        "golden": {"index": INDEX, "users": N_USERS, "items": N_ITEMS,
-                   "tolerance": {"abs": ABS_TOL, "rel": REL_TOL}},
+        "golden": {
+            "index": INDEX,
+            "users": N_USERS,
+            "items": N_ITEMS,
+            "tolerance": {"abs": ABS_TOL, "rel": REL_TOL},
+        },
         "runtime": {"onnxruntime_tested": onnxruntime.__version__},
     }
 
@@ -139,8 +167,11 @@ def validate_manifest(manifest: Any) -> None:
     if manifest.get("format") != FORMAT:
         raise BundleError(MANIFEST, f"format is {manifest.get('format')!r}, expected {FORMAT!r}")
     if _need(manifest, "format_version", int) != FORMAT_VERSION:
-        raise BundleError(MANIFEST, f"format_version {manifest['format_version']} is not supported "
-                                    f"(this tool reads {FORMAT_VERSION})")
+        raise BundleError(
+            MANIFEST,
+            f"format_version {manifest['format_version']} is not supported "
+            f"(this tool reads {FORMAT_VERSION})",
+        )
     try:
         check_model_version(_need(manifest, "model_version", str))
     except ValueError as e:
@@ -165,10 +196,14 @@ def validate_manifest(manifest: Any) -> None:
         _need(special, k, int, "special_tokens")
     for k in ("H", "p", "l"):
         if manifest[k] != getattr(text_cfg, k):
-            raise BundleError(MANIFEST, f"{k} = {manifest[k]} but text.{k} = {getattr(text_cfg, k)}")
+            raise BundleError(
+                MANIFEST, f"{k} = {manifest[k]} but text.{k} = {getattr(text_cfg, k)}"
+            )
     for k in ("sos_id", "eos_id", "pad_id", "unk_id"):
         if special[k] != getattr(text_cfg, k):
-            raise BundleError(MANIFEST, f"special_tokens.{k} = {special[k]} but text.{k} = {getattr(text_cfg, k)}")
+            raise BundleError(
+                MANIFEST, f"special_tokens.{k} = {special[k]} but text.{k} = {getattr(text_cfg, k)}"
+            )
     tok = _need(manifest, "tokenizer", dict)
     _need(tok, "file", str, "tokenizer")
     _need(tok, "sha256", str, "tokenizer")
@@ -178,26 +213,42 @@ def validate_manifest(manifest: Any) -> None:
     for name, file in GRAPH_NAMES.items():
         g = _need(graphs, name, dict, "onnx.graphs")
         if g.get("file") != file:
-            raise BundleError(MANIFEST, f"onnx.graphs.{name}.file is {g.get('file')!r}, expected {file!r}")
+            raise BundleError(
+                MANIFEST, f"onnx.graphs.{name}.file is {g.get('file')!r}, expected {file!r}"
+            )
         for side in ("inputs", "outputs"):
             for v in _need(g, side, list, f"onnx.graphs.{name}"):
-                if not (isinstance(v, dict) and isinstance(v.get("name"), str) and isinstance(v.get("dtype"), str)
-                        and isinstance(v.get("shape"), list)):
-                    raise BundleError(MANIFEST, f"onnx.graphs.{name}.{side}: each entry needs name, dtype, shape")
+                if not (
+                    isinstance(v, dict)
+                    and isinstance(v.get("name"), str)
+                    and isinstance(v.get("dtype"), str)
+                    and isinstance(v.get("shape"), list)
+                ):
+                    raise BundleError(
+                        MANIFEST, f"onnx.graphs.{name}.{side}: each entry needs name, dtype, shape"
+                    )
     training = _need(manifest, "training", dict)
     status = _need(training, "status", str, "training")
     if status not in ("trained", "untrained") or (status == "untrained") != manifest["untrained"]:
-        raise BundleError(MANIFEST, f"training.status {status!r} disagrees with untrained = {manifest['untrained']}")
+        raise BundleError(
+            MANIFEST,
+            f"training.status {status!r} disagrees with untrained = {manifest['untrained']}",
+        )
     _need(training, "data", dict, "training")
     _need(training, "metrics", dict, "training")
     teacher = _need(manifest, "teacher", dict)
     if _need(teacher, "kind", str, "teacher") not in TEACHER_KINDS:
-        raise BundleError(MANIFEST, f"teacher.kind {teacher['kind']!r} must be one of {list(TEACHER_KINDS)}")
+        raise BundleError(
+            MANIFEST, f"teacher.kind {teacher['kind']!r} must be one of {list(TEACHER_KINDS)}"
+        )
     _need(_need(manifest, "golden", dict), "index", str, "golden")
     files = _need(manifest, "files", dict)
     for rel, entry in files.items():
-        if not (isinstance(entry, dict) and isinstance(entry.get("sha256"), str)
-                and isinstance(entry.get("bytes"), int)):
+        if not (
+            isinstance(entry, dict)
+            and isinstance(entry.get("sha256"), str)
+            and isinstance(entry.get("bytes"), int)
+        ):
             raise BundleError(MANIFEST, f"files[{rel!r}] needs sha256 (string) and bytes (integer)")
     for required in [tok["file"], manifest["golden"]["index"], WEIGHTS, *GRAPH_NAMES.values()]:
         if required not in files:

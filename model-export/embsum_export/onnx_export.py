@@ -22,7 +22,14 @@ from onnx import numpy_helper
 
 from embsum.model import EmbSum
 
-from .graphs import ContentGraph, DecoderCore, DecoderFirst, DecoderStep, EncoderGraph, UserHeadGraph
+from .graphs import (
+    ContentGraph,
+    DecoderCore,
+    DecoderFirst,
+    DecoderStep,
+    EncoderGraph,
+    UserHeadGraph,
+)
 
 OPSET = 17
 EXPORTER = f"torch.onnx.export(dynamo=False) torch {torch.__version__.split('+')[0]}"
@@ -38,16 +45,24 @@ WEIGHTS = "weights.bin"
 EXTERNAL_MIN_BYTES = 1024
 ALIGN = 4096
 
-_ONNX_DTYPES = {onnx.TensorProto.FLOAT: "float32", onnx.TensorProto.INT64: "int64",
-                onnx.TensorProto.INT32: "int32", onnx.TensorProto.BOOL: "bool"}
+_ONNX_DTYPES = {
+    onnx.TensorProto.FLOAT: "float32",
+    onnx.TensorProto.INT64: "int64",
+    onnx.TensorProto.INT32: "int32",
+    onnx.TensorProto.BOOL: "bool",
+}
 
 
 def past_names(layers: int, prefix: str) -> list[str]:
     """Per layer: self-attention K, V, then cross-attention K, V (prefix 'past' or 'present')."""
     names = []
     for i in range(layers):
-        names += [f"{prefix}.{i}.self.key", f"{prefix}.{i}.self.value",
-                  f"{prefix}.{i}.cross.key", f"{prefix}.{i}.cross.value"]
+        names += [
+            f"{prefix}.{i}.self.key",
+            f"{prefix}.{i}.self.value",
+            f"{prefix}.{i}.cross.key",
+            f"{prefix}.{i}.cross.value",
+        ]
     return names
 
 
@@ -63,12 +78,14 @@ class _Spec:
     file: str
     module: torch.nn.Module
     args: tuple
-    inputs: dict[str, list]      # name -> full shape: int (fixed) or str (a named dynamic dim)
+    inputs: dict[str, list]  # name -> full shape: int (fixed) or str (a named dynamic dim)
     outputs: dict[str, list]
 
     def dynamic_axes(self) -> dict[str, dict[int, str]]:
-        return {name: {i: d for i, d in enumerate(shape) if isinstance(d, str)}
-                for name, shape in {**self.inputs, **self.outputs}.items()}
+        return {
+            name: {i: d for i, d in enumerate(shape) if isinstance(d, str)}
+            for name, shape in {**self.inputs, **self.outputs}.items()
+        }
 
 
 def _dummy(model: EmbSum):
@@ -87,17 +104,21 @@ def _dummy(model: EmbSum):
     def mask(n, length):
         m = torch.ones(n, length, dtype=torch.long)
         for r in range(1, n):
-            m[r, length - r:] = 0
+            m[r, length - r :] = 0
         return m
 
     heads, dkv = tc.num_heads, tc.d_kv
     layers = tc.num_decoder_layers
     past = []
     for _ in range(layers):
-        past += [torch.randn(B, heads, T, dkv, generator=g), torch.randn(B, heads, T, dkv, generator=g),
-                 torch.randn(B, heads, M, dkv, generator=g), torch.randn(B, heads, M, dkv, generator=g)]
+        past += [
+            torch.randn(B, heads, T, dkv, generator=g),
+            torch.randn(B, heads, T, dkv, generator=g),
+            torch.randn(B, heads, M, dkv, generator=g),
+            torch.randn(B, heads, M, dkv, generator=g),
+        ]
     z_mask = torch.ones(B, K1, dtype=torch.long)
-    z_mask[1, 1:K1 - 1] = 0
+    z_mask[1, 1 : K1 - 1] = 0
     return dict(
         enc=(ids(S, L), mask(S, L)),
         first=(torch.zeros(B, 1, dtype=torch.long), torch.randn(B, M, d, generator=g), mask(B, M)),
@@ -109,7 +130,13 @@ def _dummy(model: EmbSum):
 
 def _specs(model: EmbSum) -> list[_Spec]:
     tc = model.t5.config
-    layers, heads, dkv, d, vocab = tc.num_decoder_layers, tc.num_heads, tc.d_kv, model.d_model, tc.vocab_size
+    layers, heads, dkv, d, vocab = (
+        tc.num_decoder_layers,
+        tc.num_heads,
+        tc.d_kv,
+        model.d_model,
+        tc.vocab_size,
+    )
     m, n = model.config.m, model.config.n_content
     encoder = EncoderGraph(model).eval()
     core = DecoderCore(model).eval()
@@ -120,18 +147,45 @@ def _specs(model: EmbSum) -> list[_Spec]:
         return {k: ["B", heads, self_len if ".self." in k else "M", dkv] for k in names}
 
     return [
-        _Spec(SESSION_ENCODER, encoder, dummy["enc"],
-              {"input_ids": ["S", "L"], "attention_mask": ["S", "L"]}, {"token_states": ["S", "L", d]}),
-        _Spec(DECODER_FIRST, DecoderFirst(core).eval(), dummy["first"],
-              {"input_ids": ["B", 1], "memory": ["B", "M", d], "memory_mask": ["B", "M"]},
-              {**step_out, **kv(past_names(layers, "present"), 1)}),
-        _Spec(DECODER_STEP, DecoderStep(core).eval(), dummy["step"],
-              {"input_ids": ["B", 1], "memory_mask": ["B", "M"], **kv(past_names(layers, "past"), "T")},
-              {**step_out, **kv(self_names(layers, "present"), "T_plus_1")}),
-        _Spec(USER_HEAD, UserHeadGraph(model).eval(), dummy["head"],
-              {"z": ["B", "K_plus_1", d], "z_mask": ["B", "K_plus_1"]}, {"upe": ["B", m, d]}),
-        _Spec(CONTENT_ENCODER, ContentGraph(model, encoder).eval(), dummy["content"],
-              {"content_ids": ["N", "Lc"], "content_mask": ["N", "Lc"]}, {"cpe": ["N", n, d], "cpe_key": ["N", n, d]}),
+        _Spec(
+            SESSION_ENCODER,
+            encoder,
+            dummy["enc"],
+            {"input_ids": ["S", "L"], "attention_mask": ["S", "L"]},
+            {"token_states": ["S", "L", d]},
+        ),
+        _Spec(
+            DECODER_FIRST,
+            DecoderFirst(core).eval(),
+            dummy["first"],
+            {"input_ids": ["B", 1], "memory": ["B", "M", d], "memory_mask": ["B", "M"]},
+            {**step_out, **kv(past_names(layers, "present"), 1)},
+        ),
+        _Spec(
+            DECODER_STEP,
+            DecoderStep(core).eval(),
+            dummy["step"],
+            {
+                "input_ids": ["B", 1],
+                "memory_mask": ["B", "M"],
+                **kv(past_names(layers, "past"), "T"),
+            },
+            {**step_out, **kv(self_names(layers, "present"), "T_plus_1")},
+        ),
+        _Spec(
+            USER_HEAD,
+            UserHeadGraph(model).eval(),
+            dummy["head"],
+            {"z": ["B", "K_plus_1", d], "z_mask": ["B", "K_plus_1"]},
+            {"upe": ["B", m, d]},
+        ),
+        _Spec(
+            CONTENT_ENCODER,
+            ContentGraph(model, encoder).eval(),
+            dummy["content"],
+            {"content_ids": ["N", "Lc"], "content_mask": ["N", "Lc"]},
+            {"cpe": ["N", n, d], "cpe_key": ["N", n, d]},
+        ),
     ]
 
 
@@ -151,7 +205,9 @@ def _stamp_shapes(path: Path, spec: _Spec) -> None:
                 raise RuntimeError(f"{spec.file}: {v.name} has rank {len(dims)}, declared {want}")
             for dim, w in zip(dims, want):
                 if dim.HasField("dim_value") and isinstance(w, int) and dim.dim_value != w:
-                    raise RuntimeError(f"{spec.file}: {v.name} has size {dim.dim_value} where {w} is declared")
+                    raise RuntimeError(
+                        f"{spec.file}: {v.name} has size {dim.dim_value} where {w} is declared"
+                    )
                 if isinstance(w, int):
                     dim.Clear()
                     dim.dim_value = w
@@ -165,8 +221,17 @@ def _value_infos(values) -> list[dict[str, Any]]:
     out = []
     for v in values:
         t = v.type.tensor_type
-        shape = [dim.dim_param if dim.HasField("dim_param") else int(dim.dim_value) for dim in t.shape.dim]
-        out.append({"name": v.name, "dtype": _ONNX_DTYPES.get(t.elem_type, str(t.elem_type)), "shape": shape})
+        shape = [
+            dim.dim_param if dim.HasField("dim_param") else int(dim.dim_value)
+            for dim in t.shape.dim
+        ]
+        out.append(
+            {
+                "name": v.name,
+                "dtype": _ONNX_DTYPES.get(t.elem_type, str(t.elem_type)),
+                "shape": shape,
+            }
+        )
     return out
 
 
@@ -191,7 +256,7 @@ def share_weights(out_dir: Path, files: list[str]) -> int:
             model = onnx.load(str(out_dir / f))
             for init in model.graph.initializer:
                 data = numpy_helper.to_array(init)
-                raw = data.tobytes()          # little-endian, as ONNX raw_data is
+                raw = data.tobytes()  # little-endian, as ONNX raw_data is
                 if len(raw) < EXTERNAL_MIN_BYTES:
                     continue
                 key = hashlib.sha256(raw).digest() + str((data.dtype, data.shape)).encode()
@@ -205,7 +270,11 @@ def share_weights(out_dir: Path, files: list[str]) -> int:
                 for fld in ("raw_data", "float_data", "int32_data", "int64_data", "double_data"):
                     init.ClearField(fld)
                 del init.external_data[:]
-                for k, v in (("location", WEIGHTS), ("offset", str(offset)), ("length", str(length))):
+                for k, v in (
+                    ("location", WEIGHTS),
+                    ("offset", str(offset)),
+                    ("length", str(length)),
+                ):
                     entry = init.external_data.add()
                     entry.key, entry.value = k, v
                 init.data_location = onnx.TensorProto.EXTERNAL
@@ -213,7 +282,9 @@ def share_weights(out_dir: Path, files: list[str]) -> int:
         return out.tell()
 
 
-def export_graphs(model: EmbSum, out_dir: str | Path, opset: int = OPSET) -> dict[str, dict[str, Any]]:
+def export_graphs(
+    model: EmbSum, out_dir: str | Path, opset: int = OPSET
+) -> dict[str, dict[str, Any]]:
     """Write the five .onnx files (+ weights.bin) into out_dir; returns {file: signature}."""
     out_dir = Path(out_dir)
     model = model.eval()
@@ -221,20 +292,30 @@ def export_graphs(model: EmbSum, out_dir: str | Path, opset: int = OPSET) -> dic
     for spec in _specs(model):
         path = out_dir / spec.file
         with torch.no_grad(), warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
-            warnings.simplefilter("ignore")          # deprecation notice of the TorchScript exporter
-            torch.onnx.export(spec.module, spec.args, str(path), dynamo=False, opset_version=opset,
-                              input_names=list(spec.inputs), output_names=list(spec.outputs),
-                              dynamic_axes=spec.dynamic_axes(), do_constant_folding=True)
+            warnings.simplefilter("ignore")  # deprecation notice of the TorchScript exporter
+            torch.onnx.export(
+                spec.module,
+                spec.args,
+                str(path),
+                dynamo=False,
+                opset_version=opset,
+                input_names=list(spec.inputs),
+                output_names=list(spec.outputs),
+                dynamic_axes=spec.dynamic_axes(),
+                do_constant_folding=True,
+            )
         sig = graph_signature(path)
         got_in = [v["name"] for v in sig["inputs"]]
         got_out = [v["name"] for v in sig["outputs"]]
         if got_in != list(spec.inputs) or got_out != list(spec.outputs):
-            raise RuntimeError(f"{spec.file}: exported names {got_in} -> {got_out} differ from the "
-                               f"declared {list(spec.inputs)} -> {list(spec.outputs)}")
+            raise RuntimeError(
+                f"{spec.file}: exported names {got_in} -> {got_out} differ from the "
+                f"declared {list(spec.inputs)} -> {list(spec.outputs)}"
+            )
         _stamp_shapes(path, spec)
         sig = graph_signature(path)
         sigs[spec.file] = sig
     share_weights(out_dir, list(sigs))
     for f in sigs:
-        onnx.checker.check_model(str(out_dir / f))       # with the external data in place
+        onnx.checker.check_model(str(out_dir / f))  # with the external data in place
     return sigs

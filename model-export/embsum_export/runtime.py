@@ -46,8 +46,8 @@ def pad_rows(rows: Sequence[Sequence[int]], pad: int = 0) -> tuple[np.ndarray, n
     ids = np.full((len(rows), width), pad, dtype=np.int64)
     mask = np.zeros((len(rows), width), dtype=np.int64)
     for i, r in enumerate(rows):
-        ids[i, :len(r)] = r
-        mask[i, :len(r)] = 1
+        ids[i, : len(r)] = r
+        mask[i, : len(r)] = 1
     return ids, mask
 
 
@@ -74,17 +74,22 @@ def score_all(a: np.ndarray, b: np.ndarray, cpe_key: np.ndarray) -> np.ndarray:
 class UserRefresh:
     """What one user refresh produces (one user's slice of a batch)."""
 
-    upe: np.ndarray             # [m, d] float32, the user poly-embedding A
-    summary_ids: list[int]      # greedy summary: tokens up to and including </s> (or cap tokens)
-    global_vec: np.ndarray      # [d] float32
-    item_vectors: np.ndarray    # [k, d] float32, encoder state at each history item's [SOS]
+    upe: np.ndarray  # [m, d] float32, the user poly-embedding A
+    summary_ids: list[int]  # greedy summary: tokens up to and including </s> (or cap tokens)
+    global_vec: np.ndarray  # [d] float32
+    item_vectors: np.ndarray  # [k, d] float32, encoder state at each history item's [SOS]
 
 
 class OnnxEmbSum:
     """The five graphs of a bundle directory, with the Java glue in Python."""
 
-    def __init__(self, bundle_dir: str | Path, manifest: Mapping[str, Any] | None = None,
-                 threads: int | None = None, providers: Sequence[str] | None = None):
+    def __init__(
+        self,
+        bundle_dir: str | Path,
+        manifest: Mapping[str, Any] | None = None,
+        threads: int | None = None,
+        providers: Sequence[str] | None = None,
+    ):
         self.dir = Path(bundle_dir)
         if manifest is None:
             manifest = json.loads((self.dir / MANIFEST).read_text(encoding="utf-8"))
@@ -103,24 +108,31 @@ class OnnxEmbSum:
         graphs = manifest["onnx"]["graphs"]
         self.sessions: dict[str, ort.InferenceSession] = {}
         for name, spec in graphs.items():
-            self.sessions[name] = ort.InferenceSession(str(self.dir / spec["file"]), opts, providers=providers)
+            self.sessions[name] = ort.InferenceSession(
+                str(self.dir / spec["file"]), opts, providers=providers
+            )
 
     # -- the graphs -------------------------------------------------------------------------
     def encode_sessions(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         # [S, L] int64 twice -> token_states [S, L, d]
-        return self.sessions["session_encoder"].run(None, {"input_ids": ids, "attention_mask": mask})[0]
+        return self.sessions["session_encoder"].run(
+            None, {"input_ids": ids, "attention_mask": mask}
+        )[0]
 
     def content_embed(self, ids: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         # [N, Lc] int64 twice -> cpe [N, n, d], cpe_key [N, n, d]
-        b, key = self.sessions["content_encoder"].run(None, {"content_ids": ids, "content_mask": mask})
+        b, key = self.sessions["content_encoder"].run(
+            None, {"content_ids": ids, "content_mask": mask}
+        )
         return b, key
 
     def user_head(self, z: np.ndarray, z_mask: np.ndarray) -> np.ndarray:
         # Z [B, K+1, d] float32, z_mask [B, K+1] int64 -> A [B, m, d]
         return self.sessions["user_head"].run(None, {"z": z, "z_mask": z_mask})[0]
 
-    def greedy_summary(self, memory: np.ndarray, memory_mask: np.ndarray,
-                       max_new_tokens: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def greedy_summary(
+        self, memory: np.ndarray, memory_mask: np.ndarray, max_new_tokens: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Greedy decoding with the KV cache, exactly `EmbSum.greedy_summary`'s rule.
 
         memory [B, M, d] float32, memory_mask [B, M] int64 -> summary ids [B, T'] int64 (a row
@@ -133,9 +145,17 @@ class OnnxEmbSum:
         first_out = [o.name for o in first.get_outputs()]
         step_out = [o.name for o in step.get_outputs()]
         ids = np.full((b, 1), self.decoder_start_id, dtype=np.int64)
-        res = dict(zip(first_out, first.run(None, {"input_ids": ids, "memory": memory, "memory_mask": memory_mask})))
-        cross = {f"past.{i}.cross.{kv}": res[f"present.{i}.cross.{kv}"]
-                 for i in range(self.layers) for kv in ("key", "value")}
+        res = dict(
+            zip(
+                first_out,
+                first.run(None, {"input_ids": ids, "memory": memory, "memory_mask": memory_mask}),
+            )
+        )
+        cross = {
+            f"past.{i}.cross.{kv}": res[f"present.{i}.cross.{kv}"]
+            for i in range(self.layers)
+            for kv in ("key", "value")
+        }
         done = np.zeros(b, dtype=bool)
         global_vec = np.zeros((b, memory.shape[2]), dtype=np.float32)
         out = []
@@ -157,7 +177,9 @@ class OnnxEmbSum:
         return np.stack(out, axis=1), global_vec
 
     # -- the glue ---------------------------------------------------------------------------
-    def refresh(self, users: Sequence[Sequence[Any]], timings: dict[str, float] | None = None) -> list[UserRefresh]:
+    def refresh(
+        self, users: Sequence[Sequence[Any]], timings: dict[str, float] | None = None
+    ) -> list[UserRefresh]:
         """One micro-batch of user refreshes.
 
         users[b] = user b's sessions, oldest first; a session has `tokens` (ending in </s>) and
@@ -171,14 +193,15 @@ class OnnxEmbSum:
             clock.append(time.perf_counter())
             if timings is not None:
                 timings[name] = timings.get(name, 0.0) + (clock[-1] - clock[-2]) * 1000
+
         if not users:
             return []
         for b, sessions in enumerate(users):
             if not sessions:
                 raise ValueError(f"user {b} has no sessions: an empty history has no embedding")
         flat = [s for sessions in users for s in sessions]
-        ids, mask = pad_rows([_tokens(s) for s in flat], self.pad_id)           # 1. [S, L]
-        states = self.encode_sessions(ids, mask)                                # [S, L, d]
+        ids, mask = pad_rows([_tokens(s) for s in flat], self.pad_id)  # 1. [S, L]
+        states = self.encode_sessions(ids, mask)  # [S, L, d]
         lap("encode")
         d = states.shape[2]
         lengths = mask.sum(1)
@@ -188,8 +211,8 @@ class OnnxEmbSum:
             rows, mem = [], []
             for j, s in enumerate(sessions):
                 st = states[s0 + j]
-                rows += [st[p] for p in _sos(s)]                                 # 2. gather at [SOS]
-                mem.append(st[:lengths[s0 + j]])                                 # 3. valid tokens only
+                rows += [st[p] for p in _sos(s)]  # 2. gather at [SOS]
+                mem.append(st[: lengths[s0 + j]])  # 3. valid tokens only
             s0 += len(sessions)
             items.append(np.stack(rows) if rows else np.zeros((0, d), np.float32))
             memories.append(np.concatenate(mem, axis=0))
@@ -199,27 +222,27 @@ class OnnxEmbSum:
         memory = np.zeros((bsz, m_len, d), dtype=np.float32)
         memory_mask = np.zeros((bsz, m_len), dtype=np.int64)
         for b, mem in enumerate(memories):
-            memory[b, :len(mem)] = mem
-            memory_mask[b, :len(mem)] = 1
+            memory[b, : len(mem)] = mem
+            memory_mask[b, : len(mem)] = 1
 
         lap("glue")
-        summary, global_vec = self.greedy_summary(memory, memory_mask)          # 4.
+        summary, global_vec = self.greedy_summary(memory, memory_mask)  # 4.
         lap("decode")
 
         k_max = max(len(x) for x in items)
-        z = np.zeros((bsz, k_max + 1, d), dtype=np.float32)                     # 5. Z = [items; global]
+        z = np.zeros((bsz, k_max + 1, d), dtype=np.float32)  # 5. Z = [items; global]
         z_mask = np.zeros((bsz, k_max + 1), dtype=np.int64)
         for b, it in enumerate(items):
-            z[b, :len(it)] = it
+            z[b, : len(it)] = it
             z[b, len(it)] = global_vec[b]
-            z_mask[b, :len(it) + 1] = 1
+            z_mask[b, : len(it) + 1] = 1
         upe = self.user_head(z, z_mask)
         lap("head")
 
         out = []
         for b in range(bsz):
             row = summary[b].tolist()
-            ids_b = row[:row.index(self.eos_id) + 1] if self.eos_id in row else row
+            ids_b = row[: row.index(self.eos_id) + 1] if self.eos_id in row else row
             out.append(UserRefresh(upe[b], ids_b, global_vec[b], items[b]))
         return out
 

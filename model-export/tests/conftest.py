@@ -10,7 +10,6 @@ import torch
 
 from embsum.model import load_checkpoint
 from embsum_export.cli import main as cli_main
-
 from export_fixtures import RANDOM_VERSION, VERSION, short_summary_model
 
 
@@ -39,8 +38,15 @@ def model(checkpoint):
 @pytest.fixture(scope="session")
 def training_json(tmp_path_factory):
     path = tmp_path_factory.mktemp("meta") / "training.json"
-    path.write_text(json.dumps({"note": "test model: decoder trained 45 steps on the 8 golden users' "
-                                        "title-prefix summaries", "users": 8}))
+    path.write_text(
+        json.dumps(
+            {
+                "note": "test model: decoder trained 45 steps on the 8 golden users' "
+                "title-prefix summaries",
+                "users": 8,
+            }
+        )
+    )
     return path
 
 
@@ -49,8 +55,23 @@ def bundle(checkpoint, training_json, tmp_path_factory):
     """The trained-tiny bundle, exported through the CLI (checkpoint path)."""
     torch.set_num_threads(1)
     out = tmp_path_factory.mktemp("bundles")
-    rc = cli_main(["export", "--checkpoint", str(checkpoint), "--out", str(out), "--model-version", VERSION,
-                   "--teacher-kind", "template", "--training-data", str(training_json), "--threads", "1"])
+    rc = cli_main(
+        [
+            "export",
+            "--checkpoint",
+            str(checkpoint),
+            "--out",
+            str(out),
+            "--model-version",
+            VERSION,
+            "--teacher-kind",
+            "template",
+            "--training-data",
+            str(training_json),
+            "--threads",
+            "1",
+        ]
+    )
     assert rc == 0
     return out / VERSION
 
@@ -60,9 +81,28 @@ def random_tar(tmp_path_factory):
     """An untrained tiny bundle as .tar.gz, exported through the CLI (--random-init path)."""
     torch.set_num_threads(1)
     out = tmp_path_factory.mktemp("random")
-    rc = cli_main(["export", "--random-init", "tiny", "--seed", "3", "--m", "2", "--n", "2",
-                   "--max-summary-tokens", "6", "--out", str(out), "--model-version", RANDOM_VERSION, "--tar",
-                   "--threads", "1"])
+    rc = cli_main(
+        [
+            "export",
+            "--random-init",
+            "tiny",
+            "--seed",
+            "3",
+            "--m",
+            "2",
+            "--n",
+            "2",
+            "--max-summary-tokens",
+            "6",
+            "--out",
+            str(out),
+            "--model-version",
+            RANDOM_VERSION,
+            "--tar",
+            "--threads",
+            "1",
+        ]
+    )
     assert rc == 0
     return out / f"{RANDOM_VERSION}.tar.gz"
 
@@ -84,6 +124,7 @@ def golden(bundle):
 @pytest.fixture(scope="session")
 def rt(bundle):
     from embsum_export.runtime import OnnxEmbSum
+
     return OnnxEmbSum(bundle, threads=1)
 
 

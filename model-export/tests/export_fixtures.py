@@ -34,8 +34,10 @@ def golden_user_memory(model: EmbSum, cfg: TextConfig | None = None):
     sessions, labels = [], []
     for (row, _), n in zip(users, LENGTHS):
         hist = EngagementHistory.from_engagements(row.history, cfg.H)
-        tokens_of = {i: item_tokens(tok, cfg, "news", news[i].title, news[i].abstract, news[i].category)
-                     for i in hist.item_ids}
+        tokens_of = {
+            i: item_tokens(tok, cfg, "news", news[i].title, news[i].abstract, news[i].category)
+            for i in hist.item_ids
+        }
         sessions.append(group_sessions(hist.entries, tokens_of, cfg))
         title = tok.encode(news[hist.item_ids[-1]].title)
         labels.append((title * n)[:n] + ([cfg.eos_id] if n < CAP else []))
@@ -45,7 +47,7 @@ def golden_user_memory(model: EmbSum, cfg: TextConfig | None = None):
         memory, mask = fuse_sessions(states, u.session_mask, u.user_sessions)
     lab = torch.full((len(labels), max(map(len, labels))), -100, dtype=torch.long)
     for i, row in enumerate(labels):
-        lab[i, :len(row)] = torch.tensor(row)
+        lab[i, : len(row)] = torch.tensor(row)
     return memory, mask, lab
 
 

@@ -37,15 +37,22 @@ def torch_users(model, sessions):
         memory, memory_mask = fuse_sessions(states, u.session_mask, u.user_sessions)
         summary, global_vec = model.greedy_summary(memory, memory_mask)
         a = model.user_head(*build_z(items, item_mask, global_vec))
-        emb = model.embed_users(u)                     # the composite gives the same
+        emb = model.embed_users(u)  # the composite gives the same
     assert torch.equal(emb.summary_ids, summary) and torch.allclose(emb.a, a)
-    return types.SimpleNamespace(items=items, item_mask=item_mask, memory=memory, memory_mask=memory_mask,
-                                 summary=summary, global_vec=global_vec, a=a)
+    return types.SimpleNamespace(
+        items=items,
+        item_mask=item_mask,
+        memory=memory,
+        memory_mask=memory_mask,
+        summary=summary,
+        global_vec=global_vec,
+        a=a,
+    )
 
 
 def trim(row, eos=1):
     row = list(row)
-    return row[:row.index(eos) + 1] if eos in row else row
+    return row[: row.index(eos) + 1] if eos in row else row
 
 
 def test_refresh_matches_pytorch(model, rt, golden):
@@ -58,7 +65,7 @@ def test_refresh_matches_pytorch(model, rt, golden):
         close(r.item_vectors, ref.items[b, :k])
         close(r.global_vec, ref.global_vec[b])
         close(r.upe, ref.a[b])
-    assert {len(r.summary_ids) for r in out} >= {2, 16}       # early </s> and the cap both occur
+    assert {len(r.summary_ids) for r in out} >= {2, 16}  # early </s> and the cap both occur
 
 
 def test_greedy_on_the_pytorch_memory_layout(model, rt, golden):
@@ -108,12 +115,12 @@ def test_dynamic_axes(model, rt, golden, batch):
     k1 = 3 + 2 * batch
     z = rng.standard_normal((batch, k1, model.d_model)).astype(np.float32)
     z_mask = np.ones((batch, k1), dtype=np.int64)
-    z_mask[0, 1:-1] = 0                                     # a user with one item + global
+    z_mask[0, 1:-1] = 0  # a user with one item + global
     with torch.no_grad():
         a_ref = model.user_head(torch.from_numpy(z), torch.from_numpy(z_mask).bool())
     close(rt.user_head(z, z_mask), a_ref)
 
-    sessions = golden_sessions(golden)[1:1 + batch]
+    sessions = golden_sessions(golden)[1 : 1 + batch]
     ref_users = torch_users(model, sessions)
     out = rt.refresh(sessions)
     assert [r.summary_ids for r in out] == [trim(s) for s in ref_users.summary.tolist()]
@@ -133,8 +140,19 @@ def test_decoder_past_beyond_max_distance(model, rt, golden):
     first, step = rt.sessions["decoder_first"], rt.sessions["decoder_step"]
     names_f = [o.name for o in first.get_outputs()]
     names_s = [o.name for o in step.get_outputs()]
-    res = dict(zip(names_f, first.run(None, {"input_ids": prefix[:, :1].numpy(), "memory": memory.numpy(),
-                                             "memory_mask": mask.numpy()})))
+    res = dict(
+        zip(
+            names_f,
+            first.run(
+                None,
+                {
+                    "input_ids": prefix[:, :1].numpy(),
+                    "memory": memory.numpy(),
+                    "memory_mask": mask.numpy(),
+                },
+            ),
+        )
+    )
     cross = {k.replace("present", "past"): v for k, v in res.items() if ".cross." in k}
     worst = 0.0
     for t in range(150):
@@ -143,7 +161,7 @@ def test_decoder_past_beyond_max_distance(model, rt, golden):
         assert np.array_equal(res["next_id"], logits[:, t].argmax(-1).numpy())
         if t == 149:
             break
-        feed = {"input_ids": prefix[:, t + 1:t + 2].numpy(), "memory_mask": mask.numpy(), **cross}
+        feed = {"input_ids": prefix[:, t + 1 : t + 2].numpy(), "memory_mask": mask.numpy(), **cross}
         feed.update({k.replace("present", "past"): v for k, v in res.items() if ".self." in k})
         res = dict(zip(names_s, step.run(None, feed)))
         assert res["present.0.self.key"].shape[2] == t + 2
@@ -173,8 +191,8 @@ def test_bucket_table_is_hf_compute_bias(model, bidirectional):
     with torch.no_grad():
         ours = bias(pos[None, :] - pos[:, None])
         ref = att.compute_bias(n, n)
-    if not bidirectional:                                   # future keys are masked anyway
-        keep = (pos[None, :] <= pos[:, None])
+    if not bidirectional:  # future keys are masked anyway
+        keep = pos[None, :] <= pos[:, None]
         ours, ref = ours[..., keep], ref[..., keep]
     assert torch.equal(ours, ref)
 
@@ -183,9 +201,9 @@ def test_ablation_graphs_no_cpe_and_m1(tmp_path):
     """use_cpe=False (B = the [SOS] state, n = 1) and m = 1 export and match PyTorch too."""
     import onnxruntime as ort
 
+    from embsum.model import EmbSum
     from embsum_export.onnx_export import export_graphs
     from export_fixtures import tiny_config
-    from embsum.model import EmbSum
 
     torch.manual_seed(1)
     model = EmbSum(tiny_config(use_cpe=False, m=1)).eval()
@@ -194,7 +212,9 @@ def test_ablation_graphs_no_cpe_and_m1(tmp_path):
     assert sigs["user_head.onnx"]["outputs"][0]["shape"] == ["B", 1, 32]
     rows = [[32099, 5, 6, 7, 1], [32099, 9, 1]]
     ids, mask = pad_rows(rows)
-    sess = ort.InferenceSession(str(tmp_path / "content_encoder.onnx"), providers=["CPUExecutionProvider"])
+    sess = ort.InferenceSession(
+        str(tmp_path / "content_encoder.onnx"), providers=["CPUExecutionProvider"]
+    )
     b, key = sess.run(None, {"content_ids": ids, "content_mask": mask})
     with torch.no_grad():
         b_ref, key_ref = model.content_embed(torch.from_numpy(ids), torch.from_numpy(mask))

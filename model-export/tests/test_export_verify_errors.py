@@ -8,9 +8,9 @@ import tarfile
 
 import pytest
 
+from embsum.digest import sha256_file
 from embsum_export import BundleError, ParityError, verify_bundle
 from embsum_export.cli import main as cli_main
-from embsum.digest import sha256_file
 
 
 def refused(path, file: str, capsys, match: str = "", sha: str | None = None) -> BundleError:
@@ -29,7 +29,9 @@ def flip_byte(path, offset: int) -> None:
     path.write_bytes(bytes(data))
 
 
-@pytest.mark.parametrize("file", ["decoder_step.onnx", "weights.bin", "tokenizer.json", "golden/scores.json"])
+@pytest.mark.parametrize(
+    "file", ["decoder_step.onnx", "weights.bin", "tokenizer.json", "golden/scores.json"]
+)
 def test_tampered_file(bundle_copy, capsys, file):
     path = bundle_copy / file
     flip_byte(path, path.stat().st_size // 2)
@@ -64,13 +66,16 @@ def test_missing_manifest(bundle_copy, capsys):
     refused(bundle_copy, "manifest.json", capsys, "missing")
 
 
-@pytest.mark.parametrize("edit, match", [
-    (lambda m: m.pop("max_summary_tokens"), "'max_summary_tokens' is missing"),
-    (lambda m: m.update(format_version=99), "not supported"),
-    (lambda m: m["special_tokens"].update(sos_id=5), "special_tokens.sos_id"),
-    (lambda m: m["teacher"].update(kind="gpt"), "teacher.kind"),
-    (lambda m: m["onnx"]["graphs"].pop("user_head"), "user_head"),
-])
+@pytest.mark.parametrize(
+    "edit, match",
+    [
+        (lambda m: m.pop("max_summary_tokens"), "'max_summary_tokens' is missing"),
+        (lambda m: m.update(format_version=99), "not supported"),
+        (lambda m: m["special_tokens"].update(sos_id=5), "special_tokens.sos_id"),
+        (lambda m: m["teacher"].update(kind="gpt"), "teacher.kind"),
+        (lambda m: m["onnx"]["graphs"].pop("user_head"), "user_head"),
+    ],
+)
 def test_bad_manifest_fields(bundle_copy, capsys, edit, match):
     m = json.loads((bundle_copy / "manifest.json").read_text())
     edit(m)

@@ -16,5 +16,15 @@ from embsum_retrain.gate import DEFAULT_MARGIN, GateDecision, decide
 from embsum_retrain.pipeline import RetrainResult, RetrainSettings, default_model_version, retrain
 from embsum_retrain.store import ServingModel, StoreError, serving_model
 
-__all__ = ["DEFAULT_MARGIN", "GateDecision", "RetrainResult", "RetrainSettings", "ServingModel", "StoreError",
-           "decide", "default_model_version", "retrain", "serving_model"]
+__all__ = [
+    "DEFAULT_MARGIN",
+    "GateDecision",
+    "RetrainResult",
+    "RetrainSettings",
+    "ServingModel",
+    "StoreError",
+    "decide",
+    "default_model_version",
+    "retrain",
+    "serving_model",
+]

@@ -30,7 +30,7 @@ class GateDecision:
     margin: float
     candidate_auc: float | None
     serving_auc: float | None
-    threshold: float | None           # serving AUC - margin: the AUC the candidate had to reach
+    threshold: float | None  # serving AUC - margin: the AUC the candidate had to reach
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -43,29 +43,64 @@ def _auc(metrics: Mapping[str, Any] | None) -> float | None:
     return float(v) if isinstance(v, (int, float)) and math.isfinite(v) else None
 
 
-def decide(candidate: Mapping[str, Any], serving: Mapping[str, Any] | None,
-           margin: float = DEFAULT_MARGIN) -> GateDecision:
+def decide(
+    candidate: Mapping[str, Any], serving: Mapping[str, Any] | None, margin: float = DEFAULT_MARGIN
+) -> GateDecision:
     """Gate decision from the two models' dev metrics (`serving` None: nothing is served yet)."""
     if not math.isfinite(margin):
         raise ValueError(f"margin must be a finite number, got {margin}")
     cand = _auc(candidate)
     if cand is None:
-        return GateDecision(False, f"the new model's dev AUC is undefined ({candidate.get(METRIC)!r}: no dev "
-                                   "impression could be scored), so it cannot be compared", margin, None,
-                            _auc(serving), None)
+        return GateDecision(
+            False,
+            f"the new model's dev AUC is undefined ({candidate.get(METRIC)!r}: no dev "
+            "impression could be scored), so it cannot be compared",
+            margin,
+            None,
+            _auc(serving),
+            None,
+        )
     if serving is None:
-        return GateDecision(True, f"no serving model to compare with (first release); new AUC {cand:.4f}",
-                            margin, cand, None, None)
+        return GateDecision(
+            True,
+            f"no serving model to compare with (first release); new AUC {cand:.4f}",
+            margin,
+            cand,
+            None,
+            None,
+        )
     serv = _auc(serving)
     if serv is None:
-        return GateDecision(True, f"the serving model's dev AUC is undefined ({serving.get(METRIC)!r}); "
-                                  f"new AUC {cand:.4f} is released", margin, cand, None, None)
+        return GateDecision(
+            True,
+            f"the serving model's dev AUC is undefined ({serving.get(METRIC)!r}); "
+            f"new AUC {cand:.4f} is released",
+            margin,
+            cand,
+            None,
+            None,
+        )
     threshold = serv - margin
     if cand >= threshold:
-        return GateDecision(True, f"new AUC {cand:.4f} >= serving AUC {serv:.4f} - margin {margin:g} = "
-                                  f"{threshold:.4f}", margin, cand, serv, threshold)
-    why = (f"the new model ranks the dev day {serv - cand:.4f} AUC worse than the serving one" if cand < serv else
-           f"the new model is {cand - serv:.4f} AUC better, but margin {margin:g} demands an improvement of at "
-           f"least {-margin:g}")
-    return GateDecision(False, f"new AUC {cand:.4f} < serving AUC {serv:.4f} - margin {margin:g} = {threshold:.4f}: "
-                               f"{why}", margin, cand, serv, threshold)
+        return GateDecision(
+            True,
+            f"new AUC {cand:.4f} >= serving AUC {serv:.4f} - margin {margin:g} = {threshold:.4f}",
+            margin,
+            cand,
+            serv,
+            threshold,
+        )
+    why = (
+        f"the new model ranks the dev day {serv - cand:.4f} AUC worse than the serving one"
+        if cand < serv
+        else f"the new model is {cand - serv:.4f} AUC better, but margin {margin:g} demands an improvement of at "
+        f"least {-margin:g}"
+    )
+    return GateDecision(
+        False,
+        f"new AUC {cand:.4f} < serving AUC {serv:.4f} - margin {margin:g} = {threshold:.4f}: {why}",
+        margin,
+        cand,
+        serv,
+        threshold,
+    )

@@ -35,12 +35,17 @@ class PublishError(RuntimeError):
     """The publish command failed; the bundle stays in the store, unannounced."""
 
 
-def model_release(model_version: str, bundle: Path, bundle_sha256: str,
-                  released_at: datetime | None = None) -> dict[str, Any]:
+def model_release(
+    model_version: str, bundle: Path, bundle_sha256: str, released_at: datetime | None = None
+) -> dict[str, Any]:
     """ModelRelease as plain JSON; bundle_uri is the bundle directory's file:// URI."""
-    value = {"model_version": model_version, "bundle_uri": Path(bundle).resolve().as_uri(),
-             "bundle_sha256": bundle_sha256, "released_at": released_at or datetime.now(timezone.utc)}
-    decode("ModelRelease", encode("ModelRelease", value))   # a valid record, or ValueError
+    value = {
+        "model_version": model_version,
+        "bundle_uri": Path(bundle).resolve().as_uri(),
+        "bundle_sha256": bundle_sha256,
+        "released_at": released_at or datetime.now(timezone.utc),
+    }
+    decode("ModelRelease", encode("ModelRelease", value))  # a valid record, or ValueError
     return to_plain_json("ModelRelease", value)
 
 
@@ -62,13 +67,17 @@ def check_template(template: str) -> list[str]:
         try:
             arg.format(**fields)
         except (KeyError, IndexError, ValueError) as e:
-            raise ValueError(f"--publish-command argument {arg!r}: unknown or malformed placeholder ({e}); "
-                             f"use {', '.join('{' + p + '}' for p in PLACEHOLDERS)} (double braces for a "
-                             "literal brace)") from None
+            raise ValueError(
+                f"--publish-command argument {arg!r}: unknown or malformed placeholder ({e}); "
+                f"use {', '.join('{' + p + '}' for p in PLACEHOLDERS)} (double braces for a "
+                "literal brace)"
+            ) from None
     return argv
 
 
-def publish(template: str, values: dict[str, str], cwd: Path | None = None) -> subprocess.CompletedProcess:
+def publish(
+    template: str, values: dict[str, str], cwd: Path | None = None
+) -> subprocess.CompletedProcess:
     """Run the filled-in command; PublishError (with its output) if it exits non-zero."""
     argv = [arg.format(**values) for arg in check_template(template)]
     try:
@@ -77,5 +86,7 @@ def publish(template: str, values: dict[str, str], cwd: Path | None = None) -> s
         raise PublishError(f"cannot run the publish command {shlex.join(argv)}: {e}") from None
     if done.returncode != 0:
         tail = (done.stdout + done.stderr).strip()[-2000:]
-        raise PublishError(f"the publish command {shlex.join(argv)} exited with {done.returncode}:\n{tail}")
+        raise PublishError(
+            f"the publish command {shlex.join(argv)} exited with {done.returncode}:\n{tail}"
+        )
     return done

@@ -17,8 +17,11 @@ MD_NAME = "retrain.md"
 def _metric_row(name: str, m: dict[str, Any] | None) -> str:
     if m is None:
         return f"| {name} | " + " | ".join("–" for _ in METRICS + ROUGE) + " | – | – |"
-    return (f"| {name} | " + " | ".join(format_value(m.get(k)) for k in METRICS + ROUGE)
-            + f" | {format_value(m.get('impressions'))} | {format_seconds(m.get('seconds'))} |")
+    return (
+        f"| {name} | "
+        + " | ".join(format_value(m.get(k)) for k in METRICS + ROUGE)
+        + f" | {format_value(m.get('impressions'))} | {format_seconds(m.get('seconds'))} |"
+    )
 
 
 def render(doc: dict[str, Any]) -> str:
@@ -26,25 +29,42 @@ def render(doc: dict[str, Any]) -> str:
     gate = doc.get("gate") or {}
     data = doc.get("data") or {}
     L: list[str] = [f"# EmbSum retrain report: {doc.get('model_version')}", ""]
-    headline = {"released": "**RELEASED**", "gate_failed": "**NOT RELEASED** (the gate refused the new model)",
-                "failed": "**FAILED**"}.get(status, str(status))
-    L.append(f"Status: {headline}. Started {doc.get('started_at')}, total {format_seconds(doc.get('total_seconds'))}.")
+    headline = {
+        "released": "**RELEASED**",
+        "gate_failed": "**NOT RELEASED** (the gate refused the new model)",
+        "failed": "**FAILED**",
+    }.get(status, str(status))
+    L.append(
+        f"Status: {headline}. Started {doc.get('started_at')}, total {format_seconds(doc.get('total_seconds'))}."
+    )
     if doc.get("error"):
         L += ["", f"> Error: {doc['error']}"]
     for note in doc.get("notes") or []:
         L += ["", f"> Note: {note}"]
     L += ["", "## Gate", ""]
     if gate:
-        L.append(f"Rule: release iff new AUC >= serving AUC - margin (margin {gate.get('margin')}). "
-                 f"Decision: **{'pass' if gate.get('passed') else 'fail'}**: {gate.get('reason')}.")
-        L += ["", "| model | AUC | MRR | nDCG@5 | nDCG@10 | ROUGE-1 | ROUGE-2 | ROUGE-L | impressions | eval time |",
-              "|---|---|---|---|---|---|---|---|---|---|"]
+        L.append(
+            f"Rule: release iff new AUC >= serving AUC - margin (margin {gate.get('margin')}). "
+            f"Decision: **{'pass' if gate.get('passed') else 'fail'}**: {gate.get('reason')}."
+        )
+        L += [
+            "",
+            "| model | AUC | MRR | nDCG@5 | nDCG@10 | ROUGE-1 | ROUGE-2 | ROUGE-L | impressions | eval time |",
+            "|---|---|---|---|---|---|---|---|---|---|",
+        ]
         L.append(_metric_row(f"new ({doc.get('model_version')})", gate.get("candidate")))
         serving = doc.get("serving")
-        L.append(_metric_row(f"serving ({serving['model_version']})" if serving else "serving (none)",
-                             gate.get("serving")))
-        L += ["", f"Both evaluated on the dev day {', '.join(data.get('dev_days') or [])} with embsum.metrics "
-                  f"(official MIND definitions), user global vector: {doc.get('train_config', {}).get('eval_global')}."]
+        L.append(
+            _metric_row(
+                f"serving ({serving['model_version']})" if serving else "serving (none)",
+                gate.get("serving"),
+            )
+        )
+        L += [
+            "",
+            f"Both evaluated on the dev day {', '.join(data.get('dev_days') or [])} with embsum.metrics "
+            f"(official MIND definitions), user global vector: {doc.get('train_config', {}).get('eval_global')}.",
+        ]
     else:
         L.append("The run stopped before the gate.")
     L += ["", "## Stages", "", "| stage | time | note |", "|---|---|---|"]
@@ -54,30 +74,49 @@ def render(doc: dict[str, Any]) -> str:
     if data:
         L += ["", "## Data", ""]
         L.append(f"- archive `{data.get('archive')}`; split {data.get('split')}")
-        L.append(f"- train: {format_value(data.get('train_examples'))} examples"
-                 + (f" ({data['train_skipped_empty_history']} with an empty history left out)"
-                    if data.get("train_skipped_empty_history") else "")
-                 + f"; dev: {format_value(data.get('dev_impressions'))} impressions "
-                   f"({format_value(data.get('dev_evaluated'))} evaluated)")
+        L.append(
+            f"- train: {format_value(data.get('train_examples'))} examples"
+            + (
+                f" ({data['train_skipped_empty_history']} with an empty history left out)"
+                if data.get("train_skipped_empty_history")
+                else ""
+            )
+            + f"; dev: {format_value(data.get('dev_impressions'))} impressions "
+            f"({format_value(data.get('dev_evaluated'))} evaluated)"
+        )
         per_day = data.get("per_day") or {}
         if per_day:
-            L.append("- per day (impressions / clicks): " + ", ".join(
-                f"{d} {v['impressions']}/{v['clicks']}" for d, v in sorted(per_day.items())))
+            L.append(
+                "- per day (impressions / clicks): "
+                + ", ".join(
+                    f"{d} {v['impressions']}/{v['clicks']}" for d, v in sorted(per_day.items())
+                )
+            )
         secs = data.get("seconds") or {}
         if secs:
-            L.append(f"- read + examples + tokens {format_seconds(secs.get('prepare'))}, teacher summaries "
-                     f"{format_seconds(secs.get('teacher'))} ({(doc.get('teacher') or {}).get('kind') or 'none'})")
+            L.append(
+                f"- read + examples + tokens {format_seconds(secs.get('prepare'))}, teacher summaries "
+                f"{format_seconds(secs.get('teacher'))} ({(doc.get('teacher') or {}).get('kind') or 'none'})"
+            )
     L += ["", "## Models", ""]
     ws = doc.get("warm_start") or {}
-    L.append(f"- start: {ws.get('from')}" + (f" (`{ws.get('checkpoint')}`)" if ws.get("checkpoint") else ""))
+    L.append(
+        f"- start: {ws.get('from')}"
+        + (f" (`{ws.get('checkpoint')}`)" if ws.get("checkpoint") else "")
+    )
     serving = doc.get("serving")
-    L.append(f"- serving: {serving['model_version']} (`{serving['bundle']}`, weights `{serving['checkpoint']}`)"
-             if serving else "- serving: none (first release)")
+    L.append(
+        f"- serving: {serving['model_version']} (`{serving['bundle']}`, weights `{serving['checkpoint']}`)"
+        if serving
+        else "- serving: none (first release)"
+    )
     tr = doc.get("training") or {}
     if tr:
         tc = doc.get("train_config") or {}
-        L.append(f"- training: {tr.get('steps')} steps, backbone `{tc.get('model')}`, batch {tc.get('batch_size')}, "
-                 f"lr {tc.get('lr')}; run directory `{tr.get('run_dir')}`")
+        L.append(
+            f"- training: {tr.get('steps')} steps, backbone `{tc.get('model')}`, batch {tc.get('batch_size')}, "
+            f"lr {tc.get('lr')}; run directory `{tr.get('run_dir')}`"
+        )
     if doc.get("stored"):
         st = doc["stored"]
         L.append(f"- stored: `{st['bundle']}` + `{st['checkpoint']}`")

@@ -55,10 +55,12 @@ class ServingModel:
     model_version: str
     checkpoint: Path
     checkpoint_sha256: str
-    manifest_metrics: dict[str, Any]      # training.metrics as recorded at export (for the report)
+    manifest_metrics: dict[str, Any]  # training.metrics as recorded at export (for the report)
 
 
-def serving_model(bundle: str | os.PathLike, checkpoint: str | os.PathLike | None = None) -> ServingModel:
+def serving_model(
+    bundle: str | os.PathLike, checkpoint: str | os.PathLike | None = None
+) -> ServingModel:
     """The serving bundle and the checkpoint it was exported from (module docstring)."""
     bundle = Path(bundle)
     try:
@@ -71,25 +73,31 @@ def serving_model(bundle: str | os.PathLike, checkpoint: str | os.PathLike | Non
     want_sha = recorded.get("sha256")
     if checkpoint is None:
         if manifest.get("untrained") or not recorded.get("file"):
-            raise StoreError(f"serving bundle {bundle} ({version}) records no checkpoint (manifest.json "
-                             "training.checkpoint is empty: an untrained or hand-made bundle), so there are no "
-                             "PyTorch weights to evaluate or warm-start from: pass --serving-checkpoint PATH, or "
-                             "--serving-bundle none to release without a comparison")
+            raise StoreError(
+                f"serving bundle {bundle} ({version}) records no checkpoint (manifest.json "
+                "training.checkpoint is empty: an untrained or hand-made bundle), so there are no "
+                "PyTorch weights to evaluate or warm-start from: pass --serving-checkpoint PATH, or "
+                "--serving-bundle none to release without a comparison"
+            )
         path = _bundle_stem(bundle).parent / recorded["file"]
         if not path.is_file():
-            raise StoreError(f"serving bundle {bundle} ({version}) was exported from {recorded['file']} (sha256 "
-                             f"{want_sha}), which is not beside it at {path}. Bundles released by embsum_retrain "
-                             "keep it there; for another bundle pass --serving-checkpoint PATH (e.g. the run's "
-                             "best.pt), or --serving-bundle none to release without a comparison")
+            raise StoreError(
+                f"serving bundle {bundle} ({version}) was exported from {recorded['file']} (sha256 "
+                f"{want_sha}), which is not beside it at {path}. Bundles released by embsum_retrain "
+                "keep it there; for another bundle pass --serving-checkpoint PATH (e.g. the run's "
+                "best.pt), or --serving-bundle none to release without a comparison"
+            )
     else:
         path = Path(checkpoint)
         if not path.is_file():
             raise StoreError(f"--serving-checkpoint {path}: no such file")
     digest = sha256_file(path)
     if want_sha and digest != want_sha:
-        raise StoreError(f"{path} (sha256 {digest}) is not the checkpoint serving bundle {bundle} ({version}) was "
-                         f"exported from (manifest.json training.checkpoint.sha256 {want_sha}): gating against "
-                         "other weights would compare the wrong model")
+        raise StoreError(
+            f"{path} (sha256 {digest}) is not the checkpoint serving bundle {bundle} ({version}) was "
+            f"exported from (manifest.json training.checkpoint.sha256 {want_sha}): gating against "
+            "other weights would compare the wrong model"
+        )
     return ServingModel(bundle, version, path, digest, dict(training.get("metrics") or {}))
 
 
@@ -101,8 +109,11 @@ class StoredRelease:
 
 
 def store_paths(store: Path, model_version: str) -> StoredRelease:
-    return StoredRelease(store / model_version, store / checkpoint_name(model_version),
-                         store / (model_version + RELEASE_SUFFIX))
+    return StoredRelease(
+        store / model_version,
+        store / checkpoint_name(model_version),
+        store / (model_version + RELEASE_SUFFIX),
+    )
 
 
 def check_free(store: Path, model_version: str) -> None:
@@ -110,8 +121,10 @@ def check_free(store: Path, model_version: str) -> None:
     dest = store_paths(store, model_version)
     taken = [p for p in (dest.bundle, dest.checkpoint, dest.release_json) if p.exists()]
     if taken:
-        raise StoreError(f"the bundle store already has {taken[0]}: model_version {model_version!r} is taken; "
-                         "choose another --model-version (or leave it out for a timestamped one)")
+        raise StoreError(
+            f"the bundle store already has {taken[0]}: model_version {model_version!r} is taken; "
+            "choose another --model-version (or leave it out for a timestamped one)"
+        )
 
 
 def put(store: Path, bundle_dir: Path, checkpoint: Path) -> StoredRelease:

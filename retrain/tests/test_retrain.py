@@ -11,17 +11,16 @@ from datetime import datetime, timezone
 
 import pytest
 
+from archive_fixtures import sample_archive
+from embsum.digest import sha256_file
+from embsum.text.paths import REPO_ROOT
+from embsum.wire.plain_json import from_plain_json
+from embsum.wire.single_object import decode, encode
+from embsum_export.bundle import manifest_sha256, verify_bundle
 from embsum_retrain.cli import EXIT_BAD, EXIT_GATE, EXIT_RELEASED, main
 from embsum_retrain.pipeline import default_model_version
 from embsum_retrain.release import PublishError, check_template, model_release, publish
 from embsum_retrain.store import StoreError, serving_model
-from embsum.text.paths import REPO_ROOT
-from embsum.digest import sha256_file
-from embsum.wire.plain_json import from_plain_json
-from embsum.wire.single_object import decode, encode
-from embsum_export.bundle import manifest_sha256, verify_bundle
-
-from archive_fixtures import sample_archive
 from model_fixtures import one_torch_thread  # noqa: F401  (autouse fixture)
 from train_fixtures import records
 
@@ -29,10 +28,32 @@ STAGES = ["data", "train", "gate", "export", "verify", "store", "publish"]
 
 
 def run(archive, root, version, serving, *extra, work=None):
-    return main(["--archive", str(archive), "--bundle-store", str(root / "store"), "--work-dir", str(root / (work or version)),
-                 "--model-version", version, "--serving-bundle", serving, "--preset", "tiny", "--threads", "1",
-                 "--export-threads", "1", "--teacher-cache", str(root / "teacher"), "--cache-dir", str(root / "tok"),
-                 "--no-progress", *extra])
+    return main(
+        [
+            "--archive",
+            str(archive),
+            "--bundle-store",
+            str(root / "store"),
+            "--work-dir",
+            str(root / (work or version)),
+            "--model-version",
+            version,
+            "--serving-bundle",
+            serving,
+            "--preset",
+            "tiny",
+            "--threads",
+            "1",
+            "--export-threads",
+            "1",
+            "--teacher-cache",
+            str(root / "teacher"),
+            "--cache-dir",
+            str(root / "tok"),
+            "--no-progress",
+            *extra,
+        ]
+    )
 
 
 def report(root, version):
@@ -51,8 +72,14 @@ def first(archive, tmp_path_factory):
     root = tmp_path_factory.mktemp("retrain")
     hook = root / "published.txt"
     code = "import sys; open(sys.argv[1], 'w').write(' '.join(sys.argv[2:]))"
-    rc = run(archive, root, "v1", "none", "--publish-command",
-             f'{sys.executable} -c "{code}" {hook} {{bundle}} {{model_version}} {{bundle_sha256}}')
+    rc = run(
+        archive,
+        root,
+        "v1",
+        "none",
+        "--publish-command",
+        f'{sys.executable} -c "{code}" {hook} {{bundle}} {{model_version}} {{bundle_sha256}}',
+    )
     return rc, root
 
 
@@ -66,13 +93,19 @@ def test_first_release_is_verified_stored_and_announced(first):
     assert checked.model_version == "v1" and not checked.untrained
     manifest = json.loads((store / "v1" / "manifest.json").read_text())
     ckpt = manifest["training"]["checkpoint"]
-    assert ckpt == {"file": "v1.checkpoint.pt", "sha256": sha256_file(store / "v1.checkpoint.pt"), "step": 4}
+    assert ckpt == {
+        "file": "v1.checkpoint.pt",
+        "sha256": sha256_file(store / "v1.checkpoint.pt"),
+        "step": 4,
+    }
     doc = report(root, "v1")
     assert doc["status"] == "released" and doc["gate"]["passed"] and doc["serving"] is None
     assert "no serving model" in doc["gate"]["reason"]
     assert manifest["training"]["metrics"]["auc"] == doc["gate"]["candidate"]["auc"]
     assert manifest["training"]["data"]["dev_days"] == ["2019-11-14"]
-    assert [s["name"] for s in doc["stages"]] == STAGES and all(s["seconds"] > 0 for s in doc["stages"])
+    assert [s["name"] for s in doc["stages"]] == STAGES and all(
+        s["seconds"] > 0 for s in doc["stages"]
+    )
     assert doc["total_seconds"] == pytest.approx(sum(s["seconds"] for s in doc["stages"]), abs=0.01)
     # the ModelRelease: a valid record naming the stored bundle and its manifest's sha256
     release = json.loads((store / "v1.release.json").read_text())
@@ -81,7 +114,9 @@ def test_first_release_is_verified_stored_and_announced(first):
     assert release["bundle_sha256"] == manifest_sha256(store / "v1") == checked.manifest_sha256
     assert decode("ModelRelease", encode("ModelRelease", from_plain_json("ModelRelease", release)))
     assert abs(release["released_at"] / 1000 - datetime.now(timezone.utc).timestamp()) < 600
-    assert (root / "published.txt").read_text() == f"{(store / 'v1').resolve()} v1 {release['bundle_sha256']}"
+    assert (
+        root / "published.txt"
+    ).read_text() == f"{(store / 'v1').resolve()} v1 {release['bundle_sha256']}"
     md = (root / "v1" / "retrain.md").read_text()
     assert "**RELEASED**" in md and "| export |" in md and "dev day 2019-11-14" in md
 
@@ -109,11 +144,13 @@ def test_warm_started_release_passes_the_gate(first, archive):
     _, root = first
     assert run(archive, root, "v3", str(root / "store" / "v1"), "--margin", "1") == EXIT_RELEASED
     doc = report(root, "v3")
-    assert doc["gate"]["passed"] and doc["gate"]["serving_auc"] == pytest.approx(report(root, "v1")["gate"]["candidate_auc"])
+    assert doc["gate"]["passed"] and doc["gate"]["serving_auc"] == pytest.approx(
+        report(root, "v1")["gate"]["candidate_auc"]
+    )
     manifest = json.loads((root / "store" / "v3" / "manifest.json").read_text())
     assert manifest["training"]["data"]["warm_start"]["from"] == "serving"
     assert manifest["training"]["data"]["serving_model_version"] == "v1"
-    assert [s["name"] for s in doc["stages"]] == STAGES[:-1]          # no --publish-command
+    assert [s["name"] for s in doc["stages"]] == STAGES[:-1]  # no --publish-command
 
 
 @pytest.mark.slow
@@ -122,18 +159,22 @@ def test_a_taken_model_version_is_refused_before_any_work(first, archive, capsys
     assert run(archive, root, "v1", "none", work="again") == EXIT_BAD
     assert "model_version 'v1' is taken" in capsys.readouterr().err
     assert not (root / "again").exists()
-    assert run(archive, root, "v9", "none", work="v1") == EXIT_BAD            # a used work directory
+    assert run(archive, root, "v9", "none", work="v1") == EXIT_BAD  # a used work directory
     assert "already holds a retrain run" in capsys.readouterr().err
-    assert report(root, "v1")["status"] == "released"                        # its report untouched
+    assert report(root, "v1")["status"] == "released"  # its report untouched
 
 
 def test_serving_bundle_without_its_checkpoint(tmp_path):
     demo = REPO_ROOT / "models" / "demo"
-    with pytest.raises(StoreError, match="was exported from best.pt .* not beside it.*--serving-checkpoint"):
+    with pytest.raises(
+        StoreError, match="was exported from best.pt .* not beside it.*--serving-checkpoint"
+    ):
         serving_model(demo)
     other = tmp_path / "other.pt"
     other.write_bytes(b"not the demo's weights")
-    with pytest.raises(StoreError, match="is not the checkpoint serving bundle .* was exported from"):
+    with pytest.raises(
+        StoreError, match="is not the checkpoint serving bundle .* was exported from"
+    ):
         serving_model(demo, other)
     with pytest.raises(StoreError, match="no such bundle|not a model bundle"):
         serving_model(tmp_path / "missing")
@@ -143,7 +184,9 @@ def test_arguments_checked_before_any_work(tmp_path, capsys):
     base = ["--archive", str(tmp_path), "--bundle-store", str(tmp_path / "s")]
     with pytest.raises(SystemExit) as e:
         main(base + ["--serving-bundle", "none", "--init-from", "serving"])
-    assert e.value.code == 2 and "--init-from serving needs a serving model" in capsys.readouterr().err
+    assert (
+        e.value.code == 2 and "--init-from serving needs a serving model" in capsys.readouterr().err
+    )
     with pytest.raises(SystemExit):
         main(base + ["--serving-bundle", "none", "--publish-command", "x {bundel}"])
     assert "unknown or malformed placeholder" in capsys.readouterr().err
@@ -153,19 +196,39 @@ def test_arguments_checked_before_any_work(tmp_path, capsys):
 
 
 def test_publish_hook(tmp_path):
-    assert check_template("cmd {bundle} '{model_version} x'") == ["cmd", "{bundle}", "{model_version} x"]
-    done = publish(f"{sys.executable} -c \"import sys; print(sys.argv[1:])\" {{bundle}} '{{model_version}}'",
-                   {"bundle": "/a b/c", "model_version": "v 1", "bundle_sha256": "", "bundle_uri": "",
-                    "release_json": ""})
-    assert done.stdout.strip() == "['/a b/c', 'v 1']"           # placeholders filled after splitting
+    assert check_template("cmd {bundle} '{model_version} x'") == [
+        "cmd",
+        "{bundle}",
+        "{model_version} x",
+    ]
+    done = publish(
+        f"{sys.executable} -c \"import sys; print(sys.argv[1:])\" {{bundle}} '{{model_version}}'",
+        {
+            "bundle": "/a b/c",
+            "model_version": "v 1",
+            "bundle_sha256": "",
+            "bundle_uri": "",
+            "release_json": "",
+        },
+    )
+    assert done.stdout.strip() == "['/a b/c', 'v 1']"  # placeholders filled after splitting
     with pytest.raises(PublishError, match="exited with 3:\n.*boom"):
-        publish(f"{sys.executable} -c \"import sys; print('boom'); sys.exit(3)\"",
-                {k: "" for k in ("bundle", "model_version", "bundle_sha256", "bundle_uri", "release_json")})
+        publish(
+            f"{sys.executable} -c \"import sys; print('boom'); sys.exit(3)\"",
+            {
+                k: ""
+                for k in ("bundle", "model_version", "bundle_sha256", "bundle_uri", "release_json")
+            },
+        )
 
 
 def test_model_release_and_version_names(tmp_path):
     at = datetime(2026, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
     r = model_release("m-1", tmp_path / "m-1", "ab" * 32, at)
-    assert r == {"model_version": "m-1", "bundle_uri": (tmp_path / "m-1").resolve().as_uri(),
-                 "bundle_sha256": "ab" * 32, "released_at": 1772366400000}
+    assert r == {
+        "model_version": "m-1",
+        "bundle_uri": (tmp_path / "m-1").resolve().as_uri(),
+        "bundle_sha256": "ab" * 32,
+        "released_at": 1772366400000,
+    }
     assert default_model_version("embsum", at) == "embsum-20260301T120000Z"

@@ -13,17 +13,20 @@ def m(auc, **kw):
     return {"auc": auc, "mrr": 0.3, "ndcg@5": 0.3, "ndcg@10": 0.35, "impressions": 100, **kw}
 
 
-@pytest.mark.parametrize("new, serving, margin, passed", [
-    (0.70, 0.70, DEFAULT_MARGIN, True),            # equal
-    (0.71, 0.70, DEFAULT_MARGIN, True),            # better
-    (0.696, 0.70, 0.005, True),                    # worse, but within the margin
-    (0.695, 0.70, 0.005, True),                    # exactly at the threshold
-    (0.694, 0.70, 0.005, False),                   # just below it
-    (0.60, 0.70, 0.005, False),                    # clearly worse
-    (0.60, 0.70, 0.2, True),                       # a wide margin lets it through
-    (0.705, 0.70, -0.01, False),                   # a negative margin demands +0.01
-    (0.711, 0.70, -0.01, True),
-])
+@pytest.mark.parametrize(
+    "new, serving, margin, passed",
+    [
+        (0.70, 0.70, DEFAULT_MARGIN, True),  # equal
+        (0.71, 0.70, DEFAULT_MARGIN, True),  # better
+        (0.696, 0.70, 0.005, True),  # worse, but within the margin
+        (0.695, 0.70, 0.005, True),  # exactly at the threshold
+        (0.694, 0.70, 0.005, False),  # just below it
+        (0.60, 0.70, 0.005, False),  # clearly worse
+        (0.60, 0.70, 0.2, True),  # a wide margin lets it through
+        (0.705, 0.70, -0.01, False),  # a negative margin demands +0.01
+        (0.711, 0.70, -0.01, True),
+    ],
+)
 def test_rule(new, serving, margin, passed):
     d = decide(m(new), m(serving), margin)
     assert d.passed is passed

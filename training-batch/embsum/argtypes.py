@@ -10,7 +10,9 @@ def positive_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r} (e.g. 100)") from None
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number, got {text!r} (e.g. 100)"
+        ) from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
@@ -20,7 +22,9 @@ def non_negative_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r} (e.g. 5)") from None
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number, got {text!r} (e.g. 5)"
+        ) from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
     return value

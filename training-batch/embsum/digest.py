@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 
-_BLOCK = 1 << 20    # read 1 MiB at a time: checkpoints and weights.bin are hundreds of MB
+_BLOCK = 1 << 20  # read 1 MiB at a time: checkpoints and weights.bin are hundreds of MB
 
 
 def sha256_file(path: str | os.PathLike) -> str:

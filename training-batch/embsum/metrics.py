@@ -41,7 +41,7 @@ def _average_ranks(x: np.ndarray) -> np.ndarray:
     # boundaries of runs of equal values
     starts = np.r_[0, np.flatnonzero(xs[1:] != xs[:-1]) + 1]
     ends = np.r_[starts[1:], xs.size]
-    avg = (starts + ends + 1) / 2.0                      # mean of 1-based ranks start+1 .. end
+    avg = (starts + ends + 1) / 2.0  # mean of 1-based ranks start+1 .. end
     ranks = np.empty(x.size, dtype=np.float64)
     ranks[order] = np.repeat(avg, ends - starts)
     return ranks
@@ -62,7 +62,7 @@ def dcg_score(y_true, y_score, k: int = 10) -> float:
     t, s = _as_arrays(y_true, y_score)
     order = np.argsort(s)[::-1]
     rel = np.take(t, order[:k])
-    gains = 2 ** rel - 1
+    gains = 2**rel - 1
     discounts = np.log2(np.arange(len(rel)) + 2)
     return float(np.sum(gains / discounts))
 
@@ -88,13 +88,18 @@ def impression_metrics(y_true, y_score) -> dict[str, float] | None:
     t, s = _as_arrays(y_true, y_score)
     if not ((t > 0).any() and (t <= 0).any()):
         return None
-    return {"auc": auc_score(t, s), "mrr": mrr_score(t, s),
-            "ndcg@5": ndcg_score(t, s, 5), "ndcg@10": ndcg_score(t, s, 10)}
+    return {
+        "auc": auc_score(t, s),
+        "mrr": mrr_score(t, s),
+        "ndcg@5": ndcg_score(t, s, 5),
+        "ndcg@10": ndcg_score(t, s, 10),
+    }
 
 
 @dataclass
 class ImpressionMetrics:
     """Streaming accumulator: add(labels, scores) per impression, then compute()."""
+
     sums: dict[str, float] = field(default_factory=lambda: {k: 0.0 for k in METRIC_NAMES})
     count: int = 0
     skipped: int = 0
@@ -115,7 +120,9 @@ class ImpressionMetrics:
         return out
 
 
-def evaluate(labels: Iterable[Sequence[float]], scores: Iterable[Sequence[float]]) -> dict[str, float]:
+def evaluate(
+    labels: Iterable[Sequence[float]], scores: Iterable[Sequence[float]]
+) -> dict[str, float]:
     """Mean AUC, MRR, nDCG@5, nDCG@10 over impressions (lists of per-impression arrays)."""
     acc = ImpressionMetrics()
     for t, s in zip(labels, scores, strict=True):

@@ -97,7 +97,9 @@ def plot_loss(run: Run, path: Path) -> None:
     top.set_ylabel("loss")
     top.legend()
     top.grid(alpha=0.3)
-    bottom.plot(steps, [r.get("sum") for r in run.train], color="tab:green", linewidth=1, label="L_sum")
+    bottom.plot(
+        steps, [r.get("sum") for r in run.train], color="tab:green", linewidth=1, label="L_sum"
+    )
     bottom.set_ylabel("L_sum")
     bottom.set_xlabel("optimizer step")
     bottom.legend()
@@ -116,11 +118,25 @@ def plot_dev_auc(run: Run, path: Path) -> None:
         ax.plot(xs, [e.get("auc") for e in run.dev], marker="o", label="dev AUC")
         best = run.best_dev()
         if best is not None:
-            ax.scatter([best["step"] / spe], [best["auc"]], s=120, facecolors="none", edgecolors="red",
-                       label=f"best: epoch {best.get('epoch')}, AUC {best['auc']:.4f}", zorder=3)
+            ax.scatter(
+                [best["step"] / spe],
+                [best["auc"]],
+                s=120,
+                facecolors="none",
+                edgecolors="red",
+                label=f"best: epoch {best.get('epoch')}, AUC {best['auc']:.4f}",
+                zorder=3,
+            )
         ax.legend()
     else:
-        ax.text(0.5, 0.5, "no dev evaluation in this run", ha="center", va="center", transform=ax.transAxes)
+        ax.text(
+            0.5,
+            0.5,
+            "no dev evaluation in this run",
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+        )
     ax.set_xlabel("epoch")
     ax.set_ylabel("AUC")
     ax.set_title("dev AUC per epoch")
@@ -133,8 +149,11 @@ def plot_dev_auc(run: Run, path: Path) -> None:
 def _metrics_row(name: str, e: dict[str, Any] | None) -> str:
     if e is None:
         return f"| {name} | " + " | ".join("–" for _ in METRICS + ROUGE) + " | – | – |"
-    return (f"| {name} | " + " | ".join(format_value(e.get(k)) for k in METRICS + ROUGE) +
-            f" | {format_value(e.get('impressions'))} | {format_value(e.get('step'))} |")
+    return (
+        f"| {name} | "
+        + " | ".join(format_value(e.get(k)) for k in METRICS + ROUGE)
+        + f" | {format_value(e.get('impressions'))} | {format_value(e.get('step'))} |"
+    )
 
 
 def render(run: Run) -> str:
@@ -148,35 +167,50 @@ def render(run: Run) -> str:
     L: list[str] = []
     L.append(f"# EmbSum training report: {c.get('model')} on {c.get('dataset')}")
     L.append("")
-    status = ("finished" if end and end.get("finished") else
-              "stopped early (--stop-after; resume to finish)" if end else "in progress (no end record)")
-    L.append(f"Status: **{status}**, {end.get('step') if end else (run.train[-1]['step'] if run.train else 0)}"
-             f" of {r.get('total_steps')} optimizer steps.")
+    status = (
+        "finished"
+        if end and end.get("finished")
+        else "stopped early (--stop-after; resume to finish)"
+        if end
+        else "in progress (no end record)"
+    )
+    L.append(
+        f"Status: **{status}**, {end.get('step') if end else (run.train[-1]['step'] if run.train else 0)}"
+        f" of {r.get('total_steps')} optimizer steps."
+    )
     for note in r.get("notes") or []:
         L.append(f"\n> Note: {note}")
     L.append("")
     L.append("## Best epoch (model selection by dev AUC)")
     L.append("")
     if best is not None:
-        L.append(f"Best dev AUC **{best['auc']:.4f}** at epoch **{best.get('epoch')}** (step {best['step']}); "
-                 "best.pt holds these weights." + (" Test metrics below are best.pt's." if test else ""))
+        L.append(
+            f"Best dev AUC **{best['auc']:.4f}** at epoch **{best.get('epoch')}** (step {best['step']}); "
+            "best.pt holds these weights." + (" Test metrics below are best.pt's." if test else "")
+        )
     else:
         L.append("No dev evaluation yet.")
     L.append("")
-    L.append("| split | AUC | MRR | nDCG@5 | nDCG@10 | ROUGE-1 | ROUGE-2 | ROUGE-L | impressions | step |")
+    L.append(
+        "| split | AUC | MRR | nDCG@5 | nDCG@10 | ROUGE-1 | ROUGE-2 | ROUGE-L | impressions | step |"
+    )
     L.append("|---|---|---|---|---|---|---|---|---|---|")
     L.append(_metrics_row("dev (best)", best))
     L.append(_metrics_row("test (best.pt)", test))
     if last_dev is not None and best is not None and last_dev is not best:
         L.append(_metrics_row("dev (last)", last_dev))
     L.append("")
-    L.append("Metrics: embsum.metrics (official MIND definitions), averaged over impressions; ROUGE F-measure of "
-             f"the model's greedy summary vs the teacher summary for {format_value((best or {}).get('rouge_users'))} "
-             f"dev users; user global vector: {c.get('eval_global')}.")
+    L.append(
+        "Metrics: embsum.metrics (official MIND definitions), averaged over impressions; ROUGE F-measure of "
+        f"the model's greedy summary vs the teacher summary for {format_value((best or {}).get('rouge_users'))} "
+        f"dev users; user global vector: {c.get('eval_global')}."
+    )
     L.append("")
     L.append("## Per epoch")
     L.append("")
-    L.append("| epoch | step | train loss | L_NCE | L_sum | dev AUC | MRR | nDCG@5 | nDCG@10 | ROUGE-L | epoch time |")
+    L.append(
+        "| epoch | step | train loss | L_NCE | L_sum | dev AUC | MRR | nDCG@5 | nDCG@10 | ROUGE-L | epoch time |"
+    )
     L.append("|---|---|---|---|---|---|---|---|---|---|---|")
     dev_at = {e["step"]: e for e in run.dev}
     for ep in run.epochs:
@@ -184,52 +218,79 @@ def render(run: Run) -> str:
         mark = " **(best)**" if best is not None and e is best else ""
         cells = [format_value(ep.get(k)) for k in ("loss", "nce", "sum")]
         cells += [format_value(e.get(k)) for k in ("auc", "mrr", "ndcg@5", "ndcg@10", "rougeL")]
-        L.append(f"| {ep['epoch']}{mark} | {ep['step']} | " + " | ".join(cells)
-                 + f" | {format_seconds(ep.get('seconds'))} |")
+        L.append(
+            f"| {ep['epoch']}{mark} | {ep['step']} | "
+            + " | ".join(cells)
+            + f" | {format_seconds(ep.get('seconds'))} |"
+        )
     L.append("")
     L.append("## Data and teacher")
     L.append("")
-    L.append(f"- dataset: {c.get('dataset')} ({ds.get('data_dir', 'generated')}); split: {ds.get('split_rule', '–')}")
+    L.append(
+        f"- dataset: {c.get('dataset')} ({ds.get('data_dir', 'generated')}); split: {ds.get('split_rule', '–')}"
+    )
     skipped = ds.get("train_skipped_empty_history")
-    L.append(f"- sizes: train {format_value(ds.get('train'))} examples"
-             + (f" ({skipped} with an empty history left out)" if skipped else "")
-             + f", dev {format_value(ds.get('dev'))} impressions"
-             + (f" ({ds.get('dev_evaluated')} evaluated)" if ds.get("dev_evaluated") not in (None, ds.get("dev"))
-                else "") + f", test {format_value(ds.get('test'))} impressions")
+    L.append(
+        f"- sizes: train {format_value(ds.get('train'))} examples"
+        + (f" ({skipped} with an empty history left out)" if skipped else "")
+        + f", dev {format_value(ds.get('dev'))} impressions"
+        + (
+            f" ({ds.get('dev_evaluated')} evaluated)"
+            if ds.get("dev_evaluated") not in (None, ds.get("dev"))
+            else ""
+        )
+        + f", test {format_value(ds.get('test'))} impressions"
+    )
     L.append(f"- negatives per click: {r.get('model_config', {}).get('neg_ratio')}")
-    L.append(f"- teacher: **{teacher.get('kind') or 'none'}** ({teacher.get('model') or '–'}), "
-             f"summaries for {format_value(teacher.get('users'))} users")
+    L.append(
+        f"- teacher: **{teacher.get('kind') or 'none'}** ({teacher.get('model') or '–'}), "
+        f"summaries for {format_value(teacher.get('users'))} users"
+    )
     L.append("")
     L.append("## Model and optimisation")
     L.append("")
     mc = r.get("model_config", {})
-    L.append(f"- backbone `{mc.get('backbone')}`, {r.get('params', 0) / 1e6:.2f}M parameters; m={mc.get('m')}, "
-             f"n={mc.get('n')}, lambda_sum={mc.get('lambda_sum')}, CPE {'on' if mc.get('use_cpe') else 'off'}, "
-             f"session grouping {'on' if mc.get('session_grouping') else 'off'}")
-    L.append(f"- batch {r.get('batch_size')} = micro {r.get('micro_batch_size')} x accum {r.get('grad_accum')} x "
-             f"world {r.get('world_size')}; {r.get('steps_per_epoch')} steps/epoch, {r.get('total_steps')} steps")
-    L.append(f"- AdamW lr {c.get('lr')}, weight decay {c.get('weight_decay')}, betas ({c.get('beta1')}, "
-             f"{c.get('beta2')}); {c.get('schedule')} schedule, {r.get('warmup_steps')} warmup steps, "
-             f"min lr ratio {c.get('min_lr_ratio')}; grad clip {c.get('max_grad_norm')}")
-    L.append(f"- device {r.get('device')}, precision {r.get('precision')}, seed {c.get('seed')}, torch {r.get('torch')}")
+    L.append(
+        f"- backbone `{mc.get('backbone')}`, {r.get('params', 0) / 1e6:.2f}M parameters; m={mc.get('m')}, "
+        f"n={mc.get('n')}, lambda_sum={mc.get('lambda_sum')}, CPE {'on' if mc.get('use_cpe') else 'off'}, "
+        f"session grouping {'on' if mc.get('session_grouping') else 'off'}"
+    )
+    L.append(
+        f"- batch {r.get('batch_size')} = micro {r.get('micro_batch_size')} x accum {r.get('grad_accum')} x "
+        f"world {r.get('world_size')}; {r.get('steps_per_epoch')} steps/epoch, {r.get('total_steps')} steps"
+    )
+    L.append(
+        f"- AdamW lr {c.get('lr')}, weight decay {c.get('weight_decay')}, betas ({c.get('beta1')}, "
+        f"{c.get('beta2')}); {c.get('schedule')} schedule, {r.get('warmup_steps')} warmup steps, "
+        f"min lr ratio {c.get('min_lr_ratio')}; grad clip {c.get('max_grad_norm')}"
+    )
+    L.append(
+        f"- device {r.get('device')}, precision {r.get('precision')}, seed {c.get('seed')}, torch {r.get('torch')}"
+    )
     L.append("")
     L.append("## Timings")
     L.append("")
     ex_s = [t["examples_per_s"] for t in run.train if t.get("examples_per_s")]
     step_s = [t["seconds"] for t in run.train if t.get("seconds")]
     if end:
-        L.append(f"- training {format_seconds(end.get('train_seconds'))}, "
-                 f"evaluation {format_seconds(end.get('eval_seconds'))} (totals over resumes); "
-                 f"wall clock of the last invocation {format_seconds(end.get('wall_seconds'))}")
+        L.append(
+            f"- training {format_seconds(end.get('train_seconds'))}, "
+            f"evaluation {format_seconds(end.get('eval_seconds'))} (totals over resumes); "
+            f"wall clock of the last invocation {format_seconds(end.get('wall_seconds'))}"
+        )
     if ex_s:
         srt = sorted(ex_s)
-        L.append(f"- throughput: median {srt[len(srt) // 2]:.1f} impressions/s, "
-                 f"{1 / sorted(step_s)[len(step_s) // 2]:.2f} steps/s (median step)")
+        L.append(
+            f"- throughput: median {srt[len(srt) // 2]:.1f} impressions/s, "
+            f"{1 / sorted(step_s)[len(step_s) // 2]:.2f} steps/s (median step)"
+        )
     if run.dev:
         L.append(f"- dev evaluation: {format_seconds(run.dev[-1].get('seconds'))} each (last)")
     if len(run.runs) > 1:
-        L.append(f"- resumed {len(run.runs) - 1} time(s), from step(s) "
-                 + ", ".join(str(x.get("resumed_from")) for x in run.runs[1:]))
+        L.append(
+            f"- resumed {len(run.runs) - 1} time(s), from step(s) "
+            + ", ".join(str(x.get("resumed_from")) for x in run.runs[1:])
+        )
     L.append("")
     L.append("## Config")
     L.append("")
@@ -245,11 +306,17 @@ def write_report(run_dir: str | Path, out: str | Path | None = None) -> dict[str
     run_dir = Path(run_dir)
     metrics = run_dir / "metrics.jsonl"
     if not metrics.is_file():
-        raise FileNotFoundError(f"{metrics} not found: RUN_DIR must be an embsum.train --output-dir")
+        raise FileNotFoundError(
+            f"{metrics} not found: RUN_DIR must be an embsum.train --output-dir"
+        )
     run = Run(list(read_metrics(metrics)))
     out_dir = Path(out) if out else run_dir
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = {"loss": out_dir / "loss.png", "dev_auc": out_dir / "dev_auc.png", "report": out_dir / "report.md"}
+    paths = {
+        "loss": out_dir / "loss.png",
+        "dev_auc": out_dir / "dev_auc.png",
+        "report": out_dir / "report.md",
+    }
     plot_loss(run, paths["loss"])
     plot_dev_auc(run, paths["dev_auc"])
     paths["report"].write_text(render(run), encoding="utf-8")
@@ -257,9 +324,13 @@ def write_report(run_dir: str | Path, out: str | Path | None = None) -> dict[str
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m embsum.report",
-                                description="loss.png, dev_auc.png and report.md from a training run's metrics.jsonl")
-    p.add_argument("run_dir", metavar="RUN_DIR", help="the --output-dir of `python -m embsum.train`")
+    p = argparse.ArgumentParser(
+        prog="python -m embsum.report",
+        description="loss.png, dev_auc.png and report.md from a training run's metrics.jsonl",
+    )
+    p.add_argument(
+        "run_dir", metavar="RUN_DIR", help="the --output-dir of `python -m embsum.train`"
+    )
     p.add_argument("--out", default=None, help="write the files here instead of RUN_DIR")
     ns = p.parse_args(argv)
     try:

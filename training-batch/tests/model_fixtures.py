@@ -49,12 +49,18 @@ def rand_users(seed: int, n_items: list[int], p: int = 2) -> list[list[list[list
     users = []
     for k in n_items:
         items = [rand_item(rng) for _ in range(k)]
-        users.append([items[i:i + p] for i in range(0, k, p)])
+        users.append([items[i : i + p] for i in range(0, k, p)])
     return users
 
 
-def make_users(users, extra_tokens: int = 0, extra_sessions_per_user: int = 0,
-               extra_items: int = 0, extra_users: int = 0, extra_unused_sessions: int = 0) -> UserInputs:
+def make_users(
+    users,
+    extra_tokens: int = 0,
+    extra_sessions_per_user: int = 0,
+    extra_items: int = 0,
+    extra_users: int = 0,
+    extra_unused_sessions: int = 0,
+) -> UserInputs:
     """extra_*: more padding (token columns, -1 session slots, -1 item slots, padded users with
     no session, and all-pad session rows that no user refers to)."""
     sessions, user_sessions, item_session, item_pos = [], [], [], []
@@ -84,32 +90,42 @@ def make_users(users, extra_tokens: int = 0, extra_sessions_per_user: int = 0,
     ids = torch.full((len(sessions), L), PAD, dtype=torch.long)
     mask = torch.zeros((len(sessions), L), dtype=torch.long)
     for s, toks in enumerate(sessions):
-        ids[s, :len(toks)] = torch.tensor(toks, dtype=torch.long)
-        mask[s, :len(toks)] = 1
+        ids[s, : len(toks)] = torch.tensor(toks, dtype=torch.long)
+        mask[s, : len(toks)] = 1
 
     def pad(rows, width):
         out = torch.full((len(rows), max(width, 1)), -1, dtype=torch.long)
         for r, row in enumerate(rows):
-            out[r, :len(row)] = torch.tensor(row, dtype=torch.long)
+            out[r, : len(row)] = torch.tensor(row, dtype=torch.long)
         return out
 
-    return UserInputs(ids, mask, pad(user_sessions, G), pad(item_session, K),
-                      pad(item_pos, K).clamp(min=0) * (pad(item_session, K) >= 0))
+    return UserInputs(
+        ids,
+        mask,
+        pad(user_sessions, G),
+        pad(item_session, K),
+        pad(item_pos, K).clamp(min=0) * (pad(item_session, K) >= 0),
+    )
 
 
-def make_summaries(summaries: list[list[int]], extra: int = 0, pad_value: int = -100,
-                   extra_users: int = 0) -> torch.Tensor:
+def make_summaries(
+    summaries: list[list[int]], extra: int = 0, pad_value: int = -100, extra_users: int = 0
+) -> torch.Tensor:
     """summary ids -> labels [B, T] = ids + </s>, padded (default -100)."""
     rows = [s + [EOS] for s in summaries] + [[] for _ in range(extra_users)]
     T = max(len(r) for r in rows) + extra
     out = torch.full((len(rows), T), pad_value, dtype=torch.long)
     for i, r in enumerate(rows):
-        out[i, :len(r)] = torch.tensor(r, dtype=torch.long)
+        out[i, : len(r)] = torch.tensor(r, dtype=torch.long)
     return out
 
 
-def make_contents(contents: list[list[list[int]]], extra_tokens: int = 0, extra_cands: int = 0,
-                  extra_users: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+def make_contents(
+    contents: list[list[list[int]]],
+    extra_tokens: int = 0,
+    extra_cands: int = 0,
+    extra_users: int = 0,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """contents[b][c] = item tokens ([SOS] + text); </s> is appended here -> ids, mask [B, C, Lc]."""
     rows = [[c + [EOS] for c in cs] for cs in contents] + [[] for _ in range(extra_users)]
     C = max(len(r) for r in rows) + extra_cands
@@ -118,13 +134,14 @@ def make_contents(contents: list[list[list[int]]], extra_tokens: int = 0, extra_
     mask = torch.zeros((len(rows), C, Lc), dtype=torch.long)
     for b, r in enumerate(rows):
         for c, toks in enumerate(r):
-            ids[b, c, :len(toks)] = torch.tensor(toks, dtype=torch.long)
-            mask[b, c, :len(toks)] = 1
+            ids[b, c, : len(toks)] = torch.tensor(toks, dtype=torch.long)
+            mask[b, c, : len(toks)] = 1
     return ids, mask
 
 
-def rand_batch(seed: int = 0, n_items=(5, 3, 1), n_cands: int = 5, p: int = 2,
-               summary_len: int = 6, users=None):
+def rand_batch(
+    seed: int = 0, n_items=(5, 3, 1), n_cands: int = 5, p: int = 2, summary_len: int = 6, users=None
+):
     rng = random.Random(seed + 1000)
     users = users if users is not None else rand_users(seed, list(n_items), p)
     summaries = [[rng.randrange(3, 500) for _ in range(summary_len)] for _ in users]
@@ -135,10 +152,24 @@ def rand_batch(seed: int = 0, n_items=(5, 3, 1), n_cands: int = 5, p: int = 2,
 def build_batch(users, summaries, contents, **pad) -> TrainBatch:
     """pad: extra_tokens, extra_sessions_per_user, extra_items, extra_users,
     extra_unused_sessions, extra_summary, extra_cand_tokens, extra_cands."""
-    u = make_users(users, pad.get("extra_tokens", 0), pad.get("extra_sessions_per_user", 0),
-                   pad.get("extra_items", 0), pad.get("extra_users", 0), pad.get("extra_unused_sessions", 0))
-    labels = make_summaries(summaries, pad.get("extra_summary", 0), pad.get("summary_pad", -100),
-                            pad.get("extra_users", 0))
-    ids, mask = make_contents(contents, pad.get("extra_cand_tokens", 0), pad.get("extra_cands", 0),
-                              pad.get("extra_users", 0))
+    u = make_users(
+        users,
+        pad.get("extra_tokens", 0),
+        pad.get("extra_sessions_per_user", 0),
+        pad.get("extra_items", 0),
+        pad.get("extra_users", 0),
+        pad.get("extra_unused_sessions", 0),
+    )
+    labels = make_summaries(
+        summaries,
+        pad.get("extra_summary", 0),
+        pad.get("summary_pad", -100),
+        pad.get("extra_users", 0),
+    )
+    ids, mask = make_contents(
+        contents,
+        pad.get("extra_cand_tokens", 0),
+        pad.get("extra_cands", 0),
+        pad.get("extra_users", 0),
+    )
     return TrainBatch(u, labels, ids, mask)

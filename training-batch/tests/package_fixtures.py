@@ -21,10 +21,10 @@ PROJECTS: dict[str, Path] = {
 
 @dataclass(frozen=True)
 class Import:
-    module: str          # the importing module, e.g. "embsum_retrain.pipeline"
-    target: str          # the imported module (or module.name), absolute, e.g. "embsum_export.bundle"
+    module: str  # the importing module, e.g. "embsum_retrain.pipeline"
+    target: str  # the imported module (or module.name), absolute, e.g. "embsum_export.bundle"
     line: int
-    top_level: bool      # a statement of the module body (not inside a function, class or if)
+    top_level: bool  # a statement of the module body (not inside a function, class or if)
 
     @property
     def package(self) -> str:
@@ -60,7 +60,9 @@ def imports_of(package: str) -> list[Import]:
                 else:
                     source = node.module
                 # `from a.b import c` may import module a.b.c: keep both names
-                targets = [source] + [f"{source}.{alias.name}" for alias in node.names if alias.name != "*"]
+                targets = [source] + [
+                    f"{source}.{alias.name}" for alias in node.names if alias.name != "*"
+                ]
             else:
                 continue
             out += [Import(module, t, node.lineno, id(node) in body) for t in targets]
@@ -69,5 +71,8 @@ def imports_of(package: str) -> list[Import]:
 
 def third_party(imports: list[Import]) -> set[str]:
     """Top-level names of the imports that are neither the standard library nor our packages."""
-    return {i.target_package for i in imports
-            if i.target_package not in sys.stdlib_module_names and i.target_package not in PROJECTS}
+    return {
+        i.target_package
+        for i in imports
+        if i.target_package not in sys.stdlib_module_names and i.target_package not in PROJECTS
+    }

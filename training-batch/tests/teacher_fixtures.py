@@ -47,10 +47,19 @@ def echo_answer(request: Recorded) -> str:
 
 
 def completion_json(content: str) -> str:
-    return json.dumps({
-        "id": "chatcmpl-test", "object": "chat.completion",
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
-    })
+    return json.dumps(
+        {
+            "id": "chatcmpl-test",
+            "object": "chat.completion",
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": content},
+                    "finish_reason": "stop",
+                }
+            ],
+        }
+    )
 
 
 def scripted(*replies: Reply) -> Callable[[Recorded, int], Reply]:
@@ -78,7 +87,12 @@ class FakeChatServer:
                     body = json.loads(raw)
                 except ValueError:
                     body = {}
-                request = Recorded(self.path, {k.lower(): v for k, v in self.headers.items()}, body, time.monotonic())
+                request = Recorded(
+                    self.path,
+                    {k.lower(): v for k, v in self.headers.items()},
+                    body,
+                    time.monotonic(),
+                )
                 with server._lock:
                     n = len(server.requests)
                     server.requests.append(request)
@@ -94,7 +108,9 @@ class FakeChatServer:
                     if reply.body is not None:
                         payload = reply.body
                     else:
-                        payload = completion_json(reply.content if reply.content is not None else echo_answer(request))
+                        payload = completion_json(
+                            reply.content if reply.content is not None else echo_answer(request)
+                        )
                     data = payload.encode("utf-8")
                     self.send_response(reply.status)
                     self.send_header("Content-Type", "application/json")
@@ -115,7 +131,10 @@ class FakeChatServer:
 
         self._httpd = Server(("127.0.0.1", 0), Handler)
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-chat", daemon=True
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name="fake-chat",
+            daemon=True,
         )
 
     @property

@@ -6,10 +6,23 @@ import pytest
 import torch
 
 from data_fixtures import shared_tokenizer, small_config, write_mind
-from embsum.data import (EvalCollator, EvalDataset, TrainCollator, TrainDataset, build_token_store,
-                         load_mind, make_eval_loader, make_train_loader, mind_eval_impressions,
-                         mind_train_examples, news_items, read_mind_behaviors, read_mind_news,
-                         summary_labels, text_config_for)
+from embsum.data import (
+    EvalCollator,
+    EvalDataset,
+    TrainCollator,
+    TrainDataset,
+    build_token_store,
+    load_mind,
+    make_eval_loader,
+    make_train_loader,
+    mind_eval_impressions,
+    mind_train_examples,
+    news_items,
+    read_mind_behaviors,
+    read_mind_news,
+    summary_labels,
+    text_config_for,
+)
 from embsum.text import EngagementHistory
 from embsum.text.paths import MIND_DIR
 
@@ -35,9 +48,9 @@ def decode_items(users, b, tok):
             continue
         row = users.session_ids[s][users.session_mask[s].bool()].tolist()
         start = int(users.item_pos[b, k])
-        assert row[start] == 32099                           # every item starts with [SOS]
+        assert row[start] == 32099  # every item starts with [SOS]
         ends = [i for i in range(start + 1, len(row)) if row[i] in (32099, 1)]
-        texts.append(tok.decode(row[start + 1:ends[0]]))
+        texts.append(tok.decode(row[start + 1 : ends[0]]))
     return texts
 
 
@@ -54,16 +67,23 @@ def test_train_batch_shapes_padding_and_layout(fixture_data):
     assert u.item_session.tolist() == [[0, 0, 1], [-1, -1, -1], [-1, -1, -1], [0, 0, 1]]
     n1 = len(store.item("N1"))
     assert u.item_pos.tolist()[0] == [0, n1, 0] and u.item_pos.tolist()[1] == [-1, -1, -1]
-    expect = [store.item("N1").tolist() + store.item("N2").tolist() + [1], store.item("N3").tolist() + [1]]
+    expect = [
+        store.item("N1").tolist() + store.item("N2").tolist() + [1],
+        store.item("N3").tolist() + [1],
+    ]
     for s, toks in enumerate(expect):
         assert u.session_mask[s].sum() == len(toks)
-        assert u.session_ids[s, :len(toks)].tolist() == toks
-        assert u.session_ids[s, len(toks):].eq(0).all() and u.session_mask[s, len(toks):].eq(0).all()
+        assert u.session_ids[s, : len(toks)].tolist() == toks
+        assert (
+            u.session_ids[s, len(toks) :].eq(0).all() and u.session_mask[s, len(toks) :].eq(0).all()
+        )
     assert u.session_ids.shape[1] == max(len(t) for t in expect)
     assert u.session_ids.dtype == torch.long and u.item_pos.dtype == torch.long
     # decoding a user's sessions gives back the history titles, oldest first
     texts = decode_items(u, 0, shared_tokenizer())
-    assert [t.split(";")[0].strip() for t in texts] == [f"News Title: {news[i].title}" for i in ("N1", "N2", "N3")]
+    assert [t.split(";")[0].strip() for t in texts] == [
+        f"News Title: {news[i].title}" for i in ("N1", "N2", "N3")
+    ]
     # candidates: [B, C, Lc], candidate 0 = the click, short rows padded with all-0 rows
     assert batch.cand_ids.shape[:2] == (4, 5)
     assert batch.cand_ids.shape[2] == max(len(store.content(i)) for s in samples for i in s.items)
@@ -72,16 +92,19 @@ def test_train_batch_shapes_padding_and_layout(fixture_data):
     for b, s in enumerate(samples):
         for c, item in enumerate(s.items):
             toks = store.content(item).tolist()
-            assert batch.cand_ids[b, c, :len(toks)].tolist() == toks and toks[-1] == 1
+            assert batch.cand_ids[b, c, : len(toks)].tolist() == toks and toks[-1] == 1
             assert batch.cand_mask[b, c].sum() == len(toks)
-        assert batch.cand_ids[b, len(s.items):].eq(0).all() and batch.cand_mask[b, len(s.items):].eq(0).all()
+        assert (
+            batch.cand_ids[b, len(s.items) :].eq(0).all()
+            and batch.cand_mask[b, len(s.items) :].eq(0).all()
+        )
     assert [s.items[0] for s in samples] == ["N4", "N7", "N3", "N7"]
     assert batch.summary_labels is None
 
 
 def test_batch_without_any_history_has_no_zero_sized_tensor(fixture_data):
     _, cfg, _, ds, _ = fixture_data
-    batch = TrainCollator(cfg)([ds[1], ds[2]])              # both U2, empty history
+    batch = TrainCollator(cfg)([ds[1], ds[2]])  # both U2, empty history
     u = batch.users
     assert u.session_ids.tolist() == [[1]] and u.session_mask.tolist() == [[1]]
     assert u.user_sessions.tolist() == [[-1], [-1]] and u.item_session.tolist() == [[-1], [-1]]
@@ -112,18 +135,20 @@ def test_eval_batch_dedupes_contents(fixture_data):
     for b, s in enumerate(samples):
         for c, item in enumerate(s.items):
             toks = store.content(item).tolist()
-            assert ids[b, c, :len(toks)].tolist() == toks and mask[b, c].sum() == len(toks)
-        assert mask[b, len(s.items):].eq(0).all()
+            assert ids[b, c, : len(toks)].tolist() == toks and mask[b, c].sum() == len(toks)
+        assert mask[b, len(s.items) :].eq(0).all()
     assert batch.summary_labels.tolist() == [[7, 8, 1], [-100] * 3, [7, 8, 1]]
     assert batch.to("cpu").item_ids == batch.item_ids
 
 
 def test_batch_runs_through_the_model(fixture_data):
     from embsum.model import EmbSum, EmbSumConfig
+
     _, cfg, _, ds, _ = fixture_data
     torch.manual_seed(0)
-    model = EmbSum(EmbSumConfig(backbone="tiny", m=2, n=2, max_summary_tokens=4,
-                                attn_implementation="eager")).eval()
+    model = EmbSum(
+        EmbSumConfig(backbone="tiny", m=2, n=2, max_summary_tokens=4, attn_implementation="eager")
+    ).eval()
     batch = TrainCollator(cfg, {"U1": [100, 200]})([ds[i] for i in range(len(ds))])
     out = model(batch)
     assert out.scores.shape == (4, 5) and torch.isfinite(out.loss.total)
@@ -138,7 +163,10 @@ def test_real_long_history_window_and_sessions():
     ex = mind_train_examples(rows, set(items), neg_ratio=4)
     store = build_token_store([items[i] for i in sorted(ex.item_ids())], shared_tokenizer(), cfg)
     ds = TrainDataset(ex, store, cfg)
-    picked = [next(i for i, e in enumerate(ex.examples) if e.impression_id == r.impression_id) for r in rows]
+    picked = [
+        next(i for i, e in enumerate(ex.examples) if e.impression_id == r.impression_id)
+        for r in rows
+    ]
     batch = TrainCollator(cfg)([ds[i] for i in picked])
     tok = shared_tokenizer()
     for b, row in enumerate(rows):
@@ -146,7 +174,9 @@ def test_real_long_history_window_and_sessions():
         texts = decode_items(batch.users, b, tok)
         assert len(texts) == len(window) == 60
         for text, item in zip(texts, window.item_ids):
-            assert text.startswith(tok.decode(tok.encode("News Title: " + corpus.news[item].title)[:3 + 32]))
+            assert text.startswith(
+                tok.decode(tok.encode("News Title: " + corpus.news[item].title)[: 3 + 32])
+            )
         # sessions follow seq // 4 of the full history
         n_sessions = int((batch.users.user_sessions[b] >= 0).sum())
         assert n_sessions == len({seq // 4 for _, seq in window.entries})

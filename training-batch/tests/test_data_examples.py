@@ -7,9 +7,20 @@ from collections import Counter
 import pytest
 
 from data_fixtures import NEWS, shared_tokenizer, small_config, write_mind
-from embsum.data import (NegativePool, TrainDataset, build_token_store, history_entries, load_mind,
-                         mind_eval_impressions, mind_train_examples, news_items,
-                         read_mind_behaviors, read_mind_news, sample_negatives, text_config_for)
+from embsum.data import (
+    NegativePool,
+    TrainDataset,
+    build_token_store,
+    history_entries,
+    load_mind,
+    mind_eval_impressions,
+    mind_train_examples,
+    news_items,
+    read_mind_behaviors,
+    read_mind_news,
+    sample_negatives,
+    text_config_for,
+)
 from embsum.data.examples import example_rng
 from embsum.text.paths import MIND_DIR
 
@@ -39,12 +50,17 @@ def test_train_examples_fixture(fixture_rows):
     ]
     st = ex.stats
     assert st["impressions"] == 5 and st["clicks"] == 6 and st["examples"] == 4
-    assert st["impressions_without_negatives"] == 1 and st["clicks_skipped_no_negatives"] == 1  # row 3
-    assert st["clicks_unknown_item"] == 1                                  # row 5 clicked N8
-    assert st["examples_short_negatives"] == 3                             # rows 1, 2, 2
-    assert st["examples_empty_history"] == 2                               # row 2's clicks
+    assert (
+        st["impressions_without_negatives"] == 1 and st["clicks_skipped_no_negatives"] == 1
+    )  # row 3
+    assert st["clicks_unknown_item"] == 1  # row 5 clicked N8
+    assert st["examples_short_negatives"] == 3  # rows 1, 2, 2
+    assert st["examples_empty_history"] == 2  # row 2's clicks
     # the two clicks of row 2 share one pool and one history
-    assert ex.examples[1].pool == ex.examples[2].pool and ex.examples[1].history == ex.examples[2].history
+    assert (
+        ex.examples[1].pool == ex.examples[2].pool
+        and ex.examples[1].history == ex.examples[2].history
+    )
     # rows 1 and 4 (same user, same History) share one history source
     assert ex.examples[0].history == ex.examples[3].history
 
@@ -87,13 +103,17 @@ def test_sample_negatives_rules():
     # short pool with fill: catalog items outside exclude, distinct, never the positive
     pool = NegativePool(("a",), exclude=frozenset({"a", "p", "x"}))
     for seed in range(20):
-        got = sample_negatives(pool, 3, example_rng(seed, 0, 0), ("a", "p", "x", "y", "z", "w"), "p")
+        got = sample_negatives(
+            pool, 3, example_rng(seed, 0, 0), ("a", "p", "x", "y", "z", "w"), "p"
+        )
         assert got[0] == "a" and len(got) == 3 == len(set(got)) and set(got[1:]) <= {"y", "z", "w"}
     # the draw is a function of (seed, epoch, index)
     pool = NegativePool(tuple("abcdefghij"))
     draws = {tuple(sample_negatives(pool, 4, example_rng(1, e, 7))) for e in range(10)}
     assert len(draws) > 1
-    assert sample_negatives(pool, 4, example_rng(1, 3, 7)) == sample_negatives(pool, 4, example_rng(1, 3, 7))
+    assert sample_negatives(pool, 4, example_rng(1, 3, 7)) == sample_negatives(
+        pool, 4, example_rng(1, 3, 7)
+    )
 
 
 def test_real_negatives_come_from_the_same_impression():
@@ -129,8 +149,12 @@ def test_real_sample_train_example_counts():
     corpus = load_mind(MIND_DIR)
     ex = mind_train_examples(corpus.splits["train"], set(corpus.news), neg_ratio=4)
     st = ex.stats
-    assert (st["examples"], st["impressions_without_negatives"], st["examples_short_negatives"],
-            st["examples_empty_history"]) == (4782, 0, 430, 94)
+    assert (
+        st["examples"],
+        st["impressions_without_negatives"],
+        st["examples_short_negatives"],
+        st["examples_empty_history"],
+    ) == (4782, 0, 430, 94)
     dev = mind_eval_impressions(corpus.splits["dev"], set(corpus.news))
     test = mind_eval_impressions(corpus.splits["test"], set(corpus.news))
     assert (len(dev.impressions), len(test.impressions)) == (416, 401)

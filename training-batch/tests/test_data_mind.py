@@ -19,9 +19,14 @@ def test_news_fixture_parses_all_columns(tmp_path):
     assert list(news) == [r[0] for r in NEWS]
     n1 = news["N1"]
     assert (n1.category, n1.subcategory, n1.title, n1.abstract, n1.url) == (
-        "sports", "football", "Team wins the final", "A late goal decides it.", "https://x/1")
-    assert news["N2"].abstract == ""          # empty field kept as stored
-    assert news["N8"].title == "   "          # raw; cleaning is the text contract's job
+        "sports",
+        "football",
+        "Team wins the final",
+        "A late goal decides it.",
+        "https://x/1",
+    )
+    assert news["N2"].abstract == ""  # empty field kept as stored
+    assert news["N8"].title == "   "  # raw; cleaning is the text contract's job
 
 
 def test_behaviors_fixture(tmp_path):
@@ -70,7 +75,9 @@ def test_split_is_deterministic_by_user_and_salted():
     names = [assign_split(u) for u in users]
     assert names == [assign_split(u) for u in users]
     share = {n: names.count(n) / len(users) for n in ("train", "dev", "test")}
-    assert 0.77 < share["train"] < 0.83 and 0.08 < share["dev"] < 0.12 and 0.08 < share["test"] < 0.12
+    assert (
+        0.77 < share["train"] < 0.83 and 0.08 < share["dev"] < 0.12 and 0.08 < share["test"] < 0.12
+    )
     # a different salt gives a different assignment
     assert names != [assign_split(u, salt="other") for u in users]
     assert 0 <= user_bucket("U1") < 10_000
@@ -93,7 +100,9 @@ def test_flat_layout_fixture(tmp_path):
 
 def test_official_layout_train_and_dev_dirs(tmp_path):
     write_mind(tmp_path / "train", behaviors=BEHAVIORS[:2])
-    dev_rows = [(str(100 + i), f"D{i}", "11/15/2019 1:00:00 PM", "N1", "N2-1 N3-0") for i in range(60)]
+    dev_rows = [
+        (str(100 + i), f"D{i}", "11/15/2019 1:00:00 PM", "N1", "N2-1 N3-0") for i in range(60)
+    ]
     write_mind(tmp_path / "dev", news=NEWS[:3], behaviors=dev_rows)
     corpus = load_mind(tmp_path)
     assert corpus.layout == "official"
@@ -103,7 +112,7 @@ def test_official_layout_train_and_dev_dirs(tmp_path):
     assert dev_users and test_users and not dev_users & test_users
     assert dev_users | test_users == {f"D{i}" for i in range(60)}
     assert all(assign_split(u, DEV_TEST_SPLIT) == "dev" for u in dev_users)
-    assert len(corpus.news) == len(NEWS)   # union of both news files
+    assert len(corpus.news) == len(NEWS)  # union of both news files
     # MIND's own folder names work too
     (tmp_path / "train").rename(tmp_path / "MINDsmall_train")
     (tmp_path / "dev").rename(tmp_path / "MINDsmall_dev")
@@ -120,12 +129,27 @@ def test_real_mind_sample_counts():
     assert corpus.layout == "flat" and len(corpus.news) == 51_282
     counts = {n: mind_split_counts(rows) for n, rows in corpus.splits.items()}
     assert counts == {
-        "train": {"impressions": 3208, "users": 2967, "clicks": 4782, "candidates": 121_120,
-                  "empty_history": 62},
-        "dev": {"impressions": 416, "users": 387, "clicks": 633, "candidates": 15_729,
-                "empty_history": 7},
-        "test": {"impressions": 401, "users": 377, "clicks": 636, "candidates": 14_817,
-                 "empty_history": 17},
+        "train": {
+            "impressions": 3208,
+            "users": 2967,
+            "clicks": 4782,
+            "candidates": 121_120,
+            "empty_history": 62,
+        },
+        "dev": {
+            "impressions": 416,
+            "users": 387,
+            "clicks": 633,
+            "candidates": 15_729,
+            "empty_history": 7,
+        },
+        "test": {
+            "impressions": 401,
+            "users": 377,
+            "clicks": 636,
+            "candidates": 14_817,
+            "empty_history": 17,
+        },
     }
     # PROVENANCE.md totals: 4,025 impressions, 3,731 users, 6,051 clicks, 151,666 candidates
     assert sum(c["impressions"] for c in counts.values()) == 4025

@@ -39,8 +39,12 @@ def test_store_matches_the_contract(items):
     assert store.invalid == {"N8"} and len(store) == len(NEWS) - 1
     for row in NEWS[:-1]:
         news_id, category, _, title, abstract = row[:5]
-        assert store.item(news_id).tolist() == item_tokens(tok, cfg, "news", title, abstract, category)
-        assert store.content(news_id).tolist() == content_tokens(tok, cfg, "news", title, abstract, category)
+        assert store.item(news_id).tolist() == item_tokens(
+            tok, cfg, "news", title, abstract, category
+        )
+        assert store.content(news_id).tolist() == content_tokens(
+            tok, cfg, "news", title, abstract, category
+        )
     assert store.lists["N1"] == store.item("N1").tolist()
     with pytest.raises(KeyError):
         store.item("N8")
@@ -58,11 +62,13 @@ def test_disk_cache_reused_and_invalidated(items, tmp_path):
     # second run: everything from the cache, the tokenizer is never asked to encode
     guard = NoEncode(tok)
     second = build_token_store(items, guard, cfg, cache_dir=cache)
-    assert guard.calls == 0 and second.stats["reused"] == len(NEWS) and second.stats["tokenized"] == 0
+    assert (
+        guard.calls == 0 and second.stats["reused"] == len(NEWS) and second.stats["tokenized"] == 0
+    )
     assert second.invalid == {"N8"}
     for i in second.ids:
         assert np.array_equal(second.item(i), first.item(i))
-    assert files[0].stat().st_mtime_ns == mtime          # nothing new: not rewritten
+    assert files[0].stat().st_mtime_ns == mtime  # nothing new: not rewritten
 
     # H, p, l do not change item tokens: same cache file
     reused = build_token_store(items, NoEncode(tok), small_config(p=1, H=10), cache_dir=cache)
@@ -81,13 +87,17 @@ def test_disk_cache_reused_and_invalidated(items, tmp_path):
     changed["N3"] = dataclasses.replace(items["N3"], title="Stocks slump on Monday")
     fourth = build_token_store(changed, tok, cfg, cache_dir=cache)
     assert fourth.stats["tokenized"] == 1 and fourth.stats["reused"] == len(NEWS) - 1
-    assert fourth.item("N3").tolist() == item_tokens(tok, cfg, "news", "Stocks slump on Monday",
-                                                     "Markets rose sharply.", "finance")
+    assert fourth.item("N3").tolist() == item_tokens(
+        tok, cfg, "news", "Stocks slump on Monday", "Markets rose sharply.", "finance"
+    )
 
     # a new item is added to the same file, the old ones stay reusable
     more = dict(changed, N99=ItemText("N99", "news", "Fresh headline"))
     assert build_token_store(more, tok, cfg, cache_dir=cache).stats["tokenized"] == 1
-    assert build_token_store(more, NoEncode(tok), cfg, cache_dir=cache).stats["reused"] == len(NEWS) + 1
+    assert (
+        build_token_store(more, NoEncode(tok), cfg, cache_dir=cache).stats["reused"]
+        == len(NEWS) + 1
+    )
 
     # a corrupt file is rebuilt, not trusted
     files[0].write_bytes(b"not an npz")
@@ -103,5 +113,6 @@ def test_cache_key_covers_tokenizer_and_item_config():
     assert key != token_cache_key("a" * 64, small_config(sos_id=32098))
     assert key == token_cache_key("a" * 64, small_config(p=2, H=30, l=512))
     from embsum.text import Clause
+
     clauses = dict(cfg.clauses, book=(Clause("Book Title:", "title", 20),))
     assert key != token_cache_key("a" * 64, dataclasses.replace(cfg, clauses=clauses))

@@ -5,8 +5,15 @@ import math
 import numpy as np
 import pytest
 
-from embsum.metrics import (ImpressionMetrics, auc_score, dcg_score, evaluate, impression_metrics,
-                            mrr_score, ndcg_score)
+from embsum.metrics import (
+    ImpressionMetrics,
+    auc_score,
+    dcg_score,
+    evaluate,
+    impression_metrics,
+    mrr_score,
+    ndcg_score,
+)
 
 LOG2_3 = math.log2(3)
 
@@ -28,14 +35,14 @@ def test_hand_example_two_clicks():
 def test_hand_example_click_at_rank_three_and_seven():
     s = [7, 6, 5, 4, 3, 2, 1]
     y = [0, 0, 1, 0, 0, 0, 0]
-    assert auc_score(y, s) == pytest.approx(4 / 6)         # above 4 of the 6 non-clicks
+    assert auc_score(y, s) == pytest.approx(4 / 6)  # above 4 of the 6 non-clicks
     assert mrr_score(y, s) == pytest.approx(1 / 3)
-    assert ndcg_score(y, s, 5) == pytest.approx(0.5)        # 1/log2(4), ideal 1
+    assert ndcg_score(y, s, 5) == pytest.approx(0.5)  # 1/log2(4), ideal 1
     y7 = [0, 0, 0, 0, 0, 0, 1]
     assert auc_score(y7, s) == 0.0
     assert mrr_score(y7, s) == pytest.approx(1 / 7)
-    assert ndcg_score(y7, s, 5) == 0.0                      # outside the top 5
-    assert ndcg_score(y7, s, 10) == pytest.approx(1 / 3)    # 1/log2(8)
+    assert ndcg_score(y7, s, 5) == 0.0  # outside the top 5
+    assert ndcg_score(y7, s, 10) == pytest.approx(1 / 3)  # 1/log2(8)
     assert auc_score([1, 0], [0.2, 0.9]) == 0.0 and auc_score([1, 0], [0.9, 0.2]) == 1.0
 
 
@@ -61,7 +68,7 @@ def test_auc_equals_brute_force_pairwise_on_random_data():
         y = rng.integers(0, 2, n)
         if y.min() == y.max():
             continue
-        s = np.round(rng.random(n), 1)                   # one decimal: many ties
+        s = np.round(rng.random(n), 1)  # one decimal: many ties
         assert auc_score(y, s) == pytest.approx(_auc_brute_force(y, s), abs=1e-12)
         checked += 1
     assert checked > 250
@@ -71,7 +78,7 @@ def test_auc_equals_brute_force_pairwise_on_random_data():
 def _official_dcg(y_true, y_score, k=10):
     order = np.argsort(y_score)[::-1]
     y_true = np.take(y_true, order[:k])
-    gains = 2 ** y_true - 1
+    gains = 2**y_true - 1
     discounts = np.log2(np.arange(len(y_true)) + 2)
     return np.sum(gains / discounts)
 
@@ -102,7 +109,7 @@ def test_average_over_impressions_and_skipping():
     labels = [[1, 0, 0, 1], [0, 0, 1, 0, 0, 0, 0], [0, 0, 0], [1, 1]]
     scores = [[0.9, 0.8, 0.1, 0.3], [7, 6, 5, 4, 3, 2, 1], [0.1, 0.2, 0.3], [0.5, 0.4]]
     out = evaluate(labels, scores)
-    assert out["impressions"] == 2 and out["skipped"] == 2   # no click / no non-click
+    assert out["impressions"] == 2 and out["skipped"] == 2  # no click / no non-click
     assert out["auc"] == pytest.approx((0.75 + 4 / 6) / 2)
     assert out["mrr"] == pytest.approx((2 / 3 + 1 / 3) / 2)
     assert out["ndcg@5"] == pytest.approx((0.9197207 + 0.5) / 2, abs=1e-7)

@@ -7,8 +7,12 @@ import torch
 from transformers import T5Config, T5ForConditionalGeneration
 
 from embsum.model import EmbSum, from_hf_t5, load_checkpoint, restore_checkpoint
-from model_fixtures import one_torch_thread  # noqa: F401  (autouse fixture)
-from model_fixtures import build_batch, rand_batch, tiny_model
+from model_fixtures import (
+    build_batch,
+    one_torch_thread,  # noqa: F401  (autouse fixture)
+    rand_batch,
+    tiny_model,
+)
 
 
 def _outputs(model, batch):
@@ -23,7 +27,7 @@ def test_checkpoint_round_trip(tmp_path):
     batch = build_batch(*rand_batch(seed=21, n_items=(4, 2), n_cands=3, p=2))
     model = tiny_model(seed=3, m=2, n=2).train()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    for _ in range(2):                       # non-trivial weights and optimizer state
+    for _ in range(2):  # non-trivial weights and optimizer state
         opt.zero_grad()
         model(batch).loss.total.backward()
         opt.step()
@@ -41,7 +45,9 @@ def test_checkpoint_round_trip(tmp_path):
     opt2 = torch.optim.Adam(loaded.model.parameters(), lr=1e-3)
     opt2.load_state_dict(loaded.optimizer_state)
     s1, s2 = opt.state_dict()["state"], opt2.state_dict()["state"]
-    assert s1.keys() == s2.keys() and all(torch.equal(s1[k]["exp_avg"], s2[k]["exp_avg"]) for k in s1)
+    assert s1.keys() == s2.keys() and all(
+        torch.equal(s1[k]["exp_avg"], s2[k]["exp_avg"]) for k in s1
+    )
     # restore into existing objects (resume), and the classmethod shortcut
     fresh = tiny_model(seed=9, m=2, n=2)
     opt3 = torch.optim.Adam(fresh.parameters(), lr=1e-3)
@@ -59,9 +65,19 @@ def test_load_rejects_other_files(tmp_path):
 
 def _tiny_hf_t5(seed=0):
     torch.manual_seed(seed)
-    cfg = T5Config(vocab_size=32128, d_model=32, d_kv=8, d_ff=64, num_layers=2, num_decoder_layers=3,
-                   num_heads=4, relative_attention_num_buckets=16, relative_attention_max_distance=64,
-                   dropout_rate=0.0, decoder_start_token_id=0)
+    cfg = T5Config(
+        vocab_size=32128,
+        d_model=32,
+        d_kv=8,
+        d_ff=64,
+        num_layers=2,
+        num_decoder_layers=3,
+        num_heads=4,
+        relative_attention_num_buckets=16,
+        relative_attention_max_distance=64,
+        dropout_rate=0.0,
+        decoder_start_token_id=0,
+    )
     return T5ForConditionalGeneration(cfg).eval()
 
 
@@ -70,16 +86,21 @@ def test_from_hf_t5_loads_backbone(tmp_path):
     hf_dir = tmp_path / "hf-t5"
     hf.save_pretrained(hf_dir)
     model = from_hf_t5(hf_dir, m=3, n=2).eval()
-    assert model.t5.config.num_decoder_layers == 3 and model.t5.config.relative_attention_num_buckets == 16
+    assert (
+        model.t5.config.num_decoder_layers == 3
+        and model.t5.config.relative_attention_num_buckets == 16
+    )
     ref = hf.state_dict()
-    got = {k[len("t5."):]: v for k, v in model.state_dict().items() if k.startswith("t5.")}
+    got = {k[len("t5.") :]: v for k, v in model.state_dict().items() if k.startswith("t5.")}
     assert got.keys() == ref.keys()
     assert all(torch.equal(got[k], ref[k]) for k in ref)
     # same backbone outputs: encoder states, and logits/loss of a teacher-forced decode
     batch = build_batch(*rand_batch(seed=22, n_items=(3, 2), n_cands=2, p=2))
     u = batch.users
     with torch.no_grad():
-        enc_ref = hf.encoder(input_ids=u.session_ids, attention_mask=u.session_mask).last_hidden_state
+        enc_ref = hf.encoder(
+            input_ids=u.session_ids, attention_mask=u.session_mask
+        ).last_hidden_state
         enc = model.encode_sessions(u.session_ids, u.session_mask)
         assert torch.equal(enc, enc_ref)
         mem = enc[:1]

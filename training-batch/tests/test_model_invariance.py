@@ -4,8 +4,15 @@ import pytest
 import torch
 
 from embsum.model import UserInputs, fuse_sessions, item_vectors
-from model_fixtures import one_torch_thread  # noqa: F401  (autouse fixture)
-from model_fixtures import EOS, PAD, build_batch, make_users, rand_batch, tiny_model
+from model_fixtures import (
+    EOS,
+    PAD,
+    build_batch,
+    make_users,
+    one_torch_thread,  # noqa: F401  (autouse fixture)
+    rand_batch,
+    tiny_model,
+)
 
 ATOL = 1e-5
 
@@ -23,20 +30,36 @@ def _run(model, batch):
         memory, mm = fuse_sessions(states, u.session_mask, u.user_sessions)
         ids, g = model.greedy_summary(memory, mm)
         out = model(batch)
-    return dict(states=states, items=items, item_mask=item_mask, out=out, greedy_ids=ids, greedy_g=g)
+    return dict(
+        states=states, items=items, item_mask=item_mask, out=out, greedy_ids=ids, greedy_g=g
+    )
 
 
 def test_padding_never_changes_outputs(model):
     data = rand_batch(seed=2, n_items=(6, 3, 1, 2), n_cands=4, p=2)
     base = _run(model, build_batch(*data))
-    padded = _run(model, build_batch(*data, extra_tokens=5, extra_sessions_per_user=2, extra_items=7,
-                                     extra_users=2, extra_unused_sessions=1, extra_summary=4,
-                                     summary_pad=PAD, extra_cand_tokens=3, extra_cands=2))
+    padded = _run(
+        model,
+        build_batch(
+            *data,
+            extra_tokens=5,
+            extra_sessions_per_user=2,
+            extra_items=7,
+            extra_users=2,
+            extra_unused_sessions=1,
+            extra_summary=4,
+            summary_pad=PAD,
+            extra_cand_tokens=3,
+            extra_cands=2,
+        ),
+    )
     B, C = 4, 4
     S, L = base["states"].shape[:2]
     # encoder states of every real token (the extra all-pad session row is not compared)
     mask = build_batch(*data).users.session_mask.bool()
-    torch.testing.assert_close(padded["states"][:S, :L][mask], base["states"][mask], atol=ATOL, rtol=0)
+    torch.testing.assert_close(
+        padded["states"][:S, :L][mask], base["states"][mask], atol=ATOL, rtol=0
+    )
     K = base["items"].shape[1]
     torch.testing.assert_close(padded["items"][:B, :K], base["items"], atol=ATOL, rtol=0)
     assert torch.equal(padded["item_mask"][:B, :K], base["item_mask"])
@@ -60,11 +83,16 @@ def test_session_layout_order_does_not_matter(model):
     b1 = build_batch(*data)
     u = b1.users
     S = u.session_ids.shape[0]
-    perm = torch.arange(S - 1, -1, -1)                    # new row r holds old row perm[r]
+    perm = torch.arange(S - 1, -1, -1)  # new row r holds old row perm[r]
     inv = torch.argsort(perm)
     remap = lambda idx: torch.where(idx >= 0, inv[idx.clamp(min=0)], idx)
-    u2 = UserInputs(u.session_ids[perm], u.session_mask[perm], remap(u.user_sessions),
-                    remap(u.item_session), u.item_pos)
+    u2 = UserInputs(
+        u.session_ids[perm],
+        u.session_mask[perm],
+        remap(u.user_sessions),
+        remap(u.item_session),
+        u.item_pos,
+    )
     b2 = type(b1)(u2, b1.summary_labels, b1.cand_ids, b1.cand_mask)
     with torch.no_grad():
         o1, o2 = model(b1), model(b2)
@@ -85,8 +113,8 @@ def test_sessions_are_encoded_independently(model):
         s1 = model.encode_sessions(u1.session_ids, u1.session_mask)
         s2 = model.encode_sessions(u2.session_ids, u2.session_mask)
     others = [0, 2, 3, 4]
-    assert torch.equal(s1[others], s2[others])           # exactly, bit for bit
-    assert not torch.allclose(s1[1], s2[1])              # and the changed one did change
+    assert torch.equal(s1[others], s2[others])  # exactly, bit for bit
+    assert not torch.allclose(s1[1], s2[1])  # and the changed one did change
 
 
 def _force_eos(model, monkeypatch, eos_at: dict[int, int]):
@@ -97,7 +125,7 @@ def _force_eos(model, monkeypatch, eos_at: dict[int, int]):
 
     def patched(h):
         logits = orig(h)
-        if h.dim() != 2:                                  # teacher forcing: untouched
+        if h.dim() != 2:  # teacher forcing: untouched
             return logits
         logits = logits.clone()
         logits[:, PAD] = -1e9
@@ -137,8 +165,9 @@ def test_greedy_kv_cache_equals_no_cache(model, monkeypatch):
     with torch.no_grad():
         tf = model.decode_global(memory, mm, ids_c)
         dec_in = model.t5._shift_right(ids_c)
-        hidden = model.t5.decoder(input_ids=dec_in, encoder_hidden_states=memory,
-                                  encoder_attention_mask=mm.long()).last_hidden_state
+        hidden = model.t5.decoder(
+            input_ids=dec_in, encoder_hidden_states=memory, encoder_attention_mask=mm.long()
+        ).last_hidden_state
     torch.testing.assert_close(g_c, tf.global_vec, atol=ATOL, rtol=0)
     torch.testing.assert_close(g_c[0], hidden[0, 3], atol=ATOL, rtol=0)
     torch.testing.assert_close(g_c[1], hidden[1, 9], atol=ATOL, rtol=0)

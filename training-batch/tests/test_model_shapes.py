@@ -6,10 +6,25 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from embsum.model import (EmbSumConfig, build_z, fuse_sessions, item_vectors, masked_softmax,
-                          nce_loss, score_all_pairs, score_pairwise, summary_eos_positions)
-from model_fixtures import one_torch_thread  # noqa: F401  (autouse fixture)
-from model_fixtures import EOS, SOS, build_batch, rand_batch, tiny_model
+from embsum.model import (
+    EmbSumConfig,
+    build_z,
+    fuse_sessions,
+    item_vectors,
+    masked_softmax,
+    nce_loss,
+    score_all_pairs,
+    score_pairwise,
+    summary_eos_positions,
+)
+from model_fixtures import (
+    EOS,
+    SOS,
+    build_batch,
+    one_torch_thread,  # noqa: F401  (autouse fixture)
+    rand_batch,
+    tiny_model,
+)
 
 D = 32
 
@@ -28,7 +43,7 @@ def batch():
 def test_piece_shapes(model, batch):
     u = batch.users
     S, L = u.session_ids.shape
-    assert S == 3 + 2 + 1                                   # ceil(5/2) + ceil(3/2) + 1 sessions
+    assert S == 3 + 2 + 1  # ceil(5/2) + ceil(3/2) + 1 sessions
     states = model.encode_sessions(u.session_ids, u.session_mask)
     assert states.shape == (S, L, D)
     items, item_mask = item_vectors(states, u.item_session, u.item_pos)
@@ -67,7 +82,7 @@ def test_masked_softmax_by_hand():
     p = masked_softmax(logits, mask)
     e1, e3 = math.exp(1), math.exp(3)
     torch.testing.assert_close(p[0], torch.tensor([e1 / (e1 + e3), 0.0, e3 / (e1 + e3)]))
-    assert p[1].tolist() == [0.0, 0.0, 0.0]            # nothing valid -> all zero, not NaN
+    assert p[1].tolist() == [0.0, 0.0, 0.0]  # nothing valid -> all zero, not NaN
     (p * torch.arange(3.0)).sum().backward()
     assert torch.isfinite(logits.grad).all()
 
@@ -77,9 +92,9 @@ def test_poly_attention_matches_formula(model):
     x = torch.randn(2, 5, D)
     mask = torch.tensor([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]], dtype=torch.bool)
     got = model.upe(x, mask)
-    W, c = model.upe.proj.weight, model.upe.codes                   # W^f as [p, d], c [m, p]
+    W, c = model.upe.proj.weight, model.upe.codes  # W^f as [p, d], c [m, p]
     for i in range(2):
-        zi = x[i][mask[i]]                                           # valid rows only
+        zi = x[i][mask[i]]  # valid rows only
         alpha = torch.softmax(c @ torch.tanh(zi @ W.t()).t(), dim=-1)  # [m, k]
         torch.testing.assert_close(got[i], alpha @ zi, atol=1e-6, rtol=1e-5)
 
@@ -93,7 +108,7 @@ def test_score_matches_formula():
     got = score_pairwise(a, b, key)
     for u in range(U):
         for c in range(C):
-            K = (a[u] @ b[u, c].t()).flatten()                       # flatten(A B^T), m*n
+            K = (a[u] @ b[u, c].t()).flatten()  # flatten(A B^T), m*n
             Wp = torch.softmax((a[u] @ key[u, c].t()).flatten(), 0)
             torch.testing.assert_close(got[u, c], Wp @ K)
     # all-pairs: user u vs content (u', c) equals the pairwise score when the content is u's own
@@ -124,8 +139,15 @@ def test_nce_loss_by_hand():
 
 
 def test_summary_eos_positions():
-    labels = torch.tensor([[5, 6, EOS, -100], [5, 6, 7, 8], [EOS, -100, -100, -100],
-                           [-100, -100, -100, -100], [5, EOS, 0, 0]])
+    labels = torch.tensor(
+        [
+            [5, 6, EOS, -100],
+            [5, 6, 7, 8],
+            [EOS, -100, -100, -100],
+            [-100, -100, -100, -100],
+            [5, EOS, 0, 0],
+        ]
+    )
     assert summary_eos_positions(labels, EOS, 0).tolist() == [2, 3, 0, 0, 1]
 
 
@@ -133,29 +155,34 @@ def test_global_vector_rule_and_hf_equivalence(model, batch):
     """L_sum and logits equal HF T5ForConditionalGeneration's own; global = decoder output
     (before the d**-0.5 rescale) at the position whose target is </s>."""
     users, _, contents = rand_batch(seed=1, n_items=(5, 3, 1), n_cands=5, p=2)
-    summaries = [[11, 12], [21, 22, 23, 24, 25, 26], [31, 32, 33, 34]]   # different lengths
+    summaries = [[11, 12], [21, 22, 23, 24, 25, 26], [31, 32, 33, 34]]  # different lengths
     batch = build_batch(users, summaries, contents, extra_summary=2)
     u = batch.users
     with torch.no_grad():
         states = model.encode_sessions(u.session_ids, u.session_mask)
         memory, mm = fuse_sessions(states, u.session_mask, u.user_sessions)
         tf = model.decode_global(memory, mm, batch.summary_labels)
-        hf = model.t5(encoder_outputs=(memory,), attention_mask=mm.long(), labels=batch.summary_labels)
+        hf = model.t5(
+            encoder_outputs=(memory,), attention_mask=mm.long(), labels=batch.summary_labels
+        )
         torch.testing.assert_close(tf.logits, hf.logits)
         torch.testing.assert_close(tf.loss, hf.loss)
         dec_in = model.t5._shift_right(batch.summary_labels)
-        hidden = model.t5.decoder(input_ids=dec_in, encoder_hidden_states=memory,
-                                  encoder_attention_mask=mm.long()).last_hidden_state
+        hidden = model.t5.decoder(
+            input_ids=dec_in, encoder_hidden_states=memory, encoder_attention_mask=mm.long()
+        ).last_hidden_state
     eos_pos = (batch.summary_labels == EOS).float().argmax(1)
     assert eos_pos.tolist() == [2, 6, 4]
     torch.testing.assert_close(tf.global_vec, hidden[torch.arange(3), eos_pos])
     # the rescale happens after: lm_head(global * d**-0.5) are the logits at that position
-    torch.testing.assert_close(model.t5.lm_head(tf.global_vec * D ** -0.5), hf.logits[torch.arange(3), eos_pos])
+    torch.testing.assert_close(
+        model.t5.lm_head(tf.global_vec * D**-0.5), hf.logits[torch.arange(3), eos_pos]
+    )
 
 
 def test_user_with_no_items_is_finite():
     users, summaries, contents = rand_batch(seed=5, n_items=(3, 1), n_cands=3)
-    users[1] = []                                         # k = 0: no session, no item
+    users[1] = []  # k = 0: no session, no item
     batch = build_batch(users, summaries, contents)
     m = tiny_model(seed=0)
     m.train()
@@ -188,17 +215,40 @@ def test_config_validation(tmp_path):
     with pytest.raises(ValueError, match="never downloaded"):
         EmbSumConfig(backbone="google-t5/t5-small").t5_config()
     c = EmbSumConfig(backbone="t5-small").t5_config()
-    assert (c.d_model, c.num_layers, c.num_decoder_layers, c.num_heads, c.d_ff, c.vocab_size,
-            c.relative_attention_num_buckets, c.relative_attention_max_distance) == \
-        (512, 6, 6, 8, 2048, 32128, 32, 128)
+    assert (
+        c.d_model,
+        c.num_layers,
+        c.num_decoder_layers,
+        c.num_heads,
+        c.d_ff,
+        c.vocab_size,
+        c.relative_attention_num_buckets,
+        c.relative_attention_max_distance,
+    ) == (512, 6, 6, 8, 2048, 32128, 32, 128)
     d = EmbSumConfig(backbone="small-demo").t5_config()
-    assert (d.d_model, d.num_layers, d.num_decoder_layers, d.num_heads, d.d_ff) == (128, 3, 3, 4, 512)
+    assert (d.d_model, d.num_layers, d.num_decoder_layers, d.num_heads, d.d_ff) == (
+        128,
+        3,
+        3,
+        4,
+        512,
+    )
     b = EmbSumConfig(backbone="base").t5_config()
     assert (b.d_model, b.num_layers, b.num_heads, b.d_ff) == (256, 4, 4, 1024)
-    assert EmbSumConfig(backbone="tiny").p == 4 and EmbSumConfig(backbone="tiny", session_grouping=False).p == 1
+    assert (
+        EmbSumConfig(backbone="tiny").p == 4
+        and EmbSumConfig(backbone="tiny", session_grouping=False).p == 1
+    )
     e = EmbSumConfig(backbone="tiny")
-    assert (e.m, e.n, e.lambda_sum, e.sos_id, e.eos_id, e.pad_id, e.max_summary_tokens) == \
-        (32, 4, 0.05, 32099, 1, 0, 128)
+    assert (e.m, e.n, e.lambda_sum, e.sos_id, e.eos_id, e.pad_id, e.max_summary_tokens) == (
+        32,
+        4,
+        0.05,
+        32099,
+        1,
+        0,
+        128,
+    )
 
 
 def test_eager_and_sdpa_attention_agree():

@@ -4,8 +4,12 @@ import pytest
 import torch
 
 from embsum.model import fuse_sessions
-from model_fixtures import one_torch_thread  # noqa: F401  (autouse fixture)
-from model_fixtures import build_batch, rand_batch, tiny_model
+from model_fixtures import (
+    build_batch,
+    one_torch_thread,  # noqa: F401  (autouse fixture)
+    rand_batch,
+    tiny_model,
+)
 
 
 def test_tiny_model_overfits_tiny_batch(capsys):
@@ -25,10 +29,12 @@ def test_tiny_model_overfits_tiny_batch(capsys):
         if last[2] < 0.15 and last[1] < 0.01:
             break
     with capsys.disabled():
-        print(f"\noverfit: {step + 1} steps, total {first[0]:.4f} -> {last[0]:.4f}, "
-              f"nce {first[1]:.4f} -> {last[1]:.4f}, sum {first[2]:.4f} -> {last[2]:.4f}")
-    assert last[0] < 0.1 * first[0]           # total loss falls by > 90%
-    assert last[1] < 0.1 * first[1]           # and each part does
+        print(
+            f"\noverfit: {step + 1} steps, total {first[0]:.4f} -> {last[0]:.4f}, "
+            f"nce {first[1]:.4f} -> {last[1]:.4f}, sum {first[2]:.4f} -> {last[2]:.4f}"
+        )
+    assert last[0] < 0.1 * first[0]  # total loss falls by > 90%
+    assert last[1] < 0.1 * first[1]  # and each part does
     assert last[2] < 0.1 * first[2]
     model.eval()
     with torch.no_grad():
@@ -58,7 +64,7 @@ def test_ablations_run(name):
     cfg = model.config
     batch = build_batch(*rand_batch(seed=12, n_items=(5, 0, 2), n_cands=3, p=cfg.p))
     if name == "no_session_grouping":
-        assert cfg.p == 1 and batch.users.session_ids.shape[0] == 5 + 0 + 2   # one session per item
+        assert cfg.p == 1 and batch.users.session_ids.shape[0] == 5 + 0 + 2  # one session per item
     out = model(batch)
     out.loss.total.backward()
     assert out.a.shape == (3, cfg.m, 32) and out.scores.shape == (3, 3)
@@ -69,10 +75,14 @@ def test_ablations_run(name):
         torch.testing.assert_close(out.loss.total, out.loss.nce + cfg.lambda_sum * out.loss.sum)
     grads = {n: p.grad for n, p in model.named_parameters()}
     # every head and both T5 stacks receive a (finite, non-zero) gradient
-    for key in ["upe.codes", "upe.proj.weight", "w_s.weight", "t5.shared.weight",
-                "t5.encoder.block.0.layer.0.SelfAttention.q.weight",
-                "t5.decoder.block.1.layer.1.EncDecAttention.v.weight"] + \
-            (["cpe.codes", "cpe.proj.weight"] if cfg.use_cpe else []):
+    for key in [
+        "upe.codes",
+        "upe.proj.weight",
+        "w_s.weight",
+        "t5.shared.weight",
+        "t5.encoder.block.0.layer.0.SelfAttention.q.weight",
+        "t5.decoder.block.1.layer.1.EncDecAttention.v.weight",
+    ] + (["cpe.codes", "cpe.proj.weight"] if cfg.use_cpe else []):
         g = grads[key]
         assert g is not None and torch.isfinite(g).all() and g.abs().sum() > 0, key
     if not cfg.use_cpe:

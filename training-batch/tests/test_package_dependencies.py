@@ -19,7 +19,9 @@ DISTRIBUTION = {"rouge_score": "rouge-score"}
 
 
 def project(package: str) -> dict:
-    return tomllib.loads((PROJECTS[package] / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    return tomllib.loads((PROJECTS[package] / "pyproject.toml").read_text(encoding="utf-8"))[
+        "project"
+    ]
 
 
 def requirements(package: str) -> dict[str, Requirement]:
@@ -47,8 +49,11 @@ OWN = {canonicalize_name(project(p)["name"]): p for p in PROJECTS}
 @pytest.mark.parametrize("package", list(PROJECTS))
 def test_every_third_party_import_is_declared(package):
     declared = requirements(package)
-    missing = sorted(m for m in third_party(imports_of(package))
-                     if canonicalize_name(DISTRIBUTION.get(m, m)) not in declared)
+    missing = sorted(
+        m
+        for m in third_party(imports_of(package))
+        if canonicalize_name(DISTRIBUTION.get(m, m)) not in declared
+    )
     assert not missing, f"{PROJECTS[package].name}/pyproject.toml does not declare {missing}"
 
 
@@ -59,15 +64,22 @@ def test_declared_ranges_admit_the_pinned_versions(package):
         if name in OWN:
             continue
         assert name in pins, f"{req} is not pinned in requirements.in"
-        assert req.specifier.contains(pins[name]), f"{req} does not admit requirements.in's {name}=={pins[name]}"
+        assert req.specifier.contains(pins[name]), (
+            f"{req} does not admit requirements.in's {name}=={pins[name]}"
+        )
 
 
 @pytest.mark.parametrize("package", list(PROJECTS))
 def test_own_packages_declared_are_the_ones_imported(package):
     declared = {OWN[n] for n in requirements(package) if n in OWN}
-    imported = {i.target_package for i in imports_of(package)
-                if i.target_package in PROJECTS and i.target_package != package}
+    imported = {
+        i.target_package
+        for i in imports_of(package)
+        if i.target_package in PROJECTS and i.target_package != package
+    }
     assert declared == imported
     for name, req in requirements(package).items():
         if name in OWN:
-            assert req.specifier.contains(project(OWN[name])["version"]), f"{req}: not the repository's version"
+            assert req.specifier.contains(project(OWN[name])["version"]), (
+                f"{req}: not the repository's version"
+            )

@@ -55,12 +55,18 @@ def test_the_cycle_check_finds_a_cycle():
 
 
 def test_embsum_imports_no_package_built_on_it(imports):
-    wrong = [i for i in imports if i.package == "embsum" and i.target_package in ("embsum_export", "embsum_retrain")]
+    wrong = [
+        i
+        for i in imports
+        if i.package == "embsum" and i.target_package in ("embsum_export", "embsum_retrain")
+    ]
     assert not wrong, [f"{i.module}:{i.line} imports {i.target}" for i in wrong]
 
 
 def test_the_exporter_does_not_import_the_retrain_loop(imports):
-    wrong = [i for i in imports if i.package == "embsum_export" and i.target_package == "embsum_retrain"]
+    wrong = [
+        i for i in imports if i.package == "embsum_export" and i.target_package == "embsum_retrain"
+    ]
     assert not wrong, [f"{i.module}:{i.line} imports {i.target}" for i in wrong]
 
 
@@ -71,13 +77,22 @@ def test_the_package_graph_is_acyclic_and_as_documented(imports):
 
 
 def test_imports_across_packages_are_at_module_level(imports):
-    hidden = [i for i in imports if i.target_package in PROJECTS and i.target_package != i.package
-              and not i.top_level]
-    assert not hidden, [f"{i.module}:{i.line} imports {i.target} inside a function or block" for i in hidden]
+    hidden = [
+        i
+        for i in imports
+        if i.target_package in PROJECTS and i.target_package != i.package and not i.top_level
+    ]
+    assert not hidden, [
+        f"{i.module}:{i.line} imports {i.target} inside a function or block" for i in hidden
+    ]
 
 
 def test_golden_generators_are_not_runtime_code(imports):
     """embsum.golden writes committed golden files; nothing else in the packages imports it."""
-    users = [i for i in imports if (i.target == "embsum.golden" or i.target.startswith("embsum.golden."))
-             and not i.module.startswith("embsum.golden")]
+    users = [
+        i
+        for i in imports
+        if (i.target == "embsum.golden" or i.target.startswith("embsum.golden."))
+        and not i.module.startswith("embsum.golden")
+    ]
     assert not users, [f"{i.module}:{i.line} imports {i.target}" for i in users]

@@ -8,15 +8,32 @@ from pathlib import Path
 
 import pytest
 
-from embsum.teacher import PROMPT_VERSION, CacheKey, EngagedItem, Summary, SummaryCache, prepare_history
+from embsum.teacher import (
+    PROMPT_VERSION,
+    CacheKey,
+    EngagedItem,
+    Summary,
+    SummaryCache,
+    prepare_history,
+)
 from embsum.teacher import cache as cache_module
 
-ITEMS = [EngagedItem("N1", "First", "Abstract one", "sports"), EngagedItem("N2", "Second", None, "finance")]
-SUMMARY = Summary("The user likes sports.", "llm", "mixtral", PROMPT_VERSION, "2025-01-01T00:00:00Z")
+ITEMS = [
+    EngagedItem("N1", "First", "Abstract one", "sports"),
+    EngagedItem("N2", "Second", None, "finance"),
+]
+SUMMARY = Summary(
+    "The user likes sports.", "llm", "mixtral", PROMPT_VERSION, "2025-01-01T00:00:00Z"
+)
 
 
-def key(items: list[EngagedItem] = ITEMS, user: str = "U1", model: str = "mixtral", version: str = PROMPT_VERSION,
-        domain: str = "news") -> CacheKey:
+def key(
+    items: list[EngagedItem] = ITEMS,
+    user: str = "U1",
+    model: str = "mixtral",
+    version: str = PROMPT_VERSION,
+    domain: str = "news",
+) -> CacheKey:
     return CacheKey.for_history(user, prepare_history(items, domain), model, version)
 
 
@@ -28,9 +45,14 @@ def test_key_is_stable_and_pinned() -> None:
     # most recent first (prompt order).
     payload = '{"domain":"news","items":[["N2","Second",null,"finance"],["N1","First","Abstract one","sports"]]}'
     assert prepare_history(ITEMS).sha256() == hashlib.sha256(payload.encode()).hexdigest()
-    assert key().digest() == hashlib.sha256(
-        json.dumps(["U1", hashlib.sha256(payload.encode()).hexdigest(), PROMPT_VERSION, "mixtral"]).encode()
-    ).hexdigest()
+    assert (
+        key().digest()
+        == hashlib.sha256(
+            json.dumps(
+                ["U1", hashlib.sha256(payload.encode()).hexdigest(), PROMPT_VERSION, "mixtral"]
+            ).encode()
+        ).hexdigest()
+    )
 
 
 @pytest.mark.parametrize(
@@ -65,8 +87,11 @@ def test_put_get_roundtrip_record_fields_and_no_temp_files(tmp_path: Path) -> No
     assert (cache.stats.hits, cache.stats.misses, cache.stats.writes) == (1, 1, 1)
     record = json.loads(path.read_text(encoding="utf-8"))
     assert record["summary"] == {
-        "text": "The user likes sports.", "kind": "llm", "model": "mixtral",
-        "prompt_version": PROMPT_VERSION, "created_at": "2025-01-01T00:00:00Z",
+        "text": "The user likes sports.",
+        "kind": "llm",
+        "model": "mixtral",
+        "prompt_version": PROMPT_VERSION,
+        "created_at": "2025-01-01T00:00:00Z",
     }
     assert record["key"]["user_id"] == "U1" and record["key"]["model"] == "mixtral"
     assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == [path.name]
@@ -74,7 +99,9 @@ def test_put_get_roundtrip_record_fields_and_no_temp_files(tmp_path: Path) -> No
     assert SummaryCache(tmp_path).get(key(model="other")) is None
 
 
-def test_failed_write_leaves_old_entry_and_no_temp_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_write_leaves_old_entry_and_no_temp_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     cache = SummaryCache(tmp_path)
     cache.put(key(), SUMMARY)
 
@@ -95,8 +122,16 @@ def test_corrupt_or_foreign_entry_is_a_miss_and_gets_rewritten(tmp_path: Path) -
     path = cache.put(key(), SUMMARY)
     path.write_text("{truncated", encoding="utf-8")
     assert cache.get(key()) is None
-    record = {"format": 1, "key": {"user_id": "someone-else", "history_sha256": "x",
-                                   "prompt_version": "v", "model": "m"}, "summary": SUMMARY.to_dict()}
+    record = {
+        "format": 1,
+        "key": {
+            "user_id": "someone-else",
+            "history_sha256": "x",
+            "prompt_version": "v",
+            "model": "m",
+        },
+        "summary": SUMMARY.to_dict(),
+    }
     path.write_text(json.dumps(record), encoding="utf-8")
     assert cache.get(key()) is None
     cache.put(key(), SUMMARY)

@@ -8,22 +8,32 @@ import sys
 from pathlib import Path
 
 import pytest
-from teacher_fixtures import FakeChatServer, Reply
 
 from embsum.teacher import ENV_VARS
 from embsum.teacher.cli import main
+from teacher_fixtures import FakeChatServer, Reply
 
-NEWS_TSV = "\n".join([
-    "N1\tsports\tsoccer\tCup final\tA great match.\thttp://x\t[]\t[]",
-    "N2\tfinance\tmarkets\tStocks rally\t\thttp://x\t[]\t[]",
-    "N3\tlifestyle\troyals\tRoyal visit\tThe royals travel.\thttp://x\t[]\t[]",
-]) + "\n"
-BEHAVIORS_TSV = "\n".join([
-    "1\tU1\t11/11/2019 9:00:00 AM\tN1 N2 N9\tN3-1 N1-0",  # N9 is not in news.tsv
-    "2\tU1\t11/12/2019 9:00:00 AM\tN1 N2\tN3-0",  # second row of U1: ignored
-    "3\tU2\t11/12/2019 9:00:00 AM\tN3\tN1-1",
-    "4\tU3\t11/12/2019 9:00:00 AM\t\tN1-1",  # empty history
-]) + "\n"
+NEWS_TSV = (
+    "\n".join(
+        [
+            "N1\tsports\tsoccer\tCup final\tA great match.\thttp://x\t[]\t[]",
+            "N2\tfinance\tmarkets\tStocks rally\t\thttp://x\t[]\t[]",
+            "N3\tlifestyle\troyals\tRoyal visit\tThe royals travel.\thttp://x\t[]\t[]",
+        ]
+    )
+    + "\n"
+)
+BEHAVIORS_TSV = (
+    "\n".join(
+        [
+            "1\tU1\t11/11/2019 9:00:00 AM\tN1 N2 N9\tN3-1 N1-0",  # N9 is not in news.tsv
+            "2\tU1\t11/12/2019 9:00:00 AM\tN1 N2\tN3-0",  # second row of U1: ignored
+            "3\tU2\t11/12/2019 9:00:00 AM\tN3\tN1-1",
+            "4\tU3\t11/12/2019 9:00:00 AM\t\tN1-1",  # empty history
+        ]
+    )
+    + "\n"
+)
 
 
 @pytest.fixture
@@ -49,9 +59,21 @@ def run_error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
 
 
 def test_help_documents_usage_and_environment() -> None:
-    out = subprocess.run([sys.executable, "-m", "embsum.teacher", "--help"], capture_output=True, text=True, check=True).stdout
-    for needle in ("--teacher {template,llm}", "--users N", "--cache-dir DIR", "EMBSUM_TEACHER_BASE_URL",
-                   "EMBSUM_TEACHER_MODEL", "EMBSUM_TEACHER_API_KEY", "examples:"):
+    out = subprocess.run(
+        [sys.executable, "-m", "embsum.teacher", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    for needle in (
+        "--teacher {template,llm}",
+        "--users N",
+        "--cache-dir DIR",
+        "EMBSUM_TEACHER_BASE_URL",
+        "EMBSUM_TEACHER_MODEL",
+        "EMBSUM_TEACHER_API_KEY",
+        "examples:",
+    ):
         assert needle in out
 
 
@@ -62,13 +84,21 @@ def test_help_documents_usage_and_environment() -> None:
         (["--teacher", "gpt"], "invalid choice: 'gpt'"),
         (["--teacher", "template", "--users", "0"], "--users: must be at least 1, got 0"),
         (["--teacher", "template", "--users", "ten"], "expected a whole number, got 'ten'"),
-        (["--teacher", "template", "--model", "x"], "only work with --teacher llm: --model; remove them or pass --teacher llm"),
+        (
+            ["--teacher", "template", "--model", "x"],
+            "only work with --teacher llm: --model; remove them or pass --teacher llm",
+        ),
         (["--teacher", "llm"], "set EMBSUM_TEACHER_BASE_URL and EMBSUM_TEACHER_MODEL"),
-        (["--teacher", "llm", "--base-url", "localhost:8000", "--model", "m"], "must be an http(s) URL"),
+        (
+            ["--teacher", "llm", "--base-url", "localhost:8000", "--model", "m"],
+            "must be an http(s) URL",
+        ),
         (["--teacher", "llm", "--timeout", "0"], "--timeout: must be greater than 0"),
     ],
 )
-def test_bad_arguments_say_what_and_how(argv: list[str], expected: str, mind: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_arguments_say_what_and_how(
+    argv: list[str], expected: str, mind: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     err = run_error(argv + ["--mind-dir", str(mind)], capsys)
     assert expected in err
     assert "usage: python -m embsum.teacher" in err
@@ -79,18 +109,37 @@ def test_missing_data_files_are_named(tmp_path: Path, capsys: pytest.CaptureFixt
     assert "news file not found" in err and "Pass --mind-dir DIR" in err
 
 
-def test_template_run_writes_cache_and_jsonl_then_reuses_cache(mind: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    argv = ["--teacher", "template", "--mind-dir", str(mind), "--cache-dir", str(tmp_path / "cache"),
-            "--out", str(tmp_path / "s.jsonl"), "--no-progress", "--show", "1"]
+def test_template_run_writes_cache_and_jsonl_then_reuses_cache(
+    mind: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = [
+        "--teacher",
+        "template",
+        "--mind-dir",
+        str(mind),
+        "--cache-dir",
+        str(tmp_path / "cache"),
+        "--out",
+        str(tmp_path / "s.jsonl"),
+        "--no-progress",
+        "--show",
+        "1",
+    ]
     assert main(argv) == 0
     out = capsys.readouterr().out
-    assert "users: 3 read, 1 with empty history skipped, 1 history ids not in news.tsv ignored" in out
+    assert (
+        "users: 3 read, 1 with empty history skipped, 1 history ids not in news.tsv ignored" in out
+    )
     assert "summaries: 2 (0 from cache, 2 generated)" in out
-    rows = [json.loads(line) for line in (tmp_path / "s.jsonl").read_text(encoding="utf-8").splitlines()]
+    rows = [
+        json.loads(line) for line in (tmp_path / "s.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     assert [r["user_id"] for r in rows] == ["U1", "U2"]
     assert rows[0]["kind"] == "template" and rows[0]["model"].startswith("embsum-template")
-    assert rows[0]["text"] == ('The user mostly reads news about finance and sports. '
-                               'Recent reads include "Stocks rally" and "Cup final". No other interests stand out.')
+    assert rows[0]["text"] == (
+        "The user mostly reads news about finance and sports. "
+        'Recent reads include "Stocks rally" and "Cup final". No other interests stand out.'
+    )
     assert "[U1] (template) The user mostly reads" in out
     assert main(argv) == 0
     assert "summaries: 2 (2 from cache, 0 generated)" in capsys.readouterr().out
@@ -103,8 +152,17 @@ def test_llm_run_uses_environment_and_second_run_makes_no_requests(
         monkeypatch.setenv("EMBSUM_TEACHER_BASE_URL", server.base_url)
         monkeypatch.setenv("EMBSUM_TEACHER_MODEL", "mixtral-test")
         monkeypatch.setenv("EMBSUM_TEACHER_API_KEY", "sk-env")
-        argv = ["--teacher", "llm", "--mind-dir", str(mind), "--cache-dir", str(tmp_path / "c"), "--no-progress",
-                "--workers", "2"]
+        argv = [
+            "--teacher",
+            "llm",
+            "--mind-dir",
+            str(mind),
+            "--cache-dir",
+            str(tmp_path / "c"),
+            "--no-progress",
+            "--workers",
+            "2",
+        ]
         assert main(argv) == 0
         assert server.hits == 2
         assert {r.headers["authorization"] for r in server.requests} == {"Bearer sk-env"}
@@ -115,10 +173,29 @@ def test_llm_run_uses_environment_and_second_run_makes_no_requests(
         assert "(2 from cache, 0 generated)" in capsys.readouterr().out
 
 
-def test_llm_failure_exits_1_with_message(mind: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    with FakeChatServer(lambda request, n: Reply(404, body='{"error": "model not found"}')) as server:
-        code = main(["--teacher", "llm", "--base-url", server.base_url, "--model", "nope", "--mind-dir", str(mind),
-                     "--cache-dir", str(tmp_path / "c"), "--no-progress", "--workers", "1"])
+def test_llm_failure_exits_1_with_message(
+    mind: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with FakeChatServer(
+        lambda request, n: Reply(404, body='{"error": "model not found"}')
+    ) as server:
+        code = main(
+            [
+                "--teacher",
+                "llm",
+                "--base-url",
+                server.base_url,
+                "--model",
+                "nope",
+                "--mind-dir",
+                str(mind),
+                "--cache-dir",
+                str(tmp_path / "c"),
+                "--no-progress",
+                "--workers",
+                "1",
+            ]
+        )
     assert code == 1
     err = capsys.readouterr().err
     assert "HTTP 404" in err and "model not found" in err and "re-run to resume" in err

@@ -9,7 +9,6 @@ import socket
 import time
 
 import pytest
-from teacher_fixtures import COMPLETIONS_PATH, FakeChatServer, Reply, scripted
 
 from embsum.teacher import (
     ChatCompletionsClient,
@@ -20,12 +19,18 @@ from embsum.teacher import (
     TeacherRetriesExhausted,
 )
 from embsum.teacher.client import parse_retry_after
+from teacher_fixtures import COMPLETIONS_PATH, FakeChatServer, Reply, scripted
 
 PROMPT = "[INST] hello\n- 1. <News Title>: Cats; <News Category>: lifestyle\n[/INST]"
 
 
 def client_for(server: FakeChatServer, **kw: object) -> ChatCompletionsClient:
-    settings: dict = {"model": "test-model", "backoff_base_s": 0.001, "backoff_max_s": 0.01, "timeout_s": 5.0}
+    settings: dict = {
+        "model": "test-model",
+        "backoff_base_s": 0.001,
+        "backoff_max_s": 0.01,
+        "timeout_s": 5.0,
+    }
     settings.update(kw)
     return ChatCompletionsClient(TeacherConfig(base_url=server.base_url, **settings))
 
@@ -55,7 +60,9 @@ def test_bearer_token_sent_only_when_configured() -> None:
 
 
 def test_echoed_summary_heading_is_removed() -> None:
-    with FakeChatServer(scripted(Reply(content="\n# Summary of user interest:\n  Likes cats. "))) as server:
+    with FakeChatServer(
+        scripted(Reply(content="\n# Summary of user interest:\n  Likes cats. "))
+    ) as server:
         assert client_for(server).complete(PROMPT) == "Likes cats."
 
 
@@ -66,7 +73,9 @@ def test_429_then_200_is_retried_after_retry_after() -> None:
     assert text == "The user likes Cats."
     assert server.hits == 2
     gap = server.requests[1].at - server.requests[0].at
-    assert gap >= 0.29, f"Retry-After 0.3 s not respected (gap {gap:.3f}s; backoff alone is <= 0.01 s)"
+    assert gap >= 0.29, (
+        f"Retry-After 0.3 s not respected (gap {gap:.3f}s; backoff alone is <= 0.01 s)"
+    )
 
 
 def test_5xx_and_connection_drop_are_retried_with_backoff() -> None:
@@ -107,7 +116,9 @@ def test_other_4xx_is_not_retried_and_quotes_the_body(status: int) -> None:
 def test_wrong_base_url_path_is_a_clear_404() -> None:
     with FakeChatServer() as server:
         client = ChatCompletionsClient(TeacherConfig(base_url=server.base_url + "/oops", model="m"))
-        with pytest.raises(TeacherHTTPError, match=r"/v1/oops/chat/completions answered HTTP 404.*no route"):
+        with pytest.raises(
+            TeacherHTTPError, match=r"/v1/oops/chat/completions answered HTTP 404.*no route"
+        ):
             client.complete(PROMPT)
 
 
@@ -116,7 +127,13 @@ def test_connection_refused_is_retried_then_gives_up() -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     client = ChatCompletionsClient(
-        TeacherConfig(base_url=f"http://127.0.0.1:{port}/v1", model="m", max_retries=2, backoff_base_s=0.001, timeout_s=2)
+        TeacherConfig(
+            base_url=f"http://127.0.0.1:{port}/v1",
+            model="m",
+            max_retries=2,
+            backoff_base_s=0.001,
+            timeout_s=2,
+        )
     )
     with pytest.raises(TeacherRetriesExhausted, match="failed 3 time.*connection error") as info:
         client.complete(PROMPT)
@@ -149,7 +166,9 @@ def test_unusable_2xx_answer_is_a_response_error_without_retry(body: str, match:
 
 
 def test_backoff_is_exponential_capped_and_jittered() -> None:
-    cfg = TeacherConfig(base_url="http://127.0.0.1:1/v1", model="m", backoff_base_s=1.0, backoff_max_s=8.0)
+    cfg = TeacherConfig(
+        base_url="http://127.0.0.1:1/v1", model="m", backoff_base_s=1.0, backoff_max_s=8.0
+    )
     client = ChatCompletionsClient(cfg, rng=random.Random(7))
     for attempt, d in [(0, 1.0), (1, 2.0), (2, 4.0), (3, 8.0), (6, 8.0)]:
         delays = {client._delay(attempt, None) for _ in range(20)}
@@ -179,7 +198,9 @@ def test_config_from_environment_and_errors() -> None:
     assert (cfg.model, cfg.api_key, cfg.max_retries, cfg.timeout_s) == ("mixtral", "k", 2, 7.5)
     assert cfg.completions_url == "http://llm.local:8000/v1/chat/completions"
     assert TeacherConfig.from_env(env, model="other").model == "other"
-    with pytest.raises(TeacherConfigError, match="EMBSUM_TEACHER_BASE_URL and EMBSUM_TEACHER_MODEL"):
+    with pytest.raises(
+        TeacherConfigError, match="EMBSUM_TEACHER_BASE_URL and EMBSUM_TEACHER_MODEL"
+    ):
         TeacherConfig.from_env({})
     with pytest.raises(TeacherConfigError, match="EMBSUM_TEACHER_MAX_RETRIES='two'"):
         TeacherConfig.from_env({**env, "EMBSUM_TEACHER_MAX_RETRIES": "two"})

@@ -6,7 +6,6 @@ import time
 from pathlib import Path
 
 import pytest
-from teacher_fixtures import FakeChatServer, Recorded, Reply
 
 from embsum.teacher import (
     PROMPT_VERSION,
@@ -19,18 +18,27 @@ from embsum.teacher import (
     TemplateTeacher,
     generate_summaries,
 )
+from teacher_fixtures import FakeChatServer, Recorded, Reply
 
 
 def users(n: int) -> list[tuple[str, list[EngagedItem]]]:
     """User u<i> read two items; the newest title names the user, so answers are traceable."""
     return [
-        (f"u{i}", [EngagedItem(f"N{i}a", f"older {i}", None, "sports"), EngagedItem(f"N{i}b", f"story of u{i}", None, "news")])
+        (
+            f"u{i}",
+            [
+                EngagedItem(f"N{i}a", f"older {i}", None, "sports"),
+                EngagedItem(f"N{i}b", f"story of u{i}", None, "news"),
+            ],
+        )
         for i in range(n)
     ]
 
 
 def llm(server: FakeChatServer, **kw: object) -> LLMTeacher:
-    return LLMTeacher(TeacherConfig(base_url=server.base_url, model="test-model", backoff_base_s=0.001, **kw))
+    return LLMTeacher(
+        TeacherConfig(base_url=server.base_url, model="test-model", backoff_base_s=0.001, **kw)
+    )
 
 
 def test_parallel_requests_all_answered_each_with_its_own_summary() -> None:
@@ -39,7 +47,9 @@ def test_parallel_requests_all_answered_each_with_its_own_summary() -> None:
         result = generate_summaries(users(6), llm(server), cache=None, workers=6, progress=False)
         elapsed = time.monotonic() - started
     assert list(result) == [f"u{i}" for i in range(6)]  # input order
-    assert {uid: s.text for uid, s in result.items()} == {f"u{i}": f"The user likes story of u{i}." for i in range(6)}
+    assert {uid: s.text for uid, s in result.items()} == {
+        f"u{i}": f"The user likes story of u{i}." for i in range(6)
+    }
     assert server.hits == 6
     assert server.max_active >= 3, f"requests were not concurrent (max {server.max_active} at once)"
     assert elapsed < 6 * 0.25, f"6 x 0.25 s requests took {elapsed:.2f}s with 6 workers"
@@ -47,7 +57,9 @@ def test_parallel_requests_all_answered_each_with_its_own_summary() -> None:
 
 def test_second_run_hits_cache_with_zero_requests(tmp_path: Path) -> None:
     with FakeChatServer() as server:
-        first = generate_summaries(users(4), llm(server), SummaryCache(tmp_path), workers=2, progress=False)
+        first = generate_summaries(
+            users(4), llm(server), SummaryCache(tmp_path), workers=2, progress=False
+        )
         assert server.hits == 4
         cache = SummaryCache(tmp_path)  # fresh object: proves the hits come from disk
         second = generate_summaries(users(4), llm(server), cache, workers=2, progress=False)
@@ -55,7 +67,12 @@ def test_second_run_hits_cache_with_zero_requests(tmp_path: Path) -> None:
     assert second == first
     assert cache.stats.hits == 4 and cache.stats.writes == 0
     s = second["u1"]
-    assert (s.text, s.kind, s.model, s.prompt_version) == ("The user likes story of u1.", "llm", "test-model", PROMPT_VERSION)
+    assert (s.text, s.kind, s.model, s.prompt_version) == (
+        "The user likes story of u1.",
+        "llm",
+        "test-model",
+        PROMPT_VERSION,
+    )
 
 
 def test_changed_history_or_model_is_regenerated(tmp_path: Path) -> None:
@@ -81,7 +98,9 @@ def test_failure_stops_batch_names_user_and_keeps_finished_work(tmp_path: Path) 
 
     cache = SummaryCache(tmp_path)
     with FakeChatServer(responder) as server:
-        with pytest.raises(TeacherGenerationError, match="failed for user 'u2'.*context length exceeded") as info:
+        with pytest.raises(
+            TeacherGenerationError, match="failed for user 'u2'.*context length exceeded"
+        ) as info:
             generate_summaries(users(5), llm(server), cache, workers=1, progress=False)
         assert info.value.user_id == "u2"
         assert isinstance(info.value.__cause__, TeacherHTTPError)
@@ -97,7 +116,13 @@ def test_failure_in_thread_pool_is_raised(tmp_path: Path) -> None:
     responder = lambda request, n: Reply(401, body="bad key") if "u3" in request.prompt else Reply()  # noqa: E731
     with FakeChatServer(responder) as server:
         with pytest.raises(TeacherGenerationError, match="u3"):
-            generate_summaries(users(8), llm(server, max_retries=0), SummaryCache(tmp_path), workers=4, progress=False)
+            generate_summaries(
+                users(8),
+                llm(server, max_retries=0),
+                SummaryCache(tmp_path),
+                workers=4,
+                progress=False,
+            )
 
 
 def test_empty_histories_are_skipped_and_duplicates_refused() -> None:
@@ -112,7 +137,11 @@ def test_empty_histories_are_skipped_and_duplicates_refused() -> None:
 def test_template_teacher_through_the_cache(tmp_path: Path) -> None:
     cache = SummaryCache(tmp_path)
     first = generate_summaries(users(3), TemplateTeacher(), cache, workers=1, progress=False)
-    again = generate_summaries(users(3), TemplateTeacher(), SummaryCache(tmp_path), workers=3, progress=False)
+    again = generate_summaries(
+        users(3), TemplateTeacher(), SummaryCache(tmp_path), workers=3, progress=False
+    )
     assert again == first
     assert all(s.kind == "template" for s in first.values())
-    assert first["u0"].text.startswith("The user mostly reads news about current events and sports.")
+    assert first["u0"].text.startswith(
+        "The user mostly reads news about current events and sports."
+    )

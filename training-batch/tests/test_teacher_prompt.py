@@ -6,7 +6,13 @@ import hashlib
 
 import pytest
 
-from embsum.teacher import PROMPT_VERSION, EngagedItem, TeacherConfigError, build_prompt, prepare_history
+from embsum.teacher import (
+    PROMPT_VERSION,
+    EngagedItem,
+    TeacherConfigError,
+    build_prompt,
+    prepare_history,
+)
 
 WORDS_120 = " ".join(f"w{i}" for i in range(1, 121))
 WORDS_100 = " ".join(f"w{i}" for i in range(1, 101))
@@ -70,13 +76,18 @@ def test_news_prompt_exact_text_most_recent_first_with_100_word_cut() -> None:
 
 def test_prompt_version_pins_prompt_text() -> None:
     assert PROMPT_VERSION in PINNED_PROMPT_SHA256, "new PROMPT_VERSION: pin its prompt hash here"
-    assert hashlib.sha256(build_prompt(HISTORY).encode()).hexdigest() == PINNED_PROMPT_SHA256[PROMPT_VERSION]
+    assert (
+        hashlib.sha256(build_prompt(HISTORY).encode()).hexdigest()
+        == PINNED_PROMPT_SHA256[PROMPT_VERSION]
+    )
 
 
 def test_book_prompt_exact_text_ignores_category() -> None:
     books = [
         EngagedItem.book("B2", "Emma"),
-        EngagedItem("B1", "Dune", "Desert\tplanet.", category="sci-fi"),  # category not in book prompt
+        EngagedItem(
+            "B1", "Dune", "Desert\tplanet.", category="sci-fi"
+        ),  # category not in book prompt
     ]
     assert build_prompt(books, "book") == EXPECTED_BOOK
 
@@ -105,7 +116,10 @@ def test_repeat_moves_item_to_most_recent_and_counts_once() -> None:
 
 
 def test_items_without_text_are_dropped_and_blank_fields_are_missing() -> None:
-    items = [EngagedItem("N1", "  ", "\n", "sports"), EngagedItem("N2", None, "Only an abstract", "  ")]
+    items = [
+        EngagedItem("N1", "  ", "\n", "sports"),
+        EngagedItem("N2", None, "Only an abstract", "  "),
+    ]
     lines = [l for l in build_prompt(items).splitlines() if l.startswith("- ")]
     assert lines == ["- 1. <News Abstract>: Only an abstract"]
 

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from embsum.teacher import KIND_TEMPLATE, PROMPT_VERSION, TEMPLATE_MODEL, EngagedItem, TemplateTeacher, prepare_history
+from embsum.teacher import (
+    KIND_TEMPLATE,
+    PROMPT_VERSION,
+    TEMPLATE_MODEL,
+    EngagedItem,
+    TemplateTeacher,
+    prepare_history,
+)
 from embsum.teacher.template import ranked_categories
 
 # Oldest -> newest.
@@ -35,7 +42,11 @@ def test_template_is_deterministic_and_labelled() -> None:
     history = prepare_history(NEWS)
     first, second = teacher.summarize(history), teacher.summarize(history)
     assert first.text == second.text
-    assert (first.kind, first.model, first.prompt_version) == (KIND_TEMPLATE, TEMPLATE_MODEL, PROMPT_VERSION)
+    assert (first.kind, first.model, first.prompt_version) == (
+        KIND_TEMPLATE,
+        TEMPLATE_MODEL,
+        PROMPT_VERSION,
+    )
     assert first.kind == "template" and "template" in first.model
     assert first.created_at.endswith("Z")
 
@@ -43,7 +54,11 @@ def test_template_is_deterministic_and_labelled() -> None:
 def test_category_ties_broken_by_recency_then_name() -> None:
     items = [EngagedItem("1", "a", None, "b-cat"), EngagedItem("2", "b", None, "a-cat")]
     assert ranked_categories(prepare_history(items)) == ["a-cat", "b-cat"]  # a-cat is more recent
-    items = [EngagedItem("1", "a", None, "zeta"), EngagedItem("2", "b", None, "alpha"), EngagedItem("3", "c", None, "zeta")]
+    items = [
+        EngagedItem("1", "a", None, "zeta"),
+        EngagedItem("2", "b", None, "alpha"),
+        EngagedItem("3", "c", None, "zeta"),
+    ]
     assert ranked_categories(prepare_history(items)) == ["zeta", "alpha"]  # count first
 
 
@@ -71,8 +86,11 @@ def test_single_item_without_title() -> None:
 
 
 def test_book_template_uses_titles_only() -> None:
-    books = [EngagedItem.book("B1", "Emma"), EngagedItem.book("B2", "Dune", "Desert planet."),
-             EngagedItem("B3", "Ulysses", None, category="classics")]  # book prompts carry no category
+    books = [
+        EngagedItem.book("B1", "Emma"),
+        EngagedItem.book("B2", "Dune", "Desert planet."),
+        EngagedItem("B3", "Ulysses", None, category="classics"),
+    ]  # book prompts carry no category
     assert summarize(books, "book") == (
         'The user has rated 3 books positively. Recent favourites include "Ulysses", "Dune" and "Emma". '
         "No other interests stand out."

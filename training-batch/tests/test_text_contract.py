@@ -14,10 +14,14 @@ def test_defaults() -> None:
     assert (cfg.sos_id, cfg.eos_id, cfg.pad_id, cfg.unk_id) == (32099, 1, 0, 2)
     assert (cfg.H, cfg.p, cfg.l, cfg.item_max_tokens) == (60, 4, 512, 124)
     assert [(c.label, c.field, c.max_tokens) for c in cfg.clauses["news"]] == [
-        ("News Title:", "title", 32), ("News Abstract:", "abstract", 72),
-        ("News Category:", "category", 8)]
+        ("News Title:", "title", 32),
+        ("News Abstract:", "abstract", 72),
+        ("News Category:", "category", 8),
+    ]
     assert [(c.label, c.field, c.max_tokens) for c in cfg.clauses["book"]] == [
-        ("Book Title:", "title", 24), ("Book Description:", "description", 85)]
+        ("Book Title:", "title", 24),
+        ("Book Description:", "description", 85),
+    ]
     assert cfg.validate() is cfg
 
 
@@ -48,7 +52,11 @@ def test_frozen_and_round_trip() -> None:
         cfg.clauses["news"] = ()  # type: ignore[index]
     d = cfg.to_dict()
     assert d["p"] == 1 and d["H"] == 10
-    assert d["clauses"]["news"][1] == {"label": "News Abstract:", "field": "abstract", "max_tokens": 72}
+    assert d["clauses"]["news"][1] == {
+        "label": "News Abstract:",
+        "field": "abstract",
+        "max_tokens": 72,
+    }
     assert TextConfig.from_dict(d) == cfg
     assert hash(TextConfig.from_dict(d)) == hash(cfg)
     with pytest.raises(ValueError, match="unknown keys"):

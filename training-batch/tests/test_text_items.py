@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from embsum.text import TextConfig, TextTokenizer, clean_field, content_tokens, item_tokens
-
 from text_fixtures import cfg, tok  # noqa: F401  (pytest fixtures)
 
 SOS = 32099
@@ -28,7 +27,16 @@ def words(n: int) -> str:
 
 def test_full_news_item(tok: TextTokenizer, cfg: TextConfig) -> None:
     ids = item_tokens(tok, cfg, "news", "Hello world", "word word", "sports")
-    assert ids == [SOS, *NEWS_TITLE, *HELLO_WORLD, *NEWS_ABSTRACT, WORD, WORD, *NEWS_CATEGORY, SPORTS]
+    assert ids == [
+        SOS,
+        *NEWS_TITLE,
+        *HELLO_WORLD,
+        *NEWS_ABSTRACT,
+        WORD,
+        WORD,
+        *NEWS_CATEGORY,
+        SPORTS,
+    ]
 
 
 def test_content_tokens_end_with_eos(tok: TextTokenizer, cfg: TextConfig) -> None:
@@ -37,18 +45,33 @@ def test_content_tokens_end_with_eos(tok: TextTokenizer, cfg: TextConfig) -> Non
 
 
 @pytest.mark.parametrize("abstract", [None, "", "   ", " \t\n", "\u00a0\u3000\u2007\u202f\u0085"])
-def test_missing_or_blank_abstract_drops_clause(tok: TextTokenizer, cfg: TextConfig,
-                                                abstract: str | None) -> None:
+def test_missing_or_blank_abstract_drops_clause(
+    tok: TextTokenizer, cfg: TextConfig, abstract: str | None
+) -> None:
     ids = item_tokens(tok, cfg, "news", "Hello world", abstract, "sports")
     assert ids == [SOS, *NEWS_TITLE, *HELLO_WORLD, *NEWS_CATEGORY, SPORTS]
 
 
-def test_missing_title_puts_next_clause_first_without_separator(tok: TextTokenizer,
-                                                                 cfg: TextConfig) -> None:
+def test_missing_title_puts_next_clause_first_without_separator(
+    tok: TextTokenizer, cfg: TextConfig
+) -> None:
     assert item_tokens(tok, cfg, "news", None, "word", "sports") == [
-        SOS, *NEWS_ABSTRACT_FIRST, WORD, *NEWS_CATEGORY, SPORTS]
-    assert item_tokens(tok, cfg, "news", "  ", None, "sports") == [SOS, *NEWS_CATEGORY_FIRST, SPORTS]
-    assert item_tokens(tok, cfg, "book", None, description="word") == [SOS, *BOOK_DESCRIPTION_FIRST, WORD]
+        SOS,
+        *NEWS_ABSTRACT_FIRST,
+        WORD,
+        *NEWS_CATEGORY,
+        SPORTS,
+    ]
+    assert item_tokens(tok, cfg, "news", "  ", None, "sports") == [
+        SOS,
+        *NEWS_CATEGORY_FIRST,
+        SPORTS,
+    ]
+    assert item_tokens(tok, cfg, "book", None, description="word") == [
+        SOS,
+        *BOOK_DESCRIPTION_FIRST,
+        WORD,
+    ]
 
 
 def test_outer_whitespace_stripped_inner_kept(tok: TextTokenizer, cfg: TextConfig) -> None:
@@ -66,7 +89,15 @@ def test_present_field_without_tokens_keeps_its_label(tok: TextTokenizer, cfg: T
 
 def test_truncation_is_per_field_in_tokens(tok: TextTokenizer, cfg: TextConfig) -> None:
     ids = item_tokens(tok, cfg, "news", words(40), words(100), "sports")
-    expected = [SOS, *NEWS_TITLE, *[WORD] * 32, *NEWS_ABSTRACT, *[WORD] * 72, *NEWS_CATEGORY, SPORTS]
+    expected = [
+        SOS,
+        *NEWS_TITLE,
+        *[WORD] * 32,
+        *NEWS_ABSTRACT,
+        *[WORD] * 72,
+        *NEWS_CATEGORY,
+        SPORTS,
+    ]
     assert ids == expected
     assert len(ids) == 1 + 3 + 32 + 5 + 72 + 5 + 1 == 119
 

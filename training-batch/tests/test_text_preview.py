@@ -13,11 +13,14 @@ def test_preview_prints_sessions_of_the_longest_history(capsys):
     assert "session 106: items N19400; 28 tokens; [SOS] at [0]" in out
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--users", "0"], "must be at least 1, got 0"),
-    (["--p", "x"], "expected a whole number, got 'x'"),
-    (["--p", "5"], "more than the session limit l = 512"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--users", "0"], "must be at least 1, got 0"),
+        (["--p", "x"], "expected a whole number, got 'x'"),
+        (["--p", "5"], "more than the session limit l = 512"),
+    ],
+)
 def test_bad_arguments_say_what_is_wrong(argv, message, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(argv)

@@ -48,7 +48,9 @@ def test_each_session_ends_with_one_eos_and_sos_positions_point_at_sos() -> None
 def test_no_grouping_p1() -> None:
     sessions = group_sessions([("a", 5), ("b", 7)], TOKENS, dataclasses.replace(CFG, p=1))
     assert [(s.session_id, s.item_ids, s.sos_positions) for s in sessions] == [
-        (5, ("a",), (0,)), (7, ("b",), (0,))]
+        (5, ("a",), (0,)),
+        (7, ("b",), (0,)),
+    ]
 
 
 def test_empty_history_has_no_sessions() -> None:
@@ -112,6 +114,9 @@ def test_new_click_changes_only_newest_and_slide_only_oldest(p: int, H: int) -> 
         assert changed <= allowed, (item, changed, allowed)
         if old_seq is None and full:
             # Only the oldest session lost an item; nothing else moved.
-            assert oldest_before not in after or after[oldest_before].item_ids == before[oldest_before].item_ids[1:]
+            assert (
+                oldest_before not in after
+                or after[oldest_before].item_ids == before[oldest_before].item_ids[1:]
+            )
         before = after
     assert checked_repeat > 10 and checked_slide > 10

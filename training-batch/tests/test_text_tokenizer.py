@@ -13,7 +13,6 @@ from embsum.text import TextTokenizer
 from embsum.text.build_tokenizer import build_tokenizer_json
 from embsum.text.paths import SPIECE_MODEL, TOKENIZER_JSON
 from embsum.text.samples import read_mind_news
-
 from text_fixtures import tok  # noqa: F401  (pytest fixture)
 
 
@@ -50,7 +49,10 @@ def test_special_token_injection_becomes_unk(tok: TextTokenizer) -> None:
 
 def test_decode(tok: TextTokenizer) -> None:
     assert tok.decode([32099, 8774, 296, 1]) == "Hello world"
-    assert tok.decode([32099, 8774, 296, 1], skip_special_tokens=False) == "<extra_id_0> Hello world</s>"
+    assert (
+        tok.decode([32099, 8774, 296, 1], skip_special_tokens=False)
+        == "<extra_id_0> Hello world</s>"
+    )
 
 
 def test_missing_file_message(tmp_path: Path) -> None:

@@ -19,10 +19,40 @@ from embsum.train.seeding import seed_everything
 from model_fixtures import one_torch_thread  # noqa: F401  (autouse fixture)
 from train_fixtures import records, tiny_cfg
 
-ARGS = ["--dataset", "synthetic", "--model", "tiny", "--upe-codes", "4", "--cpe-codes", "3",
-        "--max-summary-tokens", "8", "--synthetic-examples", "32", "--batch-size", "8", "--micro-batch-size", "4",
-        "--epochs", "2", "--lr", "5e-3", "--warmup-steps", "1", "--num-workers", "0", "--rouge-users", "0",
-        "--no-test-at-end", "--eval-batch-size", "16", "--device", "cpu", "--no-progress"]
+ARGS = [
+    "--dataset",
+    "synthetic",
+    "--model",
+    "tiny",
+    "--upe-codes",
+    "4",
+    "--cpe-codes",
+    "3",
+    "--max-summary-tokens",
+    "8",
+    "--synthetic-examples",
+    "32",
+    "--batch-size",
+    "8",
+    "--micro-batch-size",
+    "4",
+    "--epochs",
+    "2",
+    "--lr",
+    "5e-3",
+    "--warmup-steps",
+    "1",
+    "--num-workers",
+    "0",
+    "--rouge-users",
+    "0",
+    "--no-test-at-end",
+    "--eval-batch-size",
+    "16",
+    "--device",
+    "cpu",
+    "--no-progress",
+]
 
 
 def _torchrun() -> list[str]:
@@ -38,20 +68,38 @@ def test_two_process_gloo_equals_single_process(tmp_path):
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore"}
     for k in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
         env.pop(k, None)
-    proc = subprocess.run(_torchrun() + ["--standalone", "--nproc_per_node=2", "-m", "embsum.train", *ARGS,
-                                         "--output-dir", str(out)],
-                          capture_output=True, text=True, env=env, timeout=240)
+    proc = subprocess.run(
+        _torchrun()
+        + [
+            "--standalone",
+            "--nproc_per_node=2",
+            "-m",
+            "embsum.train",
+            *ARGS,
+            "--output-dir",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=240,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
 
     run = records(out, "run")[0]
-    assert (run["world_size"], run["micro_batch_size"], run["grad_accum"], run["batch_size"]) == (2, 4, 1, 8)
+    assert (run["world_size"], run["micro_batch_size"], run["grad_accum"], run["batch_size"]) == (
+        2,
+        4,
+        1,
+        8,
+    )
     assert run["steps_per_epoch"] == 4
     end = records(out, "end")[0]
     a, b = end["param_checksums"]
-    assert a == b                                                 # ranks hold identical parameters
-    assert len(records(out, "train")) == 8                        # only rank 0 wrote
+    assert a == b  # ranks hold identical parameters
+    assert len(records(out, "train")) == 8  # only rank 0 wrote
 
-    single = train(tiny_cfg(tmp_path / "single", epochs=2))       # micro 4 x accum 2 x 1 process
+    single = train(tiny_cfg(tmp_path / "single", epochs=2))  # micro 4 x accum 2 x 1 process
     assert single.state.step == 8
     # Same updates up to float summation order (DDP averages 2 rank gradients; one process adds 2
     # weighted micro-batch gradients). Adam divides by sqrt(v), which magnifies that noise on
@@ -62,7 +110,7 @@ def test_two_process_gloo_equals_single_process(tmp_path):
     num = den = 0.0
     for name, p in single.model.state_dict().items():
         d_one, d_ddp = p - init[name], ddp_last[name] - init[name]
-        assert d_one.norm() > 0, name                              # every tensor was trained
+        assert d_one.norm() > 0, name  # every tensor was trained
         rel = ((d_ddp - d_one).norm() / d_one.norm()).item()
         assert rel < 1e-2, (name, rel)
         num, den = num + (d_ddp - d_one).norm().item() ** 2, den + d_one.norm().item() ** 2
@@ -74,4 +122,6 @@ def test_two_process_gloo_equals_single_process(tmp_path):
     d_ddp, d_one = records(out, "eval", "dev"), records(tmp_path / "single", "eval", "dev")
     assert [d["impressions"] for d in d_ddp] == [8, 8]
     for x, y in zip(d_ddp, d_one):
-        assert x["auc"] == pytest.approx(y["auc"], abs=1e-6) and x["mrr"] == pytest.approx(y["mrr"], abs=1e-6)
+        assert x["auc"] == pytest.approx(y["auc"], abs=1e-6) and x["mrr"] == pytest.approx(
+            y["mrr"], abs=1e-6
+        )

@@ -10,8 +10,7 @@ from embsum.model import TrainBatch
 from embsum.text import TextTokenizer
 from embsum.train import EvalSource, evaluate, select_users
 from embsum.train.synthetic import make_synthetic
-from model_fixtures import one_torch_thread, tiny_model  # noqa: F401  (autouse fixture)
-from model_fixtures import make_users, rand_users
+from model_fixtures import make_users, one_torch_thread, rand_users, tiny_model  # noqa: F401  (autouse fixture)
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +39,9 @@ def _brute_force(model, batches, teacher: bool):
             else:
                 a = model.embed_users(b.users).a
                 bv, key = model.content_embed(ids.reshape(bsz * c, lc), mask.reshape(bsz * c, lc))
-                s = model.score(a, bv.reshape(bsz, c, *bv.shape[1:]), key.reshape(bsz, c, *key.shape[1:]))
+                s = model.score(
+                    a, bv.reshape(bsz, c, *bv.shape[1:]), key.reshape(bsz, c, *key.shape[1:])
+                )
             for row in range(bsz):
                 valid = b.labels[row] >= 0
                 labels.append(b.labels[row][valid].numpy())
@@ -52,7 +53,7 @@ def _brute_force(model, batches, teacher: bool):
 def test_metrics_equal_brute_force(syn, mode):
     model = tiny_model(seed=2, max_summary_tokens=6)
     batches = list(EvalSource(syn.dev, syn.eval_collate(8), batch_size=5))
-    assert len(batches) == 3                                             # 12 impressions: 5 + 5 + 2
+    assert len(batches) == 3  # 12 impressions: 5 + 5 + 2
     got = evaluate(model, batches, global_mode=mode)
     want = _brute_force(model, batches, teacher=(mode == "teacher"))
     assert got["impressions"] == want["impressions"] == 12 and got["skipped"] == 0
@@ -85,7 +86,9 @@ def test_users_and_items_are_embedded_once(syn, monkeypatch):
     twice = evaluate(model, batches + batches)
     distinct_items = len({i for b in batches for row in b.item_ids for i in row})
     assert n_users == 12 and n_items == distinct_items
-    assert seen["users"] == 2 * n_users and seen["items"] == 2 * n_items    # (the cache lives per call)
+    assert (
+        seen["users"] == 2 * n_users and seen["items"] == 2 * n_items
+    )  # (the cache lives per call)
     assert twice["impressions"] == 24 and twice["auc"] == pytest.approx(once["auc"])
 
 
@@ -96,9 +99,9 @@ def test_select_users_keeps_exactly_the_chosen_rows():
         full = model.embed_users(users)
         sub = select_users(users, [3, 0])
         part = model.embed_users(sub)
-    assert sub.session_ids.shape[0] == 3 + 3                  # only the sessions of users 3 and 0 (p=2)
+    assert sub.session_ids.shape[0] == 3 + 3  # only the sessions of users 3 and 0 (p=2)
     torch.testing.assert_close(part.a, full.a[[3, 0]], atol=1e-5, rtol=0)
-    empty = select_users(users, [1])                            # a user without history
+    empty = select_users(users, [1])  # a user without history
     assert (empty.user_sessions < 0).all() and empty.session_ids.shape[0] == 1
 
 
@@ -135,7 +138,10 @@ def test_rouge_of_greedy_summaries(syn, monkeypatch):
 
 
 def test_rank_shards_cover_the_split_once(syn):
-    shards = [EvalSource(syn.dev, syn.eval_collate(8), batch_size=4, rank=r, world_size=3) for r in range(3)]
+    shards = [
+        EvalSource(syn.dev, syn.eval_collate(8), batch_size=4, rank=r, world_size=3)
+        for r in range(3)
+    ]
     ids = [imp for s in shards for b in s for imp in b.impression_ids]
     assert sorted(ids) == sorted(x.impression_id for x in syn.dev.samples)
     limited = EvalSource(syn.dev, syn.eval_collate(8), batch_size=4, limit=5)

@@ -22,8 +22,10 @@ def test_loss_decreases_on_a_tiny_overfit_run(tmp_path):
     epochs = records(tmp_path, "epoch")
     assert [e["epoch"] for e in epochs] == [1, 2, 3, 4, 5, 6]
     first, last = epochs[0], epochs[-1]
-    print(f"\nepoch loss {first['loss']:.3f} -> {last['loss']:.3f}, nce {first['nce']:.3f} -> {last['nce']:.3f},"
-          f" sum {first['sum']:.3f} -> {last['sum']:.3f}")
+    print(
+        f"\nepoch loss {first['loss']:.3f} -> {last['loss']:.3f}, nce {first['nce']:.3f} -> {last['nce']:.3f},"
+        f" sum {first['sum']:.3f} -> {last['sum']:.3f}"
+    )
     assert last["loss"] < 0.35 * first["loss"]
     assert last["nce"] < 0.3 * first["nce"]
     assert last["sum"] < first["sum"]
@@ -43,7 +45,12 @@ def test_metrics_jsonl_schema(tmp_path):
     assert kinds[0] == "run" and kinds[-1] == "end"
     assert kinds.count("train") == 8 and kinds.count("epoch") == 2
     run = recs[0]
-    assert (run["batch_size"], run["micro_batch_size"], run["grad_accum"], run["world_size"]) == (8, 4, 2, 1)
+    assert (run["batch_size"], run["micro_batch_size"], run["grad_accum"], run["world_size"]) == (
+        8,
+        4,
+        2,
+        1,
+    )
     assert run["steps_per_epoch"] == 4 and run["total_steps"] == 8 and run["precision"] == "fp32"
     steps = [r["step"] for r in recs if r["kind"] == "train"]
     assert steps == list(range(1, 9))
@@ -59,7 +66,12 @@ def test_metrics_jsonl_schema(tmp_path):
     dev = records(tmp_path, "eval", "dev")
     assert [(d["step"], d["epoch"]) for d in dev] == [(3, 1), (4, 1), (6, 2), (8, 2)]
     for d in dev:
-        assert 0 <= d["auc"] <= 1 and 0 < d["mrr"] <= 1 and 0 < d["ndcg@5"] <= 1 and 0 < d["ndcg@10"] <= 1
+        assert (
+            0 <= d["auc"] <= 1
+            and 0 < d["mrr"] <= 1
+            and 0 < d["ndcg@5"] <= 1
+            and 0 < d["ndcg@10"] <= 1
+        )
         assert d["impressions"] == 8 and d["rouge_users"] == 4
         assert all(0 <= d[k] <= 1 for k in ("rouge1", "rouge2", "rougeL"))
     test = records(tmp_path, "eval", "test")
@@ -80,7 +92,9 @@ def test_best_checkpoint_is_chosen_by_dev_auc(tmp_path, monkeypatch):
         return {**m, "auc": next(aucs)}
 
     monkeypatch.setattr(loop_mod, "evaluate", scripted)
-    cfg = tiny_cfg(tmp_path, epochs=2, eval_every=2, eval_each_epoch=True)   # evals at steps 2, 4, 6, 8
+    cfg = tiny_cfg(
+        tmp_path, epochs=2, eval_every=2, eval_each_epoch=True
+    )  # evals at steps 2, 4, 6, 8
     result = train(cfg)
     dev = records(tmp_path, "eval", "dev")
     assert [d["step"] for d in dev] == [2, 4, 6, 8]
@@ -89,7 +103,7 @@ def test_best_checkpoint_is_chosen_by_dev_auc(tmp_path, monkeypatch):
     last = read_train_checkpoint(tmp_path / "last.pt")
     assert best["step"] == 4 and best["extra"]["eval"]["auc"] == 0.83
     assert best["extra"]["state"]["best_epoch"] == 1 and last["step"] == 8
-    assert state_dicts_equal(best["state_dict"], snapshots[1])               # weights as of step 4
+    assert state_dicts_equal(best["state_dict"], snapshots[1])  # weights as of step 4
     assert not state_dicts_equal(best["state_dict"], last["state_dict"])
     assert records(tmp_path, "end")[0]["best_step"] == 4 and result.state.best_auc == 0.83
 
@@ -116,7 +130,9 @@ def test_resume_continues_exactly(tmp_path):
     resumed = train(tiny_cfg(tmp_path / "split", resume="last", **kw))
     assert resumed.finished and resumed.state.step == full.state.step == 12
     assert state_dicts_equal(full.model.state_dict(), resumed.model.state_dict())
-    strip = lambda rs: [{k: v for k, v in r.items() if k not in ("time", "seconds", "examples_per_s")} for r in rs]
+    strip = lambda rs: [
+        {k: v for k, v in r.items() if k not in ("time", "seconds", "examples_per_s")} for r in rs
+    ]
     assert strip(records(tmp_path / "full", "train")) == strip(records(tmp_path / "split", "train"))
     assert strip(records(tmp_path / "full", "eval")) == strip(records(tmp_path / "split", "eval"))
     assert len(records(tmp_path / "split", "run")) == 2
@@ -141,6 +157,6 @@ def test_same_seed_same_weights(tmp_path):
     wa = read_train_checkpoint(tmp_path / "a" / "last.pt")["state_dict"]
     wb = read_train_checkpoint(tmp_path / "b" / "last.pt")["state_dict"]
     assert state_dicts_equal(wa, wb)
-    c = train(tiny_cfg(tmp_path / "c", epochs=1, eval_each_epoch=False, dropout=0.1, seed=1))
+    train(tiny_cfg(tmp_path / "c", epochs=1, eval_each_epoch=False, dropout=0.1, seed=1))
     wc = read_train_checkpoint(tmp_path / "c" / "last.pt")["state_dict"]
     assert not state_dicts_equal(wa, wc)

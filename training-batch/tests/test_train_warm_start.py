@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import torch
 
+from embsum.digest import sha256_file
 from embsum.model import EmbSum, EmbSumConfig, save_checkpoint
 from embsum.train import ConfigError, train
 from embsum.train.cli import parse_config
-from embsum.digest import sha256_file
 from embsum.train.warm_start import load_init_weights
 from model_fixtures import one_torch_thread  # noqa: F401  (autouse fixture)
 from train_fixtures import records, tiny_cfg
@@ -16,7 +16,9 @@ from train_fixtures import records, tiny_cfg
 
 def tiny(seed: int, **kw) -> EmbSum:
     torch.manual_seed(seed)
-    return EmbSum(EmbSumConfig(**{"backbone": "tiny", "m": 4, "n": 3, "max_summary_tokens": 8, **kw}))
+    return EmbSum(
+        EmbSumConfig(**{"backbone": "tiny", "m": 4, "n": 3, "max_summary_tokens": 8, **kw})
+    )
 
 
 def test_loads_every_tensor(tmp_path):
@@ -27,7 +29,9 @@ def test_loads_every_tensor(tmp_path):
     info = load_init_weights(dst, path)
     a, b = src.state_dict(), dst.state_dict()
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
-    assert info["step"] == 7 and info["sha256"] == sha256_file(path) and info["model_config"]["m"] == 4
+    assert (
+        info["step"] == 7 and info["sha256"] == sha256_file(path) and info["model_config"]["m"] == 4
+    )
 
 
 def test_shape_mismatch_is_a_clear_error(tmp_path):
@@ -37,7 +41,10 @@ def test_shape_mismatch_is_a_clear_error(tmp_path):
         load_init_weights(tiny(2, m=2), path)
     msg = str(e.value)
     assert "do not fit this run's model" in msg and "differ in shape" in msg
-    assert "`--model tiny --upe-codes 4 --cpe-codes 3`" in msg and "`--model tiny --upe-codes 2 --cpe-codes 3`" in msg
+    assert (
+        "`--model tiny --upe-codes 4 --cpe-codes 3`" in msg
+        and "`--model tiny --upe-codes 2 --cpe-codes 3`" in msg
+    )
     with pytest.raises(ConfigError, match="not in the checkpoint|not in the model"):
         load_init_weights(tiny(2, use_cpe=False), path)
 
@@ -57,8 +64,16 @@ def test_the_loop_starts_from_the_checkpoint(tmp_path):
     src = tiny(5)
     path = tmp_path / "init.pt"
     save_checkpoint(src, path)
-    cfg = tiny_cfg(tmp_path / "run", init_from=str(path), lr=1e-12, warmup_steps=0, max_steps=1, epochs=1,
-                   eval_each_epoch=False, test_at_end=False)
+    cfg = tiny_cfg(
+        tmp_path / "run",
+        init_from=str(path),
+        lr=1e-12,
+        warmup_steps=0,
+        max_steps=1,
+        epochs=1,
+        eval_each_epoch=False,
+        test_at_end=False,
+    )
     result = train(cfg)
     got, want = result.model.state_dict(), src.state_dict()
     assert all(torch.allclose(got[k], want[k], atol=1e-8) for k in want)

@@ -72,7 +72,10 @@ def test_released_v1_is_known_and_equals_the_current_schema():
 @pytest.mark.parametrize("case", RECORD_VECTORS, ids=_id)
 def test_encode_gives_javas_bytes(case):
     record, vector = case
-    assert single_object.encode(record, plain_json.from_plain_json(record, vector["value"])).hex() == vector["hex"]
+    assert (
+        single_object.encode(record, plain_json.from_plain_json(record, vector["value"])).hex()
+        == vector["hex"]
+    )
 
 
 @pytest.mark.parametrize("case", RECORD_VECTORS, ids=_id)
@@ -84,14 +87,16 @@ def test_decode_of_javas_bytes_gives_the_value(case):
 
 
 def test_timestamps_decode_to_exact_utc_datetimes():
-    vector = next(v for r, v in RECORD_VECTORS if r == "ClickEvent" and v["name"] == "unicode_and_extremes")
+    vector = next(
+        v for r, v in RECORD_VECTORS if r == "ClickEvent" and v["name"] == "unicode_and_extremes"
+    )
     decoded = single_object.decode("ClickEvent", bytes.fromhex(vector["hex"]))
     assert vector["value"]["event_time"] == -1
     assert decoded["event_time"] == datetime(1969, 12, 31, 23, 59, 59, 999000, tzinfo=timezone.utc)
     item = next(v for r, v in RECORD_VECTORS if r == "ContentItem" and v["name"] == "news_deleted")
-    assert single_object.decode("ContentItem", bytes.fromhex(item["hex"]))["updated_at"] == datetime(
-        9999, 12, 31, 23, 59, 59, 999000, tzinfo=timezone.utc
-    )
+    assert single_object.decode("ContentItem", bytes.fromhex(item["hex"]))[
+        "updated_at"
+    ] == datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=timezone.utc)
 
 
 def test_encode_accepts_epoch_millis_and_naive_utc_datetimes():
@@ -143,7 +148,9 @@ def test_none_is_empty_and_messages_say_what_was_wrong():
     with pytest.raises(errors.MalformedRecordError, match="0102030405060708"):
         single_object.decode("ClickEvent", bytes.fromhex(unknown["hex"]))
     cut = next(c for c in VECTORS["malformed"] if c["name"] == "array_count_2gib")
-    with pytest.raises(errors.MalformedRecordError, match=r"block of 2147483647 items .* at item_ids"):
+    with pytest.raises(
+        errors.MalformedRecordError, match=r"block of 2147483647 items .* at item_ids"
+    ):
         single_object.decode("Impression", bytes.fromhex(cut["hex"]))
 
 
@@ -167,12 +174,28 @@ def _string(s: str) -> bytes:
 def test_timestamp_beyond_python_datetime_is_corrupt_body():
     # Year ~318,857: a valid long that Java decodes, but no Python datetime can hold it.
     codec = single_object.codec("ClickEvent")
-    body = _string("e") + _string("u") + _string("i") + _varint(10**16) + _varint(0) + _varint(0) + _varint(0)
+    body = (
+        _string("e")
+        + _string("u")
+        + _string("i")
+        + _varint(10**16)
+        + _varint(0)
+        + _varint(0)
+        + _varint(0)
+    )
     with pytest.raises(errors.MalformedRecordError, match="cannot decode the body") as err:
         codec.decode(single_object.MAGIC + codec.fingerprint + body)
     assert err.value.kind == errors.CORRUPT_BODY
     # The same layout with a representable time decodes.
-    ok = _string("e") + _string("u") + _string("i") + _varint(5) + _varint(0) + _varint(0) + _varint(0)
+    ok = (
+        _string("e")
+        + _string("u")
+        + _string("i")
+        + _varint(5)
+        + _varint(0)
+        + _varint(0)
+        + _varint(0)
+    )
     assert codec.decode(single_object.MAGIC + codec.fingerprint + ok)["event_time"] == datetime(
         1970, 1, 1, 0, 0, 0, 5000, tzinfo=timezone.utc
     )
@@ -222,9 +245,17 @@ def test_encode_rejects_values_that_do_not_fit():
 
 
 def test_an_older_writer_schema_resolves_to_the_current_one():
-    older = json.loads((schemas.schemas_dir() / "src/main/avro/ClickEvent.avsc").read_text(encoding="utf-8"))
+    older = json.loads(
+        (schemas.schemas_dir() / "src/main/avro/ClickEvent.avsc").read_text(encoding="utf-8")
+    )
     older["fields"] = [f for f in older["fields"] if f["name"] not in ("rating", "impression_id")]
-    old_value = {"event_id": "e", "user_id": "u", "item_id": "i", "event_time": 42, "action": "RATE"}
+    old_value = {
+        "event_id": "e",
+        "user_id": "u",
+        "item_id": "i",
+        "event_time": 42,
+        "action": "RATE",
+    }
     body = io.BytesIO()
     parsed = fastavro.parse_schema(copy.deepcopy(older))
     fastavro.schemaless_writer(body, parsed, old_value)
@@ -243,6 +274,8 @@ def test_an_older_writer_schema_resolves_to_the_current_one():
 
 def test_wrong_record_type_is_reported():
     item = next(v for r, v in RECORD_VECTORS if r == "ContentItem")
-    with pytest.raises(errors.MalformedRecordError, match="is a schema of dev.embsum.avro.ContentItem") as err:
+    with pytest.raises(
+        errors.MalformedRecordError, match="is a schema of dev.embsum.avro.ContentItem"
+    ) as err:
         single_object.decode("ClickEvent", bytes.fromhex(item["hex"]))
     assert err.value.kind == errors.WRONG_TYPE

@@ -41,7 +41,11 @@ from embsum.wire.schemas import NAMESPACE
 from embsum.wire.single_object import codec
 
 #: topic directory -> record type (the default Kafka topic names, docs/design.md 2).
-TOPICS: dict[str, str] = {"clicks": "ClickEvent", "impressions": "Impression", "content": "ContentItem"}
+TOPICS: dict[str, str] = {
+    "clicks": "ClickEvent",
+    "impressions": "Impression",
+    "content": "ContentItem",
+}
 
 PARTITION_PREFIX = "dt="
 
@@ -56,8 +60,8 @@ class ArchivedClick:
     event_id: str
     user_id: str
     item_id: str
-    time: datetime                   # UTC, timezone-aware
-    action: str                      # CLICK | RATE
+    time: datetime  # UTC, timezone-aware
+    action: str  # CLICK | RATE
     rating: int | None
     impression_id: str | None
 
@@ -65,15 +69,17 @@ class ArchivedClick:
     def is_engagement(self) -> bool:
         """docs/design.md 3: a CLICK, or a RATE with rating > 3 (the only clicks that enter
         histories and label impressions)."""
-        return self.action == "CLICK" or (self.action == "RATE" and self.rating is not None and self.rating > 3)
+        return self.action == "CLICK" or (
+            self.action == "RATE" and self.rating is not None and self.rating > 3
+        )
 
 
 @dataclass(frozen=True, slots=True)
 class ArchivedImpression:
     impression_id: str
     user_id: str
-    item_ids: tuple[str, ...]        # shown, in display order
-    time: datetime                   # UTC, timezone-aware
+    item_ids: tuple[str, ...]  # shown, in display order
+    time: datetime  # UTC, timezone-aware
 
     @property
     def day(self) -> date:
@@ -83,7 +89,7 @@ class ArchivedImpression:
 @dataclass(frozen=True, slots=True)
 class ArchivedContent:
     item_id: str
-    domain: str                      # news | book
+    domain: str  # news | book
     title: str
     abstract: str | None
     category: str | None
@@ -97,7 +103,7 @@ class EventArchive:
     root: Path
     impressions: list[ArchivedImpression]
     clicks: list[ArchivedClick]
-    content: dict[str, ArchivedContent]          # latest version per item (deleted ones included)
+    content: dict[str, ArchivedContent]  # latest version per item (deleted ones included)
     stats: dict[str, Any] = field(default_factory=dict)
 
     def impression_days(self) -> list[date]:
@@ -109,12 +115,14 @@ def _partition_date(directory: Path) -> date | None:
     if not name.startswith(PARTITION_PREFIX):
         return None
     try:
-        return date.fromisoformat(name[len(PARTITION_PREFIX):])
+        return date.fromisoformat(name[len(PARTITION_PREFIX) :])
     except ValueError:
         return None
 
 
-def part_files(root: Path, topic: str, stats: dict[str, Any] | None = None) -> list[tuple[date, Path]]:
+def part_files(
+    root: Path, topic: str, stats: dict[str, Any] | None = None
+) -> list[tuple[date, Path]]:
     """Finished part files of one topic, as (partition date, path), sorted by date then name.
 
     Hidden (``.``) and marker (``_``) files are skipped; a directory under the topic that is not
@@ -128,8 +136,10 @@ def part_files(root: Path, topic: str, stats: dict[str, Any] | None = None) -> l
             continue
         day = _partition_date(part) if part.is_dir() else None
         if day is None:
-            raise ArchiveError(f"{part}: expected only dt=YYYY-MM-DD directories under {topic_dir} "
-                               "(the archive layout is <archive>/<topic>/dt=YYYY-MM-DD/<part files>)")
+            raise ArchiveError(
+                f"{part}: expected only dt=YYYY-MM-DD directories under {topic_dir} "
+                "(the archive layout is <archive>/<topic>/dt=YYYY-MM-DD/<part files>)"
+            )
         for f in sorted(part.iterdir()):
             if f.name.startswith((".", "_")):
                 if stats is not None:
@@ -146,19 +156,25 @@ def read_part(path: Path, record_type: str) -> Iterator[dict[str, Any]]:
     try:
         with open(path, "rb") as fh:
             reader = fastavro.reader(fh)
-            writer_name = reader.writer_schema.get("name") if isinstance(reader.writer_schema, dict) else None
+            writer_name = (
+                reader.writer_schema.get("name") if isinstance(reader.writer_schema, dict) else None
+            )
             want = f"{NAMESPACE}.{record_type}"
             if writer_name != want:
-                raise ArchiveError(f"{path}: holds {writer_name or 'non-record'} records, expected {want} "
-                                   f"(the {path.parent.parent.name}/ directory is for {record_type} only)")
+                raise ArchiveError(
+                    f"{path}: holds {writer_name or 'non-record'} records, expected {want} "
+                    f"(the {path.parent.parent.name}/ directory is for {record_type} only)"
+                )
             fh.seek(0)
             yield from fastavro.reader(fh, reader_schema=reader_schema)
     except ArchiveError:
         raise
     except Exception as e:  # noqa: BLE001 - fastavro raises many types for truncated or corrupt files
-        raise ArchiveError(f"{path}: not a readable Avro object container file of {record_type} "
-                           f"({type(e).__name__}: {e}); a finished part file must be complete: remove or "
-                           "repair it") from None
+        raise ArchiveError(
+            f"{path}: not a readable Avro object container file of {record_type} "
+            f"({type(e).__name__}: {e}); a finished part file must be complete: remove or "
+            "repair it"
+        ) from None
 
 
 def _utc(value: datetime) -> datetime:
@@ -169,17 +185,26 @@ def read_archive(root: str | Path) -> EventArchive:
     """Every finished record of the three topics (module docstring for the rules)."""
     root = Path(root)
     if not root.is_dir():
-        raise ArchiveError(f"{root}: no such archive directory (expected <archive>/clicks|impressions|content/"
-                           "dt=YYYY-MM-DD/<part files>)")
-    stats: dict[str, Any] = {"files": {}, "records": {}, "duplicates": {}, "partition_mismatch": 0,
-                             "files_skipped": 0}
+        raise ArchiveError(
+            f"{root}: no such archive directory (expected <archive>/clicks|impressions|content/"
+            "dt=YYYY-MM-DD/<part files>)"
+        )
+    stats: dict[str, Any] = {
+        "files": {},
+        "records": {},
+        "duplicates": {},
+        "partition_mismatch": 0,
+        "files_skipped": 0,
+    }
     files = {topic: part_files(root, topic, stats) for topic in TOPICS}
     for topic, fs in files.items():
         stats["files"][topic] = len(fs)
     if not any(files.values()):
-        raise ArchiveError(f"{root}: the archive is empty: no finished part files under "
-                           f"{', '.join(t + '/dt=*/' for t in TOPICS)} (files starting with '.' are in progress "
-                           "and skipped); is the archive job running and has it checkpointed?")
+        raise ArchiveError(
+            f"{root}: the archive is empty: no finished part files under "
+            f"{', '.join(t + '/dt=*/' for t in TOPICS)} (files starting with '.' are in progress "
+            "and skipped); is the archive job running and has it checkpointed?"
+        )
 
     def records(topic: str):
         n = 0
@@ -197,7 +222,9 @@ def read_archive(root: str | Path) -> EventArchive:
             dup += 1
             continue
         seen.add(r["impression_id"])
-        imp = ArchivedImpression(r["impression_id"], r["user_id"], tuple(r["item_ids"]), _utc(r["event_time"]))
+        imp = ArchivedImpression(
+            r["impression_id"], r["user_id"], tuple(r["item_ids"]), _utc(r["event_time"])
+        )
         stats["partition_mismatch"] += imp.day != day
         impressions.append(imp)
     stats["duplicates"]["impressions"] = dup
@@ -209,8 +236,15 @@ def read_archive(root: str | Path) -> EventArchive:
             dup += 1
             continue
         seen.add(r["event_id"])
-        c = ArchivedClick(r["event_id"], r["user_id"], r["item_id"], _utc(r["event_time"]), r["action"],
-                          r.get("rating"), r.get("impression_id"))
+        c = ArchivedClick(
+            r["event_id"],
+            r["user_id"],
+            r["item_id"],
+            _utc(r["event_time"]),
+            r["action"],
+            r.get("rating"),
+            r.get("impression_id"),
+        )
         stats["partition_mismatch"] += c.time.date() != day
         clicks.append(c)
     stats["duplicates"]["clicks"] = dup
@@ -219,8 +253,16 @@ def read_archive(root: str | Path) -> EventArchive:
     versions = 0
     for day, r in records("content"):
         versions += 1
-        item = ArchivedContent(r["item_id"], r["domain"], r["title"], r.get("abstract"), r.get("category"),
-                               r.get("subcategory"), _utc(r["updated_at"]), bool(r["deleted"]))
+        item = ArchivedContent(
+            r["item_id"],
+            r["domain"],
+            r["title"],
+            r.get("abstract"),
+            r.get("category"),
+            r.get("subcategory"),
+            _utc(r["updated_at"]),
+            bool(r["deleted"]),
+        )
         stats["partition_mismatch"] += item.updated_at.date() != day
         old = content.get(item.item_id)
         if old is None or item.updated_at >= old.updated_at:

@@ -32,8 +32,18 @@ from embsum.data.mind import Impression
 def labelled_impressions(archive: EventArchive) -> tuple[list[Impression], dict[str, int]]:
     """Every archived impression as a labelled :class:`Impression` (module docstring), in time
     order, with counts of the clicks that did not label anything."""
-    st = dict.fromkeys(("clicks", "engagements", "clicks_not_engagement", "clicks_without_impression",
-                        "clicks_unknown_impression", "clicks_not_shown", "labels"), 0)
+    st = dict.fromkeys(
+        (
+            "clicks",
+            "engagements",
+            "clicks_not_engagement",
+            "clicks_without_impression",
+            "clicks_unknown_impression",
+            "clicks_not_shown",
+            "labels",
+        ),
+        0,
+    )
     shown = {imp.impression_id: set(imp.item_ids) for imp in archive.impressions}
     clicked: dict[str, set[str]] = {}
     timelines: dict[str, list[tuple[Any, str, str, str | None]]] = {}
@@ -55,7 +65,7 @@ def labelled_impressions(archive: EventArchive) -> tuple[list[Impression], dict[
     for events in timelines.values():
         events.sort(key=lambda e: (e[0], e[1]))
     times = {u: [e[0] for e in events] for u, events in timelines.items()}
-    prefixes: dict[tuple[str, int], tuple[str, ...]] = {}   # identical histories share one tuple
+    prefixes: dict[tuple[str, int], tuple[str, ...]] = {}  # identical histories share one tuple
 
     rows: list[Impression] = []
     for imp in sorted(archive.impressions, key=lambda i: (i.time, i.impression_id)):
@@ -70,7 +80,9 @@ def labelled_impressions(archive: EventArchive) -> tuple[list[Impression], dict[
         hits = clicked.get(imp.impression_id, set())
         labels = tuple(int(i in hits) for i in imp.item_ids)
         st["labels"] += sum(labels)
-        rows.append(Impression(imp.impression_id, imp.user_id, imp.time, history, imp.item_ids, labels))
+        rows.append(
+            Impression(imp.impression_id, imp.user_id, imp.time, history, imp.item_ids, labels)
+        )
     return rows, st
 
 
@@ -83,7 +95,12 @@ class DaySplit:
 
     def describe(self) -> str:
         def span(days: Sequence[date]) -> str:
-            return days[0].isoformat() if len(days) == 1 else f"{days[0]}..{days[-1]} ({len(days)} days)"
+            return (
+                days[0].isoformat()
+                if len(days) == 1
+                else f"{days[0]}..{days[-1]} ({len(days)} days)"
+            )
+
         return f"by day (UTC): train = {span(self.train_days)}, dev = {span(self.dev_days)} (the newest)"
 
 
@@ -93,12 +110,20 @@ def split_by_day(rows: Sequence[Impression], dev_days: int = 1) -> DaySplit:
         raise ValueError(f"dev_days must be >= 1, got {dev_days}")
     days = sorted({r.time.date() for r in rows})
     if not days:
-        raise ArchiveError("the archive holds no impressions: training examples are built from the "
-                           "impressions topic (what was shown) plus the clicks that name them")
+        raise ArchiveError(
+            "the archive holds no impressions: training examples are built from the "
+            "impressions topic (what was shown) plus the clicks that name them"
+        )
     if len(days) <= dev_days:
-        raise ArchiveError(f"the impressions cover {len(days)} day(s) only ({', '.join(map(str, days))}): the "
-                           f"newest {dev_days} day(s) are the dev set, so training needs at least "
-                           f"{dev_days + 1} days of impressions; let the archive collect more days")
+        raise ArchiveError(
+            f"the impressions cover {len(days)} day(s) only ({', '.join(map(str, days))}): the "
+            f"newest {dev_days} day(s) are the dev set, so training needs at least "
+            f"{dev_days + 1} days of impressions; let the archive collect more days"
+        )
     dev = set(days[-dev_days:])
-    return DaySplit(days[:-dev_days], days[-dev_days:],
-                    [r for r in rows if r.time.date() not in dev], [r for r in rows if r.time.date() in dev])
+    return DaySplit(
+        days[:-dev_days],
+        days[-dev_days:],
+        [r for r in rows if r.time.date() not in dev],
+        [r for r in rows if r.time.date() in dev],
+    )

@@ -59,7 +59,9 @@ def day_of(topic: str, record: dict[str, Any]) -> str:
     return utc(t).date().isoformat()
 
 
-def write_archive(out: str | Path, records: dict[str, list[dict[str, Any]]], files_per_day: int = 1) -> dict[str, int]:
+def write_archive(
+    out: str | Path, records: dict[str, list[dict[str, Any]]], files_per_day: int = 1
+) -> dict[str, int]:
     """Write ``{topic: records}`` as ``<out>/<topic>/dt=<date>/part-<uuid>-<n>.avro`` (FileSink names,
     the uuid derived from topic and day so reruns give the same names). Returns part files per topic."""
     out = Path(out)
@@ -92,79 +94,166 @@ def select_rows(rows: Sequence[Impression], max_per_day: int | None = None) -> l
     return out
 
 
-def mind_records(rows: Sequence[Impression], news: dict, *, all_news: bool = False,
-                 max_history: int | None = None) -> dict[str, list[dict[str, Any]]]:
+def mind_records(
+    rows: Sequence[Impression],
+    news: dict,
+    *,
+    all_news: bool = False,
+    max_history: int | None = None,
+) -> dict[str, list[dict[str, Any]]]:
     """ClickEvent, Impression and ContentItem records (module docstring) of MIND ``rows``;
     ``max_history`` keeps only the newest that many History clicks per user (smaller tests)."""
     if not rows:
         raise ValueError("no behaviors rows to convert")
-    before = datetime.combine(min(r.time for r in rows).date() - timedelta(days=1), time(0), timezone.utc)
+    before = datetime.combine(
+        min(r.time for r in rows).date() - timedelta(days=1), time(0), timezone.utc
+    )
     impressions, clicks = [], []
     history_written: set[str] = set()
     referenced: set[str] = set()
     for r in rows:
         t = utc(r.time)
-        impressions.append({"impression_id": r.impression_id, "user_id": r.user_id,
-                            "item_ids": list(r.candidates), "event_time": t})
+        impressions.append(
+            {
+                "impression_id": r.impression_id,
+                "user_id": r.user_id,
+                "item_ids": list(r.candidates),
+                "event_time": t,
+            }
+        )
         referenced.update(r.candidates)
         for k, item in enumerate(r.clicked):
-            clicks.append({"event_id": f"{r.impression_id}:{k}:{item}", "user_id": r.user_id, "item_id": item,
-                           "event_time": t + timedelta(seconds=k + 1), "action": "CLICK", "rating": None,
-                           "impression_id": r.impression_id})
+            clicks.append(
+                {
+                    "event_id": f"{r.impression_id}:{k}:{item}",
+                    "user_id": r.user_id,
+                    "item_id": item,
+                    "event_time": t + timedelta(seconds=k + 1),
+                    "action": "CLICK",
+                    "rating": None,
+                    "impression_id": r.impression_id,
+                }
+            )
         if r.user_id not in history_written:
             history_written.add(r.user_id)
             history = r.history if max_history is None else r.history[-max_history:]
             referenced.update(history)
             for i, item in enumerate(history):
-                clicks.append({"event_id": f"history:{r.user_id}:{i}", "user_id": r.user_id, "item_id": item,
-                               "event_time": before + timedelta(seconds=i + 1), "action": "CLICK",
-                               "rating": None, "impression_id": None})
-    content = [{"item_id": n.news_id, "domain": "news", "title": n.title, "abstract": n.abstract or None,
-                "category": n.category or None, "subcategory": n.subcategory or None, "updated_at": before,
-                "deleted": False}
-               for i, n in news.items() if all_news or i in referenced]
+                clicks.append(
+                    {
+                        "event_id": f"history:{r.user_id}:{i}",
+                        "user_id": r.user_id,
+                        "item_id": item,
+                        "event_time": before + timedelta(seconds=i + 1),
+                        "action": "CLICK",
+                        "rating": None,
+                        "impression_id": None,
+                    }
+                )
+    content = [
+        {
+            "item_id": n.news_id,
+            "domain": "news",
+            "title": n.title,
+            "abstract": n.abstract or None,
+            "category": n.category or None,
+            "subcategory": n.subcategory or None,
+            "updated_at": before,
+            "deleted": False,
+        }
+        for i, n in news.items()
+        if all_news or i in referenced
+    ]
     return {"impressions": impressions, "clicks": clicks, "content": content}
 
 
-def build_sample_archive(out: str | Path, mind_dir: str | Path = MIND_DIR, *, max_impressions_per_day: int | None = None,
-                         max_history: int | None = None, all_news: bool = False,
-                         until: date | None = None) -> dict[str, Any]:
+def build_sample_archive(
+    out: str | Path,
+    mind_dir: str | Path = MIND_DIR,
+    *,
+    max_impressions_per_day: int | None = None,
+    max_history: int | None = None,
+    all_news: bool = False,
+    until: date | None = None,
+) -> dict[str, Any]:
     """Write the archive of a flat MIND directory (news.tsv + behaviors.tsv); returns counts.
     ``until``: only rows up to that date (an archive as it was on that day)."""
     mind_dir = Path(mind_dir)
-    rows = select_rows([r for r in read_mind_behaviors(mind_dir / "behaviors.tsv")
-                        if r.labels is not None and (until is None or r.time.date() <= until)],
-                       max_impressions_per_day)
-    records = mind_records(rows, read_mind_news(mind_dir / "news.tsv"), all_news=all_news, max_history=max_history)
+    rows = select_rows(
+        [
+            r
+            for r in read_mind_behaviors(mind_dir / "behaviors.tsv")
+            if r.labels is not None and (until is None or r.time.date() <= until)
+        ],
+        max_impressions_per_day,
+    )
+    records = mind_records(
+        rows, read_mind_news(mind_dir / "news.tsv"), all_news=all_news, max_history=max_history
+    )
     files = write_archive(out, records)
-    return {"records": {t: len(r) for t, r in records.items()}, "files": files,
-            "days": sorted({r.time.date().isoformat() for r in rows})}
+    return {
+        "records": {t: len(r) for t, r in records.items()},
+        "files": files,
+        "days": sorted({r.time.date().isoformat() for r in rows}),
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m embsum.data.archive_sample",
-                                description="Write an event archive (Avro, <out>/<topic>/dt=YYYY-MM-DD/) from MIND data.")
-    p.add_argument("--out", required=True, help="archive directory to write (must not hold an archive yet)")
-    p.add_argument("--mind", default=str(MIND_DIR), help="flat MIND directory (default: the repo's data/mind)")
-    p.add_argument("--max-impressions-per-day", type=positive_int, default=None, metavar="N",
-                   help="keep the first N behaviors rows of each day (default: all)")
-    p.add_argument("--max-history", type=positive_int, default=None, metavar="N",
-                   help="keep only the newest N History clicks per user (default: all)")
-    p.add_argument("--until", type=date.fromisoformat, default=None, metavar="YYYY-MM-DD",
-                   help="only behaviors rows up to this date: the archive as it was that day (default: all)")
-    p.add_argument("--all-news", action="store_true",
-                   help="write every news.tsv row as content (default: only the news the records refer to)")
+    p = argparse.ArgumentParser(
+        prog="python -m embsum.data.archive_sample",
+        description="Write an event archive (Avro, <out>/<topic>/dt=YYYY-MM-DD/) from MIND data.",
+    )
+    p.add_argument(
+        "--out", required=True, help="archive directory to write (must not hold an archive yet)"
+    )
+    p.add_argument(
+        "--mind", default=str(MIND_DIR), help="flat MIND directory (default: the repo's data/mind)"
+    )
+    p.add_argument(
+        "--max-impressions-per-day",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="keep the first N behaviors rows of each day (default: all)",
+    )
+    p.add_argument(
+        "--max-history",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="keep only the newest N History clicks per user (default: all)",
+    )
+    p.add_argument(
+        "--until",
+        type=date.fromisoformat,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="only behaviors rows up to this date: the archive as it was that day (default: all)",
+    )
+    p.add_argument(
+        "--all-news",
+        action="store_true",
+        help="write every news.tsv row as content (default: only the news the records refer to)",
+    )
     a = p.parse_args(argv)
     out = Path(a.out)
     if any((out / t).exists() for t in TOPICS):
         p.error(f"{out} already holds an archive ({'/'.join(TOPICS)}/); choose a new --out")
     try:
-        counts = build_sample_archive(out, a.mind, max_impressions_per_day=a.max_impressions_per_day,
-                                      max_history=a.max_history, all_news=a.all_news, until=a.until)
+        counts = build_sample_archive(
+            out,
+            a.mind,
+            max_impressions_per_day=a.max_impressions_per_day,
+            max_history=a.max_history,
+            all_news=a.all_news,
+            until=a.until,
+        )
     except (FileNotFoundError, ValueError) as e:
         p.error(str(e))
-    print(f"wrote {out}: {counts['records']} records in {counts['files']} part files, "
-          f"impression days {', '.join(counts['days'])}")
+    print(
+        f"wrote {out}: {counts['records']} records in {counts['files']} part files, "
+        f"impression days {', '.join(counts['days'])}"
+    )
     return 0
 
 

@@ -21,23 +21,32 @@ from embsum.data.prepare import prepare_goodreads, prepare_mind
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m embsum.data.bench", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(
+        prog="python -m embsum.data.bench", description=__doc__.splitlines()[0]
+    )
     ap.add_argument("--dataset", choices=("mind", "goodreads"), default="mind")
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--workers", type=int, nargs="+", default=[0, 2])
     ap.add_argument("--epochs", type=int, default=3)
-    ap.add_argument("--max-batches", type=int, default=0, help="stop an epoch after N batches (0: all)")
-    ap.add_argument("--model", default=None, help="EmbSum backbone preset to train with (e.g. tiny)")
+    ap.add_argument(
+        "--max-batches", type=int, default=0, help="stop an epoch after N batches (0: all)"
+    )
+    ap.add_argument(
+        "--model", default=None, help="EmbSum backbone preset to train with (e.g. tiny)"
+    )
     args = ap.parse_args(argv)
 
     t0 = time.perf_counter()
     data = prepare_mind() if args.dataset == "mind" else prepare_goodreads()
-    print(f"{args.dataset}: prepared in {time.perf_counter() - t0:.1f}s; train examples "
-          f"{len(data.train)}; token cache {data.tokens.stats['reused']} reused, "
-          f"{data.tokens.stats['tokenized']} tokenized; torch threads {torch.get_num_threads()}")
+    print(
+        f"{args.dataset}: prepared in {time.perf_counter() - t0:.1f}s; train examples "
+        f"{len(data.train)}; token cache {data.tokens.stats['reused']} reused, "
+        f"{data.tokens.stats['tokenized']} tokenized; torch threads {torch.get_num_threads()}"
+    )
     model = opt = None
     if args.model:
         from embsum.model import EmbSum, EmbSumConfig
+
         torch.manual_seed(0)
         model = EmbSum(EmbSumConfig(backbone=args.model, m=4, n=3)).train()
         opt = torch.optim.SGD(model.parameters(), lr=1e-3)
@@ -58,7 +67,9 @@ def main(argv: list[str] | None = None) -> int:
             rates.append(rate)
             print(f"workers={workers} epoch={epoch}: {n} examples, {rate:,.0f} examples/s")
         later = rates[1:] or rates
-        print(f"workers={workers}: median after epoch 0: {statistics.median(later):,.0f} examples/s")
+        print(
+            f"workers={workers}: median after epoch 0: {statistics.median(later):,.0f} examples/s"
+        )
         del loader
     return 0
 

@@ -23,7 +23,9 @@ from embsum.text import Session, TextConfig
 IGNORE = -100
 
 
-def pack_users(users: Sequence[Sequence[Session]], *, pad_id: int = 0, eos_id: int = 1) -> UserInputs:
+def pack_users(
+    users: Sequence[Sequence[Session]], *, pad_id: int = 0, eos_id: int = 1
+) -> UserInputs:
     """Sessions of each user (oldest first) -> UserInputs (deduplicated session rows)."""
     rows: list[tuple[int, ...]] = []
     row_of: dict[tuple[int, ...], int] = {}
@@ -46,8 +48,8 @@ def pack_users(users: Sequence[Sequence[Session]], *, pad_id: int = 0, eos_id: i
     ids = np.full((len(rows), L), pad_id, dtype=np.int64)
     mask = np.zeros((len(rows), L), dtype=np.int64)
     for i, r in enumerate(rows):
-        ids[i, :len(r)] = r
-        mask[i, :len(r)] = 1
+        ids[i, : len(r)] = r
+        mask[i, : len(r)] = 1
     B = len(users)
     G = max([len(u) for u in user_rows] + [1])
     K = max([len(r) for r in item_refs] + [1])
@@ -55,15 +57,22 @@ def pack_users(users: Sequence[Sequence[Session]], *, pad_id: int = 0, eos_id: i
     item_session = np.full((B, K), -1, dtype=np.int64)
     item_pos = np.full((B, K), -1, dtype=np.int64)
     for b in range(B):
-        user_sessions[b, :len(user_rows[b])] = user_rows[b]
+        user_sessions[b, : len(user_rows[b])] = user_rows[b]
         for k, (r, pos) in enumerate(item_refs[b]):
             item_session[b, k] = r
             item_pos[b, k] = pos
-    return UserInputs(torch.from_numpy(ids), torch.from_numpy(mask), torch.from_numpy(user_sessions),
-                      torch.from_numpy(item_session), torch.from_numpy(item_pos))
+    return UserInputs(
+        torch.from_numpy(ids),
+        torch.from_numpy(mask),
+        torch.from_numpy(user_sessions),
+        torch.from_numpy(item_session),
+        torch.from_numpy(item_pos),
+    )
 
 
-def pad_contents(rows: Sequence[Sequence[np.ndarray]], pad_id: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+def pad_contents(
+    rows: Sequence[Sequence[np.ndarray]], pad_id: int = 0
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Candidates' content tokens per row -> ids, mask ``[B, C, Lc]`` (all-0 mask = padded)."""
     B = len(rows)
     C = max([len(r) for r in rows] + [1])
@@ -72,13 +81,19 @@ def pad_contents(rows: Sequence[Sequence[np.ndarray]], pad_id: int = 0) -> tuple
     mask = np.zeros((B, C, Lc), dtype=np.int64)
     for b, r in enumerate(rows):
         for c, toks in enumerate(r):
-            ids[b, c, :len(toks)] = toks
-            mask[b, c, :len(toks)] = 1
+            ids[b, c, : len(toks)] = toks
+            mask[b, c, : len(toks)] = 1
     return torch.from_numpy(ids), torch.from_numpy(mask)
 
 
-def summary_labels(user_ids: Sequence[str], summaries: Mapping[str, Sequence[int]] | None, *,
-                   eos_id: int = 1, pad_id: int = 0, max_tokens: int = 128) -> torch.Tensor | None:
+def summary_labels(
+    user_ids: Sequence[str],
+    summaries: Mapping[str, Sequence[int]] | None,
+    *,
+    eos_id: int = 1,
+    pad_id: int = 0,
+    max_tokens: int = 128,
+) -> torch.Tensor | None:
     """``[B, T]`` teacher-summary labels: ids (cut to ``max_tokens - 1``) + ``</s>``, padded with
     -100; a user missing from the map gets an all -100 row (no L_sum, global vector at step 0).
     ``summaries=None`` -> None. The ids must not contain pad or ``</s>`` (a trailing ``</s>`` is
@@ -97,21 +112,27 @@ def summary_labels(user_ids: Sequence[str], summaries: Mapping[str, Sequence[int
         if ids and ids[-1] == eos_id:
             ids = ids[:-1]
         if pad_id in ids or eos_id in ids:
-            raise ValueError(f"summary of user {user!r} contains pad ({pad_id}) or </s> ({eos_id}) ids")
-        rows.append(ids[:max_tokens - 1] + [eos_id])
+            raise ValueError(
+                f"summary of user {user!r} contains pad ({pad_id}) or </s> ({eos_id}) ids"
+            )
+        rows.append(ids[: max_tokens - 1] + [eos_id])
     T = max([len(r) for r in rows] + [1])
     out = torch.full((len(rows), T), IGNORE, dtype=torch.long)
     for b, r in enumerate(rows):
         if r:
-            out[b, :len(r)] = torch.tensor(r, dtype=torch.long)
+            out[b, : len(r)] = torch.tensor(r, dtype=torch.long)
     return out
 
 
 class TrainCollator:
     """list[TrainSample] -> TrainBatch (candidate 0 = the positive)."""
 
-    def __init__(self, cfg: TextConfig, summaries: Mapping[str, Sequence[int]] | None = None,
-                 max_summary_tokens: int = 128) -> None:
+    def __init__(
+        self,
+        cfg: TextConfig,
+        summaries: Mapping[str, Sequence[int]] | None = None,
+        max_summary_tokens: int = 128,
+    ) -> None:
         self.cfg = cfg
         self.summaries = summaries
         self.max_summary_tokens = max_summary_tokens
@@ -120,8 +141,13 @@ class TrainCollator:
         cfg = self.cfg
         users = pack_users([s.sessions for s in samples], pad_id=cfg.pad_id, eos_id=cfg.eos_id)
         cand_ids, cand_mask = pad_contents([s.contents for s in samples], cfg.pad_id)
-        labels = summary_labels([s.user_id for s in samples], self.summaries, eos_id=cfg.eos_id,
-                                pad_id=cfg.pad_id, max_tokens=self.max_summary_tokens)
+        labels = summary_labels(
+            [s.user_id for s in samples],
+            self.summaries,
+            eos_id=cfg.eos_id,
+            pad_id=cfg.pad_id,
+            max_tokens=self.max_summary_tokens,
+        )
         return TrainBatch(users, labels, cand_ids, cand_mask)
 
 
@@ -131,19 +157,26 @@ class EvalBatch:
     ``content_ids`` once (CPE does not depend on the user), then gather with ``cand_index``."""
 
     users: UserInputs
-    summary_labels: torch.Tensor | None   # [B, T] or None
-    content_ids: torch.Tensor             # [N, Lc] distinct candidate contents, pad 0
-    content_mask: torch.Tensor            # [N, Lc]
-    cand_index: torch.Tensor              # [B, C] index into N; -1 = padded candidate
-    labels: torch.Tensor                  # [B, C] 1 clicked / 0 not; -1 = padded candidate
+    summary_labels: torch.Tensor | None  # [B, T] or None
+    content_ids: torch.Tensor  # [N, Lc] distinct candidate contents, pad 0
+    content_mask: torch.Tensor  # [N, Lc]
+    cand_index: torch.Tensor  # [B, C] index into N; -1 = padded candidate
+    labels: torch.Tensor  # [B, C] 1 clicked / 0 not; -1 = padded candidate
     user_ids: list[str]
     impression_ids: list[str]
-    item_ids: list[list[str]]             # candidates of each impression, in order
+    item_ids: list[list[str]]  # candidates of each impression, in order
 
     def to(self, device) -> "EvalBatch":
-        return type(self)(**{f.name: (getattr(self, f.name).to(device)
-                                      if isinstance(getattr(self, f.name), (torch.Tensor, UserInputs))
-                                      else getattr(self, f.name)) for f in fields(self)})
+        return type(self)(
+            **{
+                f.name: (
+                    getattr(self, f.name).to(device)
+                    if isinstance(getattr(self, f.name), (torch.Tensor, UserInputs))
+                    else getattr(self, f.name)
+                )
+                for f in fields(self)
+            }
+        )
 
     @property
     def cand_valid(self) -> torch.Tensor:
@@ -159,8 +192,12 @@ class EvalBatch:
 class EvalCollator:
     """list[EvalSample] -> EvalBatch."""
 
-    def __init__(self, cfg: TextConfig, summaries: Mapping[str, Sequence[int]] | None = None,
-                 max_summary_tokens: int = 128) -> None:
+    def __init__(
+        self,
+        cfg: TextConfig,
+        summaries: Mapping[str, Sequence[int]] | None = None,
+        max_summary_tokens: int = 128,
+    ) -> None:
         self.cfg = cfg
         self.summaries = summaries
         self.max_summary_tokens = max_summary_tokens
@@ -181,12 +218,22 @@ class EvalCollator:
                     n = distinct[item] = len(contents)
                     contents.append(toks)
                 cand_index[b, c] = n
-            labels[b, :len(s.labels)] = torch.tensor(s.labels, dtype=torch.long)
+            labels[b, : len(s.labels)] = torch.tensor(s.labels, dtype=torch.long)
         ids, mask = pad_contents([contents], cfg.pad_id)
-        return EvalBatch(users,
-                         summary_labels([s.user_id for s in samples], self.summaries,
-                                        eos_id=cfg.eos_id, pad_id=cfg.pad_id,
-                                        max_tokens=self.max_summary_tokens),
-                         ids[0], mask[0], cand_index, labels,
-                         [s.user_id for s in samples], [s.impression_id for s in samples],
-                         [list(s.items) for s in samples])
+        return EvalBatch(
+            users,
+            summary_labels(
+                [s.user_id for s in samples],
+                self.summaries,
+                eos_id=cfg.eos_id,
+                pad_id=cfg.pad_id,
+                max_tokens=self.max_summary_tokens,
+            ),
+            ids[0],
+            mask[0],
+            cand_index,
+            labels,
+            [s.user_id for s in samples],
+            [s.impression_id for s in samples],
+            [list(s.items) for s in samples],
+        )

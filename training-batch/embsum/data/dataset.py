@@ -25,8 +25,8 @@ class TrainSample:
     user_id: str
     impression_id: str
     sessions: list[Session]
-    items: list[str]              # candidate item ids; [0] is the positive
-    contents: list[np.ndarray]    # content tokens ([SOS] + text + </s>) per candidate
+    items: list[str]  # candidate item ids; [0] is the positive
+    contents: list[np.ndarray]  # content tokens ([SOS] + text + </s>) per candidate
 
 
 @dataclass
@@ -42,8 +42,9 @@ class EvalSample:
 class TrainDataset(Dataset):
     """One item per training example: positive + ``neg_ratio`` drawn negatives."""
 
-    def __init__(self, examples: TrainExamples, tokens: TokenStore, cfg: TextConfig, *,
-                 seed: int = 0) -> None:
+    def __init__(
+        self, examples: TrainExamples, tokens: TokenStore, cfg: TextConfig, *, seed: int = 0
+    ) -> None:
         self.examples = examples
         self.tokens = tokens
         self.cfg = cfg.validate()
@@ -59,17 +60,23 @@ class TrainDataset(Dataset):
         """The negatives drawn for example ``index`` in ``epoch`` (deterministic)."""
         ex = self.examples.examples[index]
         pool = self.examples.pools[ex.pool]
-        return sample_negatives(pool, self.examples.neg_ratio, example_rng(self.seed, epoch, index),
-                                self.examples.fill_catalog, positive=ex.positive)
+        return sample_negatives(
+            pool,
+            self.examples.neg_ratio,
+            example_rng(self.seed, epoch, index),
+            self.examples.fill_catalog,
+            positive=ex.positive,
+        )
 
     def __getitem__(self, key: int | tuple[int, int]) -> TrainSample:
         epoch, index = key if isinstance(key, tuple) else (0, key)
         ex = self.examples.examples[index]
         src = self.examples.histories[ex.history]
-        sessions = user_sessions(src.engagements[:ex.length], self.tokens, self.cfg)
+        sessions = user_sessions(src.engagements[: ex.length], self.tokens, self.cfg)
         items = [ex.positive] + self.negatives(index, epoch)
-        return TrainSample(src.user_id, ex.impression_id, sessions, items,
-                           [self.tokens.content(i) for i in items])
+        return TrainSample(
+            src.user_id, ex.impression_id, sessions, items, [self.tokens.content(i) for i in items]
+        )
 
 
 class EvalDataset(Dataset):
@@ -86,6 +93,12 @@ class EvalDataset(Dataset):
     def __getitem__(self, index: int) -> EvalSample:
         imp = self.impressions.impressions[index]
         src = self.impressions.histories[imp.history]
-        sessions = user_sessions(src.engagements[:imp.length], self.tokens, self.cfg)
-        return EvalSample(src.user_id, imp.impression_id, sessions, list(imp.candidates),
-                          [self.tokens.content(i) for i in imp.candidates], imp.labels)
+        sessions = user_sessions(src.engagements[: imp.length], self.tokens, self.cfg)
+        return EvalSample(
+            src.user_id,
+            imp.impression_id,
+            sessions,
+            list(imp.candidates),
+            [self.tokens.content(i) for i in imp.candidates],
+            imp.labels,
+        )

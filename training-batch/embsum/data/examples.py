@@ -20,7 +20,7 @@ from typing import Sequence
 @dataclass(frozen=True)
 class HistorySource:
     user_id: str
-    engagements: tuple[str, ...]   # accepted engagements, oldest -> newest (before the window)
+    engagements: tuple[str, ...]  # accepted engagements, oldest -> newest (before the window)
 
 
 @dataclass(frozen=True)
@@ -38,11 +38,11 @@ class NegativePool:
 
 @dataclass(frozen=True)
 class TrainExample:
-    history: int         # index into histories
-    length: int          # engagements[:length] are the history of this example
+    history: int  # index into histories
+    length: int  # engagements[:length] are the history of this example
     positive: str
-    pool: int            # index into pools
-    impression_id: str   # MIND ImpressionID; Goodreads "<user>#<position>"
+    pool: int  # index into pools
+    impression_id: str  # MIND ImpressionID; Goodreads "<user>#<position>"
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ class TrainExamples:
     pools: list[NegativePool]
     examples: list[TrainExample]
     neg_ratio: int
-    fill_catalog: tuple[str, ...] = ()   # items to fill short pools from (pools with exclude set)
+    fill_catalog: tuple[str, ...] = ()  # items to fill short pools from (pools with exclude set)
     stats: dict[str, int] = field(default_factory=dict)
 
     def item_ids(self) -> set[str]:
@@ -95,8 +95,13 @@ def example_rng(seed: int, epoch: int, index: int) -> random.Random:
     return random.Random(f"embsum-neg/{seed}/{epoch}/{index}")
 
 
-def sample_negatives(pool: NegativePool, k: int, rng: random.Random,
-                     fill_catalog: Sequence[str] = (), positive: str | None = None) -> list[str]:
+def sample_negatives(
+    pool: NegativePool,
+    k: int,
+    rng: random.Random,
+    fill_catalog: Sequence[str] = (),
+    positive: str | None = None,
+) -> list[str]:
     """``k`` negatives: without replacement from the pool; if it is short, all of it (shuffled),
     then (only when ``pool.exclude`` is set) distinct catalog items outside ``exclude``.
 

@@ -49,14 +49,14 @@ class Book:
 class Rating:
     user_id: str
     book_id: str
-    rating: int        # 1..5
+    rating: int  # 1..5
     time: float | None  # epoch seconds; None where the source has no time
-    order: int         # position in the source file (tie-break, and the order when time is None)
+    order: int  # position in the source file (tie-break, and the order when time is None)
 
 
 @dataclass
 class GoodreadsCorpus:
-    source: str                      # "goodbooks-10k" | "ucsd"
+    source: str  # "goodbooks-10k" | "ucsd"
     books: dict[str, Book]
     ratings: list[Rating]
     has_timestamps: bool
@@ -94,7 +94,9 @@ def read_goodbooks(directory: str | Path) -> GoodreadsCorpus:
     books: dict[str, Book] = {}
     with open(directory / "Books.csv", encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
-            books[row["book_id"]] = Book(row["book_id"], row["title"], descriptions.get(row["book_id"]))
+            books[row["book_id"]] = Book(
+                row["book_id"], row["title"], descriptions.get(row["book_id"])
+            )
     ratings: list[Rating] = []
     dropped = {"rating_0": 0}
     path = directory / "Ratings.csv"
@@ -131,8 +133,10 @@ def parse_time(value) -> float | None:
             return parse(text).timestamp()
         except ValueError:
             continue
-    raise ValueError(f"unrecognised time {text!r} (expected e.g. 'Mon Aug 01 13:41:57 -0700 2016',"
-                     f" ISO 8601 or epoch seconds)")
+    raise ValueError(
+        f"unrecognised time {text!r} (expected e.g. 'Mon Aug 01 13:41:57 -0700 2016',"
+        f" ISO 8601 or epoch seconds)"
+    )
 
 
 def _json_lines(path: Path) -> Iterator[tuple[int, dict]]:
@@ -162,7 +166,9 @@ def read_ucsd_books(path: str | Path) -> dict[str, Book]:
     else:
         with _open_text(path) as fh:
             for row in csv.DictReader(fh):
-                books.setdefault(row["book_id"], Book(row["book_id"], row.get("title"), row.get("description")))
+                books.setdefault(
+                    row["book_id"], Book(row["book_id"], row.get("title"), row.get("description"))
+                )
     return books
 
 
@@ -173,9 +179,13 @@ def _read_id_map(path: Path) -> dict[str, str]:
         return {row[0]: row[1] for row in reader if row}
 
 
-def read_ucsd_goodreads(interactions: str | Path, books: str | Path, *,
-                        book_id_map: str | Path | None = None,
-                        time_field: str | None = None) -> GoodreadsCorpus:
+def read_ucsd_goodreads(
+    interactions: str | Path,
+    books: str | Path,
+    *,
+    book_id_map: str | Path | None = None,
+    time_field: str | None = None,
+) -> GoodreadsCorpus:
     """UCSD interactions (JSON lines or CSV) + books -> corpus.
 
     ``time_field`` picks the JSON time field; by default the first non-blank of
@@ -210,14 +220,33 @@ def read_ucsd_goodreads(interactions: str | Path, books: str | Path, *,
     if _is_json(interactions):
         for order, (n, obj) in enumerate(_json_lines(interactions)):
             t = next((obj[f] for f in fields if obj.get(f) not in (None, "")), None)
-            add(obj["user_id"], obj["book_id"], obj.get("rating", 0), t, order, f"{interactions}:{n}")
+            add(
+                obj["user_id"],
+                obj["book_id"],
+                obj.get("rating", 0),
+                t,
+                order,
+                f"{interactions}:{n}",
+            )
     else:
         with _open_text(interactions) as fh:
             for order, row in enumerate(csv.DictReader(fh)):
                 t = row.get(time_field or "timestamp")
-                add(row["user_id"], row["book_id"], row["rating"], t, order, f"{interactions}:{order + 2}")
-    return GoodreadsCorpus("ucsd", read_ucsd_books(books), ratings,
-                           has_timestamps=bool(ratings) and with_time == len(ratings), dropped=dropped)
+                add(
+                    row["user_id"],
+                    row["book_id"],
+                    row["rating"],
+                    t,
+                    order,
+                    f"{interactions}:{order + 2}",
+                )
+    return GoodreadsCorpus(
+        "ucsd",
+        read_ucsd_books(books),
+        ratings,
+        has_timestamps=bool(ratings) and with_time == len(ratings),
+        dropped=dropped,
+    )
 
 
 def load_goodreads(path: str | Path) -> GoodreadsCorpus:
@@ -237,7 +266,8 @@ def load_goodreads(path: str | Path) -> GoodreadsCorpus:
         return read_ucsd_goodreads(chosen, books[0], book_id_map=use_map)
     raise FileNotFoundError(
         f"{path}: no Goodreads data: expected goodbooks-10k (Books.csv, Ratings.csv) or UCSD files"
-        f" (goodreads_interactions*.json[.gz] or .csv, goodreads_books*.json[.gz])")
+        f" (goodreads_interactions*.json[.gz] or .csv, goodreads_books*.json[.gz])"
+    )
 
 
 def user_timelines(corpus: GoodreadsCorpus) -> dict[str, list[Rating]]:

@@ -24,29 +24,57 @@ import math
 import random
 from typing import Container, Mapping, Sequence
 
-from embsum.data.examples import (EvalImpression, EvalImpressions, HistorySource, NegativePool,
-                                  TrainExample, TrainExamples, sample_negatives)
+from embsum.data.examples import (
+    EvalImpression,
+    EvalImpressions,
+    HistorySource,
+    NegativePool,
+    TrainExample,
+    TrainExamples,
+    sample_negatives,
+)
 from embsum.data.goodreads import Rating
 
 
-def goodreads_catalog(timelines: Mapping[str, Sequence[Rating]], valid: Container[str]) -> tuple[str, ...]:
+def goodreads_catalog(
+    timelines: Mapping[str, Sequence[Rating]], valid: Container[str]
+) -> tuple[str, ...]:
     """Books with text that appear in any rating, sorted by id (the fill pool for negatives)."""
     books = {r.book_id for rs in timelines.values() for r in rs if r.book_id in valid}
     return tuple(sorted(books, key=lambda b: (len(b), b)))
 
 
-def goodreads_train_examples(timelines: Mapping[str, Sequence[Rating]], valid: Container[str], *,
-                             neg_ratio: int = 2, min_history: int = 1,
-                             fill_catalog: Sequence[str] = ()) -> TrainExamples:
+def goodreads_train_examples(
+    timelines: Mapping[str, Sequence[Rating]],
+    valid: Container[str],
+    *,
+    neg_ratio: int = 2,
+    min_history: int = 1,
+    fill_catalog: Sequence[str] = (),
+) -> TrainExamples:
     """Leave-later-out examples of every user in ``timelines`` (module docstring)."""
     if neg_ratio < 1 or min_history < 0:
-        raise ValueError(f"need neg_ratio >= 1 and min_history >= 0, got {neg_ratio}, {min_history}")
+        raise ValueError(
+            f"need neg_ratio >= 1 and min_history >= 0, got {neg_ratio}, {min_history}"
+        )
     histories: list[HistorySource] = []
     pools: list[NegativePool] = []
     examples: list[TrainExample] = []
-    st = dict.fromkeys(("users", "users_without_examples", "ratings", "ratings_unknown_book",
-                        "positives", "negatives", "rating_3_unused", "targets_short_history",
-                        "examples", "examples_filled_negatives"), 0)
+    st = dict.fromkeys(
+        (
+            "users",
+            "users_without_examples",
+            "ratings",
+            "ratings_unknown_book",
+            "positives",
+            "negatives",
+            "rating_3_unused",
+            "targets_short_history",
+            "examples",
+            "examples_filled_negatives",
+        ),
+        0,
+    )
     for user, timeline in timelines.items():
         st["users"] += 1
         st["ratings"] += len(timeline)
@@ -72,16 +100,33 @@ def goodreads_train_examples(timelines: Mapping[str, Sequence[Rating]], valid: C
     return TrainExamples(histories, pools, examples, neg_ratio, tuple(fill_catalog), st)
 
 
-def goodreads_eval_impressions(timelines: Mapping[str, Sequence[Rating]], valid: Container[str], *,
-                               holdout: float = 0.2, neg_ratio: int = 2,
-                               fill_catalog: Sequence[str] = (), seed: int = 0) -> EvalImpressions:
+def goodreads_eval_impressions(
+    timelines: Mapping[str, Sequence[Rating]],
+    valid: Container[str],
+    *,
+    holdout: float = 0.2,
+    neg_ratio: int = 2,
+    fill_catalog: Sequence[str] = (),
+    seed: int = 0,
+) -> EvalImpressions:
     """One held-out impression per user (module docstring)."""
     if not 0 < holdout < 1:
         raise ValueError(f"holdout must be in (0, 1), got {holdout}")
     histories: list[HistorySource] = []
     out: list[EvalImpression] = []
-    st = dict.fromkeys(("users", "users_too_few_ratings", "impressions_without_positive",
-                        "impressions_without_negative", "impressions_filled", "candidates", "clicks", "eval_impressions"), 0)
+    st = dict.fromkeys(
+        (
+            "users",
+            "users_too_few_ratings",
+            "impressions_without_positive",
+            "impressions_without_negative",
+            "impressions_filled",
+            "candidates",
+            "clicks",
+            "eval_impressions",
+        ),
+        0,
+    )
     for user, timeline in timelines.items():
         st["users"] += 1
         rated = [r for r in timeline if r.book_id in valid and r.rating != 3]
@@ -110,10 +155,16 @@ def goodreads_eval_impressions(timelines: Mapping[str, Sequence[Rating]], valid:
         rng.shuffle(order)
         h = len(histories)
         histories.append(HistorySource(user, tuple(r.book_id for r in rated[:cut] if r.rating > 3)))
-        out.append(EvalImpression(h, len(histories[h].engagements), tuple(cands[i] for i in order),
-                                  tuple(labels[i] for i in order), f"{user}#eval"))
+        out.append(
+            EvalImpression(
+                h,
+                len(histories[h].engagements),
+                tuple(cands[i] for i in order),
+                tuple(labels[i] for i in order),
+                f"{user}#eval",
+            )
+        )
         st["candidates"] += len(cands)
         st["clicks"] += n_pos
     st["eval_impressions"] = len(out)
     return EvalImpressions(histories, out, st)
-

@@ -16,8 +16,9 @@ from embsum.data.tokens import TokenStore
 from embsum.text import EngagementHistory, Session, TextConfig, group_sessions
 
 
-def text_config_for(model_config=None, *, p: int | None = None,
-                    base: TextConfig | None = None) -> TextConfig:
+def text_config_for(
+    model_config=None, *, p: int | None = None, base: TextConfig | None = None
+) -> TextConfig:
     """The TextConfig the data side must use: ``base`` (default: the contract's defaults) with
     ``p`` from the model config (``EmbSumConfig.p``: ``session_items``, or 1 when
     ``session_grouping`` is off) or given directly. Validated."""
@@ -28,8 +29,9 @@ def text_config_for(model_config=None, *, p: int | None = None,
     return cfg.validate()
 
 
-def history_entries(engagements: Sequence[str], tokens: TokenStore,
-                    cfg: TextConfig) -> list[tuple[str, int]]:
+def history_entries(
+    engagements: Sequence[str], tokens: TokenStore, cfg: TextConfig
+) -> list[tuple[str, int]]:
     """``(item_id, seq)`` of the window: known items replayed in order, dedupe, newest ``H``."""
     known = [i for i in engagements if i in tokens]
     return EngagementHistory.from_engagements(known, H=cfg.H).entries

@@ -22,14 +22,18 @@ from embsum.text import TextConfig, TextTokenizer, clean_field, item_tokens
 @dataclass(frozen=True)
 class ItemText:
     item_id: str
-    domain: str                 # "news" | "book"
+    domain: str  # "news" | "book"
     title: str | None
     abstract: str | None = None  # news abstract, or book description
     category: str | None = None  # news only (ignored by the book template)
 
     def _fields(self) -> dict[str, str | None]:
-        return {"title": self.title, "abstract": self.abstract, "description": self.abstract,
-                "category": self.category}
+        return {
+            "title": self.title,
+            "abstract": self.abstract,
+            "description": self.abstract,
+            "category": self.category,
+        }
 
     def has_text(self, cfg: TextConfig) -> bool:
         """True iff at least one clause of the domain's template is present (contract s. 2);
@@ -42,8 +46,9 @@ class ItemText:
 
     def text_hash(self) -> int:
         """64-bit hash of the domain and the raw fields (the token cache's staleness check)."""
-        payload = json.dumps([self.domain, self.title, self.abstract, self.category],
-                             ensure_ascii=False).encode("utf-8")
+        payload = json.dumps(
+            [self.domain, self.title, self.abstract, self.category], ensure_ascii=False
+        ).encode("utf-8")
         return int.from_bytes(hashlib.blake2b(payload, digest_size=8).digest(), "little")
 
     def tokens(self, tokenizer: TextTokenizer, cfg: TextConfig) -> list[int]:
@@ -67,5 +72,8 @@ def archive_items(content: Mapping[str, ArchivedContent]) -> dict[str, ItemText]
     """Archived ContentItems (latest version each) -> item texts; deleted items have no text (the
     streaming job drops their tokens too). The record's ``abstract`` is the book description for
     ``book`` items, as in the ContentItem schema."""
-    return {i: ItemText(i, c.domain, c.title, c.abstract, c.category if c.domain == "news" else None)
-            for i, c in content.items() if not c.deleted}
+    return {
+        i: ItemText(i, c.domain, c.title, c.abstract, c.category if c.domain == "news" else None)
+        for i, c in content.items()
+        if not c.deleted
+    }

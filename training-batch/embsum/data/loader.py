@@ -55,41 +55,92 @@ def seed_worker(worker_id: int) -> None:
     np.random.seed(s)
 
 
-def _loader(dataset, batch_size, sampler, collate, *, seed, num_workers, persistent_workers,
-            prefetch_factor, drop_last, pin_memory, multiprocessing_context) -> DataLoader:
+def _loader(
+    dataset,
+    batch_size,
+    sampler,
+    collate,
+    *,
+    seed,
+    num_workers,
+    persistent_workers,
+    prefetch_factor,
+    drop_last,
+    pin_memory,
+    multiprocessing_context,
+) -> DataLoader:
     workers = num_workers > 0
-    return DataLoader(dataset, batch_size=batch_size, sampler=sampler, collate_fn=collate,
-                      num_workers=num_workers, persistent_workers=persistent_workers and workers,
-                      prefetch_factor=prefetch_factor if workers else None,
-                      worker_init_fn=seed_worker if workers else None,
-                      generator=torch.Generator().manual_seed(seed), drop_last=drop_last,
-                      pin_memory=pin_memory,
-                      multiprocessing_context=multiprocessing_context if workers else None)
+    return DataLoader(
+        dataset,
+        batch_size=batch_size,
+        sampler=sampler,
+        collate_fn=collate,
+        num_workers=num_workers,
+        persistent_workers=persistent_workers and workers,
+        prefetch_factor=prefetch_factor if workers else None,
+        worker_init_fn=seed_worker if workers else None,
+        generator=torch.Generator().manual_seed(seed),
+        drop_last=drop_last,
+        pin_memory=pin_memory,
+        multiprocessing_context=multiprocessing_context if workers else None,
+    )
 
 
-def make_train_loader(dataset: TrainDataset, batch_size: int, *,
-                      summaries: Mapping[str, Sequence[int]] | None = None,
-                      max_summary_tokens: int = 128, shuffle: bool = True, seed: int = 0,
-                      num_workers: int = 2, persistent_workers: bool = True,
-                      prefetch_factor: int = 4, drop_last: bool = False, pin_memory: bool = False,
-                      multiprocessing_context: str | None = None) -> DataLoader:
+def make_train_loader(
+    dataset: TrainDataset,
+    batch_size: int,
+    *,
+    summaries: Mapping[str, Sequence[int]] | None = None,
+    max_summary_tokens: int = 128,
+    shuffle: bool = True,
+    seed: int = 0,
+    num_workers: int = 2,
+    persistent_workers: bool = True,
+    prefetch_factor: int = 4,
+    drop_last: bool = False,
+    pin_memory: bool = False,
+    multiprocessing_context: str | None = None,
+) -> DataLoader:
     """Batches of :class:`~embsum.model.batch.TrainBatch`. ``loader.sampler`` is the
     :class:`EpochSampler` (``set_epoch``)."""
-    return _loader(dataset, batch_size, EpochSampler(len(dataset), shuffle=shuffle, seed=seed),
-                   TrainCollator(dataset.cfg, summaries, max_summary_tokens), seed=seed,
-                   num_workers=num_workers, persistent_workers=persistent_workers,
-                   prefetch_factor=prefetch_factor, drop_last=drop_last, pin_memory=pin_memory,
-                   multiprocessing_context=multiprocessing_context)
+    return _loader(
+        dataset,
+        batch_size,
+        EpochSampler(len(dataset), shuffle=shuffle, seed=seed),
+        TrainCollator(dataset.cfg, summaries, max_summary_tokens),
+        seed=seed,
+        num_workers=num_workers,
+        persistent_workers=persistent_workers,
+        prefetch_factor=prefetch_factor,
+        drop_last=drop_last,
+        pin_memory=pin_memory,
+        multiprocessing_context=multiprocessing_context,
+    )
 
 
-def make_eval_loader(dataset: EvalDataset, batch_size: int, *,
-                     summaries: Mapping[str, Sequence[int]] | None = None,
-                     max_summary_tokens: int = 128, num_workers: int = 2,
-                     persistent_workers: bool = True, prefetch_factor: int = 4,
-                     pin_memory: bool = False,
-                     multiprocessing_context: str | None = None) -> DataLoader:
+def make_eval_loader(
+    dataset: EvalDataset,
+    batch_size: int,
+    *,
+    summaries: Mapping[str, Sequence[int]] | None = None,
+    max_summary_tokens: int = 128,
+    num_workers: int = 2,
+    persistent_workers: bool = True,
+    prefetch_factor: int = 4,
+    pin_memory: bool = False,
+    multiprocessing_context: str | None = None,
+) -> DataLoader:
     """Batches of :class:`~embsum.data.collate.EvalBatch` in impression order."""
-    return _loader(dataset, batch_size, None, EvalCollator(dataset.cfg, summaries, max_summary_tokens),
-                   seed=0, num_workers=num_workers, persistent_workers=persistent_workers,
-                   prefetch_factor=prefetch_factor, drop_last=False, pin_memory=pin_memory,
-                   multiprocessing_context=multiprocessing_context)
+    return _loader(
+        dataset,
+        batch_size,
+        None,
+        EvalCollator(dataset.cfg, summaries, max_summary_tokens),
+        seed=0,
+        num_workers=num_workers,
+        persistent_workers=persistent_workers,
+        prefetch_factor=prefetch_factor,
+        drop_last=False,
+        pin_memory=pin_memory,
+        multiprocessing_context=multiprocessing_context,
+    )

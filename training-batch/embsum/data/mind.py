@@ -149,10 +149,10 @@ class MindCorpus:
     """News of all splits and the impressions of each split (``train``, ``dev``, ``test``)."""
 
     root: Path
-    layout: str                       # "official" | "flat"
+    layout: str  # "official" | "flat"
     news: dict[str, NewsItem]
     splits: dict[str, list[Impression]]
-    split_rule: str                   # human-readable, recorded in run reports
+    split_rule: str  # human-readable, recorded in run reports
 
 
 def _find_dir(root: Path, names: Sequence[str]) -> Path | None:
@@ -163,9 +163,13 @@ def _find_dir(root: Path, names: Sequence[str]) -> Path | None:
     return None
 
 
-def load_mind(root: str | Path, *, salt: str = SPLIT_SALT,
-              sample_split: Sequence[tuple[str, float]] = SAMPLE_SPLIT,
-              dev_test_split: Sequence[tuple[str, float]] = DEV_TEST_SPLIT) -> MindCorpus:
+def load_mind(
+    root: str | Path,
+    *,
+    salt: str = SPLIT_SALT,
+    sample_split: Sequence[tuple[str, float]] = SAMPLE_SPLIT,
+    dev_test_split: Sequence[tuple[str, float]] = DEV_TEST_SPLIT,
+) -> MindCorpus:
     """Read a MIND directory in either layout (module docstring) into train/dev/test."""
     root = Path(root)
     train_dir = _find_dir(root, TRAIN_DIRS)
@@ -174,15 +178,18 @@ def load_mind(root: str | Path, *, salt: str = SPLIT_SALT,
         if dev_dir is None:
             raise FileNotFoundError(
                 f"{root}: found {train_dir.name}/ but no dev split ({' or '.join(DEV_DIRS)}/ with"
-                f" news.tsv and behaviors.tsv)")
+                f" news.tsv and behaviors.tsv)"
+            )
         news = read_mind_news(train_dir / "news.tsv")
         for news_id, item in read_mind_news(dev_dir / "news.tsv").items():
             news.setdefault(news_id, item)
         dev_rows = read_mind_behaviors(dev_dir / "behaviors.tsv")
         splits = {"train": read_mind_behaviors(train_dir / "behaviors.tsv")}
         splits.update(split_by_user(dev_rows, lambda r: r.user_id, dev_test_split, salt))
-        rule = (f"official: train = {train_dir.name}/; {dev_dir.name}/ split by user "
-                f"{_describe(dev_test_split)} (sha256 '{salt}:'+user_id)")
+        rule = (
+            f"official: train = {train_dir.name}/; {dev_dir.name}/ split by user "
+            f"{_describe(dev_test_split)} (sha256 '{salt}:'+user_id)"
+        )
         return MindCorpus(root, "official", news, splits, rule)
     if (root / "behaviors.tsv").is_file() and (root / "news.tsv").is_file():
         news = read_mind_news(root / "news.tsv")
@@ -192,7 +199,8 @@ def load_mind(root: str | Path, *, salt: str = SPLIT_SALT,
         return MindCorpus(root, "flat", news, splits, rule)
     raise FileNotFoundError(
         f"{root}: no MIND data: expected news.tsv + behaviors.tsv, or train/ and dev/ sub-directories"
-        f" holding them")
+        f" holding them"
+    )
 
 
 def _describe(fractions: Sequence[tuple[str, float]]) -> str:

@@ -14,8 +14,14 @@ from __future__ import annotations
 
 from typing import Container, Iterable
 
-from embsum.data.examples import (EvalImpression, EvalImpressions, HistorySource, NegativePool,
-                                  TrainExample, TrainExamples)
+from embsum.data.examples import (
+    EvalImpression,
+    EvalImpressions,
+    HistorySource,
+    NegativePool,
+    TrainExample,
+    TrainExamples,
+)
 from embsum.data.mind import Impression
 
 
@@ -34,23 +40,38 @@ class _Histories:
 
 
 def _history_stats(sources: list[HistorySource], valid: Container[str]) -> dict[str, int]:
-    return {"histories": len(sources),
-            "users": len({s.user_id for s in sources}),
-            "history_items_unknown": sum(i not in valid for s in sources for i in s.engagements)}
+    return {
+        "histories": len(sources),
+        "users": len({s.user_id for s in sources}),
+        "history_items_unknown": sum(i not in valid for s in sources for i in s.engagements),
+    }
 
 
-def mind_train_examples(impressions: Iterable[Impression], valid: Container[str],
-                        neg_ratio: int = 4) -> TrainExamples:
+def mind_train_examples(
+    impressions: Iterable[Impression], valid: Container[str], neg_ratio: int = 4
+) -> TrainExamples:
     """One example per click (module docstring). ``valid``: item ids that have text."""
     if neg_ratio < 1:
         raise ValueError(f"neg_ratio must be >= 1, got {neg_ratio}")
     hist = _Histories()
     pools: list[NegativePool] = []
     examples: list[TrainExample] = []
-    st = dict.fromkeys(("impressions", "impressions_unlabelled", "impressions_without_click",
-                        "impressions_without_negatives", "clicks", "clicks_skipped_no_negatives",
-                        "clicks_unknown_item", "candidates_unknown", "examples",
-                        "examples_short_negatives", "examples_empty_history"), 0)
+    st = dict.fromkeys(
+        (
+            "impressions",
+            "impressions_unlabelled",
+            "impressions_without_click",
+            "impressions_without_negatives",
+            "clicks",
+            "clicks_skipped_no_negatives",
+            "clicks_unknown_item",
+            "candidates_unknown",
+            "examples",
+            "examples_short_negatives",
+            "examples_empty_history",
+        ),
+        0,
+    )
     for imp in impressions:
         st["impressions"] += 1
         if imp.labels is None:
@@ -83,8 +104,9 @@ def mind_train_examples(impressions: Iterable[Impression], valid: Container[str]
     return TrainExamples(hist.sources, pools, examples, neg_ratio, (), st)
 
 
-def mind_eval_impressions(impressions: Iterable[Impression], valid: Container[str], *,
-                          require_both_labels: bool = True) -> EvalImpressions:
+def mind_eval_impressions(
+    impressions: Iterable[Impression], valid: Container[str], *, require_both_labels: bool = True
+) -> EvalImpressions:
     """Whole impressions (candidates in shown order, labels 1/0) for AUC/MRR/nDCG.
 
     With ``require_both_labels`` (default) an impression without a click or without a
@@ -92,8 +114,18 @@ def mind_eval_impressions(impressions: Iterable[Impression], valid: Container[st
     """
     hist = _Histories()
     out: list[EvalImpression] = []
-    st = dict.fromkeys(("impressions", "impressions_unlabelled", "impressions_one_class",
-                        "candidates", "candidates_unknown", "clicks", "eval_impressions"), 0)
+    st = dict.fromkeys(
+        (
+            "impressions",
+            "impressions_unlabelled",
+            "impressions_one_class",
+            "candidates",
+            "candidates_unknown",
+            "clicks",
+            "eval_impressions",
+        ),
+        0,
+    )
     for imp in impressions:
         st["impressions"] += 1
         if imp.labels is None:
@@ -107,8 +139,15 @@ def mind_eval_impressions(impressions: Iterable[Impression], valid: Container[st
             continue
         st["candidates"] += len(pairs)
         st["clicks"] += sum(labels)
-        out.append(EvalImpression(hist.get(imp.user_id, imp.history), len(imp.history),
-                                  tuple(c for c, _ in pairs), labels, imp.impression_id))
+        out.append(
+            EvalImpression(
+                hist.get(imp.user_id, imp.history),
+                len(imp.history),
+                tuple(c for c, _ in pairs),
+                labels,
+                imp.impression_id,
+            )
+        )
     st["eval_impressions"] = len(out)
     st.update({f"eval_{k}": v for k, v in _history_stats(hist.sources, valid).items()})
     return EvalImpressions(hist.sources, out, st)

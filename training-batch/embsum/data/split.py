@@ -53,8 +53,9 @@ def _edges(fractions: Sequence[tuple[str, float]]) -> list[tuple[str, int]]:
     return edges
 
 
-def assign_split(user_id: str, fractions: Sequence[tuple[str, float]] = SAMPLE_SPLIT,
-                 salt: str = SPLIT_SALT) -> str:
+def assign_split(
+    user_id: str, fractions: Sequence[tuple[str, float]] = SAMPLE_SPLIT, salt: str = SPLIT_SALT
+) -> str:
     """The split of ``user_id``: the first split whose cumulative fraction exceeds its bucket."""
     bucket = user_bucket(user_id, salt)
     for name, edge in _edges(fractions):
@@ -63,9 +64,12 @@ def assign_split(user_id: str, fractions: Sequence[tuple[str, float]] = SAMPLE_S
     raise AssertionError("unreachable: the last edge is BUCKETS")
 
 
-def split_by_user(records: Iterable[T], user_of: Callable[[T], str],
-                  fractions: Sequence[tuple[str, float]] = SAMPLE_SPLIT,
-                  salt: str = SPLIT_SALT) -> dict[str, list[T]]:
+def split_by_user(
+    records: Iterable[T],
+    user_of: Callable[[T], str],
+    fractions: Sequence[tuple[str, float]] = SAMPLE_SPLIT,
+    salt: str = SPLIT_SALT,
+) -> dict[str, list[T]]:
     """Records grouped by their user's split (record order kept inside each split).
 
     Every split named in ``fractions`` is present in the result, possibly empty.

@@ -40,9 +40,14 @@ def default_cache_dir() -> Path:
 def token_cache_key(tokenizer_sha256: str, cfg: TextConfig) -> str:
     """Hex sha256 naming the cache file of this tokenizer + item-token configuration."""
     d = cfg.to_dict()
-    relevant = {k: d[k] for k in ("sos_id", "eos_id", "pad_id", "unk_id", "item_max_tokens", "clauses")}
-    payload = json.dumps({"format": CACHE_FORMAT, "tokenizer_sha256": tokenizer_sha256,
-                          "text_config": relevant}, sort_keys=True, ensure_ascii=False)
+    relevant = {
+        k: d[k] for k in ("sos_id", "eos_id", "pad_id", "unk_id", "item_max_tokens", "clauses")
+    }
+    payload = json.dumps(
+        {"format": CACHE_FORMAT, "tokenizer_sha256": tokenizer_sha256, "text_config": relevant},
+        sort_keys=True,
+        ensure_ascii=False,
+    )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -65,8 +70,15 @@ class _ListView(Mapping):
 class TokenStore:
     """Item tokens of valid items (``invalid``: items with no text clause, excluded)."""
 
-    def __init__(self, ids: list[str], flat: np.ndarray, offsets: np.ndarray, eos_id: int,
-                 invalid: Iterable[str] = (), stats: dict | None = None) -> None:
+    def __init__(
+        self,
+        ids: list[str],
+        flat: np.ndarray,
+        offsets: np.ndarray,
+        eos_id: int,
+        invalid: Iterable[str] = (),
+        stats: dict | None = None,
+    ) -> None:
         if len(offsets) != len(ids) + 1:
             raise ValueError("offsets must have len(ids) + 1 entries")
         self.ids = list(ids)
@@ -87,7 +99,7 @@ class TokenStore:
     def item(self, item_id: str) -> np.ndarray:
         """Item tokens ([SOS] + text ids), int32 view. KeyError for unknown/invalid items."""
         i = self._index[item_id]
-        return self.flat[self.offsets[i]:self.offsets[i + 1]]
+        return self.flat[self.offsets[i] : self.offsets[i + 1]]
 
     def content(self, item_id: str) -> np.ndarray:
         """Content tokens (CPE input) = item tokens + ``</s>`` (new int32 array)."""
@@ -104,7 +116,9 @@ def _load_cache(path: Path) -> dict[str, tuple[int, np.ndarray]]:
             ids, hashes, offsets, flat = z["ids"], z["hashes"], z["offsets"], z["flat"]
     except (OSError, KeyError, ValueError):
         return {}  # missing or unreadable: rebuild (and overwrite) it
-    return {str(ids[i]): (int(hashes[i]), flat[offsets[i]:offsets[i + 1]]) for i in range(len(ids))}
+    return {
+        str(ids[i]): (int(hashes[i]), flat[offsets[i] : offsets[i + 1]]) for i in range(len(ids))
+    }
 
 
 def _save_cache(path: Path, entries: dict[str, tuple[int, np.ndarray]]) -> None:
@@ -117,9 +131,13 @@ def _save_cache(path: Path, entries: dict[str, tuple[int, np.ndarray]]) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".tmp.npz")
     os.close(fd)
     try:
-        np.savez(tmp, ids=np.array(ids, dtype=str),
-                 hashes=np.array([entries[i][0] for i in ids], dtype=np.uint64),
-                 offsets=offsets, flat=flat.astype(np.int32))
+        np.savez(
+            tmp,
+            ids=np.array(ids, dtype=str),
+            hashes=np.array([entries[i][0] for i in ids], dtype=np.uint64),
+            offsets=offsets,
+            flat=flat.astype(np.int32),
+        )
         os.chmod(tmp, 0o644)  # mkstemp makes it 0600; the cache may be shared
         os.replace(tmp, path)
     finally:
@@ -127,9 +145,13 @@ def _save_cache(path: Path, entries: dict[str, tuple[int, np.ndarray]]) -> None:
             os.unlink(tmp)
 
 
-def build_token_store(items: Mapping[str, ItemText] | Iterable[ItemText],
-                      tokenizer: TextTokenizer, cfg: TextConfig, *,
-                      cache_dir: str | Path | None = None) -> TokenStore:
+def build_token_store(
+    items: Mapping[str, ItemText] | Iterable[ItemText],
+    tokenizer: TextTokenizer,
+    cfg: TextConfig,
+    *,
+    cache_dir: str | Path | None = None,
+) -> TokenStore:
     """Tokenise every item once (or reuse the disk cache) -> :class:`TokenStore`.
 
     ``cache_dir=None``: in-memory only. Otherwise ``<cache_dir>/tokens-<key[:24]>.npz`` is read
@@ -179,6 +201,10 @@ def build_token_store(items: Mapping[str, ItemText] | Iterable[ItemText],
     offsets = np.zeros(len(ids) + 1, dtype=np.int64)
     np.cumsum(np.array([len(c) for c in chunks], dtype=np.int64), out=offsets[1:])
     flat = np.concatenate(chunks) if chunks else np.zeros(0, np.int32)
-    stats = {"reused": reused, "tokenized": tokenized, "invalid": len(invalid),
-             "cache_file": str(cache_path) if cache_path else None}
+    stats = {
+        "reused": reused,
+        "tokenized": tokenized,
+        "invalid": len(invalid),
+        "cache_file": str(cache_path) if cache_path else None,
+    }
     return TokenStore(ids, flat, offsets, cfg.eos_id, invalid, stats)

@@ -41,62 +41,143 @@ _FOX = "The quick brown fox jumps over the lazy dog"
 #: Synthetic edge cases (not real data), marked ``"source": "synthetic"`` with a ``note``.
 #: Each dict holds the ContentItem fields as a producer could send them (None = null).
 SYNTHETIC_ITEMS: tuple[dict[str, Any], ...] = (
-    {"item_id": "SYN-N01", "domain": "news",
-     "title": "Breaking </s> news <extra_id_0> inside <pad> a title",
-     "abstract": "Sentinel <extra_id_99> and <unk> stay unknown; abc</s>def", "category": "news",
-     "note": "special tokens typed in text: </s>, <extra_id_0>, <pad>, <extra_id_99> -> <unk> (2); <unk> stays 2"},
-    {"item_id": "SYN-N02", "domain": "news", "title": "Whitespace-only abstract is dropped",
-     "abstract": " \t\n  ", "category": "news",
-     "note": "whitespace-only abstract -> missing, its clause is dropped"},
-    {"item_id": "SYN-N03", "domain": "news", "title": "Title only: abstract and category are null",
-     "abstract": None, "category": None,
-     "note": "abstract and category null (category missing) -> title clause only"},
-    {"item_id": "SYN-N04", "domain": "news", "title": None,
-     "abstract": "An abstract without a title starts the template", "category": "sports",
-     "note": "title null -> the first clause is the abstract, its label has no '; ' prefix"},
-    {"item_id": "SYN-N05", "domain": "news", "title": "", "abstract": None, "category": "weather",
-     "note": "empty title, null abstract -> category clause only"},
-    {"item_id": "SYN-N06", "domain": "news", "title": "\u3000\u00a0 Padded title \u2003\n",
-     "abstract": "\u00a0\u2007\u202f\u0085", "category": " lifestyle ",
-     "note": "outer Unicode whitespace stripped (U+3000, U+00A0, U+2003); an abstract made only of"
-             " U+00A0 U+2007 U+202F U+0085 is blank -> missing (Java's String.strip keeps these!)"},
-    {"item_id": "SYN-N07", "domain": "news", "title": "Zero-width space abstract",
-     "abstract": "\u200b", "category": "news",
-     "note": "U+200B is not whitespace: the abstract is present (label kept) but encodes to no ids"},
-    {"item_id": "SYN-N08", "domain": "news", "title": " ".join([_FOX] * 5),
-     "abstract": " ".join([_FOX] * 10),
-     "category": "alpha beta gamma delta epsilon zeta eta theta iota kappa",
-     "note": "title > 32, abstract > 72, category > 8 tokens: 1+3+32+5+72+5+8 = 126 -> capped at 124"},
-    {"item_id": "SYN-N09", "domain": "news",
-     "title": "\uff26\uff55\uff4c\uff4c\uff57\uff49\uff44\uff54\uff48 \ufb01nance cafe\u0301 \u2116 \u00bd \u2014 \u201cquotes\u201d",
-     "abstract": "Emoji \U0001f600 and CJK \u6771\u4eac and Cyrillic \u041f\u0440\u0438\u0432\u0435\u0442 and Arabic \u0645\u0631\u062d\u0628\u0627",
-     "category": "news",
-     "note": "NFKC by the tokenizer (fullwidth, ligature, combining accent); astral emoji; scripts"
-             " outside the vocabulary -> <unk>"},
-    {"item_id": "SYN-N10", "domain": "news", "title": "Tabs\tand\nnewlines\r\ninside   a   title",
-     "abstract": "Multiple    inner    spaces", "category": "news",
-     "note": "inner whitespace is left to the tokenizer (not stripped)"},
-    {"item_id": "SYN-B01", "domain": "book", "title": "The </s> Book <extra_id_5>",
-     "description": "Ends early </s> not really <extra_id_0>",
-     "note": "book: special tokens typed in text -> <unk> (2)"},
-    {"item_id": "SYN-B02", "domain": "book", "title": "A book with a blank description",
-     "description": "\n\n  \t", "note": "book: whitespace-only description -> missing"},
-    {"item_id": "SYN-B03", "domain": "book", "title": None,
-     "description": "A description without a title",
-     "note": "book: title null -> description clause first, no '; ' prefix"},
-    {"item_id": "SYN-B04", "domain": "book", "title": " ".join([_FOX] * 4),
-     "description": " ".join([_FOX] * 12),
-     "note": "book: title > 24, description > 85 tokens -> 1+3+24+5+85 = 118"},
+    {
+        "item_id": "SYN-N01",
+        "domain": "news",
+        "title": "Breaking </s> news <extra_id_0> inside <pad> a title",
+        "abstract": "Sentinel <extra_id_99> and <unk> stay unknown; abc</s>def",
+        "category": "news",
+        "note": "special tokens typed in text: </s>, <extra_id_0>, <pad>, <extra_id_99> -> <unk> (2); <unk> stays 2",
+    },
+    {
+        "item_id": "SYN-N02",
+        "domain": "news",
+        "title": "Whitespace-only abstract is dropped",
+        "abstract": " \t\n  ",
+        "category": "news",
+        "note": "whitespace-only abstract -> missing, its clause is dropped",
+    },
+    {
+        "item_id": "SYN-N03",
+        "domain": "news",
+        "title": "Title only: abstract and category are null",
+        "abstract": None,
+        "category": None,
+        "note": "abstract and category null (category missing) -> title clause only",
+    },
+    {
+        "item_id": "SYN-N04",
+        "domain": "news",
+        "title": None,
+        "abstract": "An abstract without a title starts the template",
+        "category": "sports",
+        "note": "title null -> the first clause is the abstract, its label has no '; ' prefix",
+    },
+    {
+        "item_id": "SYN-N05",
+        "domain": "news",
+        "title": "",
+        "abstract": None,
+        "category": "weather",
+        "note": "empty title, null abstract -> category clause only",
+    },
+    {
+        "item_id": "SYN-N06",
+        "domain": "news",
+        "title": "\u3000\u00a0 Padded title \u2003\n",
+        "abstract": "\u00a0\u2007\u202f\u0085",
+        "category": " lifestyle ",
+        "note": "outer Unicode whitespace stripped (U+3000, U+00A0, U+2003); an abstract made only of"
+        " U+00A0 U+2007 U+202F U+0085 is blank -> missing (Java's String.strip keeps these!)",
+    },
+    {
+        "item_id": "SYN-N07",
+        "domain": "news",
+        "title": "Zero-width space abstract",
+        "abstract": "\u200b",
+        "category": "news",
+        "note": "U+200B is not whitespace: the abstract is present (label kept) but encodes to no ids",
+    },
+    {
+        "item_id": "SYN-N08",
+        "domain": "news",
+        "title": " ".join([_FOX] * 5),
+        "abstract": " ".join([_FOX] * 10),
+        "category": "alpha beta gamma delta epsilon zeta eta theta iota kappa",
+        "note": "title > 32, abstract > 72, category > 8 tokens: 1+3+32+5+72+5+8 = 126 -> capped at 124",
+    },
+    {
+        "item_id": "SYN-N09",
+        "domain": "news",
+        "title": "\uff26\uff55\uff4c\uff4c\uff57\uff49\uff44\uff54\uff48 \ufb01nance cafe\u0301 \u2116 \u00bd \u2014 \u201cquotes\u201d",
+        "abstract": "Emoji \U0001f600 and CJK \u6771\u4eac and Cyrillic \u041f\u0440\u0438\u0432\u0435\u0442 and Arabic \u0645\u0631\u062d\u0628\u0627",
+        "category": "news",
+        "note": "NFKC by the tokenizer (fullwidth, ligature, combining accent); astral emoji; scripts"
+        " outside the vocabulary -> <unk>",
+    },
+    {
+        "item_id": "SYN-N10",
+        "domain": "news",
+        "title": "Tabs\tand\nnewlines\r\ninside   a   title",
+        "abstract": "Multiple    inner    spaces",
+        "category": "news",
+        "note": "inner whitespace is left to the tokenizer (not stripped)",
+    },
+    {
+        "item_id": "SYN-B01",
+        "domain": "book",
+        "title": "The </s> Book <extra_id_5>",
+        "description": "Ends early </s> not really <extra_id_0>",
+        "note": "book: special tokens typed in text -> <unk> (2)",
+    },
+    {
+        "item_id": "SYN-B02",
+        "domain": "book",
+        "title": "A book with a blank description",
+        "description": "\n\n  \t",
+        "note": "book: whitespace-only description -> missing",
+    },
+    {
+        "item_id": "SYN-B03",
+        "domain": "book",
+        "title": None,
+        "description": "A description without a title",
+        "note": "book: title null -> description clause first, no '; ' prefix",
+    },
+    {
+        "item_id": "SYN-B04",
+        "domain": "book",
+        "title": " ".join([_FOX] * 4),
+        "description": " ".join([_FOX] * 12),
+        "note": "book: title > 24, description > 85 tokens -> 1+3+24+5+85 = 118",
+    },
 )
 
 #: Items without any present clause: every implementation must reject them (dead-letter).
 INVALID_ITEMS: tuple[dict[str, Any], ...] = (
-    {"item_id": "SYN-X01", "domain": "news", "title": None, "abstract": None, "category": None,
-     "note": "all fields null"},
-    {"item_id": "SYN-X02", "domain": "news", "title": "  ", "abstract": "", "category": "\u00a0\t",
-     "note": "all fields blank"},
-    {"item_id": "SYN-X03", "domain": "book", "title": "\u3000", "description": None,
-     "note": "book: blank title, null description"},
+    {
+        "item_id": "SYN-X01",
+        "domain": "news",
+        "title": None,
+        "abstract": None,
+        "category": None,
+        "note": "all fields null",
+    },
+    {
+        "item_id": "SYN-X02",
+        "domain": "news",
+        "title": "  ",
+        "abstract": "",
+        "category": "\u00a0\t",
+        "note": "all fields blank",
+    },
+    {
+        "item_id": "SYN-X03",
+        "domain": "book",
+        "title": "\u3000",
+        "description": None,
+        "note": "book: blank title, null description",
+    },
 )
 
 #: Per-domain names of the optional second field as it appears in golden item records.
@@ -169,60 +250,109 @@ class _Builder:
             if cleaned is None:
                 continue
             label = clause.label if i == 0 else "; " + clause.label
-            length += len(self.tok.encode(label)) + min(len(self.tok.encode(cleaned)), clause.max_tokens)
+            length += len(self.tok.encode(label)) + min(
+                len(self.tok.encode(cleaned)), clause.max_tokens
+            )
             i += 1
         return length
 
-    def add_item(self, item_id: str, domain: str, source: str, fields: Mapping[str, str | None],
-                 note: str | None = None) -> None:
+    def add_item(
+        self,
+        item_id: str,
+        domain: str,
+        source: str,
+        fields: Mapping[str, str | None],
+        note: str | None = None,
+    ) -> None:
         if item_id in self.items:
             return
         second = _SECOND_FIELD[domain]
-        record: dict[str, Any] = {"item_id": item_id, "domain": domain, "source": source,
-                                  "title": fields.get("title"), second: fields.get(second)}
+        record: dict[str, Any] = {
+            "item_id": item_id,
+            "domain": domain,
+            "source": source,
+            "title": fields.get("title"),
+            second: fields.get(second),
+        }
         if domain == "news":
             record["category"] = fields.get("category")
         record["tags"] = self._tags(domain, fields)
         if note is not None:
             record["note"] = note
-        tokens = item_tokens(self.tok, self.cfg, domain, fields.get("title"), fields.get(second),
-                             fields.get("category"))
+        tokens = item_tokens(
+            self.tok,
+            self.cfg,
+            domain,
+            fields.get("title"),
+            fields.get(second),
+            fields.get("category"),
+        )
         record["tokens"] = tokens
-        record["content_tokens"] = content_tokens(self.tok, self.cfg, domain, fields.get("title"),
-                                                  fields.get(second), fields.get("category"))
+        record["content_tokens"] = content_tokens(
+            self.tok,
+            self.cfg,
+            domain,
+            fields.get("title"),
+            fields.get(second),
+            fields.get("category"),
+        )
         self.items[item_id] = record
 
     def add_news(self, row: NewsRow) -> None:
-        self.add_item(row.news_id, "news", "mind",
-                      {"title": row.title, "abstract": row.abstract, "category": row.category})
+        self.add_item(
+            row.news_id,
+            "news",
+            "mind",
+            {"title": row.title, "abstract": row.abstract, "category": row.category},
+        )
 
     def add_book(self, row: BookRow) -> None:
-        self.add_item(row.book_id, "book", "goodreads",
-                      {"title": row.title, "description": row.description})
+        self.add_item(
+            row.book_id, "book", "goodreads", {"title": row.title, "description": row.description}
+        )
 
     # -- histories -----------------------------------------------------------------------------
 
-    def add_history(self, history_id: str, user_id: str, domain: str, source: str,
-                    engagements: list[str], note: str, p: int | None = None,
-                    H: int | None = None) -> None:
-        cfg = replace(self.cfg, p=p if p is not None else self.cfg.p,
-                      H=H if H is not None else self.cfg.H).validate()
+    def add_history(
+        self,
+        history_id: str,
+        user_id: str,
+        domain: str,
+        source: str,
+        engagements: list[str],
+        note: str,
+        p: int | None = None,
+        H: int | None = None,
+    ) -> None:
+        cfg = replace(
+            self.cfg, p=p if p is not None else self.cfg.p, H=H if H is not None else self.cfg.H
+        ).validate()
         missing = [i for i in engagements if i not in self.items]
         if missing:
             raise KeyError(f"history {history_id}: items not in the golden items: {missing[:5]}")
         history = EngagementHistory.from_engagements(engagements, cfg.H)
         tokens_of = {i: self.items[i]["tokens"] for i in history.item_ids}
         sessions = group_sessions(history.entries, tokens_of, cfg)
-        self.histories.append({
-            "history_id": history_id, "user_id": user_id, "domain": domain, "source": source,
-            "note": note, "p": cfg.p, "H": cfg.H, "engagements": list(engagements),
-            "entries": [{"item_id": i, "seq": s} for i, s in history.entries],
-            "history_version": history.history_version,
-            "sessions": [s.to_dict() for s in sessions],
-        })
+        self.histories.append(
+            {
+                "history_id": history_id,
+                "user_id": user_id,
+                "domain": domain,
+                "source": source,
+                "note": note,
+                "p": cfg.p,
+                "H": cfg.H,
+                "engagements": list(engagements),
+                "entries": [{"item_id": i, "seq": s} for i, s in history.entries],
+                "history_version": history.history_version,
+                "sessions": [s.to_dict() for s in sessions],
+            }
+        )
 
 
-def _mind_histories(behaviors: list[Any]) -> Iterator[tuple[str, str, list[str], str, dict[str, int]]]:
+def _mind_histories(
+    behaviors: list[Any],
+) -> Iterator[tuple[str, str, list[str], str, dict[str, int]]]:
     """(history_id, user_id, engagements, note, overrides) for the chosen MIND users.
 
     Rules (file order of behaviors.tsv, first row of each user only):
@@ -238,10 +368,12 @@ def _mind_histories(behaviors: list[Any]) -> Iterator[tuple[str, str, list[str],
             rows.append(row)
     chosen: list[tuple[Any, str, dict[str, int]]] = []
     first = rows[0]
-    chosen += [(first, "first behaviors row (repeats)", {}),
-               (first, "first behaviors row, no session grouping", {"p": 1}),
-               (first, "first behaviors row, small window", {"H": 10}),
-               (first, "first behaviors row, small window, p = 3", {"H": 10, "p": 3})]
+    chosen += [
+        (first, "first behaviors row (repeats)", {}),
+        (first, "first behaviors row, no session grouping", {"p": 1}),
+        (first, "first behaviors row, small window", {"H": 10}),
+        (first, "first behaviors row, small window, p = 3", {"H": 10, "p": 3}),
+    ]
     used = {first.user_id}
 
     def take(pred: Callable[[Any], bool], n: int, note: str, **over: int) -> None:
@@ -284,7 +416,9 @@ def _goodreads_users(histories: Mapping[str, list[str]]) -> list[tuple[str, str]
     return out
 
 
-def build_golden(tokenizer: TextTokenizer | None = None, cfg: TextConfig | None = None) -> dict[str, Any]:
+def build_golden(
+    tokenizer: TextTokenizer | None = None, cfg: TextConfig | None = None
+) -> dict[str, Any]:
     """Build the golden document (a JSON-ready dict) from the committed samples."""
     tok = tokenizer if tokenizer is not None else TextTokenizer()
     cfg = (cfg if cfg is not None else TextConfig()).validate()
@@ -304,8 +438,11 @@ def build_golden(tokenizer: TextTokenizer | None = None, cfg: TextConfig | None 
         + _first(rows, lambda r: r.abstract.strip() != "", 15)
         + _first(rows, lambda r: b.n_tokens(r.title) > title_limit, 12)
         + _first(rows, lambda r: b.n_tokens(r.abstract) > abstract_limit, 12)
-        + _first(rows, lambda r: b.n_tokens(r.title) > title_limit
-                 and b.n_tokens(r.abstract) > abstract_limit, 5)
+        + _first(
+            rows,
+            lambda r: b.n_tokens(r.title) > title_limit and b.n_tokens(r.abstract) > abstract_limit,
+            5,
+        )
     )
     for row in picks:
         b.add_news(row)
@@ -337,9 +474,16 @@ def build_golden(tokenizer: TextTokenizer | None = None, cfg: TextConfig | None 
         for book_id in engagements:
             b.add_book(books[book_id])
         b.add_history(f"goodreads-{user_id}", user_id, "book", "goodreads", engagements, note)
-    b.add_history("synthetic-repeats", "SYN-USER-1", "news", "synthetic",
-                  ["SYN-N01", "SYN-N02", "SYN-N01", "SYN-N03", "SYN-N04", "SYN-N02", "SYN-N05"],
-                  "hand-checkable: repeats move items, H = 3 window, p = 2", p=2, H=3)
+    b.add_history(
+        "synthetic-repeats",
+        "SYN-USER-1",
+        "news",
+        "synthetic",
+        ["SYN-N01", "SYN-N02", "SYN-N01", "SYN-N03", "SYN-N04", "SYN-N02", "SYN-N05"],
+        "hand-checkable: repeats move items, H = 3 window, p = 2",
+        p=2,
+        H=3,
+    )
 
     invalid = []
     for spec in INVALID_ITEMS:
@@ -394,8 +538,10 @@ def main(argv: list[str] | None = None) -> None:
     text = render_golden(doc)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
-    print(f"wrote {args.out}: {len(doc['items'])} items, {len(doc['histories'])} histories,"
-          f" {len(text.encode('utf-8'))} bytes")
+    print(
+        f"wrote {args.out}: {len(doc['items'])} items, {len(doc['histories'])} histories,"
+        f" {len(text.encode('utf-8'))} bytes"
+    )
 
 
 if __name__ == "__main__":

@@ -22,12 +22,19 @@ FORMAT = "embsum-checkpoint/1"
 class LoadedCheckpoint(NamedTuple):
     model: EmbSum
     step: int | None
-    optimizer_state: dict[str, Any] | None   # build the optimizer over model.parameters(), then load this
+    optimizer_state: (
+        dict[str, Any] | None
+    )  # build the optimizer over model.parameters(), then load this
     extra: dict[str, Any]
 
 
-def save_checkpoint(model: EmbSum, path: str | os.PathLike, optimizer: torch.optim.Optimizer | None = None,
-                    step: int | None = None, extra: dict[str, Any] | None = None) -> None:
+def save_checkpoint(
+    model: EmbSum,
+    path: str | os.PathLike,
+    optimizer: torch.optim.Optimizer | None = None,
+    step: int | None = None,
+    extra: dict[str, Any] | None = None,
+) -> None:
     t5_cfg = model.t5.config.to_dict()
     payload = {
         "format": FORMAT,
@@ -40,7 +47,7 @@ def save_checkpoint(model: EmbSum, path: str | os.PathLike, optimizer: torch.opt
     }
     tmp = f"{os.fspath(path)}.tmp"
     torch.save(payload, tmp)
-    os.replace(tmp, path)     # never leave a half-written checkpoint under the real name
+    os.replace(tmp, path)  # never leave a half-written checkpoint under the real name
 
 
 def _read(path: str | os.PathLike, map_location) -> dict[str, Any]:
@@ -50,14 +57,17 @@ def _read(path: str | os.PathLike, map_location) -> dict[str, Any]:
     return payload
 
 
-def read_checkpoint(path: str | os.PathLike, map_location: str | torch.device = "cpu") -> dict[str, Any]:
+def read_checkpoint(
+    path: str | os.PathLike, map_location: str | torch.device = "cpu"
+) -> dict[str, Any]:
     """The raw payload (format, config, t5_config, state_dict, optimizer, step, extra) without
     building a model, e.g. to copy its weights into an existing one (warm start)."""
     return _read(path, map_location)
 
 
-def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device = "cpu",
-                    **config_overrides: Any) -> LoadedCheckpoint:
+def load_checkpoint(
+    path: str | os.PathLike, map_location: str | torch.device = "cpu", **config_overrides: Any
+) -> LoadedCheckpoint:
     """Rebuild the model (config + backbone shape + weights) from a checkpoint.
 
     config_overrides may change runtime-only fields (dropout, attn_implementation). The optimizer
@@ -67,12 +77,17 @@ def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device = 
     config = EmbSumConfig.from_dict(payload["config"], **config_overrides)
     model = EmbSum(config, t5_config=T5Config.from_dict(payload["t5_config"]))
     model.load_state_dict(payload["state_dict"])
-    return LoadedCheckpoint(model, payload.get("step"), payload.get("optimizer"), dict(payload.get("extra") or {}))
+    return LoadedCheckpoint(
+        model, payload.get("step"), payload.get("optimizer"), dict(payload.get("extra") or {})
+    )
 
 
-def restore_checkpoint(model: EmbSum, path: str | os.PathLike,
-                       optimizer: torch.optim.Optimizer | None = None,
-                       map_location: str | torch.device = "cpu") -> int | None:
+def restore_checkpoint(
+    model: EmbSum,
+    path: str | os.PathLike,
+    optimizer: torch.optim.Optimizer | None = None,
+    map_location: str | torch.device = "cpu",
+) -> int | None:
     """Load weights (and optimizer state, if both saved and given) into existing objects, e.g.
     to resume training. Returns the saved step."""
     payload = _read(path, map_location)

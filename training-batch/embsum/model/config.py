@@ -24,51 +24,85 @@ T5_VOCAB_SIZE = 32128
 # committed bundle under 60 MB); `base` is a mid-size CPU model; `t5-small` is the paper's backbone
 # (61M params). d_kv = d_model / num_heads as in t5-small.
 PRESETS: dict[str, dict[str, Any]] = {
-    "tiny": dict(d_model=32, d_kv=8, d_ff=64, num_layers=2, num_decoder_layers=2, num_heads=4,
-                 relative_attention_num_buckets=32, relative_attention_max_distance=128,
-                 dropout_rate=0.0),
-    "small-demo": dict(d_model=128, d_kv=32, d_ff=512, num_layers=3, num_decoder_layers=3,
-                       num_heads=4, relative_attention_num_buckets=32,
-                       relative_attention_max_distance=128, dropout_rate=0.1),
-    "base": dict(d_model=256, d_kv=64, d_ff=1024, num_layers=4, num_decoder_layers=4,
-                 num_heads=4, relative_attention_num_buckets=32,
-                 relative_attention_max_distance=128, dropout_rate=0.1),
-    "t5-small": dict(d_model=512, d_kv=64, d_ff=2048, num_layers=6, num_decoder_layers=6,
-                     num_heads=8, relative_attention_num_buckets=32,
-                     relative_attention_max_distance=128, dropout_rate=0.1),
+    "tiny": dict(
+        d_model=32,
+        d_kv=8,
+        d_ff=64,
+        num_layers=2,
+        num_decoder_layers=2,
+        num_heads=4,
+        relative_attention_num_buckets=32,
+        relative_attention_max_distance=128,
+        dropout_rate=0.0,
+    ),
+    "small-demo": dict(
+        d_model=128,
+        d_kv=32,
+        d_ff=512,
+        num_layers=3,
+        num_decoder_layers=3,
+        num_heads=4,
+        relative_attention_num_buckets=32,
+        relative_attention_max_distance=128,
+        dropout_rate=0.1,
+    ),
+    "base": dict(
+        d_model=256,
+        d_kv=64,
+        d_ff=1024,
+        num_layers=4,
+        num_decoder_layers=4,
+        num_heads=4,
+        relative_attention_num_buckets=32,
+        relative_attention_max_distance=128,
+        dropout_rate=0.1,
+    ),
+    "t5-small": dict(
+        d_model=512,
+        d_kv=64,
+        d_ff=2048,
+        num_layers=6,
+        num_decoder_layers=6,
+        num_heads=8,
+        relative_attention_num_buckets=32,
+        relative_attention_max_distance=128,
+        dropout_rate=0.1,
+    ),
 }
 
 
 @dataclass
 class EmbSumConfig:
     # --- backbone ---------------------------------------------------------------------------
-    backbone: str = "t5-small"          # a key of PRESETS, or a local HF T5 checkpoint directory
-    dropout: float | None = None        # overrides the backbone's dropout_rate when set
-    attn_implementation: str = "sdpa"   # "sdpa" or "eager" (HF attention kernel; same numbers)
+    backbone: str = "t5-small"  # a key of PRESETS, or a local HF T5 checkpoint directory
+    dropout: float | None = None  # overrides the backbone's dropout_rate when set
+    attn_implementation: str = "sdpa"  # "sdpa" or "eager" (HF attention kernel; same numbers)
 
     # --- heads (paper 2.3-2.5) ---------------------------------------------------------------
-    m: int = 32                         # UPE codes (user interest vectors); ablation: m = 1
-    n: int = 4                          # CPE codes (content vectors); forced to 1 when use_cpe=False
-    poly_dim: int | None = None         # p, width of the poly-attention codes; None -> d_model
-    lambda_sum: float = 0.05            # L = L_NCE + lambda_sum * L_sum; ablation: 0
-    neg_ratio: int = 4                  # sampled negatives per click (4 MIND, 2 Goodreads); data side
+    m: int = 32  # UPE codes (user interest vectors); ablation: m = 1
+    n: int = 4  # CPE codes (content vectors); forced to 1 when use_cpe=False
+    poly_dim: int | None = None  # p, width of the poly-attention codes; None -> d_model
+    lambda_sum: float = 0.05  # L = L_NCE + lambda_sum * L_sum; ablation: 0
+    neg_ratio: int = 4  # sampled negatives per click (4 MIND, 2 Goodreads); data side
 
     # --- ablation switches (paper Table 2) -----------------------------------------------------
-    use_cpe: bool = True                # False -> B = encoder state at position 0 ([SOS]), n = 1
-    session_grouping: bool = True       # False -> p = 1 (each item its own session); data side
-    session_items: int = 4              # p when session_grouping is on (text contract section 4)
+    use_cpe: bool = True  # False -> B = encoder state at position 0 ([SOS]), n = 1
+    session_grouping: bool = True  # False -> p = 1 (each item its own session); data side
+    session_items: int = 4  # p when session_grouping is on (text contract section 4)
 
     # --- special ids and limits (text contract section 1) -------------------------------------
     vocab_size: int = T5_VOCAB_SIZE
-    sos_id: int = 32099                 # [SOS] = <extra_id_0>, first token of every item
-    eos_id: int = 1                     # </s>: ends sessions, contents and summaries
-    pad_id: int = 0                     # <pad>: padding everywhere
-    decoder_start_id: int = 0           # T5 starts decoding from <pad>
-    max_summary_tokens: int = 128       # greedy decoding cap (new tokens, </s> included)
+    sos_id: int = 32099  # [SOS] = <extra_id_0>, first token of every item
+    eos_id: int = 1  # </s>: ends sessions, contents and summaries
+    pad_id: int = 0  # <pad>: padding everywhere
+    decoder_start_id: int = 0  # T5 starts decoding from <pad>
+    max_summary_tokens: int = 128  # greedy decoding cap (new tokens, </s> included)
 
     def __post_init__(self) -> None:
         if self.vocab_size != T5_VOCAB_SIZE:
-            raise ValueError(f"vocab_size must be {T5_VOCAB_SIZE} (the t5-small tokenizer), got {self.vocab_size}")
+            raise ValueError(
+                f"vocab_size must be {T5_VOCAB_SIZE} (the t5-small tokenizer), got {self.vocab_size}"
+            )
         if self.m < 1 or self.n < 1:
             raise ValueError(f"m and n must be >= 1, got m={self.m} n={self.n}")
 
@@ -89,8 +123,13 @@ class EmbSumConfig:
     def t5_config(self) -> T5Config:
         """The HF T5Config of the backbone (preset, or the local checkpoint's config.json)."""
         if self.backbone in PRESETS:
-            cfg = T5Config(vocab_size=self.vocab_size, pad_token_id=self.pad_id, eos_token_id=self.eos_id,
-                           decoder_start_token_id=self.decoder_start_id, **PRESETS[self.backbone])
+            cfg = T5Config(
+                vocab_size=self.vocab_size,
+                pad_token_id=self.pad_id,
+                eos_token_id=self.eos_id,
+                decoder_start_token_id=self.decoder_start_id,
+                **PRESETS[self.backbone],
+            )
         elif os.path.isdir(self.backbone):
             cfg = T5Config.from_pretrained(self.backbone, local_files_only=True)
         else:
@@ -98,13 +137,16 @@ class EmbSumConfig:
             # load even when the directory it was first built from is gone.
             raise ValueError(
                 f"backbone {self.backbone!r} is neither a preset {sorted(PRESETS)} nor a local "
-                "HF T5 checkpoint directory (hub names are never downloaded)")
+                "HF T5 checkpoint directory (hub names are never downloaded)"
+            )
         return self.adjust_t5_config(cfg)
 
     def adjust_t5_config(self, cfg: T5Config) -> T5Config:
         """Apply this config's overrides (dropout, attention kernel) to a backbone config."""
         if cfg.vocab_size != self.vocab_size:
-            raise ValueError(f"backbone vocab_size {cfg.vocab_size} != {self.vocab_size} (t5-small tokenizer)")
+            raise ValueError(
+                f"backbone vocab_size {cfg.vocab_size} != {self.vocab_size} (t5-small tokenizer)"
+            )
         if self.dropout is not None:
             cfg.dropout_rate = self.dropout
         cfg._attn_implementation = self.attn_implementation

@@ -37,22 +37,24 @@ from .sessions import build_z, fuse_sessions, item_vectors
 
 
 class TeacherForced(NamedTuple):
-    global_vec: torch.Tensor   # [B, d]
-    loss: torch.Tensor         # L_sum (scalar)
-    logits: torch.Tensor       # [B, T, V]
+    global_vec: torch.Tensor  # [B, d]
+    loss: torch.Tensor  # L_sum (scalar)
+    logits: torch.Tensor  # [B, T, V]
 
 
 class UserEmbedding(NamedTuple):
-    a: torch.Tensor                    # [B, m, d] user poly-embedding
-    global_vec: torch.Tensor           # [B, d]
-    summary_ids: torch.Tensor | None   # [B, T'] greedy summary (incl. </s>, then pad 0); None if teacher forced
+    a: torch.Tensor  # [B, m, d] user poly-embedding
+    global_vec: torch.Tensor  # [B, d]
+    summary_ids: (
+        torch.Tensor | None
+    )  # [B, T'] greedy summary (incl. </s>, then pad 0); None if teacher forced
 
 
 class EmbSumOutput(NamedTuple):
     loss: EmbSumLoss
-    scores: torch.Tensor       # [B, C] (padded candidates: -inf-masked only inside the loss)
-    a: torch.Tensor            # [B, m, d]
-    global_vec: torch.Tensor   # [B, d]
+    scores: torch.Tensor  # [B, C] (padded candidates: -inf-masked only inside the loss)
+    a: torch.Tensor  # [B, m, d]
+    global_vec: torch.Tensor  # [B, d]
 
 
 def summary_eos_positions(labels: torch.Tensor, eos_id: int, pad_id: int) -> torch.Tensor:
@@ -83,17 +85,20 @@ class EmbSum(nn.Module):
         if t5_config is not None:
             self.t5 = T5ForConditionalGeneration(config.adjust_t5_config(t5_config))
         elif config.is_local_checkpoint:
-            t5_cfg = config.t5_config()   # validates vocab, applies dropout/attention overrides
+            t5_cfg = config.t5_config()  # validates vocab, applies dropout/attention overrides
             self.t5 = T5ForConditionalGeneration.from_pretrained(
-                config.backbone, config=t5_cfg, local_files_only=True,
-                attn_implementation=config.attn_implementation)
+                config.backbone,
+                config=t5_cfg,
+                local_files_only=True,
+                attn_implementation=config.attn_implementation,
+            )
         else:
             self.t5 = T5ForConditionalGeneration(config.t5_config())
         d = self.t5.config.d_model
         p = config.poly_dim or d
-        self.upe = PolyAttention(d, config.m, p)                 # codes c_a, W^f
-        self.cpe = PolyAttention(d, config.n, p) if config.use_cpe else None   # codes b_a, W^o
-        self.w_s = nn.Linear(d, d, bias=False)                   # W^s of eq. 4
+        self.upe = PolyAttention(d, config.m, p)  # codes c_a, W^f
+        self.cpe = PolyAttention(d, config.n, p) if config.use_cpe else None  # codes b_a, W^o
+        self.w_s = nn.Linear(d, d, bias=False)  # W^s of eq. 4
 
     @property
     def d_model(self) -> int:
@@ -107,7 +112,9 @@ class EmbSum(nn.Module):
         # uses the same T5 encoder for both).
         return self.t5.encoder(input_ids=ids, attention_mask=mask.long()).last_hidden_state
 
-    def encode_sessions(self, session_ids: torch.Tensor, session_mask: torch.Tensor) -> torch.Tensor:
+    def encode_sessions(
+        self, session_ids: torch.Tensor, session_mask: torch.Tensor
+    ) -> torch.Tensor:
         # [S, L] -> [S, L, d]; each session independently (rows never attend to each other).
         return self.encode(session_ids, session_mask)
 
@@ -118,19 +125,30 @@ class EmbSum(nn.Module):
         # [..., d] -> [..., V]. Original T5 (tied embeddings) rescales by d**-0.5 before lm_head;
         # the global vector is taken *before* this rescale.
         if getattr(self.t5.config, "scale_decoder_outputs", True):
-            hidden = hidden * (self.d_model ** -0.5)
+            hidden = hidden * (self.d_model**-0.5)
         return self.t5.lm_head(hidden)
 
-    def decoder_hidden(self, decoder_ids: torch.Tensor, memory: torch.Tensor, memory_mask: torch.Tensor,
-                       past_key_values=None, use_cache: bool = False):
+    def decoder_hidden(
+        self,
+        decoder_ids: torch.Tensor,
+        memory: torch.Tensor,
+        memory_mask: torch.Tensor,
+        past_key_values=None,
+        use_cache: bool = False,
+    ):
         # decoder_ids [B, t], memory [B, M, d], memory_mask [B, M] -> (hidden [B, t, d], cache)
-        out = self.t5.decoder(input_ids=decoder_ids, encoder_hidden_states=memory,
-                              encoder_attention_mask=memory_mask.long(),
-                              past_key_values=past_key_values, use_cache=use_cache)
+        out = self.t5.decoder(
+            input_ids=decoder_ids,
+            encoder_hidden_states=memory,
+            encoder_attention_mask=memory_mask.long(),
+            past_key_values=past_key_values,
+            use_cache=use_cache,
+        )
         return out.last_hidden_state, out.past_key_values
 
-    def decode_global(self, memory: torch.Tensor, memory_mask: torch.Tensor,
-                      summary_labels: torch.Tensor | None) -> TeacherForced:
+    def decode_global(
+        self, memory: torch.Tensor, memory_mask: torch.Tensor, summary_labels: torch.Tensor | None
+    ) -> TeacherForced:
         """Teacher forcing on the summary: global vector + L_sum.
 
         summary_labels: [B, T] = summary ids followed by </s>, padded with 0 or -100. The decoder
@@ -145,19 +163,23 @@ class EmbSum(nn.Module):
         labels = summary_labels.masked_fill(summary_labels == cfg.pad_id, -100)
         dec_in = torch.full_like(labels, cfg.decoder_start_id)
         dec_in[:, 1:] = labels[:, :-1]
-        dec_in = dec_in.masked_fill(dec_in == -100, cfg.pad_id)              # [B, T]
+        dec_in = dec_in.masked_fill(dec_in == -100, cfg.pad_id)  # [B, T]
         # Causal self-attention: positions after </s> (padding) cannot change earlier ones, so no
         # decoder attention mask is needed.
-        hidden, _ = self.decoder_hidden(dec_in, memory, memory_mask)         # [B, T, d]
-        pos = summary_eos_positions(labels, cfg.eos_id, cfg.pad_id)          # [B]
-        global_vec = hidden[torch.arange(b, device=hidden.device), pos]      # [B, d]
-        logits = self.lm_logits(hidden)                                      # [B, T, V]
+        hidden, _ = self.decoder_hidden(dec_in, memory, memory_mask)  # [B, T, d]
+        pos = summary_eos_positions(labels, cfg.eos_id, cfg.pad_id)  # [B]
+        global_vec = hidden[torch.arange(b, device=hidden.device), pos]  # [B, d]
+        logits = self.lm_logits(hidden)  # [B, T, V]
         return TeacherForced(global_vec, summary_loss(logits, labels, cfg.pad_id), logits)
 
     @torch.no_grad()
-    def greedy_summary(self, memory: torch.Tensor, memory_mask: torch.Tensor,
-                       max_new_tokens: int | None = None,
-                       use_cache: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+    def greedy_summary(
+        self,
+        memory: torch.Tensor,
+        memory_mask: torch.Tensor,
+        max_new_tokens: int | None = None,
+        use_cache: bool = True,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """Greedy decoding from decoder_start; returns (summary_ids [B, T'], global [B, d]).
 
         summary_ids hold the generated tokens including </s>; a row that finished early is padded
@@ -176,12 +198,13 @@ class EmbSum(nn.Module):
         out = []
         for t in range(t_max):
             if use_cache:
-                hidden, cache = self.decoder_hidden(prefix[:, -1:], memory, memory_mask,
-                                                    past_key_values=cache, use_cache=True)
+                hidden, cache = self.decoder_hidden(
+                    prefix[:, -1:], memory, memory_mask, past_key_values=cache, use_cache=True
+                )
             else:
                 hidden, _ = self.decoder_hidden(prefix, memory, memory_mask)
-            h = hidden[:, -1]                                                # [B, d]
-            nxt = self.lm_logits(h).argmax(-1)                               # [B]
+            h = hidden[:, -1]  # [B, d]
+            nxt = self.lm_logits(h).argmax(-1)  # [B]
             nxt = torch.where(done, torch.full_like(nxt, cfg.pad_id), nxt)
             emits_eos = nxt == cfg.eos_id
             take = ~done & (emits_eos | (t == t_max - 1))
@@ -200,17 +223,19 @@ class EmbSum(nn.Module):
         # UPE: Z [B, K+1, d], mask [B, K+1] -> A [B, m, d]
         return self.upe(z, z_mask)
 
-    def content_embed(self, ids: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def content_embed(
+        self, ids: torch.Tensor, mask: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """CPE: content tokens [N, Lc] ([SOS] + text + </s>) -> (B [N, n, d], cpe_key [N, n, d]).
 
         cpe_key = gelu(B W^s) is the content-only half of eq. 4, cached alongside B. With
         use_cpe=False, B is the encoder state at position 0 ([SOS]) only (n = 1).
         """
-        states = self.encode(ids, mask)                                      # [N, Lc, d]
+        states = self.encode(ids, mask)  # [N, Lc, d]
         if self.cpe is not None:
-            b = self.cpe(states, mask.to(torch.bool))                        # [N, n, d]
+            b = self.cpe(states, mask.to(torch.bool))  # [N, n, d]
         else:
-            b = states[:, :1]                                                # [N, 1, d]
+            b = states[:, :1]  # [N, 1, d]
         return b, nn.functional.gelu(self.w_s(b))
 
     def score(self, a: torch.Tensor, b: torch.Tensor, cpe_key: torch.Tensor) -> torch.Tensor:
@@ -230,8 +255,9 @@ class EmbSum(nn.Module):
         memory, memory_mask = fuse_sessions(states, users.session_mask, users.user_sessions)
         return items, item_mask, memory, memory_mask
 
-    def embed_users(self, users: UserInputs, summary_labels: torch.Tensor | None = None,
-                    greedy: bool = True) -> UserEmbedding:
+    def embed_users(
+        self, users: UserInputs, summary_labels: torch.Tensor | None = None, greedy: bool = True
+    ) -> UserEmbedding:
         """User poly-embedding A. greedy=True: global vector from greedy_summary (inference);
         greedy=False: from teacher forcing on summary_labels (training / evaluation with teacher
         summaries)."""
@@ -239,7 +265,10 @@ class EmbSum(nn.Module):
         if greedy:
             summary_ids, global_vec = self.greedy_summary(memory, memory_mask)
         else:
-            summary_ids, global_vec = None, self.decode_global(memory, memory_mask, summary_labels).global_vec
+            summary_ids, global_vec = (
+                None,
+                self.decode_global(memory, memory_mask, summary_labels).global_vec,
+            )
         a = self.user_head(*build_z(items, item_mask, global_vec))
         return UserEmbedding(a, global_vec, summary_ids)
 
@@ -247,13 +276,14 @@ class EmbSum(nn.Module):
         """Training step: L = L_NCE + lambda_sum * L_sum (candidate 0 = the click)."""
         items, item_mask, memory, memory_mask = self._user_memory(batch.users)
         tf = self.decode_global(memory, memory_mask, batch.summary_labels)
-        a = self.user_head(*build_z(items, item_mask, tf.global_vec))         # [B, m, d]
+        a = self.user_head(*build_z(items, item_mask, tf.global_vec))  # [B, m, d]
         bsz, c, lc = batch.cand_ids.shape
-        b, key = self.content_embed(batch.cand_ids.reshape(bsz * c, lc),
-                                    batch.cand_mask.reshape(bsz * c, lc))
-        b = b.reshape(bsz, c, *b.shape[1:])                                  # [B, C, n, d]
+        b, key = self.content_embed(
+            batch.cand_ids.reshape(bsz * c, lc), batch.cand_mask.reshape(bsz * c, lc)
+        )
+        b = b.reshape(bsz, c, *b.shape[1:])  # [B, C, n, d]
         key = key.reshape(bsz, c, *key.shape[1:])
-        scores = self.score(a, b, key)                                       # [B, C]
+        scores = self.score(a, b, key)  # [B, C]
         nce = nce_loss(scores, batch.cand_mask.to(torch.bool).any(-1))
         total = nce + self.config.lambda_sum * tf.loss
         return EmbSumOutput(EmbSumLoss(total, nce, tf.loss), scores, a, tf.global_vec)
@@ -261,17 +291,22 @@ class EmbSum(nn.Module):
     # ------------------------------------------------------------------------------------------
     # Persistence (see checkpoint.py)
     # ------------------------------------------------------------------------------------------
-    def save_checkpoint(self, path, optimizer=None, step: int | None = None, extra: dict | None = None) -> None:
+    def save_checkpoint(
+        self, path, optimizer=None, step: int | None = None, extra: dict | None = None
+    ) -> None:
         from .checkpoint import save_checkpoint
+
         save_checkpoint(self, path, optimizer=optimizer, step=step, extra=extra)
 
     @classmethod
     def load_checkpoint(cls, path, map_location="cpu", **config_overrides) -> "EmbSum":
         # model only; checkpoint.load_checkpoint also returns step / optimizer state / extra
         from .checkpoint import load_checkpoint
+
         return load_checkpoint(path, map_location=map_location, **config_overrides).model
 
     @classmethod
     def from_hf_t5(cls, local_dir, **config_overrides) -> "EmbSum":
         from .checkpoint import from_hf_t5
+
         return from_hf_t5(local_dir, **config_overrides)

@@ -34,12 +34,12 @@ class PolyAttention(nn.Module):
         # W^f (UPE) / W^o (CPE): d -> p, no bias as in the paper's formula.
         self.proj = nn.Linear(d_model, code_dim, bias=False)
         # c_a / b_a: [codes, p]. std p^-0.5 keeps the logits O(1) at init (tanh outputs are in [-1, 1]).
-        self.codes = nn.Parameter(torch.randn(n_codes, code_dim) * code_dim ** -0.5)
+        self.codes = nn.Parameter(torch.randn(n_codes, code_dim) * code_dim**-0.5)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         # x: [N, T, d], mask: [N, T] (True = valid)  ->  [N, codes, d]
-        keys = torch.tanh(self.proj(x))                       # [N, T, p]
-        logits = torch.matmul(keys, self.codes.t())           # [N, T, codes]
-        logits = logits.transpose(1, 2)                       # [N, codes, T]
-        alpha = masked_softmax(logits, mask[:, None, :])      # [N, codes, T], rows sum to 1 (or 0)
-        return torch.matmul(alpha, x)                         # [N, codes, d]
+        keys = torch.tanh(self.proj(x))  # [N, T, p]
+        logits = torch.matmul(keys, self.codes.t())  # [N, T, codes]
+        logits = logits.transpose(1, 2)  # [N, codes, T]
+        alpha = masked_softmax(logits, mask[:, None, :])  # [N, codes, T], rows sum to 1 (or 0)
+        return torch.matmul(alpha, x)  # [N, codes, d]

@@ -11,8 +11,9 @@ from __future__ import annotations
 import torch
 
 
-def item_vectors(states: torch.Tensor, item_session: torch.Tensor,
-                 item_pos: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def item_vectors(
+    states: torch.Tensor, item_session: torch.Tensor, item_pos: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Item vectors = encoder state at each item's [SOS] position.
 
     states:       [S, L, d]  encoder output of every session
@@ -22,12 +23,13 @@ def item_vectors(states: torch.Tensor, item_session: torch.Tensor,
     """
     item_mask = item_session >= 0
     # clamp so padding gathers a valid (ignored) row instead of indexing out of range
-    items = states[item_session.clamp(min=0), item_pos.clamp(min=0)]           # [B, K, d]
+    items = states[item_session.clamp(min=0), item_pos.clamp(min=0)]  # [B, K, d]
     return items * item_mask[..., None].to(items.dtype), item_mask
 
 
-def fuse_sessions(states: torch.Tensor, session_mask: torch.Tensor,
-                  user_sessions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def fuse_sessions(
+    states: torch.Tensor, session_mask: torch.Tensor, user_sessions: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Fusion-in-decoder memory: concatenate the token states of each user's sessions.
 
     states:        [S, L, d]
@@ -44,19 +46,20 @@ def fuse_sessions(states: torch.Tensor, session_mask: torch.Tensor,
     would depend on the batch. Such a user reads one all-zero memory token instead: T5 attention
     has no biases, so that contributes exactly 0, whoever else is in the batch.
     """
-    g_mask = user_sessions >= 0                                               # [B, G]
+    g_mask = user_sessions >= 0  # [B, G]
     idx = user_sessions.clamp(min=0)
     b, g = idx.shape
-    mem = states[idx].reshape(b, g * states.shape[1], states.shape[2])        # [B, G*L, d]
+    mem = states[idx].reshape(b, g * states.shape[1], states.shape[2])  # [B, G*L, d]
     mask = (session_mask[idx].to(torch.bool) & g_mask[..., None]).reshape(b, -1)  # [B, G*L]
     first = torch.zeros_like(mask)
     first[:, 0] = True
-    zero_token = first & ~mask.any(dim=1, keepdim=True)                       # empty users only
+    zero_token = first & ~mask.any(dim=1, keepdim=True)  # empty users only
     return mem.masked_fill(zero_token[..., None], 0.0), mask | zero_token
 
 
-def build_z(items: torch.Tensor, item_mask: torch.Tensor,
-            global_vec: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def build_z(
+    items: torch.Tensor, item_mask: torch.Tensor, global_vec: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Z = [k item vectors; global] -> [B, K+1, d] and mask [B, K+1].
 
     The global vector is always valid, so a user with k = 0 items still has one row.

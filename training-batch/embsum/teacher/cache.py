@@ -36,11 +36,20 @@ class CacheKey:
     model: str
 
     @classmethod
-    def for_history(cls, user_id: str, history: PromptHistory, model: str, prompt_version: str = PROMPT_VERSION) -> "CacheKey":
-        return cls(user_id=str(user_id), history_sha256=history.sha256(), prompt_version=prompt_version, model=model)
+    def for_history(
+        cls, user_id: str, history: PromptHistory, model: str, prompt_version: str = PROMPT_VERSION
+    ) -> "CacheKey":
+        return cls(
+            user_id=str(user_id),
+            history_sha256=history.sha256(),
+            prompt_version=prompt_version,
+            model=model,
+        )
 
     def digest(self) -> str:
-        data = json.dumps([self.user_id, self.history_sha256, self.prompt_version, self.model], ensure_ascii=False)
+        data = json.dumps(
+            [self.user_id, self.history_sha256, self.prompt_version, self.model], ensure_ascii=False
+        )
         return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 

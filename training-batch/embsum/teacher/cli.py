@@ -9,12 +9,12 @@ import os
 import sys
 from pathlib import Path
 
+from embsum.argtypes import non_negative_int, positive_float, positive_int
 from embsum.teacher.cache import SummaryCache
 from embsum.teacher.config import TeacherConfig
 from embsum.teacher.errors import TeacherConfigError, TeacherError
 from embsum.teacher.generate import generate_summaries
 from embsum.teacher.llm import LLMTeacher
-from embsum.argtypes import non_negative_int, positive_float, positive_int
 from embsum.teacher.mind import read_news, read_user_histories
 from embsum.teacher.prompt import PROMPT_VERSION
 from embsum.teacher.summary import Teacher
@@ -68,42 +68,100 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--teacher", required=True, choices=("template", "llm"), help="which teacher writes the summaries (required)")
+    p.add_argument(
+        "--teacher",
+        required=True,
+        choices=("template", "llm"),
+        help="which teacher writes the summaries (required)",
+    )
     data = p.add_argument_group("input (MIND)")
-    data.add_argument("--mind-dir", type=Path, default=DEFAULT_MIND_DIR, metavar="DIR",
-                      help="folder holding news.tsv and behaviors.tsv (default: %(default)s)")
+    data.add_argument(
+        "--mind-dir",
+        type=Path,
+        default=DEFAULT_MIND_DIR,
+        metavar="DIR",
+        help="folder holding news.tsv and behaviors.tsv (default: %(default)s)",
+    )
     data.add_argument("--news", type=Path, metavar="FILE", help="news.tsv (default: DIR/news.tsv)")
-    data.add_argument("--behaviors", type=Path, metavar="FILE", help="behaviors.tsv (default: DIR/behaviors.tsv)")
-    data.add_argument("--users", type=positive_int, default=100, metavar="N",
-                      help="summarise the first N distinct users of behaviors.tsv (default: %(default)s)")
+    data.add_argument(
+        "--behaviors", type=Path, metavar="FILE", help="behaviors.tsv (default: DIR/behaviors.tsv)"
+    )
+    data.add_argument(
+        "--users",
+        type=positive_int,
+        default=100,
+        metavar="N",
+        help="summarise the first N distinct users of behaviors.tsv (default: %(default)s)",
+    )
     out = p.add_argument_group("output")
-    out.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR, metavar="DIR",
-                     help="summary cache folder (default: %(default)s, relative to the current folder)")
-    out.add_argument("--out", type=Path, metavar="FILE",
-                     help="also write the summaries as JSON lines: user_id, text, kind, model, prompt_version, created_at")
-    out.add_argument("--show", type=non_negative_int, default=0, metavar="N", help="print the first N summaries")
+    out.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=DEFAULT_CACHE_DIR,
+        metavar="DIR",
+        help="summary cache folder (default: %(default)s, relative to the current folder)",
+    )
+    out.add_argument(
+        "--out",
+        type=Path,
+        metavar="FILE",
+        help="also write the summaries as JSON lines: user_id, text, kind, model, prompt_version, created_at",
+    )
+    out.add_argument(
+        "--show", type=non_negative_int, default=0, metavar="N", help="print the first N summaries"
+    )
     out.add_argument("--no-progress", action="store_true", help="no progress bar")
     llm = p.add_argument_group("LLM endpoint (--teacher llm only; defaults from the environment)")
-    llm.add_argument("--base-url", metavar="URL", help="API root, e.g. http://localhost:8000/v1 [EMBSUM_TEACHER_BASE_URL]")
+    llm.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="API root, e.g. http://localhost:8000/v1 [EMBSUM_TEACHER_BASE_URL]",
+    )
     llm.add_argument("--model", metavar="NAME", help="model name [EMBSUM_TEACHER_MODEL]")
-    llm.add_argument("--timeout", type=positive_float, metavar="S", help="seconds per request (default 60)")
-    llm.add_argument("--max-retries", type=non_negative_int, metavar="N", help="retries on 429/5xx/connection errors (default 5)")
-    llm.add_argument("--temperature", type=_float, metavar="T", help="sampling temperature (default 0.0)")
-    llm.add_argument("--max-tokens", type=positive_int, metavar="N", help="answer length cap (default 256)")
-    p.add_argument("--workers", type=positive_int, metavar="K",
-                   help="parallel requests (default: EMBSUM_TEACHER_WORKERS or 4; the template teacher ignores it)")
+    llm.add_argument(
+        "--timeout", type=positive_float, metavar="S", help="seconds per request (default 60)"
+    )
+    llm.add_argument(
+        "--max-retries",
+        type=non_negative_int,
+        metavar="N",
+        help="retries on 429/5xx/connection errors (default 5)",
+    )
+    llm.add_argument(
+        "--temperature", type=_float, metavar="T", help="sampling temperature (default 0.0)"
+    )
+    llm.add_argument(
+        "--max-tokens", type=positive_int, metavar="N", help="answer length cap (default 256)"
+    )
+    p.add_argument(
+        "--workers",
+        type=positive_int,
+        metavar="K",
+        help="parallel requests (default: EMBSUM_TEACHER_WORKERS or 4; the template teacher ignores it)",
+    )
     return p
 
 
 def _make_teacher(args: argparse.Namespace, parser: argparse.ArgumentParser) -> tuple[Teacher, int]:
     if args.teacher == "template":
-        given = [f"--{name.replace('_', '-')}" for name in LLM_ONLY_OPTIONS if getattr(args, name) is not None]
+        given = [
+            f"--{name.replace('_', '-')}"
+            for name in LLM_ONLY_OPTIONS
+            if getattr(args, name) is not None
+        ]
         if given:
-            parser.error(f"these options only work with --teacher llm: {' '.join(given)}; remove them or pass --teacher llm")
+            parser.error(
+                f"these options only work with --teacher llm: {' '.join(given)}; remove them or pass --teacher llm"
+            )
         return TemplateTeacher(), 1
     overrides = {
-        "base_url": args.base_url, "model": args.model, "timeout_s": args.timeout, "max_retries": args.max_retries,
-        "temperature": args.temperature, "max_tokens": args.max_tokens, "workers": args.workers,
+        "base_url": args.base_url,
+        "model": args.model,
+        "timeout_s": args.timeout,
+        "max_retries": args.max_retries,
+        "temperature": args.temperature,
+        "max_tokens": args.max_tokens,
+        "workers": args.workers,
     }
     try:
         config = TeacherConfig.from_env(**overrides)
@@ -117,10 +175,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     news_path = args.news or args.mind_dir / "news.tsv"
     behaviors_path = args.behaviors or args.mind_dir / "behaviors.tsv"
-    for label, path, option in (("news", news_path, "--news"), ("behaviors", behaviors_path, "--behaviors")):
+    for label, path, option in (
+        ("news", news_path, "--news"),
+        ("behaviors", behaviors_path, "--behaviors"),
+    ):
         if not path.is_file():
-            parser.error(f"{label} file not found: {path}. Pass --mind-dir DIR (a folder holding news.tsv and "
-                         f"behaviors.tsv) or {option} FILE")
+            parser.error(
+                f"{label} file not found: {path}. Pass --mind-dir DIR (a folder holding news.tsv and "
+                f"behaviors.tsv) or {option} FILE"
+            )
     teacher, workers = _make_teacher(args, parser)
     if args.workers is not None:
         workers = args.workers
@@ -136,23 +199,38 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     cache = SummaryCache(args.cache_dir)
     try:
-        summaries = generate_summaries(histories.users, teacher, cache, workers, domain="news", progress=not args.no_progress)
+        summaries = generate_summaries(
+            histories.users, teacher, cache, workers, domain="news", progress=not args.no_progress
+        )
     except TeacherError as err:
         print(f"error: {err}", file=sys.stderr)
-        print(f"summaries finished before the error are cached in {args.cache_dir}; re-run to resume", file=sys.stderr)
+        print(
+            f"summaries finished before the error are cached in {args.cache_dir}; re-run to resume",
+            file=sys.stderr,
+        )
         return 1
 
     skipped = len(histories.users) - len(summaries)
     print(f"teacher: {teacher.kind} ({teacher.model}), prompt {PROMPT_VERSION}")
-    print(f"users: {len(histories.users)} read, {skipped} with empty history skipped"
-          + (f", {histories.unknown_items} history ids not in news.tsv ignored" if histories.unknown_items else ""))
-    print(f"summaries: {len(summaries)} ({cache.stats.hits} from cache, {cache.stats.writes} generated) in {args.cache_dir}")
+    print(
+        f"users: {len(histories.users)} read, {skipped} with empty history skipped"
+        + (
+            f", {histories.unknown_items} history ids not in news.tsv ignored"
+            if histories.unknown_items
+            else ""
+        )
+    )
+    print(
+        f"summaries: {len(summaries)} ({cache.stats.hits} from cache, {cache.stats.writes} generated) in {args.cache_dir}"
+    )
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         tmp = args.out.with_name(args.out.name + ".tmp")
         with open(tmp, "w", encoding="utf-8") as fh:
             for user_id, summary in summaries.items():
-                fh.write(json.dumps({"user_id": user_id, **summary.to_dict()}, ensure_ascii=False) + "\n")
+                fh.write(
+                    json.dumps({"user_id": user_id, **summary.to_dict()}, ensure_ascii=False) + "\n"
+                )
         os.replace(tmp, args.out)
         print(f"wrote {args.out}")
     for user_id, summary in list(summaries.items())[: args.show]:

@@ -110,8 +110,13 @@ class ChatCompletionsClient:
                 last = err
                 delay = self._delay(attempt, None)
             if attempt + 1 < attempts:
-                log.warning("teacher request failed (%s); retry %d/%d in %.2fs",
-                            _describe(last), attempt + 1, cfg.max_retries, delay)
+                log.warning(
+                    "teacher request failed (%s); retry %d/%d in %.2fs",
+                    _describe(last),
+                    attempt + 1,
+                    cfg.max_retries,
+                    delay,
+                )
                 self._sleep(delay)
         raise TeacherRetriesExhausted(
             f"teacher endpoint {cfg.completions_url} failed {attempts} time(s), giving up "
@@ -124,14 +129,18 @@ class ChatCompletionsClient:
         cfg = self.config
         if retry_after is not None:
             return min(retry_after, cfg.retry_after_max_s)
-        d = min(cfg.backoff_max_s, cfg.backoff_base_s * (2 ** attempt))
+        d = min(cfg.backoff_max_s, cfg.backoff_base_s * (2**attempt))
         with self._rng_lock:
             return d / 2 + self._rng.uniform(0, d / 2)
 
     def _post_once(self, data: bytes) -> str:
         cfg = self.config
         url = cfg.completions_url
-        headers = {"Content-Type": "application/json", "Accept": "application/json", "User-Agent": USER_AGENT}
+        headers = {
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "User-Agent": USER_AGENT,
+        }
         if cfg.api_key:
             headers["Authorization"] = f"Bearer {cfg.api_key}"
         request = urllib.request.Request(url, data=data, headers=headers, method="POST")
@@ -155,7 +164,9 @@ class ChatCompletionsClient:
                 url=url,
                 body_excerpt=excerpt,
                 retryable=retryable,
-                retry_after=parse_retry_after(err.headers.get("Retry-After") if err.headers else None),
+                retry_after=parse_retry_after(
+                    err.headers.get("Retry-After") if err.headers else None
+                ),
             ) from None
         return parse_completion(body, url)
 
@@ -171,12 +182,16 @@ def parse_completion(body: bytes, url: str = "") -> str:
             f"teacher endpoint {url} answered 2xx without choices[0].message.content: {body_excerpt(body) or '<empty body>'}"
         ) from None
     if not isinstance(content, str):
-        raise TeacherResponseError(f"teacher endpoint {url}: message content is not text: {body_excerpt(body)}")
+        raise TeacherResponseError(
+            f"teacher endpoint {url}: message content is not text: {body_excerpt(body)}"
+        )
     text = content.strip()
     if text.startswith(SUMMARY_HEADING):
-        text = text[len(SUMMARY_HEADING):].strip()
+        text = text[len(SUMMARY_HEADING) :].strip()
     if not text:
-        raise TeacherResponseError(f"teacher endpoint {url} answered with an empty summary: {body_excerpt(body)}")
+        raise TeacherResponseError(
+            f"teacher endpoint {url} answered with an empty summary: {body_excerpt(body)}"
+        )
     return text
 
 

@@ -52,7 +52,9 @@ class TeacherConfig:
                 f"teacher base URL must be an http(s) URL such as http://localhost:8000/v1, got {self.base_url!r}"
             )
         if not self.model or not self.model.strip():
-            raise TeacherConfigError("teacher model name is empty: set EMBSUM_TEACHER_MODEL or pass model=")
+            raise TeacherConfigError(
+                "teacher model name is empty: set EMBSUM_TEACHER_MODEL or pass model="
+            )
         for name in ("timeout_s", "backoff_max_s", "retry_after_max_s"):
             if getattr(self, name) <= 0:
                 raise TeacherConfigError(f"{name} must be > 0, got {getattr(self, name)}")
@@ -72,7 +74,9 @@ class TeacherConfig:
         return self.base_url.rstrip("/") + "/chat/completions"
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> "TeacherConfig":
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, **overrides: object
+    ) -> "TeacherConfig":
         """Read :data:`ENV_VARS` (unset or empty ones keep their defaults); ``overrides`` that are
         not ``None`` win over the environment."""
         env = os.environ if environ is None else environ
@@ -88,10 +92,15 @@ class TeacherConfig:
             except ValueError:
                 raise TeacherConfigError(f"{var}={raw!r} is not a valid {kind}") from None
         values.update({k: v for k, v in overrides.items() if v is not None})
-        missing = [var for var, name in ENV_VARS.items() if name in ("base_url", "model") and name not in values]
+        missing = [
+            var
+            for var, name in ENV_VARS.items()
+            if name in ("base_url", "model") and name not in values
+        ]
         if missing:
             raise TeacherConfigError(
-                "the LLM teacher needs an endpoint: set " + " and ".join(missing)
+                "the LLM teacher needs an endpoint: set "
+                + " and ".join(missing)
                 + " (e.g. EMBSUM_TEACHER_BASE_URL=http://localhost:8000/v1 EMBSUM_TEACHER_MODEL=mistralai/Mixtral-8x22B-Instruct-v0.1)"
             )
         return cls(**values)  # type: ignore[arg-type]

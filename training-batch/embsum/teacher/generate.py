@@ -46,7 +46,9 @@ def generate_summaries(
     for user_id, items in users:
         user_id = str(user_id)
         if user_id in seen:
-            raise ValueError(f"user {user_id!r} appears twice; pass each user once with their full history")
+            raise ValueError(
+                f"user {user_id!r} appears twice; pass each user once with their full history"
+            )
         seen.add(user_id)
         history = prepare_history(items, domain, max_items=max_items)
         if history.items:
@@ -61,8 +63,14 @@ def generate_summaries(
             found[user_id] = cached
         else:
             todo.append((user_id, history, key))
-    log.info("teacher %s: %d users, %d cached, %d to generate, %d with empty history skipped",
-             teacher.model, len(prepared), len(found), len(todo), len(seen) - len(prepared))
+    log.info(
+        "teacher %s: %d users, %d cached, %d to generate, %d with empty history skipped",
+        teacher.model,
+        len(prepared),
+        len(found),
+        len(todo),
+        len(seen) - len(prepared),
+    )
 
     def work(history: PromptHistory, key: CacheKey) -> Summary:
         summary = teacher.summarize(history)
@@ -71,9 +79,17 @@ def generate_summaries(
         return summary
 
     def failed(user_id: str, err: BaseException) -> TeacherGenerationError:
-        return TeacherGenerationError(f"teacher {teacher.model!r} failed for user {user_id!r}: {err}", user_id=user_id)
+        return TeacherGenerationError(
+            f"teacher {teacher.model!r} failed for user {user_id!r}: {err}", user_id=user_id
+        )
 
-    bar = tqdm(total=len(prepared), initial=len(found), disable=not progress, desc=f"teacher {teacher.kind}", unit="user")
+    bar = tqdm(
+        total=len(prepared),
+        initial=len(found),
+        disable=not progress,
+        desc=f"teacher {teacher.kind}",
+        unit="user",
+    )
     try:
         if workers == 1 or len(todo) <= 1:
             for user_id, history, key in todo:
@@ -83,8 +99,12 @@ def generate_summaries(
                     raise failed(user_id, err) from err
                 bar.update()
         else:
-            with ThreadPoolExecutor(max_workers=min(workers, len(todo)), thread_name_prefix="teacher") as pool:
-                futures: dict[Future[Summary], str] = {pool.submit(work, h, k): u for u, h, k in todo}
+            with ThreadPoolExecutor(
+                max_workers=min(workers, len(todo)), thread_name_prefix="teacher"
+            ) as pool:
+                futures: dict[Future[Summary], str] = {
+                    pool.submit(work, h, k): u for u, h, k in todo
+                }
                 try:
                     for future in as_completed(futures):
                         user_id = futures[future]

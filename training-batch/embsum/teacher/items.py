@@ -33,7 +33,9 @@ class EngagedItem:
         for name in ("title", "abstract", "category"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, str):
-                raise TypeError(f"{name} of item {self.item_id!r} must be str or None, got {type(value).__name__}")
+                raise TypeError(
+                    f"{name} of item {self.item_id!r} must be str or None, got {type(value).__name__}"
+                )
 
     @classmethod
     def book(cls, item_id: str, title: str | None, description: str | None = None) -> "EngagedItem":

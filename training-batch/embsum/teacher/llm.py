@@ -16,7 +16,9 @@ class LLMTeacher:
     kind = KIND_LLM
 
     def __init__(self, client: ChatCompletionsClient | TeacherConfig) -> None:
-        self.client = client if isinstance(client, ChatCompletionsClient) else ChatCompletionsClient(client)
+        self.client = (
+            client if isinstance(client, ChatCompletionsClient) else ChatCompletionsClient(client)
+        )
         self.model = self.client.config.model
 
     @classmethod
@@ -26,7 +28,13 @@ class LLMTeacher:
 
     def summarize(self, history: PromptHistory) -> Summary:
         text = self.client.complete(build_prompt(history))
-        return Summary(text=text, kind=self.kind, model=self.model, prompt_version=PROMPT_VERSION, created_at=utc_now())
+        return Summary(
+            text=text,
+            kind=self.kind,
+            model=self.model,
+            prompt_version=PROMPT_VERSION,
+            created_at=utc_now(),
+        )
 
     def __repr__(self) -> str:
         return f"LLMTeacher({self.client!r})"

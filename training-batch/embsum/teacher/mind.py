@@ -27,7 +27,9 @@ class UserHistories:
     unknown_items: int = 0  # history ids missing from news.tsv (left out)
 
 
-def read_user_histories(path: str | Path, news: dict[str, EngagedItem], max_users: int) -> UserHistories:
+def read_user_histories(
+    path: str | Path, news: dict[str, EngagedItem], max_users: int
+) -> UserHistories:
     """The first ``max_users`` distinct users of behaviors.tsv, each with the History of their
     first row (oldest -> newest), ids missing from ``news`` left out."""
     out = UserHistories()

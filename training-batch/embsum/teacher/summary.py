@@ -44,7 +44,12 @@ class Summary:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Summary":
-        return cls(**{name: data[name] for name in ("text", "kind", "model", "prompt_version", "created_at")})
+        return cls(
+            **{
+                name: data[name]
+                for name in ("text", "kind", "model", "prompt_version", "created_at")
+            }
+        )
 
 
 @runtime_checkable

@@ -70,7 +70,11 @@ def recent_titles(history: PromptHistory) -> list[str]:
         if item.title is None:
             continue
         words = item.title.split(" ")
-        title = item.title if len(words) <= MAX_TITLE_WORDS else " ".join(words[:MAX_TITLE_WORDS]) + "..."
+        title = (
+            item.title
+            if len(words) <= MAX_TITLE_WORDS
+            else " ".join(words[:MAX_TITLE_WORDS]) + "..."
+        )
         if title not in titles:
             titles.append(title)
     return titles
@@ -101,7 +105,11 @@ def template_text(history: PromptHistory) -> str:
         first = f"The user has rated {n} book{'s' if n != 1 else ''} positively."
 
     recent_label = "Recent reads" if news else "Recent favourites"
-    second = f"{recent_label} include {quoted(titles[:RECENT_TITLES])}." if titles else "No recent titles are available."
+    second = (
+        f"{recent_label} include {quoted(titles[:RECENT_TITLES])}."
+        if titles
+        else "No recent titles are available."
+    )
 
     others = categories[TOP_CATEGORIES : TOP_CATEGORIES + OTHER_CATEGORIES]
     earlier = titles[RECENT_TITLES : RECENT_TITLES + EARLIER_TITLES]

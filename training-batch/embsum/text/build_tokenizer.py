@@ -98,8 +98,12 @@ def write_tokenizer_json(spiece: Path = SPIECE_MODEL, out_dir: Path = TOKENIZER_
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--spiece", type=Path, default=SPIECE_MODEL, help="spiece.model to convert")
-    parser.add_argument("--out", type=Path, default=None,
-                        help="directory to write tokenizer.json into (default: next to --spiece)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="directory to write tokenizer.json into (default: next to --spiece)",
+    )
     args = parser.parse_args(argv)
     out_dir = args.out if args.out is not None else Path(args.spiece).resolve().parent
     target = write_tokenizer_json(args.spiece, out_dir)

@@ -132,7 +132,17 @@ class TextConfig:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "TextConfig":
         """Inverse of ``to_dict`` (keys not listed there are rejected, to catch typos)."""
-        known = {"sos_id", "eos_id", "pad_id", "unk_id", "H", "p", "l", "item_max_tokens", "clauses"}
+        known = {
+            "sos_id",
+            "eos_id",
+            "pad_id",
+            "unk_id",
+            "H",
+            "p",
+            "l",
+            "item_max_tokens",
+            "clauses",
+        }
         unknown = set(data) - known
         if unknown:
             raise ValueError(f"text config: unknown keys {sorted(unknown)}")

@@ -53,7 +53,9 @@ def main(argv: list[str] | None = None) -> int:
         tokens_of = {}
         for item_id in history.item_ids:
             n = news[item_id]
-            tokens_of[item_id] = item_tokens(tokenizer, cfg, "news", n.title, n.abstract, n.category)
+            tokens_of[item_id] = item_tokens(
+                tokenizer, cfg, "news", n.title, n.abstract, n.category
+            )
         sessions = group_sessions(history.entries, tokens_of, cfg)
         print(
             f"user {row.user_id}: {len(row.history)} clicks -> {len(history)} kept "

@@ -10,7 +10,13 @@ schedule), state (checkpoints), seeding (RNG), distributed (torchrun), metrics_l
 (metrics.jsonl), synthetic (a made-up dataset for tests and benchmarks).
 """
 
-from embsum.train.batches import EvalSource, LoaderSource, ShardedEpochSampler, TrainSource, epoch_order
+from embsum.train.batches import (
+    EvalSource,
+    LoaderSource,
+    ShardedEpochSampler,
+    TrainSource,
+    epoch_order,
+)
 from embsum.train.config import ConfigError, TrainConfig
 from embsum.train.data import RunData, build_run_data
 from embsum.train.evaluate import evaluate, select_users
@@ -20,8 +26,28 @@ from embsum.train.optim import build_optimizer, build_scheduler, lr_factor
 from embsum.train.state import TrainState, read_train_checkpoint
 
 __all__ = [
-    "ConfigError", "EvalSource", "LoaderSource", "MetricsLog", "RunData", "ShardedEpochSampler", "StepLoss",
-    "TrainConfig", "TrainResult", "TrainSource", "TrainState", "accumulate_gradients", "build_optimizer",
-    "build_run_data", "build_scheduler", "check_record", "epoch_order", "evaluate", "impression_rows",
-    "lr_factor", "read_metrics", "read_train_checkpoint", "select_users", "train",
+    "ConfigError",
+    "EvalSource",
+    "LoaderSource",
+    "MetricsLog",
+    "RunData",
+    "ShardedEpochSampler",
+    "StepLoss",
+    "TrainConfig",
+    "TrainResult",
+    "TrainSource",
+    "TrainState",
+    "accumulate_gradients",
+    "build_optimizer",
+    "build_run_data",
+    "build_scheduler",
+    "check_record",
+    "epoch_order",
+    "evaluate",
+    "impression_rows",
+    "lr_factor",
+    "read_metrics",
+    "read_train_checkpoint",
+    "select_users",
+    "train",
 ]

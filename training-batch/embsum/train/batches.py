@@ -30,7 +30,7 @@ from embsum.model.batch import TrainBatch
 
 
 class TrainSource(Protocol):
-    def __len__(self) -> int: ...                       # micro-batches per epoch on this rank
+    def __len__(self) -> int: ...  # micro-batches per epoch on this rank
     def batches(self, epoch: int, start: int = 0) -> Iterator[TrainBatch]: ...
 
 
@@ -41,11 +41,18 @@ def epoch_order(n: int, seed: int, epoch: int, shuffle: bool = True) -> np.ndarr
 class ShardedEpochSampler(Sampler):
     """Yields `(epoch, index)` keys of this rank's share of the epoch, from sample `start` on."""
 
-    def __init__(self, n: int, *, rank: int = 0, world_size: int = 1, seed: int = 0,
-                 shuffle: bool = True) -> None:
+    def __init__(
+        self, n: int, *, rank: int = 0, world_size: int = 1, seed: int = 0, shuffle: bool = True
+    ) -> None:
         if n < world_size:
             raise ValueError(f"{n} training examples cannot be shared by {world_size} processes")
-        self.n, self.rank, self.world_size, self.seed, self.shuffle = n, rank, world_size, seed, shuffle
+        self.n, self.rank, self.world_size, self.seed, self.shuffle = (
+            n,
+            rank,
+            world_size,
+            seed,
+            shuffle,
+        )
         self.epoch = 0
         self.start = 0
 
@@ -61,28 +68,46 @@ class ShardedEpochSampler(Sampler):
 
     def shard(self, epoch: int) -> np.ndarray:
         order = epoch_order(self.n, self.seed, epoch, self.shuffle)
-        return order[: self.per_rank * self.world_size][self.rank::self.world_size]
+        return order[: self.per_rank * self.world_size][self.rank :: self.world_size]
 
     def __iter__(self) -> Iterator[tuple[int, int]]:
-        mine = self.shard(self.epoch)[self.start:]
+        mine = self.shard(self.epoch)[self.start :]
         return iter([(self.epoch, int(i)) for i in mine])
 
 
 class LoaderSource:
     """TrainSource over a map-style dataset indexed by `(epoch, index)` and a collate function."""
 
-    def __init__(self, dataset: Dataset, collate: Callable, micro_batch_size: int, *, rank: int = 0,
-                 world_size: int = 1, seed: int = 0, num_workers: int = 0, shuffle: bool = True) -> None:
+    def __init__(
+        self,
+        dataset: Dataset,
+        collate: Callable,
+        micro_batch_size: int,
+        *,
+        rank: int = 0,
+        world_size: int = 1,
+        seed: int = 0,
+        num_workers: int = 0,
+        shuffle: bool = True,
+    ) -> None:
         self.micro_batch_size = micro_batch_size
-        self.sampler = ShardedEpochSampler(len(dataset), rank=rank, world_size=world_size, seed=seed,
-                                           shuffle=shuffle)
+        self.sampler = ShardedEpochSampler(
+            len(dataset), rank=rank, world_size=world_size, seed=seed, shuffle=shuffle
+        )
         workers = num_workers > 0
         # A private generator: DataLoader draws its worker base seed from it, so iterating never
         # touches torch's global RNG (which dropout uses and checkpoints restore).
-        self.loader = DataLoader(dataset, batch_size=micro_batch_size, sampler=self.sampler,
-                                 collate_fn=collate, num_workers=num_workers,
-                                 persistent_workers=workers, prefetch_factor=4 if workers else None,
-                                 generator=torch.Generator().manual_seed(seed), drop_last=False)
+        self.loader = DataLoader(
+            dataset,
+            batch_size=micro_batch_size,
+            sampler=self.sampler,
+            collate_fn=collate,
+            num_workers=num_workers,
+            persistent_workers=workers,
+            prefetch_factor=4 if workers else None,
+            generator=torch.Generator().manual_seed(seed),
+            drop_last=False,
+        )
 
     def __len__(self) -> int:
         return math.ceil(self.sampler.per_rank / self.micro_batch_size)
@@ -96,15 +121,30 @@ class EvalSource:
     """This rank's share of an evaluation dataset (positions rank, rank+W, ...), first
     `limit` items only if set, as batches of whole impressions."""
 
-    def __init__(self, dataset: Dataset, collate: Callable, batch_size: int, *, rank: int = 0,
-                 world_size: int = 1, limit: int | None = None, num_workers: int = 0) -> None:
+    def __init__(
+        self,
+        dataset: Dataset,
+        collate: Callable,
+        batch_size: int,
+        *,
+        rank: int = 0,
+        world_size: int = 1,
+        limit: int | None = None,
+        num_workers: int = 0,
+    ) -> None:
         n = len(dataset) if limit is None else min(limit, len(dataset))
         self.indices: Sequence[int] = list(range(rank, n, world_size))
         self.size = n
         workers = num_workers > 0
-        self.loader = DataLoader(_Subset(dataset, self.indices), batch_size=batch_size, shuffle=False,
-                                 collate_fn=collate, num_workers=num_workers, persistent_workers=workers,
-                                 generator=torch.Generator().manual_seed(0))
+        self.loader = DataLoader(
+            _Subset(dataset, self.indices),
+            batch_size=batch_size,
+            shuffle=False,
+            collate_fn=collate,
+            num_workers=num_workers,
+            persistent_workers=workers,
+            generator=torch.Generator().manual_seed(0),
+        )
 
     def __len__(self) -> int:
         return len(self.loader)

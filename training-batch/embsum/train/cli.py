@@ -44,7 +44,9 @@ def _converter(tp: type, optional: bool, flag: str):
         except ValueError:
             kind = {int: "an integer", float: "a number"}.get(tp, tp.__name__)
             raise argparse.ArgumentTypeError(
-                f"{text!r} is not {kind}" + (" (or 'none')" if optional else "")) from None
+                f"{text!r} is not {kind}" + (" (or 'none')" if optional else "")
+            ) from None
+
     convert.__name__ = {int: "integer", float: "number"}.get(tp, tp.__name__)
     return convert
 
@@ -60,14 +62,28 @@ def add_config_arguments(p: argparse.ArgumentParser, skip: Sequence[str] = ()) -
         help_ = f.metadata.get("help", "")
         tp, optional = _base_type(hints[f.name])
         if f.name == "resume":
-            p.add_argument(flag, nargs="?", const="last", default=None, metavar="CHECKPOINT",
-                           help=help_ + "; bare --resume = OUTPUT_DIR/last.pt")
+            p.add_argument(
+                flag,
+                nargs="?",
+                const="last",
+                default=None,
+                metavar="CHECKPOINT",
+                help=help_ + "; bare --resume = OUTPUT_DIR/last.pt",
+            )
         elif tp is bool:
-            p.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction, default=f.default,
-                           help=f"{help_} (default: {'on' if f.default else 'off'})")
+            p.add_argument(
+                flag,
+                dest=f.name,
+                action=argparse.BooleanOptionalAction,
+                default=f.default,
+                help=f"{help_} (default: {'on' if f.default else 'off'})",
+            )
         else:
-            kw: dict[str, Any] = dict(type=_converter(tp, optional, flag), default=f.default,
-                                      help=f"{help_} (default: {f.default})")
+            kw: dict[str, Any] = dict(
+                type=_converter(tp, optional, flag),
+                default=f.default,
+                help=f"{help_} (default: {f.default})",
+            )
             if "choices" in f.metadata:
                 kw["choices"] = f.metadata["choices"]
                 kw["type"] = str
@@ -76,15 +92,21 @@ def add_config_arguments(p: argparse.ArgumentParser, skip: Sequence[str] = ()) -
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog=PROG, allow_abbrev=False, usage="%(prog)s [options]   (all options: --help)",
+        prog=PROG,
+        allow_abbrev=False,
+        usage="%(prog)s [options]   (all options: --help)",
         description="Train EmbSum (RecSys 2024) on MIND / Goodreads / the event archive; writes metrics.jsonl, "
-                    "last.pt, best.pt to --output-dir. Multi-process: torchrun --nproc_per_node=N -m embsum.train ...",
+        "last.pt, best.pt to --output-dir. Multi-process: torchrun --nproc_per_node=N -m embsum.train ...",
         epilog="Effective batch = micro-batch-size x grad-accum x world size (torchrun processes); give two "
-               "of --batch-size/--micro-batch-size/--grad-accum and the third is derived. "
-               "Report: python -m embsum.report OUTPUT_DIR. Docs: docs/training.md")
+        "of --batch-size/--micro-batch-size/--grad-accum and the third is derived. "
+        "Report: python -m embsum.report OUTPUT_DIR. Docs: docs/training.md",
+    )
     add_config_arguments(p)
-    p.add_argument("--dry-run", action="store_true",
-                   help="print the resolved config and batch arithmetic as JSON and exit")
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the resolved config and batch arithmetic as JSON and exit",
+    )
     return p
 
 
@@ -99,22 +121,27 @@ def given_flags(argv: Sequence[str] | None) -> set[str]:
     return out
 
 
-def config_values(ns: argparse.Namespace, argv: Sequence[str] | None, **fixed: Any) -> dict[str, Any]:
+def config_values(
+    ns: argparse.Namespace, argv: Sequence[str] | None, **fixed: Any
+) -> dict[str, Any]:
     """TrainConfig keyword arguments from parsed flags: `fixed` fields win; of the batch flags,
     the one not given is derived (module docstring)."""
     given = given_flags(argv) & set(BATCH_FLAGS)
-    values = {f.name: fixed[f.name] if f.name in fixed else getattr(ns, f.name)
-              for f in dataclasses.fields(TrainConfig)}
-    if len(given) == 2:                                  # derive the flag that was not given
+    values = {
+        f.name: fixed[f.name] if f.name in fixed else getattr(ns, f.name)
+        for f in dataclasses.fields(TrainConfig)
+    }
+    if len(given) == 2:  # derive the flag that was not given
         (missing,) = set(BATCH_FLAGS) - given
         values[missing] = None
-    elif given == {"grad_accum"}:                        # keep the batch size, derive the micro-batch
+    elif given == {"grad_accum"}:  # keep the batch size, derive the micro-batch
         values["micro_batch_size"] = None
     return values
 
 
-def parse_config(argv: Sequence[str] | None = None,
-                 parser: argparse.ArgumentParser | None = None) -> tuple[TrainConfig, argparse.Namespace]:
+def parse_config(
+    argv: Sequence[str] | None = None, parser: argparse.ArgumentParser | None = None
+) -> tuple[TrainConfig, argparse.Namespace]:
     parser = parser or build_parser()
     ns = parser.parse_args(argv)
     try:
@@ -128,18 +155,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     cfg, ns = parse_config(argv, parser)
     import os
+
     world = int(os.environ.get("WORLD_SIZE", "1"))
     try:
         micro, accum, batch = cfg.resolve_batch(world)
     except ConfigError as e:
         parser.error(str(e))
     if ns.dry_run:
-        print(json.dumps({"config": cfg.to_dict(), "world_size": world, "micro_batch_size": micro,
-                          "grad_accum": accum, "batch_size": batch}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "config": cfg.to_dict(),
+                    "world_size": world,
+                    "micro_batch_size": micro,
+                    "grad_accum": accum,
+                    "batch_size": batch,
+                },
+                indent=2,
+            )
+        )
         return 0
     from embsum.data.archive import ArchiveError
-    from embsum.train.loop import train
     from embsum.teacher import TeacherConfigError
+    from embsum.train.loop import train
+
     try:
         result = train(cfg)
     except (ConfigError, TeacherConfigError, FileNotFoundError, ArchiveError) as e:
@@ -147,7 +186,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     s = result.state
     if int(os.environ.get("RANK", "0")) == 0:
-        best = f"best dev AUC {s.best_auc:.4f} at step {s.best_step}" if s.best_step is not None else "no dev eval"
-        print(f"{'done' if result.finished else 'stopped'}: {s.step} steps, {best}; run dir {result.output_dir}",
-              file=sys.stderr)
+        best = (
+            f"best dev AUC {s.best_auc:.4f} at step {s.best_step}"
+            if s.best_step is not None
+            else "no dev eval"
+        )
+        print(
+            f"{'done' if result.finished else 'stopped'}: {s.step} steps, {best}; run dir {result.output_dir}",
+            file=sys.stderr,
+        )
     return 0

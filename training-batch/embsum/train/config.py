@@ -42,66 +42,119 @@ def _f(default, help: str, **kw):
 @dataclass
 class TrainConfig:
     # --- data -------------------------------------------------------------------------------
-    dataset: str = _f("mind", "dataset kind: mind | goodreads | archive (the event archive of the Kafka topics, "
-                              "split by day: newest day = dev, no test) | synthetic (random ids: tests and "
-                              "step/s benchmarks only; its metrics mean nothing)", choices=DATASETS)
-    data_dir: str | None = _f(None, "dataset directory (default: data/mind or data/goodreads in the repo; "
-                                    "--dataset archive: the archive directory, required)")
-    cache_dir: str | None = _f(None, "item-token cache directory (default: $EMBSUM_CACHE_DIR or build/token-cache)")
-    neg_ratio: int | None = _f(None, "sampled negatives per click (default: 4 for MIND, 2 for Goodreads)")
-    teacher: str = _f("template", "teacher summaries for L_sum: template (offline, deterministic) | "
-                                  "llm (EMBSUM_TEACHER_* endpoint) | none (no L_sum: needs --lambda-sum 0)",
-                      choices=TEACHERS)
+    dataset: str = _f(
+        "mind",
+        "dataset kind: mind | goodreads | archive (the event archive of the Kafka topics, "
+        "split by day: newest day = dev, no test) | synthetic (random ids: tests and "
+        "step/s benchmarks only; its metrics mean nothing)",
+        choices=DATASETS,
+    )
+    data_dir: str | None = _f(
+        None,
+        "dataset directory (default: data/mind or data/goodreads in the repo; "
+        "--dataset archive: the archive directory, required)",
+    )
+    cache_dir: str | None = _f(
+        None, "item-token cache directory (default: $EMBSUM_CACHE_DIR or build/token-cache)"
+    )
+    neg_ratio: int | None = _f(
+        None, "sampled negatives per click (default: 4 for MIND, 2 for Goodreads)"
+    )
+    teacher: str = _f(
+        "template",
+        "teacher summaries for L_sum: template (offline, deterministic) | "
+        "llm (EMBSUM_TEACHER_* endpoint) | none (no L_sum: needs --lambda-sum 0)",
+        choices=TEACHERS,
+    )
     teacher_cache: str = _f("runs/teacher-cache", "teacher summary cache directory")
     teacher_workers: int = _f(4, "parallel teacher requests (llm teacher)")
-    skip_empty_history: bool = _f(True, "leave out training examples whose history has no known item (they "
-                                        "read one zero memory token; kept out until their gradients are "
-                                        "re-measured, docs/training.md). Evaluation keeps them")
-    synthetic_examples: int = _f(256, "synthetic dataset: training examples (dev/test get a quarter each)")
+    skip_empty_history: bool = _f(
+        True,
+        "leave out training examples whose history has no known item (they "
+        "read one zero memory token; kept out until their gradients are "
+        "re-measured, docs/training.md). Evaluation keeps them",
+    )
+    synthetic_examples: int = _f(
+        256, "synthetic dataset: training examples (dev/test get a quarter each)"
+    )
 
     # --- model ------------------------------------------------------------------------------
-    model: str = _f("t5-small", f"backbone: a preset {sorted(PRESETS)} or a local HF T5 checkpoint directory")
+    model: str = _f(
+        "t5-small", f"backbone: a preset {sorted(PRESETS)} or a local HF T5 checkpoint directory"
+    )
     # (flags --upe-codes / --cpe-codes: torchrun would take a bare --m / --n for its own options)
     m: int = _f(32, "UPE codes m (user interest vectors); ablation: 1", flag="upe-codes")
     n: int = _f(4, "CPE codes n (content vectors)", flag="cpe-codes")
     lambda_sum: float = _f(0.05, "L = L_NCE + lambda_sum * L_sum; ablation: 0")
     use_cpe: bool = _f(True, "poly-attention content embeddings (off: [SOS] state only, ablation)")
-    session_grouping: bool = _f(True, "group p=4 history items per encoder session (off: one item each, ablation)")
+    session_grouping: bool = _f(
+        True, "group p=4 history items per encoder session (off: one item each, ablation)"
+    )
     dropout: float | None = _f(None, "override the backbone's dropout rate")
-    max_summary_tokens: int = _f(128, "teacher summary length cap (tokens, </s> included) and greedy decoding cap")
-    init_from: str | None = _f(None, "warm start: initialise the weights from this EmbSum checkpoint (best.pt, last.pt "
-                                     "or a released <model_version>.checkpoint.pt); optimizer, schedule and step "
-                                     "start fresh. The model-shape flags must match the checkpoint's")
+    max_summary_tokens: int = _f(
+        128, "teacher summary length cap (tokens, </s> included) and greedy decoding cap"
+    )
+    init_from: str | None = _f(
+        None,
+        "warm start: initialise the weights from this EmbSum checkpoint (best.pt, last.pt "
+        "or a released <model_version>.checkpoint.pt); optimizer, schedule and step "
+        "start fresh. The model-shape flags must match the checkpoint's",
+    )
 
     # --- optimisation (paper 3: AdamW, lr 5e-4, batch 128, 10 epochs) ----------------------------
     lr: float = _f(5e-4, "peak learning rate (AdamW)")
-    weight_decay: float = _f(0.01, "AdamW weight decay (matrices only; layer-norm scales are not decayed)")
+    weight_decay: float = _f(
+        0.01, "AdamW weight decay (matrices only; layer-norm scales are not decayed)"
+    )
     beta1: float = _f(0.9, "AdamW beta1")
     beta2: float = _f(0.999, "AdamW beta2")
     eps: float = _f(1e-8, "AdamW epsilon")
-    schedule: str = _f("cosine", "after warmup: cosine | linear decay to min_lr_ratio*lr, or constant",
-                       choices=SCHEDULES)
+    schedule: str = _f(
+        "cosine",
+        "after warmup: cosine | linear decay to min_lr_ratio*lr, or constant",
+        choices=SCHEDULES,
+    )
     warmup_steps: int | None = _f(None, "linear warmup steps (default: warmup_ratio of the total)")
-    warmup_ratio: float = _f(0.05, "warmup as a fraction of the total optimizer steps (when warmup_steps is unset)")
+    warmup_ratio: float = _f(
+        0.05, "warmup as a fraction of the total optimizer steps (when warmup_steps is unset)"
+    )
     min_lr_ratio: float = _f(0.1, "final learning rate as a fraction of lr (cosine/linear)")
     max_grad_norm: float = _f(1.0, "clip the global gradient norm (0 = off)")
-    batch_size: int | None = _f(128, "effective batch = micro_batch_size x grad_accum x world_size (impressions per optimizer step)")
+    batch_size: int | None = _f(
+        128,
+        "effective batch = micro_batch_size x grad_accum x world_size (impressions per optimizer step)",
+    )
     micro_batch_size: int | None = _f(16, "impressions per forward/backward on one process")
-    grad_accum: int | None = _f(None, "micro-batches accumulated per optimizer step (default: derived)")
+    grad_accum: int | None = _f(
+        None, "micro-batches accumulated per optimizer step (default: derived)"
+    )
     epochs: int = _f(10, "passes over the training examples")
     max_steps: int | None = _f(None, "cap on optimizer steps (also the LR schedule's length)")
-    stop_after: int | None = _f(None, "stop this invocation after this many optimizer steps in total (saves last.pt; "
-                                      "the LR schedule is unchanged, so --resume continues it)")
+    stop_after: int | None = _f(
+        None,
+        "stop this invocation after this many optimizer steps in total (saves last.pt; "
+        "the LR schedule is unchanged, so --resume continues it)",
+    )
     seed: int = _f(0, "seed of model init, data order, negatives and dropout")
 
     # --- evaluation ---------------------------------------------------------------------------
-    eval_every: int = _f(0, "also evaluate on dev every N optimizer steps (0 = at the end of each epoch only)")
+    eval_every: int = _f(
+        0, "also evaluate on dev every N optimizer steps (0 = at the end of each epoch only)"
+    )
     eval_each_epoch: bool = _f(True, "evaluate on dev at the end of each epoch")
     eval_batch_size: int = _f(32, "impressions per evaluation batch")
-    eval_max_impressions: int | None = _f(None, "evaluate on the first N dev impressions only (fast checks)")
-    eval_global: str = _f("greedy", "global vector at evaluation: greedy (deployment path: greedy summary) | "
-                                    "teacher (teacher-forced on the teacher summary)", choices=EVAL_GLOBALS)
-    rouge_users: int = _f(32, "dev users whose greedy summary is scored with ROUGE against the teacher (0 = off)")
+    eval_max_impressions: int | None = _f(
+        None, "evaluate on the first N dev impressions only (fast checks)"
+    )
+    eval_global: str = _f(
+        "greedy",
+        "global vector at evaluation: greedy (deployment path: greedy summary) | "
+        "teacher (teacher-forced on the teacher summary)",
+        choices=EVAL_GLOBALS,
+    )
+    rouge_users: int = _f(
+        32, "dev users whose greedy summary is scored with ROUGE against the teacher (0 = off)"
+    )
     test_at_end: bool = _f(True, "evaluate best.pt on the test split when training finishes")
 
     # --- run / system -------------------------------------------------------------------------
@@ -109,8 +162,11 @@ class TrainConfig:
     resume: str | None = _f(None, "checkpoint to resume from ('last' = OUTPUT_DIR/last.pt)")
     save_every: int = _f(0, "also write last.pt every N optimizer steps (0 = at epoch ends only)")
     device: str = _f("auto", "auto | cpu | cuda (torchrun: cuda:LOCAL_RANK)", choices=DEVICES)
-    precision: str = _f("auto", "auto (bf16 autocast on CUDA, fp32 on CPU) | fp32 | bf16 (CUDA only)",
-                        choices=PRECISIONS)
+    precision: str = _f(
+        "auto",
+        "auto (bf16 autocast on CUDA, fp32 on CPU) | fp32 | bf16 (CUDA only)",
+        choices=PRECISIONS,
+    )
     num_workers: int = _f(2, "DataLoader worker processes per rank")
     threads: int | None = _f(None, "torch intra-op threads (default: torch's choice)")
     progress: bool = _f(True, "tqdm progress bar (only on a TTY, rank 0)")
@@ -122,47 +178,95 @@ class TrainConfig:
 
     def validate(self) -> "TrainConfig":
         """Checks that need no runtime information (world size is checked in resolve_batch)."""
+
         def need(ok: bool, msg: str) -> None:
             if not ok:
                 raise ConfigError(msg)
 
         for name in ("dataset", "teacher", "schedule", "precision", "device", "eval_global"):
             choices = _FIELDS[name].metadata["choices"]
-            need(getattr(self, name) in choices,
-                 f"--{_flag(name)} must be one of {', '.join(choices)}; got {getattr(self, name)!r}")
+            need(
+                getattr(self, name) in choices,
+                f"--{_flag(name)} must be one of {', '.join(choices)}; got {getattr(self, name)!r}",
+            )
         need(self.lr > 0, f"--lr must be > 0, got {self.lr}")
-        need(0 <= self.beta1 < 1 and 0 <= self.beta2 < 1,
-             f"--beta1/--beta2 must be in [0, 1), got {self.beta1}, {self.beta2}")
+        need(
+            0 <= self.beta1 < 1 and 0 <= self.beta2 < 1,
+            f"--beta1/--beta2 must be in [0, 1), got {self.beta1}, {self.beta2}",
+        )
         need(self.weight_decay >= 0, f"--weight-decay must be >= 0, got {self.weight_decay}")
-        need(0 <= self.min_lr_ratio <= 1, f"--min-lr-ratio must be in [0, 1], got {self.min_lr_ratio}")
-        need(0 <= self.warmup_ratio < 1, f"--warmup-ratio must be in [0, 1), got {self.warmup_ratio}")
-        need(self.warmup_steps is None or self.warmup_steps >= 0,
-             f"--warmup-steps must be >= 0, got {self.warmup_steps}")
-        need(self.max_grad_norm >= 0, f"--max-grad-norm must be >= 0 (0 = no clipping), got {self.max_grad_norm}")
+        need(
+            0 <= self.min_lr_ratio <= 1,
+            f"--min-lr-ratio must be in [0, 1], got {self.min_lr_ratio}",
+        )
+        need(
+            0 <= self.warmup_ratio < 1, f"--warmup-ratio must be in [0, 1), got {self.warmup_ratio}"
+        )
+        need(
+            self.warmup_steps is None or self.warmup_steps >= 0,
+            f"--warmup-steps must be >= 0, got {self.warmup_steps}",
+        )
+        need(
+            self.max_grad_norm >= 0,
+            f"--max-grad-norm must be >= 0 (0 = no clipping), got {self.max_grad_norm}",
+        )
         need(self.epochs >= 1, f"--epochs must be >= 1, got {self.epochs}")
-        for name in ("max_steps", "stop_after", "batch_size", "micro_batch_size", "grad_accum", "neg_ratio"):
+        for name in (
+            "max_steps",
+            "stop_after",
+            "batch_size",
+            "micro_batch_size",
+            "grad_accum",
+            "neg_ratio",
+        ):
             v = getattr(self, name)
             need(v is None or v >= 1, f"--{_flag(name)} must be >= 1 (or left unset), got {v}")
-        need(self.batch_size is not None or self.micro_batch_size is not None,
-             "set --batch-size or --micro-batch-size (the effective batch needs one of them)")
+        need(
+            self.batch_size is not None or self.micro_batch_size is not None,
+            "set --batch-size or --micro-batch-size (the effective batch needs one of them)",
+        )
         for name in ("eval_every", "save_every", "rouge_users", "num_workers", "teacher_workers"):
-            need(getattr(self, name) >= 0, f"--{_flag(name)} must be >= 0, got {getattr(self, name)}")
-        need(self.eval_batch_size >= 1, f"--eval-batch-size must be >= 1, got {self.eval_batch_size}")
+            need(
+                getattr(self, name) >= 0, f"--{_flag(name)} must be >= 0, got {getattr(self, name)}"
+            )
+        need(
+            self.eval_batch_size >= 1, f"--eval-batch-size must be >= 1, got {self.eval_batch_size}"
+        )
         need(self.log_every >= 1, f"--log-every must be >= 1, got {self.log_every}")
-        need(self.eval_max_impressions is None or self.eval_max_impressions >= 1,
-             f"--eval-max-impressions must be >= 1, got {self.eval_max_impressions}")
-        need(self.synthetic_examples >= 1, f"--synthetic-examples must be >= 1, got {self.synthetic_examples}")
-        need(self.max_summary_tokens >= 1, f"--max-summary-tokens must be >= 1, got {self.max_summary_tokens}")
-        need(self.m >= 1 and self.n >= 1, f"--upe-codes and --cpe-codes must be >= 1, got {self.m}, {self.n}")
+        need(
+            self.eval_max_impressions is None or self.eval_max_impressions >= 1,
+            f"--eval-max-impressions must be >= 1, got {self.eval_max_impressions}",
+        )
+        need(
+            self.synthetic_examples >= 1,
+            f"--synthetic-examples must be >= 1, got {self.synthetic_examples}",
+        )
+        need(
+            self.max_summary_tokens >= 1,
+            f"--max-summary-tokens must be >= 1, got {self.max_summary_tokens}",
+        )
+        need(
+            self.m >= 1 and self.n >= 1,
+            f"--upe-codes and --cpe-codes must be >= 1, got {self.m}, {self.n}",
+        )
         need(self.lambda_sum >= 0, f"--lambda-sum must be >= 0, got {self.lambda_sum}")
-        need(self.dropout is None or 0 <= self.dropout < 1, f"--dropout must be in [0, 1), got {self.dropout}")
-        need(self.teacher != "none" or self.lambda_sum == 0,
-             f"--teacher none gives no summaries, so L_sum cannot be trained with --lambda-sum {self.lambda_sum}: "
-             "pass --lambda-sum 0 (the paper's 'wo L_sum' ablation) or choose --teacher template|llm")
-        need(self.dataset != "archive" or bool(self.data_dir),
-             "--dataset archive needs --data-dir ARCHIVE (the directory holding clicks/, impressions/ and content/)")
-        need(not (self.teacher == "none" and self.eval_global == "teacher"),
-             "--eval-global teacher needs teacher summaries: use --teacher template|llm or --eval-global greedy")
+        need(
+            self.dropout is None or 0 <= self.dropout < 1,
+            f"--dropout must be in [0, 1), got {self.dropout}",
+        )
+        need(
+            self.teacher != "none" or self.lambda_sum == 0,
+            f"--teacher none gives no summaries, so L_sum cannot be trained with --lambda-sum {self.lambda_sum}: "
+            "pass --lambda-sum 0 (the paper's 'wo L_sum' ablation) or choose --teacher template|llm",
+        )
+        need(
+            self.dataset != "archive" or bool(self.data_dir),
+            "--dataset archive needs --data-dir ARCHIVE (the directory holding clicks/, impressions/ and content/)",
+        )
+        need(
+            not (self.teacher == "none" and self.eval_global == "teacher"),
+            "--eval-global teacher needs teacher summaries: use --teacher template|llm or --eval-global greedy",
+        )
         return self
 
     # ------------------------------------------------------------------------------------------
@@ -182,14 +286,17 @@ class TrainConfig:
         if mb is None and acc is None:
             mb = b // w if b % w == 0 else None
             if mb is None:
-                raise ConfigError(f"--batch-size {b} is not divisible by the world size {w}: "
-                                  f"use a multiple of {w} (e.g. {max(w, b // w * w)})")
+                raise ConfigError(
+                    f"--batch-size {b} is not divisible by the world size {w}: "
+                    f"use a multiple of {w} (e.g. {max(w, b // w * w)})"
+                )
             return mb, 1, b
         if mb is None:
             if b % (acc * w):
                 raise ConfigError(
                     f"--batch-size {b} is not divisible by --grad-accum {acc} x world size {w} = {acc * w}; "
-                    f"choose --grad-accum among {_divisor_hint(b, w)} or another --batch-size")
+                    f"choose --grad-accum among {_divisor_hint(b, w)} or another --batch-size"
+                )
             return b // (acc * w), acc, b
         if acc is None:
             if b % (mb * w) and b % w:
@@ -197,27 +304,40 @@ class TrainConfig:
                 raise ConfigError(
                     f"--batch-size {b} cannot be split over world size {w} with --micro-batch-size {mb} "
                     f"(effective batch = micro x accum x world): use --batch-size "
-                    f"{' or '.join(map(str, near))}")
+                    f"{' or '.join(map(str, near))}"
+                )
             if b % (mb * w):
                 raise ConfigError(
                     f"--batch-size {b} is not divisible by --micro-batch-size {mb} x world size {w} = {mb * w} "
                     f"(effective batch = micro x accum x world); choose --micro-batch-size among "
-                    f"{_divisor_hint(b, w)}, or set --batch-size to a multiple of {mb * w}")
+                    f"{_divisor_hint(b, w)}, or set --batch-size to a multiple of {mb * w}"
+                )
             return mb, b // (mb * w), b
         if mb * acc * w != b:
-            fix = (f"--grad-accum {b // (mb * w)}" if b % (mb * w) == 0 else
-                   f"--batch-size {mb * acc * w}, or a --micro-batch-size among {_divisor_hint(b, w)}")
+            fix = (
+                f"--grad-accum {b // (mb * w)}"
+                if b % (mb * w) == 0
+                else f"--batch-size {mb * acc * w}, or a --micro-batch-size among {_divisor_hint(b, w)}"
+            )
             raise ConfigError(
                 f"--micro-batch-size {mb} x --grad-accum {acc} x world size {w} = {mb * acc * w}, "
                 f"but --batch-size is {b} (effective batch = micro x accum x world). Fix: give only two "
-                f"of the three (the third is derived), e.g. {fix}")
+                f"of the three (the third is derived), e.g. {fix}"
+            )
         return mb, acc, b
 
     def model_config(self) -> EmbSumConfig:
-        return EmbSumConfig(backbone=self.model, m=self.m, n=self.n, lambda_sum=self.lambda_sum,
-                            use_cpe=self.use_cpe, session_grouping=self.session_grouping,
-                            dropout=self.dropout, max_summary_tokens=self.max_summary_tokens,
-                            neg_ratio=self.effective_neg_ratio)
+        return EmbSumConfig(
+            backbone=self.model,
+            m=self.m,
+            n=self.n,
+            lambda_sum=self.lambda_sum,
+            use_cpe=self.use_cpe,
+            session_grouping=self.session_grouping,
+            dropout=self.dropout,
+            max_summary_tokens=self.max_summary_tokens,
+            neg_ratio=self.effective_neg_ratio,
+        )
 
     @property
     def effective_neg_ratio(self) -> int:
@@ -233,27 +353,63 @@ class TrainConfig:
         return cls(**{**{k: v for k, v in d.items() if k in _FIELDS}, **overrides})
 
     # Fields that must match when resuming: they change what the checkpoint's numbers mean.
-    RESUME_FIXED = ("dataset", "data_dir", "neg_ratio", "teacher", "model", "m", "n", "lambda_sum",
-                    "use_cpe", "session_grouping", "dropout", "max_summary_tokens", "lr", "weight_decay",
-                    "beta1", "beta2", "eps", "schedule", "warmup_steps", "warmup_ratio", "min_lr_ratio",
-                    "max_grad_norm", "batch_size", "micro_batch_size", "grad_accum", "epochs", "max_steps",
-                    "seed", "synthetic_examples", "skip_empty_history")
+    RESUME_FIXED = (
+        "dataset",
+        "data_dir",
+        "neg_ratio",
+        "teacher",
+        "model",
+        "m",
+        "n",
+        "lambda_sum",
+        "use_cpe",
+        "session_grouping",
+        "dropout",
+        "max_summary_tokens",
+        "lr",
+        "weight_decay",
+        "beta1",
+        "beta2",
+        "eps",
+        "schedule",
+        "warmup_steps",
+        "warmup_ratio",
+        "min_lr_ratio",
+        "max_grad_norm",
+        "batch_size",
+        "micro_batch_size",
+        "grad_accum",
+        "epochs",
+        "max_steps",
+        "seed",
+        "synthetic_examples",
+        "skip_empty_history",
+    )
 
     def resume_mismatches(self, saved: dict[str, Any]) -> list[str]:
-        return [f"{k}: checkpoint {saved.get(k)!r} vs now {getattr(self, k)!r}"
-                for k in self.RESUME_FIXED if k in saved and saved[k] != getattr(self, k)]
+        return [
+            f"{k}: checkpoint {saved.get(k)!r} vs now {getattr(self, k)!r}"
+            for k in self.RESUME_FIXED
+            if k in saved and saved[k] != getattr(self, k)
+        ]
 
 
 def _divisor_hint(b: int, w: int) -> str:
     per = b // w if b % w == 0 else 0
     divs = [d for d in range(1, per + 1) if per % d == 0] if per else []
-    return ", ".join(map(str, divs[:12])) if divs else f"(none: --batch-size must be a multiple of {w})"
+    return (
+        ", ".join(map(str, divs[:12]))
+        if divs
+        else f"(none: --batch-size must be a multiple of {w})"
+    )
 
 
 def _flag(name: str) -> str:
     """The CLI flag (without --) of a TrainConfig field."""
     f = _FIELDS.get(name)
-    return f.metadata.get("flag", name.replace("_", "-")) if f is not None else name.replace("_", "-")
+    return (
+        f.metadata.get("flag", name.replace("_", "-")) if f is not None else name.replace("_", "-")
+    )
 
 
 _FIELDS = {f.name: f for f in dataclasses.fields(TrainConfig)}

@@ -28,10 +28,10 @@ from embsum.train.config import TrainConfig
 @dataclass
 class RunData:
     train: TrainSource
-    dev: Iterable | None                  # iterable of eval batches (this rank's shard), re-iterable
+    dev: Iterable | None  # iterable of eval batches (this rank's shard), re-iterable
     test: Iterable | None
     stats: dict[str, Any] = field(default_factory=dict)
-    teacher: dict[str, Any] = field(default_factory=dict)   # kind, model, users with a summary
+    teacher: dict[str, Any] = field(default_factory=dict)  # kind, model, users with a summary
     notes: list[str] = field(default_factory=list)
 
 
@@ -48,33 +48,97 @@ def build_run_data(cfg: TrainConfig, env: du.DistEnv, micro_batch_size: int) -> 
     return out
 
 
-def _sources(cfg: TrainConfig, env: du.DistEnv, micro: int, train_ds, train_collate, dev_ds, test_ds,
-             eval_collate) -> tuple[LoaderSource, EvalSource, EvalSource | None]:
-    train = LoaderSource(train_ds, train_collate, micro, rank=env.rank, world_size=env.world_size,
-                         seed=cfg.seed, num_workers=cfg.num_workers)
-    dev = EvalSource(dev_ds, eval_collate, cfg.eval_batch_size, rank=env.rank, world_size=env.world_size,
-                     limit=cfg.eval_max_impressions, num_workers=min(cfg.num_workers, 1))
-    test = None if test_ds is None else EvalSource(test_ds, eval_collate, cfg.eval_batch_size, rank=env.rank,
-                                                   world_size=env.world_size, num_workers=min(cfg.num_workers, 1))
+def _sources(
+    cfg: TrainConfig,
+    env: du.DistEnv,
+    micro: int,
+    train_ds,
+    train_collate,
+    dev_ds,
+    test_ds,
+    eval_collate,
+) -> tuple[LoaderSource, EvalSource, EvalSource | None]:
+    train = LoaderSource(
+        train_ds,
+        train_collate,
+        micro,
+        rank=env.rank,
+        world_size=env.world_size,
+        seed=cfg.seed,
+        num_workers=cfg.num_workers,
+    )
+    dev = EvalSource(
+        dev_ds,
+        eval_collate,
+        cfg.eval_batch_size,
+        rank=env.rank,
+        world_size=env.world_size,
+        limit=cfg.eval_max_impressions,
+        num_workers=min(cfg.num_workers, 1),
+    )
+    test = (
+        None
+        if test_ds is None
+        else EvalSource(
+            test_ds,
+            eval_collate,
+            cfg.eval_batch_size,
+            rank=env.rank,
+            world_size=env.world_size,
+            num_workers=min(cfg.num_workers, 1),
+        )
+    )
     return train, dev, test
 
 
 def _synthetic(cfg: TrainConfig, env: du.DistEnv, micro: int, p: int) -> RunData:
     from embsum.train.synthetic import make_synthetic
-    syn = make_synthetic(cfg.synthetic_examples, seed=cfg.seed, p=p, neg_ratio=cfg.effective_neg_ratio)
+
+    syn = make_synthetic(
+        cfg.synthetic_examples, seed=cfg.seed, p=p, neg_ratio=cfg.effective_neg_ratio
+    )
     use = cfg.teacher != "none"
-    train, dev, test = _sources(cfg, env, micro, syn.train, syn.train_collate(cfg.max_summary_tokens, use),
-                                syn.dev, syn.test, syn.eval_collate(cfg.max_summary_tokens, use))
-    teacher = {"kind": "synthetic" if use else None, "model": "per-topic id string" if use else None,
-               "users": len(syn.summaries) if use else 0}
-    stats = {**syn.stats, "train": len(syn.train), "dev": len(dev.indices) * env.world_size,
-             "test": len(syn.test), "split_rule": "synthetic: disjoint users by construction"}
-    return RunData(train, dev, test, stats, teacher, ["synthetic data: metrics say nothing about recommendation quality"])
+    train, dev, test = _sources(
+        cfg,
+        env,
+        micro,
+        syn.train,
+        syn.train_collate(cfg.max_summary_tokens, use),
+        syn.dev,
+        syn.test,
+        syn.eval_collate(cfg.max_summary_tokens, use),
+    )
+    teacher = {
+        "kind": "synthetic" if use else None,
+        "model": "per-topic id string" if use else None,
+        "users": len(syn.summaries) if use else 0,
+    }
+    stats = {
+        **syn.stats,
+        "train": len(syn.train),
+        "dev": len(dev.indices) * env.world_size,
+        "test": len(syn.test),
+        "split_rule": "synthetic: disjoint users by construction",
+    }
+    return RunData(
+        train,
+        dev,
+        test,
+        stats,
+        teacher,
+        ["synthetic data: metrics say nothing about recommendation quality"],
+    )
 
 
 def _real(cfg: TrainConfig, env: du.DistEnv, micro: int, model_cfg) -> RunData:
-    from embsum.data import (TrainCollator, EvalCollator, prepare_archive, prepare_goodreads, prepare_mind,
-                             text_config_for)
+    from embsum.data import (
+        EvalCollator,
+        TrainCollator,
+        prepare_archive,
+        prepare_goodreads,
+        prepare_mind,
+        text_config_for,
+    )
     from embsum.text import TextTokenizer
     from embsum.text.paths import GOODREADS_DIR, MIND_DIR
 
@@ -84,16 +148,34 @@ def _real(cfg: TrainConfig, env: du.DistEnv, micro: int, model_cfg) -> RunData:
     cache = cfg.cache_dir if cfg.cache_dir is not None else "default"
     if cfg.dataset == "archive":
         root = Path(cfg.data_dir)
-        prepared = prepare_archive(root, tokenizer=tokenizer, text_config=text_cfg,
-                                   neg_ratio=cfg.effective_neg_ratio, seed=cfg.seed, cache_dir=cache)
+        prepared = prepare_archive(
+            root,
+            tokenizer=tokenizer,
+            text_config=text_cfg,
+            neg_ratio=cfg.effective_neg_ratio,
+            seed=cfg.seed,
+            cache_dir=cache,
+        )
     elif cfg.dataset == "mind":
         root = Path(cfg.data_dir) if cfg.data_dir else MIND_DIR
-        prepared = prepare_mind(root, tokenizer=tokenizer, text_config=text_cfg,
-                                neg_ratio=cfg.effective_neg_ratio, seed=cfg.seed, cache_dir=cache)
+        prepared = prepare_mind(
+            root,
+            tokenizer=tokenizer,
+            text_config=text_cfg,
+            neg_ratio=cfg.effective_neg_ratio,
+            seed=cfg.seed,
+            cache_dir=cache,
+        )
     else:
         root = Path(cfg.data_dir) if cfg.data_dir else GOODREADS_DIR
-        prepared = prepare_goodreads(root, tokenizer=tokenizer, text_config=text_cfg,
-                                     neg_ratio=cfg.effective_neg_ratio, seed=cfg.seed, cache_dir=cache)
+        prepared = prepare_goodreads(
+            root,
+            tokenizer=tokenizer,
+            text_config=text_cfg,
+            neg_ratio=cfg.effective_neg_ratio,
+            seed=cfg.seed,
+            cache_dir=cache,
+        )
     prepare_seconds = time.perf_counter() - t0
     summaries, teacher = (None, {"kind": None, "model": None, "users": 0})
     show = cfg.progress and env.is_main and sys.stderr.isatty()
@@ -106,14 +188,27 @@ def _real(cfg: TrainConfig, env: du.DistEnv, micro: int, model_cfg) -> RunData:
         skipped = len(prepared.train) - len(keep)
         train_ds = KeyedSubset(prepared.train, keep)
     train, dev, test = _sources(
-        cfg, env, micro, train_ds, TrainCollator(text_cfg, summaries, cfg.max_summary_tokens),
-        prepared.dev, prepared.test, EvalCollator(text_cfg, summaries, cfg.max_summary_tokens))
-    stats = {"dataset": cfg.dataset, "data_dir": str(root), "split_rule": prepared.split_rule,
-             "train": len(train_ds), "train_skipped_empty_history": skipped,
-             "dev": len(prepared.dev), "test": len(prepared.test) if prepared.test is not None else 0,
-             "dev_evaluated": min(len(prepared.dev), cfg.eval_max_impressions or len(prepared.dev)),
-             "seconds": {"prepare": round(prepare_seconds, 3), "teacher": round(teacher_seconds, 3)},
-             "details": prepared.stats}
+        cfg,
+        env,
+        micro,
+        train_ds,
+        TrainCollator(text_cfg, summaries, cfg.max_summary_tokens),
+        prepared.dev,
+        prepared.test,
+        EvalCollator(text_cfg, summaries, cfg.max_summary_tokens),
+    )
+    stats = {
+        "dataset": cfg.dataset,
+        "data_dir": str(root),
+        "split_rule": prepared.split_rule,
+        "train": len(train_ds),
+        "train_skipped_empty_history": skipped,
+        "dev": len(prepared.dev),
+        "test": len(prepared.test) if prepared.test is not None else 0,
+        "dev_evaluated": min(len(prepared.dev), cfg.eval_max_impressions or len(prepared.dev)),
+        "seconds": {"prepare": round(prepare_seconds, 3), "teacher": round(teacher_seconds, 3)},
+        "details": prepared.stats,
+    }
     return RunData(train, dev, test, stats, teacher, list(prepared.notes))
 
 
@@ -122,7 +217,7 @@ def examples_with_history(examples, tokens) -> list[int]:
     keep = []
     for i, e in enumerate(examples.examples):
         src = examples.histories[e.history]
-        if any(item in tokens for item in src.engagements[:e.length]):
+        if any(item in tokens for item in src.engagements[: e.length]):
             keep.append(i)
     return keep
 
@@ -149,7 +244,7 @@ def _histories(prepared) -> dict[str, dict[str, tuple[str, ...]]]:
     longest: dict[str, tuple[str, ...]] = {}
     for e in ex.examples:
         src = ex.histories[e.history]
-        h = src.engagements[:e.length]
+        h = src.engagements[: e.length]
         if len(h) > len(longest.get(src.user_id, ())):
             longest[src.user_id] = h
     out["train"] = longest
@@ -160,19 +255,26 @@ def _histories(prepared) -> dict[str, dict[str, tuple[str, ...]]]:
         shortest: dict[str, tuple[str, ...]] = {}
         for imp in imps.impressions:
             src = imps.histories[imp.history]
-            h = src.engagements[:imp.length]
+            h = src.engagements[: imp.length]
             if src.user_id not in shortest or len(h) < len(shortest[src.user_id]):
                 shortest[src.user_id] = h
         out[name] = shortest
     return out
 
 
-def teacher_summaries(cfg: TrainConfig, prepared, root: Path, tokenizer, progress: bool = True
-                      ) -> tuple[dict[str, list[int]], dict[str, Any]]:
+def teacher_summaries(
+    cfg: TrainConfig, prepared, root: Path, tokenizer, progress: bool = True
+) -> tuple[dict[str, list[int]], dict[str, Any]]:
     """{user_id: summary token ids} for the train/dev/test users, and a description of the teacher."""
-    from embsum.teacher import EngagedItem, LLMTeacher, SummaryCache, TemplateTeacher, generate_summaries
+    from embsum.teacher import (
+        EngagedItem,
+        LLMTeacher,
+        SummaryCache,
+        TemplateTeacher,
+        generate_summaries,
+    )
 
-    if prepared.items is not None:          # e.g. the event archive: texts came with the data
+    if prepared.items is not None:  # e.g. the event archive: texts came with the data
         texts = prepared.items
 
         def item(i: str):
@@ -184,6 +286,7 @@ def teacher_summaries(cfg: TrainConfig, prepared, root: Path, tokenizer, progres
             return EngagedItem(i, t.title, t.abstract, t.category)
     elif prepared.domain == "news":
         from embsum.data import load_mind
+
         news = load_mind(root).news
 
         def item(i: str):
@@ -191,6 +294,7 @@ def teacher_summaries(cfg: TrainConfig, prepared, root: Path, tokenizer, progres
             return None if n is None else EngagedItem(i, n.title, n.abstract, n.category)
     else:
         from embsum.data import load_goodreads
+
         books = load_goodreads(root).books
 
         def item(i: str):
@@ -202,12 +306,27 @@ def teacher_summaries(cfg: TrainConfig, prepared, root: Path, tokenizer, progres
     ids: dict[str, list[int]] = {}
     counts = {}
     for split, users in _histories(prepared).items():
-        todo = [(u, [x for x in (item(i) for i in h) if x is not None]) for u, h in users.items() if u not in ids]
-        got = generate_summaries(todo, teacher, cache, workers=cfg.teacher_workers, domain=prepared.domain,
-                                 progress=progress)
+        todo = [
+            (u, [x for x in (item(i) for i in h) if x is not None])
+            for u, h in users.items()
+            if u not in ids
+        ]
+        got = generate_summaries(
+            todo,
+            teacher,
+            cache,
+            workers=cfg.teacher_workers,
+            domain=prepared.domain,
+            progress=progress,
+        )
         for u, s in got.items():
             toks = tokenizer.encode(s.text)
             if toks:
                 ids[u] = toks
         counts[split] = len(got)
-    return ids, {"kind": teacher.kind, "model": teacher.model, "users": len(ids), "per_split": counts}
+    return ids, {
+        "kind": teacher.kind,
+        "model": teacher.model,
+        "users": len(ids),
+        "per_split": counts,
+    }

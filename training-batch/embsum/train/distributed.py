@@ -36,7 +36,9 @@ def pick_device(kind: str, local_rank: int = 0) -> torch.device:
         return torch.device("cpu")
     if kind == "cuda" or (kind == "auto" and torch.cuda.is_available()):
         if not torch.cuda.is_available():
-            raise RuntimeError("--device cuda was asked for but torch sees no CUDA device; use --device cpu")
+            raise RuntimeError(
+                "--device cuda was asked for but torch sees no CUDA device; use --device cpu"
+            )
         return torch.device("cuda", local_rank)
     return torch.device("cpu")
 

@@ -52,7 +52,7 @@ def select_users(users: UserInputs, rows: list[int]) -> UserInputs:
     r = torch.tensor(rows, dtype=torch.long, device=device)
     us, isess, ipos = users.user_sessions[r], users.item_session[r], users.item_pos[r]
     used = torch.unique(us[us >= 0])
-    if used.numel() == 0:                       # nobody has a history: keep one session row
+    if used.numel() == 0:  # nobody has a history: keep one session row
         used = torch.zeros(1, dtype=torch.long, device=device)
     remap = torch.full((users.session_ids.shape[0],), -1, dtype=torch.long, device=device)
     remap[used] = torch.arange(used.numel(), device=device)
@@ -90,10 +90,17 @@ def _summary_text(ids, tokenizer, eos_id: int) -> str:
 
 
 @torch.no_grad()
-def evaluate(model: EmbSum, batches: Iterable, *, device: torch.device | str = "cpu",
-             global_mode: str = "greedy", rouge_users: int = 0, tokenizer=None,
-             env: du.DistEnv | None = None, autocast: contextlib.AbstractContextManager | None = None,
-             ) -> dict[str, Any]:
+def evaluate(
+    model: EmbSum,
+    batches: Iterable,
+    *,
+    device: torch.device | str = "cpu",
+    global_mode: str = "greedy",
+    rouge_users: int = 0,
+    tokenizer=None,
+    env: du.DistEnv | None = None,
+    autocast: contextlib.AbstractContextManager | None = None,
+) -> dict[str, Any]:
     """Mean AUC/MRR/nDCG@5/@10 over impressions (+ ROUGE), all-reduced over ranks."""
     if global_mode not in ("greedy", "teacher"):
         raise ValueError(f"global_mode must be greedy or teacher, got {global_mode!r}")
@@ -106,9 +113,11 @@ def evaluate(model: EmbSum, batches: Iterable, *, device: torch.device | str = "
     scorer = None
     if rouge_quota:
         from rouge_score import rouge_scorer
+
         scorer = rouge_scorer.RougeScorer(list(ROUGE_KEYS), use_stemmer=True)
         if tokenizer is None:
             from embsum.text import TextTokenizer
+
             tokenizer = TextTokenizer()
     amp = autocast if autocast is not None else contextlib.nullcontext()
 
@@ -128,22 +137,31 @@ def evaluate(model: EmbSum, batches: Iterable, *, device: torch.device | str = "
             if k not in user_cache and k not in seen:
                 todo.append(b)
                 seen.add(k)
-        want_rouge = [b for b in todo if len(rouge_done) < rouge_quota and labels_all is not None
-                      and batch.user_ids[b] not in rouge_done
-                      and bool(((labels_all[b] >= 0) & (labels_all[b] != model.config.pad_id)).any())]
+        want_rouge = [
+            b
+            for b in todo
+            if len(rouge_done) < rouge_quota
+            and labels_all is not None
+            and batch.user_ids[b] not in rouge_done
+            and bool(((labels_all[b] >= 0) & (labels_all[b] != model.config.pad_id)).any())
+        ]
         if todo:
             sub = select_users(batch.users, todo)
             sub_labels = labels_all[todo] if labels_all is not None else None
             with amp:
-                emb = model.embed_users(sub, summary_labels=sub_labels, greedy=(global_mode == "greedy"))
+                emb = model.embed_users(
+                    sub, summary_labels=sub_labels, greedy=(global_mode == "greedy")
+                )
             for j, b in enumerate(todo):
                 user_cache[keys[b]] = emb.a[j].float()
             if want_rouge and scorer is not None:
                 ids = emb.summary_ids
                 pick = [todo.index(b) for b in want_rouge]
-                if ids is None:      # teacher-forced ranking: decode greedily for the ROUGE sample
+                if ids is None:  # teacher-forced ranking: decode greedily for the ROUGE sample
                     with amp:
-                        ids = model.embed_users(select_users(batch.users, want_rouge), greedy=True).summary_ids
+                        ids = model.embed_users(
+                            select_users(batch.users, want_rouge), greedy=True
+                        ).summary_ids
                     pick = list(range(len(want_rouge)))
                 for j, b in zip(pick, want_rouge):
                     if len(rouge_done) >= rouge_quota:
@@ -156,7 +174,7 @@ def evaluate(model: EmbSum, batches: Iterable, *, device: torch.device | str = "
                     for key in ROUGE_KEYS:
                         rouge_sums[key] += s[key].fmeasure
                     rouge_done.add(batch.user_ids[b])
-        a = torch.stack([user_cache[k] for k in keys])                                   # [B, m, d]
+        a = torch.stack([user_cache[k] for k in keys])  # [B, m, d]
         # --- candidates: embed each distinct item once -----------------------------------------
         cand_index = batch.cand_index
         first_row: dict[str, int] = {}
@@ -172,21 +190,28 @@ def evaluate(model: EmbSum, batches: Iterable, *, device: torch.device | str = "
                 content_cache[item] = (bvec[j].float(), key[j].float())
         bsz, c = cand_index.shape
         zero = a.new_zeros(model.config.n_content, a.shape[-1])
-        rows = [[content_cache[item] for item in items] + [(zero, zero)] * (c - len(items))
-                for items in batch.item_ids]
-        bmat = torch.stack([torch.stack([x[0] for x in r]) for r in rows])                # [B, C, n, d]
+        rows = [
+            [content_cache[item] for item in items] + [(zero, zero)] * (c - len(items))
+            for items in batch.item_ids
+        ]
+        bmat = torch.stack([torch.stack([x[0] for x in r]) for r in rows])  # [B, C, n, d]
         kmat = torch.stack([torch.stack([x[1] for x in r]) for r in rows])
-        scores = model.score(a, bmat, kmat).float().cpu()                                # [B, C]
+        scores = model.score(a, bmat, kmat).float().cpu()  # [B, C]
         labels = batch.labels.cpu()
         for b in range(bsz):
             valid = labels[b] >= 0
             acc.add(labels[b][valid].numpy(), scores[b][valid].numpy())
     # --- reduce over ranks ------------------------------------------------------------------
-    local = [acc.sums[k] for k in METRIC_NAMES] + [acc.count, acc.skipped, len(rouge_done)] + \
-            [rouge_sums[k] for k in ROUGE_KEYS]
+    local = (
+        [acc.sums[k] for k in METRIC_NAMES]
+        + [acc.count, acc.skipped, len(rouge_done)]
+        + [rouge_sums[k] for k in ROUGE_KEYS]
+    )
     tot = du.all_reduce_sum(local, env) if env is not None else local
     count, skipped, rouge_n = int(tot[4]), int(tot[5]), int(tot[6])
-    out: dict[str, Any] = {k: (tot[i] / count if count else float("nan")) for i, k in enumerate(METRIC_NAMES)}
+    out: dict[str, Any] = {
+        k: (tot[i] / count if count else float("nan")) for i, k in enumerate(METRIC_NAMES)
+    }
     out.update(impressions=count, skipped=skipped, rouge_users=rouge_n)
     for i, k in enumerate(ROUGE_KEYS):
         out[k] = tot[7 + i] / rouge_n if rouge_n else None

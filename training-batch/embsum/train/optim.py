@@ -19,25 +19,31 @@ import torch
 from torch import nn
 
 
-def build_optimizer(model: nn.Module, lr: float, weight_decay: float, betas: tuple[float, float],
-                    eps: float) -> torch.optim.AdamW:
+def build_optimizer(
+    model: nn.Module, lr: float, weight_decay: float, betas: tuple[float, float], eps: float
+) -> torch.optim.AdamW:
     decay, no_decay = [], []
     for _, p in sorted(model.named_parameters(), key=lambda kv: kv[0]):
         if p.requires_grad:
             (decay if p.dim() >= 2 else no_decay).append(p)
-    groups = [{"params": decay, "weight_decay": weight_decay},
-              {"params": no_decay, "weight_decay": 0.0}]
+    groups = [
+        {"params": decay, "weight_decay": weight_decay},
+        {"params": no_decay, "weight_decay": 0.0},
+    ]
     # foreach=False: the same kernel on every platform, so resumed / distributed runs match bit
     # for bit on CPU (the foreach path is a speed-up on CUDA only).
-    return torch.optim.AdamW(groups, lr=lr, betas=betas, eps=eps,
-                             foreach=None if _has_cuda(model) else False)
+    return torch.optim.AdamW(
+        groups, lr=lr, betas=betas, eps=eps, foreach=None if _has_cuda(model) else False
+    )
 
 
 def _has_cuda(model: nn.Module) -> bool:
     return any(p.is_cuda for p in model.parameters())
 
 
-def lr_factor(step: int, total: int, warmup: int, kind: str = "cosine", min_ratio: float = 0.1) -> float:
+def lr_factor(
+    step: int, total: int, warmup: int, kind: str = "cosine", min_ratio: float = 0.1
+) -> float:
     """Multiplier of the peak lr for optimizer step `step` (0-based: the lr used by step+1)."""
     if warmup > 0 and step < warmup:
         return (step + 1) / warmup
@@ -54,10 +60,12 @@ def lr_factor(step: int, total: int, warmup: int, kind: str = "cosine", min_rati
     return min_ratio + (1.0 - min_ratio) * shape
 
 
-def build_scheduler(optimizer: torch.optim.Optimizer, total: int, warmup: int, kind: str,
-                    min_ratio: float) -> torch.optim.lr_scheduler.LambdaLR:
+def build_scheduler(
+    optimizer: torch.optim.Optimizer, total: int, warmup: int, kind: str, min_ratio: float
+) -> torch.optim.lr_scheduler.LambdaLR:
     # a closure, not a callable object: LambdaLR then stores no lambda state, and its
     # state_dict is plain numbers (checkpoint-safe)
     def factor(step: int) -> float:
         return lr_factor(step, total, warmup, kind, min_ratio)
+
     return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)

@@ -35,11 +35,19 @@ class SyntheticData:
     text_config: TextConfig
     stats: dict
 
-    def train_collate(self, max_summary_tokens: int = 128, with_summaries: bool = True) -> TrainCollator:
-        return TrainCollator(self.text_config, self.summaries if with_summaries else None, max_summary_tokens)
+    def train_collate(
+        self, max_summary_tokens: int = 128, with_summaries: bool = True
+    ) -> TrainCollator:
+        return TrainCollator(
+            self.text_config, self.summaries if with_summaries else None, max_summary_tokens
+        )
 
-    def eval_collate(self, max_summary_tokens: int = 128, with_summaries: bool = True) -> EvalCollator:
-        return EvalCollator(self.text_config, self.summaries if with_summaries else None, max_summary_tokens)
+    def eval_collate(
+        self, max_summary_tokens: int = 128, with_summaries: bool = True
+    ) -> EvalCollator:
+        return EvalCollator(
+            self.text_config, self.summaries if with_summaries else None, max_summary_tokens
+        )
 
 
 class SyntheticTrain(Dataset):
@@ -65,10 +73,19 @@ class SyntheticEval(Dataset):
         return self.samples[index]
 
 
-def make_synthetic(n_train: int = 256, *, n_eval: int | None = None, seed: int = 0, p: int = 4,
-                   neg_ratio: int = 4, topics: int = 6, items_per_topic: int = 30,
-                   history: tuple[int, int] = (3, 9), eval_candidates: tuple[int, int] = (2, 6),
-                   summary_len: int = 4) -> SyntheticData:
+def make_synthetic(
+    n_train: int = 256,
+    *,
+    n_eval: int | None = None,
+    seed: int = 0,
+    p: int = 4,
+    neg_ratio: int = 4,
+    topics: int = 6,
+    items_per_topic: int = 30,
+    history: tuple[int, int] = (3, 9),
+    eval_candidates: tuple[int, int] = (2, 6),
+    summary_len: int = 4,
+) -> SyntheticData:
     """Deterministic in `seed`. Train/dev/test users are disjoint (by construction)."""
     rng = random.Random(f"embsum-synthetic/{seed}")
     n_eval = n_eval if n_eval is not None else max(1, n_train // 4)
@@ -92,7 +109,7 @@ def make_synthetic(n_train: int = 256, *, n_eval: int | None = None, seed: int =
         for _ in range(k):
             t = topic if rng.random() < 0.85 else rng.randrange(topics)
             hist.append(rng.choice(by_topic[t]))
-        hist = list(dict.fromkeys(hist))                     # dedupe, keep order
+        hist = list(dict.fromkeys(hist))  # dedupe, keep order
         entries = [(item, seq) for seq, item in enumerate(hist)]
         sessions = group_sessions(entries, tokens, cfg)
         unseen = [i for i in by_topic[topic] if i not in hist]
@@ -112,7 +129,9 @@ def make_synthetic(n_train: int = 256, *, n_eval: int | None = None, seed: int =
         topic, sessions, unseen = user(uid)
         summaries[uid] = summary_of_topic[topic]
         items = [rng.choice(unseen)] + negatives(topic, neg_ratio)
-        train.append(TrainSample(uid, f"train-imp{i}", sessions, items, [content(x) for x in items]))
+        train.append(
+            TrainSample(uid, f"train-imp{i}", sessions, items, [content(x) for x in items])
+        )
 
     def eval_split(name: str) -> list[EvalSample]:
         out = []
@@ -125,11 +144,27 @@ def make_synthetic(n_train: int = 256, *, n_eval: int | None = None, seed: int =
             pairs = [(x, 1) for x in pos] + [(x, 0) for x in neg]
             rng.shuffle(pairs)
             items = [x for x, _ in pairs]
-            out.append(EvalSample(uid, f"{name}-imp{i}", sessions, items, [content(x) for x in items],
-                                  tuple(y for _, y in pairs)))
+            out.append(
+                EvalSample(
+                    uid,
+                    f"{name}-imp{i}",
+                    sessions,
+                    items,
+                    [content(x) for x in items],
+                    tuple(y for _, y in pairs),
+                )
+            )
         return out
 
     dev, test = eval_split("dev"), eval_split("test")
-    stats = {"kind": "synthetic", "topics": topics, "items": len(tokens), "train_examples": n_train,
-             "dev_impressions": n_eval, "test_impressions": n_eval}
-    return SyntheticData(SyntheticTrain(train), SyntheticEval(dev), SyntheticEval(test), summaries, cfg, stats)
+    stats = {
+        "kind": "synthetic",
+        "topics": topics,
+        "items": len(tokens),
+        "train_examples": n_train,
+        "dev_impressions": n_eval,
+        "test_impressions": n_eval,
+    }
+    return SyntheticData(
+        SyntheticTrain(train), SyntheticEval(dev), SyntheticEval(test), summaries, cfg, stats
+    )

@@ -25,7 +25,11 @@ class Violation(Exception):
         self.path = ""
 
     def at(self, step: str) -> "Violation":
-        self.path = step + self.path if not self.path or self.path.startswith("[") else f"{step}.{self.path}"
+        self.path = (
+            step + self.path
+            if not self.path or self.path.startswith("[")
+            else f"{step}.{self.path}"
+        )
         return self
 
     def describe(self) -> str:
@@ -104,7 +108,8 @@ class _Body:
             if i < 0 or i >= len(s["symbols"]):
                 name = s["name"].rsplit(".", 1)[-1]
                 raise Violation(
-                    CORRUPT_BODY, f"enum index {i} out of range for {name} ({len(s['symbols'])} symbols)"
+                    CORRUPT_BODY,
+                    f"enum index {i} out of range for {name} ({len(s['symbols'])} symbols)",
                 )
         elif t == "array":
             self.blocks(s["items"], False, depth)
@@ -134,13 +139,19 @@ class _Body:
                 if size < 0:
                     raise Violation(CORRUPT_BODY, f"negative block size {size}")
                 if size > self.left():
-                    raise Violation(TRUNCATED, f"block size {size} exceeds the {self.left()} bytes left")
+                    raise Violation(
+                        TRUNCATED, f"block size {size} exceeds the {self.left()} bytes left"
+                    )
             if zero_size:
                 self.zero_size_items += count
                 if self.zero_size_items > MAX_ZERO_SIZE_ITEMS:
-                    raise Violation(CORRUPT_BODY, f"more than {MAX_ZERO_SIZE_ITEMS} zero-size items")
+                    raise Violation(
+                        CORRUPT_BODY, f"more than {MAX_ZERO_SIZE_ITEMS} zero-size items"
+                    )
             elif count > self.left():
-                raise Violation(TRUNCATED, f"block of {count} items exceeds the {self.left()} bytes left")
+                raise Violation(
+                    TRUNCATED, f"block of {count} items exceeds the {self.left()} bytes left"
+                )
             for _ in range(count):
                 try:
                     if is_map:

@@ -23,9 +23,22 @@ import fastavro
 import fastavro.validation
 
 from embsum.wire.body_validator import Violation, validate_body
-from embsum.wire.errors import (BAD_MAGIC, CORRUPT_BODY, EMPTY, TRUNCATED, UNKNOWN_SCHEMA, WRONG_TYPE,
-                                MalformedRecordError)
-from embsum.wire.schemas import NAMESPACE, RECORD_TYPES, current_schema, fingerprint, released_schemas
+from embsum.wire.errors import (
+    BAD_MAGIC,
+    CORRUPT_BODY,
+    EMPTY,
+    TRUNCATED,
+    UNKNOWN_SCHEMA,
+    WRONG_TYPE,
+    MalformedRecordError,
+)
+from embsum.wire.schemas import (
+    NAMESPACE,
+    RECORD_TYPES,
+    current_schema,
+    fingerprint,
+    released_schemas,
+)
 
 MAGIC = b"\xc3\x01"
 HEADER_LENGTH = 10
@@ -58,7 +71,9 @@ class Codec:
             raise ValueError(f"{parsed['name']} is not a version of {NAMESPACE}.{self.record_type}")
         fp = fingerprint(parsed)
         same = self.writers.get(fp)
-        self.writers[fp] = _Writer(f"{same.label}={label}", same.schema) if same else _Writer(label, parsed)
+        self.writers[fp] = (
+            _Writer(f"{same.label}={label}", same.schema) if same else _Writer(label, parsed)
+        )
 
     def known_writers(self) -> dict[str, str]:
         """Fingerprint (wire-order hex) to label of every accepted writer schema."""
@@ -71,20 +86,30 @@ class Codec:
             out = io.BytesIO()
             out.write(MAGIC + self.fingerprint)
             fastavro.schemaless_writer(out, self.schema, value)
-        except (fastavro.validation.ValidationError, TypeError, ValueError, KeyError, AttributeError) as e:
+        except (
+            fastavro.validation.ValidationError,
+            TypeError,
+            ValueError,
+            KeyError,
+            AttributeError,
+        ) as e:
             raise ValueError(f"cannot encode {self.record_type}: {e}") from e
         return out.getvalue()
 
     def decode(self, data: bytes | bytearray | memoryview | None) -> dict:
         """Decodes one record; raises :class:`MalformedRecordError` for anything else."""
         if data is None or len(data) == 0:
-            raise self._malformed(EMPTY, data, "input is None" if data is None else "input is empty")
+            raise self._malformed(
+                EMPTY, data, "input is None" if data is None else "input is empty"
+            )
         data = bytes(data)
         if len(data) < HEADER_LENGTH:
             raise self._malformed(TRUNCATED, data, "shorter than the 10-byte single-object header")
         if data[:2] != MAGIC:
             raise self._malformed(
-                BAD_MAGIC, data, f"starts with {data[0]:02x} {data[1]:02x}, not the single-object marker c3 01"
+                BAD_MAGIC,
+                data,
+                f"starts with {data[0]:02x} {data[1]:02x}, not the single-object marker c3 01",
             )
         fp = data[2:HEADER_LENGTH]
         writer = self.writers.get(fp)
@@ -92,12 +117,15 @@ class Codec:
             other = _record_of_fingerprint().get(fp)
             if other is not None:
                 raise self._malformed(
-                    WRONG_TYPE, data, f"writer fingerprint {fp.hex()} is a schema of {NAMESPACE}.{other}, "
-                    f"not {NAMESPACE}.{self.record_type}"
+                    WRONG_TYPE,
+                    data,
+                    f"writer fingerprint {fp.hex()} is a schema of {NAMESPACE}.{other}, "
+                    f"not {NAMESPACE}.{self.record_type}",
                 )
             known = ", ".join(f"{w.label}={f.hex()}" for f, w in self.writers.items())
             raise self._malformed(
-                UNKNOWN_SCHEMA, data,
+                UNKNOWN_SCHEMA,
+                data,
                 f"writer fingerprint {fp.hex()} is none of the known {self.record_type} schemas [{known}]",
             )
         where = f"writer {writer.label} fingerprint {fp.hex()}"
@@ -107,12 +135,18 @@ class Codec:
             raise self._malformed(v.kind, data, f"{v.describe()} ({where})") from None
         try:
             reader = None if writer.schema is self.schema else self.schema
-            return fastavro.schemaless_reader(io.BytesIO(data[HEADER_LENGTH:]), writer.schema, reader)
+            return fastavro.schemaless_reader(
+                io.BytesIO(data[HEADER_LENGTH:]), writer.schema, reader
+            )
         except Exception as e:  # noqa: BLE001 - any failure here is bad data (e.g. a year > 9999)
-            raise self._malformed(CORRUPT_BODY, data, f"cannot decode the body: {e!r} ({where})") from e
+            raise self._malformed(
+                CORRUPT_BODY, data, f"cannot decode the body: {e!r} ({where})"
+            ) from e
 
     def _malformed(self, kind: str, data, detail: str) -> MalformedRecordError:
-        return MalformedRecordError(kind, self.record_type, -1 if data is None else len(data), detail)
+        return MalformedRecordError(
+            kind, self.record_type, -1 if data is None else len(data), detail
+        )
 
 
 @lru_cache(maxsize=None)

@@ -8,9 +8,9 @@ import java.lang.annotation.Target;
 
 /**
  * Offered to code outside this repository (a deployment that starts the jobs, a ranker that
- * scores): changes to it are deliberate and named in the change log, though not yet frozen.
- * The same meaning as Flink's {@code org.apache.flink.annotation.PublicEvolving}, in a module
- * that Flink-free code (ranker, inference-runtime) can depend on; docs/architecture.md, "Module
+ * scores): changes to it are deliberate and named in the change log, though not yet frozen. The
+ * same meaning as Flink's {@code org.apache.flink.annotation.PublicEvolving}, in a module that
+ * Flink-free code (ranker, inference-runtime) can depend on; docs/architecture.md, "Module
  * boundaries".
  *
  * <p>Public classes that carry neither this nor {@link Internal} are shared between this
@@ -19,5 +19,4 @@ import java.lang.annotation.Target;
 @Documented
 @Retention(RetentionPolicy.RUNTIME)
 @Target({ElementType.TYPE, ElementType.METHOD, ElementType.CONSTRUCTOR, ElementType.FIELD})
-public @interface PublicEvolving {
-}
+public @interface PublicEvolving {}

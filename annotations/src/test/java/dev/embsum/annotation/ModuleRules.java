@@ -18,14 +18,13 @@ import java.util.List;
 
 /**
  * The module-boundary rules every module's ArchUnit test checks (docs/architecture.md, "Module
- * boundaries"). A module's classes are told apart by where they were loaded from (its
- * {@code target/classes}, or its jar), not by package name: two modules may share a package
- * prefix ({@code dev.embsum.avro} in schemas, {@code dev.embsum.avro.state} in flink-jobs).
+ * boundaries"). A module's classes are told apart by where they were loaded from (its {@code
+ * target/classes}, or its jar), not by package name: two modules may share a package prefix ({@code
+ * dev.embsum.avro} in schemas, {@code dev.embsum.avro.state} in flink-jobs).
  */
 public final class ModuleRules {
 
-    private ModuleRules() {
-    }
+    private ModuleRules() {}
 
     /**
      * One module's classes: everything in the directories or jars that the given classes were
@@ -40,32 +39,46 @@ public final class ModuleRules {
     }
 
     /**
-     * No class of {@code module} depends on a class of an {@code ..internal..} package that is
-     * not part of {@code module} itself. Check it against {@code module}.
+     * No class of {@code module} depends on a class of an {@code ..internal..} package that is not
+     * part of {@code module} itself. Check it against {@code module}.
      */
     public static ArchRule noInternalPackageOfAnotherModule(JavaClasses module) {
         // an array type is in its element type's module (an enum's values() returns one)
-        DescribedPredicate<JavaClass> ofAnotherModule = DescribedPredicate.describe("belong to another module",
-                c -> !module.contain(c.getBaseComponentType().getName()));
-        return noClasses().should().dependOnClassesThat(resideInAPackage("..internal..").and(ofAnotherModule))
-                .because("an internal package is for its own module only (@Internal): it may change in any commit");
+        DescribedPredicate<JavaClass> ofAnotherModule =
+                DescribedPredicate.describe(
+                        "belong to another module",
+                        c -> !module.contain(c.getBaseComponentType().getName()));
+        return noClasses()
+                .should()
+                .dependOnClassesThat(resideInAPackage("..internal..").and(ofAnotherModule))
+                .because(
+                        "an internal package is for its own module only (@Internal): it may change in any commit");
     }
 
     /**
-     * Every {@code ..internal..} package says so: its {@code package-info.java} is annotated
-     * {@link Internal}. Holds trivially for a module without internal packages.
+     * Every {@code ..internal..} package says so: its {@code package-info.java} is annotated {@link
+     * Internal}. Holds trivially for a module without internal packages.
      */
     public static ArchRule internalPackagesAreMarkedInternal() {
-        return classes().that().resideInAPackage("..internal..")
-                .should(new ArchCondition<JavaClass>("be in a package annotated @Internal") {
-                    @Override
-                    public void check(JavaClass c, ConditionEvents events) {
-                        if (!c.getPackage().isAnnotatedWith(Internal.class)) {
-                            events.add(SimpleConditionEvent.violated(c, "package " + c.getPackageName()
-                                    + " of " + c.getName() + " has no package-info.java annotated @Internal"));
-                        }
-                    }
-                })
+        return classes()
+                .that()
+                .resideInAPackage("..internal..")
+                .should(
+                        new ArchCondition<JavaClass>("be in a package annotated @Internal") {
+                            @Override
+                            public void check(JavaClass c, ConditionEvents events) {
+                                if (!c.getPackage().isAnnotatedWith(Internal.class)) {
+                                    events.add(
+                                            SimpleConditionEvent.violated(
+                                                    c,
+                                                    "package "
+                                                            + c.getPackageName()
+                                                            + " of "
+                                                            + c.getName()
+                                                            + " has no package-info.java annotated @Internal"));
+                                }
+                            }
+                        })
                 .allowEmptyShould(true);
     }
 }

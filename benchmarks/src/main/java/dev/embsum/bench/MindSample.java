@@ -15,11 +15,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The committed MIND sample (data/mind) as the benchmarks read it; repository root = {@code embsum.root}. */
+/**
+ * The committed MIND sample (data/mind) as the benchmarks read it; repository root = {@code
+ * embsum.root}.
+ */
 final class MindSample {
 
-    private MindSample() {
-    }
+    private MindSample() {}
 
     static Path root() {
         return Paths.get(System.getProperty("embsum.root", "."));
@@ -67,7 +69,12 @@ final class MindSample {
                 for (String item : line.split("\t", -1)[3].split(" ")) {
                     ItemText text = news.get(item);
                     if (text != null) {
-                        h = h.add(item, time++, tokens.computeIfAbsent(item, id -> formatter.itemTokens(text)));
+                        h =
+                                h.add(
+                                        item,
+                                        time++,
+                                        tokens.computeIfAbsent(
+                                                item, id -> formatter.itemTokens(text)));
                     }
                 }
                 if (!h.isEmpty()) {

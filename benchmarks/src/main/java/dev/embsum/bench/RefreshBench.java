@@ -26,13 +26,15 @@ import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * User refresh on the demo bundle (ONNX Runtime, CPU): full refreshes of real MIND users at
- * batch 1, 8 and 32 (cache cleared before every call), and one click's refresh with the
- * encoder-output cache warm (incremental) vs cold (full). Time per call; users/s = batch / time.
+ * User refresh on the demo bundle (ONNX Runtime, CPU): full refreshes of real MIND users at batch
+ * 1, 8 and 32 (cache cleared before every call), and one click's refresh with the encoder-output
+ * cache warm (incremental) vs cold (full). Time per call; users/s = batch / time.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx2g"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"-Xmx2g"})
 @Threads(1)
 @Warmup(iterations = 2, time = 5)
 @Measurement(iterations = 3, time = 10)
@@ -47,13 +49,16 @@ public class RefreshBench {
         EmbSumRuntime runtime;
         SessionGrouper grouper;
         List<EngagementHistory> histories;
+
         /** Users whose 60-item window is full: one more click also slides the window. */
         List<EngagementHistory> full;
 
         @Setup(Level.Trial)
         public void open() throws Exception {
-            runtime = EmbSumRuntime.open(MindSample.bundle(),
-                    InferenceOptions.defaults().withIntraOpThreads(threads));
+            runtime =
+                    EmbSumRuntime.open(
+                            MindSample.bundle(),
+                            InferenceOptions.defaults().withIntraOpThreads(threads));
             grouper = new SessionGrouper(runtime.contract());
             histories = MindSample.histories(runtime, 400);
             full = histories.stream().filter(h -> h.size() == h.capacity()).limit(16).toList();
@@ -78,6 +83,7 @@ public class RefreshBench {
     public static class Batch {
         @Param({"1", "8", "32"})
         public int batch;
+
         int next;
         List<List<Session>> users;
 

@@ -23,15 +23,15 @@ import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * {@link PolyScorer} throughput, in user-item pairs per second, for one user (m=32) against
- * 1,000 items (n=4), at d = 128 and 512.
+ * {@link PolyScorer} throughput, in user-item pairs per second, for one user (m=32) against 1,000
+ * items (n=4), at d = 128 and 512.
  *
- * <p>{@link #fmaPeak()} is the yardstick: it runs the multiply-adds of 1,000 pairs ({@code 2 m n
- * d} each: K and the attention logits) as eight independent scalar FMA chains, held in
- * registers, which is what it takes to keep a core's FMA units busy (4-cycle latency x 2 units on
- * current x86 cores). Its score is therefore the core's scalar FMA peak expressed in pairs/s, and
- * {@code scoreAll / fmaPeak} is the fraction of that peak the scorer reaches. The softmax (m n
- * {@code exp} per pair) is not in the yardstick: it is part of the scorer's cost.
+ * <p>{@link #fmaPeak()} is the yardstick: it runs the multiply-adds of 1,000 pairs ({@code 2 m n d}
+ * each: K and the attention logits) as eight independent scalar FMA chains, held in registers,
+ * which is what it takes to keep a core's FMA units busy (4-cycle latency x 2 units on current x86
+ * cores). Its score is therefore the core's scalar FMA peak expressed in pairs/s, and {@code
+ * scoreAll / fmaPeak} is the fraction of that peak the scorer reaches. The softmax (m n {@code exp}
+ * per pair) is not in the yardstick: it is part of the scorer's cost.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -46,6 +46,7 @@ public class ScorerBench {
     private static final int ITEM_ROWS = 4;
     private static final int ITEMS = 1000;
     private static final int TOP_K = 100;
+
     /** Independent FMA chains in {@link #fmaPeak()}: FMA latency x FMA units per core. */
     private static final int CHAINS = 8;
 
@@ -54,10 +55,13 @@ public class ScorerBench {
 
     private PolyEmbedding user;
     private List<ContentVectors> items;
+
     /** Multiply-adds per chain in {@link #fmaPeak()}: those of ITEMS pairs, over CHAINS. */
     private long fmaPerChain;
+
     /** Not constants, so that the JIT cannot fold the FMA chains. */
     private float multiplier;
+
     private float addend;
 
     @Setup

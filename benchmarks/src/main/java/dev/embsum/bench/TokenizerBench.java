@@ -24,9 +24,9 @@ import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * {@link ItemFormatter#itemTokens} throughput, in items per second, on real MIND news items: the
- * first {@value #ITEMS} rows of {@code data/mind/news.tsv} that have both a title and an
- * abstract (most of the sample's rows have a title only, and would understate the work). The
- * repository root is system property {@code embsum.root}, default the working directory.
+ * first {@value #ITEMS} rows of {@code data/mind/news.tsv} that have both a title and an abstract
+ * (most of the sample's rows have a title only, and would understate the work). The repository root
+ * is system property {@code embsum.root}, default the working directory.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -45,7 +45,9 @@ public class TokenizerBench {
 
     @Setup
     public void setUp() throws IOException {
-        tokenizer = T5Tokenizer.load(MindSample.root().resolve("models/t5-small-tokenizer/tokenizer.json"));
+        tokenizer =
+                T5Tokenizer.load(
+                        MindSample.root().resolve("models/t5-small-tokenizer/tokenizer.json"));
         formatter = new ItemFormatter(tokenizer, TextContract.defaults());
         items = readNews(ITEMS);
     }
@@ -65,12 +67,19 @@ public class TokenizerBench {
 
     /** The first {@code count} news items with both a title and an abstract. */
     private static List<ItemText> readNews(int count) throws IOException {
-        List<ItemText> out = MindSample.news().values().stream()
-                .filter(item -> !item.title().isBlank() && !item.body().isBlank())
-                .limit(count).toList();
+        List<ItemText> out =
+                MindSample.news().values().stream()
+                        .filter(item -> !item.title().isBlank() && !item.body().isBlank())
+                        .limit(count)
+                        .toList();
         if (out.size() < count) {
-            throw new IOException("data/mind/news.tsv: only " + out.size() + " rows with a title and an"
-                    + " abstract, " + count + " needed");
+            throw new IOException(
+                    "data/mind/news.tsv: only "
+                            + out.size()
+                            + " rows with a title and an"
+                            + " abstract, "
+                            + count
+                            + " needed");
         }
         return out;
     }

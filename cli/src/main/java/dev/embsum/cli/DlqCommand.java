@@ -6,13 +6,16 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** Dead-letter handling; {@code embsum tail dead-letters} shows them. */
-@Command(name = "dlq", mixinStandardHelpOptions = true,
-        description = {"Dead-letter handling. To look at dead letters: embsum tail dead-letters --from-beginning."},
+@Command(
+        name = "dlq",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Dead-letter handling. To look at dead letters: embsum tail dead-letters --from-beginning."
+        },
         subcommands = {DlqReplayCommand.class})
 final class DlqCommand implements Runnable {
 
-    @Spec
-    CommandSpec spec;
+    @Spec CommandSpec spec;
 
     @Override
     public void run() {

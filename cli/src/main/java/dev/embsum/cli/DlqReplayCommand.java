@@ -32,38 +32,57 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * Re-publishes dead-lettered records, byte for byte (key and value), to the topic they came
- * from: for failures that were about timing, not about the record, such as a click that arrived
- * before its item (UNKNOWN_ITEM) once the content is there.
+ * Re-publishes dead-lettered records, byte for byte (key and value), to the topic they came from:
+ * for failures that were about timing, not about the record, such as a click that arrived before
+ * its item (UNKNOWN_ITEM) once the content is there.
  */
-@Command(name = "replay", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Re-publish dead-lettered payloads as they are (key and value bytes) to their source topic.",
-                "Reads the dead-letter topic as it is now and selects by --kind (default: UNKNOWN_ITEM and"
-                        + " INFERENCE_FAILED, failures a later attempt can pass) and --source-topic. MALFORMED and"
-                        + " INVALID records would fail again identically: they are refused unless --force.",
-                "Replaying twice is harmless for clicks: the job drops a click whose event_id is already in the"
-                        + " user's history. A replayed click counts as the user's newest engagement (arrival order)."},
-        footer = {"", "Examples:",
-                "  embsum dlq replay --dry-run",
-                "  embsum dlq replay --kind UNKNOWN_ITEM --source-topic clicks"})
+@Command(
+        name = "replay",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Re-publish dead-lettered payloads as they are (key and value bytes) to their source topic.",
+            "Reads the dead-letter topic as it is now and selects by --kind (default: UNKNOWN_ITEM and"
+                    + " INFERENCE_FAILED, failures a later attempt can pass) and --source-topic. MALFORMED and"
+                    + " INVALID records would fail again identically: they are refused unless --force.",
+            "Replaying twice is harmless for clicks: the job drops a click whose event_id is already in the"
+                    + " user's history. A replayed click counts as the user's newest engagement (arrival order)."
+        },
+        footer = {
+            "",
+            "Examples:",
+            "  embsum dlq replay --dry-run",
+            "  embsum dlq replay --kind UNKNOWN_ITEM --source-topic clicks"
+        })
 final class DlqReplayCommand implements Callable<Integer> {
 
     /** Kinds whose bytes fail again however often they are replayed. */
-    private static final Set<String> DETERMINISTIC = Set.of(DeadLetterKinds.MALFORMED, DeadLetterKinds.INVALID);
+    private static final Set<String> DETERMINISTIC =
+            Set.of(DeadLetterKinds.MALFORMED, DeadLetterKinds.INVALID);
 
-    @Spec
-    CommandSpec spec;
+    @Spec CommandSpec spec;
 
-    @Option(names = "--kind", paramLabel = "KIND", split = ",",
+    @Option(
+            names = "--kind",
+            paramLabel = "KIND",
+            split = ",",
             description = "error kinds to replay (default: UNKNOWN_ITEM,INFERENCE_FAILED)")
-    Set<String> kinds = new LinkedHashSet<>(List.of(DeadLetterKinds.UNKNOWN_ITEM, DeadLetterKinds.INFERENCE_FAILED));
+    Set<String> kinds =
+            new LinkedHashSet<>(
+                    List.of(DeadLetterKinds.UNKNOWN_ITEM, DeadLetterKinds.INFERENCE_FAILED));
 
-    @Option(names = "--source-topic", paramLabel = "TOPIC", split = ",",
+    @Option(
+            names = "--source-topic",
+            paramLabel = "TOPIC",
+            split = ",",
             description = "only dead letters that came from these topics (default: any)")
     Set<String> sourceTopics = new LinkedHashSet<>();
 
-    @Option(names = "--max", paramLabel = "N",
-            description = "replay at most N records, the oldest first (by their time on the dead-letter topic)")
+    @Option(
+            names = "--max",
+            paramLabel = "N",
+            description =
+                    "replay at most N records, the oldest first (by their time on the dead-letter topic)")
     Integer max;
 
     @Option(names = "--dry-run", description = "list what would be replayed, publish nothing")
@@ -72,15 +91,18 @@ final class DlqReplayCommand implements Callable<Integer> {
     @Option(names = "--force", description = "also replay MALFORMED and INVALID records")
     boolean force;
 
-    @Option(names = "--topic-dead-letters", paramLabel = "NAME", description = "default: ${DEFAULT-VALUE}")
+    @Option(
+            names = "--topic-dead-letters",
+            paramLabel = "NAME",
+            description = "default: ${DEFAULT-VALUE}")
     String topicDeadLetters = Topic.DEAD_LETTERS.defaultName();
 
-    @Mixin
-    KafkaOptions kafka;
+    @Mixin KafkaOptions kafka;
 
-    /** A selected dead letter, where it is in the dead-letter topic, and when it was written there. */
-    private record Selected(DeadLetter letter, int partition, long offset, long timestamp) {
-    }
+    /**
+     * A selected dead letter, where it is in the dead-letter topic, and when it was written there.
+     */
+    private record Selected(DeadLetter letter, int partition, long offset, long timestamp) {}
 
     @Override
     public Integer call() throws Exception {
@@ -91,36 +113,46 @@ final class DlqReplayCommand implements Callable<Integer> {
         Map<String, Integer> skipped = new LinkedHashMap<>();
         long[] total = {0};
         try (KafkaConsumer<byte[], byte[]> consumer = kafka.consumer()) {
-            TopicReader.readAll(consumer, topicDeadLetters, "--topic-dead-letters", r -> {
-                total[0]++;
-                DeadLetter d;
-                try {
-                    d = codec.decode(r.value());
-                } catch (MalformedRecordException e) {
-                    skipped.merge("not a DeadLetter record", 1, Integer::sum);
-                    return;
-                }
-                if (!kinds.contains(d.getErrorKind())) {
-                    skipped.merge("kind " + d.getErrorKind(), 1, Integer::sum);
-                } else if (!sourceTopics.isEmpty() && !sourceTopics.contains(d.getSourceTopic())) {
-                    skipped.merge("from " + d.getSourceTopic(), 1, Integer::sum);
-                } else if (d.getValue() == null) {
-                    skipped.merge("tombstone (no value to replay)", 1, Integer::sum);
-                } else {
-                    selected.add(new Selected(d, r.partition(), r.offset(), r.timestamp()));
-                }
-            });
+            TopicReader.readAll(
+                    consumer,
+                    topicDeadLetters,
+                    "--topic-dead-letters",
+                    r -> {
+                        total[0]++;
+                        DeadLetter d;
+                        try {
+                            d = codec.decode(r.value());
+                        } catch (MalformedRecordException e) {
+                            skipped.merge("not a DeadLetter record", 1, Integer::sum);
+                            return;
+                        }
+                        if (!kinds.contains(d.getErrorKind())) {
+                            skipped.merge("kind " + d.getErrorKind(), 1, Integer::sum);
+                        } else if (!sourceTopics.isEmpty()
+                                && !sourceTopics.contains(d.getSourceTopic())) {
+                            skipped.merge("from " + d.getSourceTopic(), 1, Integer::sum);
+                        } else if (d.getValue() == null) {
+                            skipped.merge("tombstone (no value to replay)", 1, Integer::sum);
+                        } else {
+                            selected.add(new Selected(d, r.partition(), r.offset(), r.timestamp()));
+                        }
+                    });
         }
         // Oldest first across partitions (a topic's partitions arrive interleaved), then --max.
-        selected.sort(Comparator.comparingLong(Selected::timestamp).thenComparingInt(Selected::partition)
-                .thenComparingLong(Selected::offset));
+        selected.sort(
+                Comparator.comparingLong(Selected::timestamp)
+                        .thenComparingInt(Selected::partition)
+                        .thenComparingLong(Selected::offset));
         if (max != null && selected.size() > max) {
             skipped.merge("beyond --max", selected.size() - max, Integer::sum);
             selected.subList(max, selected.size()).clear();
         }
         if (!dryRun && !selected.isEmpty()) {
             Map<String, String> destinations = new LinkedHashMap<>();
-            selected.forEach(s -> destinations.put(s.letter.getSourceTopic(), "source_topic of a dead letter"));
+            selected.forEach(
+                    s ->
+                            destinations.put(
+                                    s.letter.getSourceTopic(), "source_topic of a dead letter"));
             kafka.requireTopics(destinations);
             publish(selected, out);
         } else {
@@ -130,8 +162,13 @@ final class DlqReplayCommand implements Callable<Integer> {
         }
         List<String> why = new ArrayList<>();
         skipped.forEach((reason, n) -> why.add(n + " " + reason));
-        out.printf("%s %d of %d dead letters on '%s'%s%n", dryRun ? "would replay" : "replayed", selected.size(),
-                total[0], topicDeadLetters, why.isEmpty() ? "" : "; not selected: " + String.join(", ", why));
+        out.printf(
+                "%s %d of %d dead letters on '%s'%s%n",
+                dryRun ? "would replay" : "replayed",
+                selected.size(),
+                total[0],
+                topicDeadLetters,
+                why.isEmpty() ? "" : "; not selected: " + String.join(", ", why));
         out.flush();
         return 0;
     }
@@ -141,7 +178,12 @@ final class DlqReplayCommand implements Callable<Integer> {
             List<Future<RecordMetadata>> sent = new ArrayList<>();
             for (Selected s : selected) {
                 DeadLetter d = s.letter;
-                sent.add(producer.send(new ProducerRecord<>(d.getSourceTopic(), bytes(d.getKey()), bytes(d.getValue()))));
+                sent.add(
+                        producer.send(
+                                new ProducerRecord<>(
+                                        d.getSourceTopic(),
+                                        bytes(d.getKey()),
+                                        bytes(d.getValue()))));
             }
             producer.flush();
             for (int i = 0; i < selected.size(); i++) {
@@ -149,11 +191,24 @@ final class DlqReplayCommand implements Callable<Integer> {
                 try {
                     m = sent.get(i).get();
                 } catch (java.util.concurrent.ExecutionException e) {
-                    throw new CliFailure("replayed " + i + " of " + selected.size() + ", then publishing failed: "
-                            + e.getCause(), e);
+                    throw new CliFailure(
+                            "replayed "
+                                    + i
+                                    + " of "
+                                    + selected.size()
+                                    + ", then publishing failed: "
+                                    + e.getCause(),
+                            e);
                 }
-                out.println("replayed " + describe(selected.get(i)) + " -> " + m.topic() + "[" + m.partition() + "]@"
-                        + m.offset());
+                out.println(
+                        "replayed "
+                                + describe(selected.get(i))
+                                + " -> "
+                                + m.topic()
+                                + "["
+                                + m.partition()
+                                + "]@"
+                                + m.offset());
             }
         }
     }
@@ -161,25 +216,48 @@ final class DlqReplayCommand implements Callable<Integer> {
     private String describe(Selected s) {
         DeadLetter d = s.letter;
         byte[] key = bytes(d.getKey());
-        return topicDeadLetters + "[" + s.partition + "]@" + s.offset + " " + d.getErrorKind() + " from "
-                + d.getSourceTopic() + "[" + d.getPartition() + "]@" + d.getOffset() + " key "
-                + (key == null ? "null" : "\"" + new String(key, StandardCharsets.UTF_8) + "\"") + " ("
-                + d.getValue().remaining() + " bytes)";
+        return topicDeadLetters
+                + "["
+                + s.partition
+                + "]@"
+                + s.offset
+                + " "
+                + d.getErrorKind()
+                + " from "
+                + d.getSourceTopic()
+                + "["
+                + d.getPartition()
+                + "]@"
+                + d.getOffset()
+                + " key "
+                + (key == null ? "null" : "\"" + new String(key, StandardCharsets.UTF_8) + "\"")
+                + " ("
+                + d.getValue().remaining()
+                + " bytes)";
     }
 
     private void validate() {
         if (max != null && max < 1) {
-            throw new ParameterException(spec.commandLine(), "--max must be at least 1, got " + max);
+            throw new ParameterException(
+                    spec.commandLine(), "--max must be at least 1, got " + max);
         }
         if (kinds.isEmpty()) {
-            throw new ParameterException(spec.commandLine(), "--kind needs at least one error kind, e.g. UNKNOWN_ITEM");
+            throw new ParameterException(
+                    spec.commandLine(), "--kind needs at least one error kind, e.g. UNKNOWN_ITEM");
         }
         for (String kind : kinds) {
             if (DETERMINISTIC.contains(kind) && !force) {
-                throw new ParameterException(spec.commandLine(), "--kind " + kind + ": replaying sends the very bytes"
-                        + " that were " + (kind.equals(DeadLetterKinds.MALFORMED) ? "undecodable" : "invalid")
-                        + ", so the job would dead-letter them again. Fix the producer and re-send the records;"
-                        + " pass --force only if the job itself was changed to accept them.");
+                throw new ParameterException(
+                        spec.commandLine(),
+                        "--kind "
+                                + kind
+                                + ": replaying sends the very bytes"
+                                + " that were "
+                                + (kind.equals(DeadLetterKinds.MALFORMED)
+                                        ? "undecodable"
+                                        : "invalid")
+                                + ", so the job would dead-letter them again. Fix the producer and re-send the records;"
+                                + " pass --force only if the job itself was changed to accept them.");
             }
         }
     }

@@ -11,26 +11,39 @@ import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * The {@code embsum} launcher (scripts/embsum): one command per operator task on a running
- * embsum-stream deployment. Exit status 0 = done, 1 = failed (the message says why and what to
- * do), 2 = bad arguments (the message names the argument; {@code --help} shows the usage).
+ * embsum-stream deployment. Exit status 0 = done, 1 = failed (the message says why and what to do),
+ * 2 = bad arguments (the message names the argument; {@code --help} shows the usage).
  */
-@Command(name = "embsum", mixinStandardHelpOptions = true, versionProvider = Embsum.Version.class,
-        description = "Operate embsum-stream: feed it data, watch its output, rank with it, release models,"
-                + " replay dead letters.",
-        subcommands = {ProduceCommand.class, TailCommand.class, ScoreCommand.class, ReleaseCommand.class,
-                DlqCommand.class, CommandLine.HelpCommand.class},
-        footer = {"", "Kafka: --bootstrap-servers (default localhost:9092, or $EMBSUM_BOOTSTRAP_SERVERS) and"
-                + " --kafka KEY=VALUE for any client setting (TLS, SASL). Logs: $EMBSUM_LOG_LEVEL (default warn).",
-                "Run 'embsum COMMAND --help' for a command's options."})
+@Command(
+        name = "embsum",
+        mixinStandardHelpOptions = true,
+        versionProvider = Embsum.Version.class,
+        description =
+                "Operate embsum-stream: feed it data, watch its output, rank with it, release models,"
+                        + " replay dead letters.",
+        subcommands = {
+            ProduceCommand.class,
+            TailCommand.class,
+            ScoreCommand.class,
+            ReleaseCommand.class,
+            DlqCommand.class,
+            CommandLine.HelpCommand.class
+        },
+        footer = {
+            "",
+            "Kafka: --bootstrap-servers (default localhost:9092, or $EMBSUM_BOOTSTRAP_SERVERS) and"
+                    + " --kafka KEY=VALUE for any client setting (TLS, SASL). Logs: $EMBSUM_LOG_LEVEL (default warn).",
+            "Run 'embsum COMMAND --help' for a command's options."
+        })
 public final class Embsum implements Runnable {
 
     /** Exit status of a command that failed for a reason its message explains. */
     public static final int FAILED = 1;
+
     /** Exit status of bad arguments (picocli's usage status). */
     public static final int BAD_ARGUMENTS = CommandLine.ExitCode.USAGE;
 
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
         if (System.getProperty("log4j2.configurationFile") == null) {
@@ -40,7 +53,9 @@ public final class Embsum implements Runnable {
         System.exit(status); // Kafka clients may leave non-daemon threads behind
     }
 
-    /** Runs one command line with the given streams (stdout: results, stderr: progress and errors). */
+    /**
+     * Runs one command line with the given streams (stdout: results, stderr: progress and errors).
+     */
     public static int run(PrintStream out, PrintStream err, String... args) {
         return commandLine(out, err).execute(args);
     }
@@ -58,7 +73,8 @@ public final class Embsum implements Runnable {
     /** No subcommand: the overview. */
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "a command is required: produce, tail, score, release or dlq");
+        throw new ParameterException(
+                spec.commandLine(), "a command is required: produce, tail, score, release or dlq");
     }
 
     /** What is wrong, a suggestion where picocli has one, and where to find the usage; status 2. */
@@ -72,7 +88,10 @@ public final class Embsum implements Runnable {
         return BAD_ARGUMENTS;
     }
 
-    /** A {@link CliFailure} is the expected way to fail: its message only. Anything else: with its causes. */
+    /**
+     * A {@link CliFailure} is the expected way to fail: its message only. Anything else: with its
+     * causes.
+     */
     private static int failed(Exception e, CommandLine cl) {
         PrintWriter err = cl.getErr();
         if (e instanceof CliFailure) {

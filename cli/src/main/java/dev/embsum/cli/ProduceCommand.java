@@ -41,74 +41,108 @@ import picocli.CommandLine.Spec;
  * engagements to {@code clicks} and (MIND) what was shown to {@code impressions}, Avro
  * single-object encoded exactly as the job decodes them, keyed by item_id / user_id.
  */
-@Command(name = "produce", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Publish MIND or Goodreads files as content, clicks and impressions.",
-                "",
-                "MIND (news.tsv + behaviors.tsv): for each user (first N of behaviors.tsv) the History once as"
-                        + " clicks, then per row an Impression (every item shown) and its clicked items as clicks;"
-                        + " content = every news item those users saw or clicked. Same replay as the embedded demo.",
-                "Goodreads (Books.csv, Ratings.csv, book_descriptions.csv): every rating of the first N users as"
-                        + " a RATE click (the job keeps ratings > 3), content = the books they rated.",
-                "",
-                "Content is published first, then the events in file order, at --rate records/s."},
-        footer = {"", "Examples:",
-                "  embsum produce --mind data/mind --users 50 --rate 200",
-                "  embsum produce --goodreads data/goodreads --only content",
-                "  embsum produce --mind data/mind --only clicks,impressions --bootstrap-servers kafka:19092"})
+@Command(
+        name = "produce",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Publish MIND or Goodreads files as content, clicks and impressions.",
+            "",
+            "MIND (news.tsv + behaviors.tsv): for each user (first N of behaviors.tsv) the History once as"
+                    + " clicks, then per row an Impression (every item shown) and its clicked items as clicks;"
+                    + " content = every news item those users saw or clicked. Same replay as the embedded demo.",
+            "Goodreads (Books.csv, Ratings.csv, book_descriptions.csv): every rating of the first N users as"
+                    + " a RATE click (the job keeps ratings > 3), content = the books they rated.",
+            "",
+            "Content is published first, then the events in file order, at --rate records/s."
+        },
+        footer = {
+            "",
+            "Examples:",
+            "  embsum produce --mind data/mind --users 50 --rate 200",
+            "  embsum produce --goodreads data/goodreads --only content",
+            "  embsum produce --mind data/mind --only clicks,impressions --bootstrap-servers kafka:19092"
+        })
 final class ProduceCommand implements Callable<Integer> {
 
     /** What to publish. */
     enum Stream {
-        content, clicks, impressions
+        content,
+        clicks,
+        impressions
     }
 
     static final class Source {
-        @Option(names = "--mind", paramLabel = "DIR", required = true,
+        @Option(
+                names = "--mind",
+                paramLabel = "DIR",
+                required = true,
                 description = "a MIND directory with news.tsv and behaviors.tsv (e.g. data/mind)")
         Path mind;
 
-        @Option(names = "--goodreads", paramLabel = "DIR", required = true,
-                description = "a goodbooks-10k directory with Books.csv and Ratings.csv (e.g. data/goodreads)")
+        @Option(
+                names = "--goodreads",
+                paramLabel = "DIR",
+                required = true,
+                description =
+                        "a goodbooks-10k directory with Books.csv and Ratings.csv (e.g. data/goodreads)")
         Path goodreads;
     }
 
-    @Spec
-    CommandSpec spec;
+    @Spec CommandSpec spec;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     Source source;
 
-    @Option(names = "--users", paramLabel = "N", description = "only the first N users of the file (default: all)")
+    @Option(
+            names = "--users",
+            paramLabel = "N",
+            description = "only the first N users of the file (default: all)")
     Integer users;
 
-    @Option(names = "--only", paramLabel = "STREAM", split = ",",
-            description = "publish only these: content, clicks, impressions (default: all three; Goodreads has no"
-                    + " impressions)")
+    @Option(
+            names = "--only",
+            paramLabel = "STREAM",
+            split = ",",
+            description =
+                    "publish only these: content, clicks, impressions (default: all three; Goodreads has no"
+                            + " impressions)")
     Set<Stream> only = EnumSet.allOf(Stream.class);
 
-    @Option(names = "--rate", paramLabel = "R", defaultValue = "1000",
-            description = "records per second, all topics together (default: ${DEFAULT-VALUE}; 0 = as fast as"
-                    + " possible)")
+    @Option(
+            names = "--rate",
+            paramLabel = "R",
+            defaultValue = "1000",
+            description =
+                    "records per second, all topics together (default: ${DEFAULT-VALUE}; 0 = as fast as"
+                            + " possible)")
     double rate;
 
-    @Option(names = "--topic-content", paramLabel = "NAME", description = "default: ${DEFAULT-VALUE}")
+    @Option(
+            names = "--topic-content",
+            paramLabel = "NAME",
+            description = "default: ${DEFAULT-VALUE}")
     String topicContent = Topic.CONTENT.defaultName();
 
-    @Option(names = "--topic-clicks", paramLabel = "NAME", description = "default: ${DEFAULT-VALUE}")
+    @Option(
+            names = "--topic-clicks",
+            paramLabel = "NAME",
+            description = "default: ${DEFAULT-VALUE}")
     String topicClicks = Topic.CLICKS.defaultName();
 
-    @Option(names = "--topic-impressions", paramLabel = "NAME", description = "default: ${DEFAULT-VALUE}")
+    @Option(
+            names = "--topic-impressions",
+            paramLabel = "NAME",
+            description = "default: ${DEFAULT-VALUE}")
     String topicImpressions = Topic.IMPRESSIONS.defaultName();
 
     @Option(names = "--quiet", description = "no progress bar")
     boolean quiet;
 
-    @Mixin
-    KafkaOptions kafka;
+    @Mixin KafkaOptions kafka;
 
     /** One record to publish: topic, key, encoded value. */
-    private record Out(String topic, String key, byte[] value) {
-    }
+    private record Out(String topic, String key, byte[] value) {}
 
     @Override
     public Integer call() throws Exception {
@@ -132,8 +166,8 @@ final class ProduceCommand implements Callable<Integer> {
         long start = System.nanoTime();
         AtomicLong acked = new AtomicLong();
         AtomicReference<Exception> failure = new AtomicReference<>();
-        ProgressBar bar = new ProgressBar(err, "publishing", records.size(),
-                ProgressBar.stderrIsTerminal());
+        ProgressBar bar =
+                new ProgressBar(err, "publishing", records.size(), ProgressBar.stderrIsTerminal());
         Pacer pacer = new Pacer(rate);
         try (KafkaProducer<String, byte[]> producer = kafka.producer()) {
             for (Out r : records) {
@@ -142,13 +176,15 @@ final class ProduceCommand implements Callable<Integer> {
                 }
                 pacer.await();
                 try {
-                    producer.send(new ProducerRecord<>(r.topic, r.key, r.value), (meta, e) -> {
-                        if (e != null) {
-                            failure.compareAndSet(null, e);
-                        } else {
-                            acked.incrementAndGet();
-                        }
-                    });
+                    producer.send(
+                            new ProducerRecord<>(r.topic, r.key, r.value),
+                            (meta, e) -> {
+                                if (e != null) {
+                                    failure.compareAndSet(null, e);
+                                } else {
+                                    acked.incrementAndGet();
+                                }
+                            });
                 } catch (org.apache.kafka.common.errors.TimeoutException e) {
                     throw kafka.unreachable(e);
                 }
@@ -163,14 +199,25 @@ final class ProduceCommand implements Callable<Integer> {
             bar.finish();
         }
         if (failure.get() != null) {
-            throw new CliFailure("publishing failed after " + acked.get() + " of " + records.size()
-                    + " records: " + failure.get(), failure.get());
+            throw new CliFailure(
+                    "publishing failed after "
+                            + acked.get()
+                            + " of "
+                            + records.size()
+                            + " records: "
+                            + failure.get(),
+                    failure.get());
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         List<String> parts = new ArrayList<>();
         perTopic.forEach((topic, n) -> parts.add(n + " to '" + topic + "'"));
-        out.printf(Locale.ROOT, "published %d records in %.1f s (%.0f/s): %s%n", acked.get(), seconds,
-                acked.get() / Math.max(seconds, 1e-9), String.join(", ", parts));
+        out.printf(
+                Locale.ROOT,
+                "published %d records in %.1f s (%.0f/s): %s%n",
+                acked.get(),
+                seconds,
+                acked.get() / Math.max(seconds, 1e-9),
+                String.join(", ", parts));
         out.flush();
         return 0;
     }
@@ -189,18 +236,26 @@ final class ProduceCommand implements Callable<Integer> {
                 records.add(new Out(topicImpressions, i.getUserId(), impressions.encode(i)));
             }
         }
-        return String.format(Locale.ROOT, "MIND %s: %d users, %d news items, %d clicks, %d impressions"
-                        + " (%d clicks left out: item not in news.tsv)", source.mind, replay.clicksPerUser().size(),
-                replay.items().size(), replay.clicks().size(), replay.impressions().size(),
+        return String.format(
+                Locale.ROOT,
+                "MIND %s: %d users, %d news items, %d clicks, %d impressions"
+                        + " (%d clicks left out: item not in news.tsv)",
+                source.mind,
+                replay.clicksPerUser().size(),
+                replay.items().size(),
+                replay.clicks().size(),
+                replay.impressions().size(),
                 replay.skippedUnknownItems());
     }
 
     private String loadGoodreads(List<Out> records) throws IOException {
         if (only.equals(EnumSet.of(Stream.impressions))) {
-            throw new ParameterException(spec.commandLine(),
+            throw new ParameterException(
+                    spec.commandLine(),
                     "--only impressions: the Goodreads files have no impressions (only content and clicks)");
         }
-        GoodreadsReplay replay = GoodreadsReplay.load(source.goodreads, users == null ? Integer.MAX_VALUE : users);
+        GoodreadsReplay replay =
+                GoodreadsReplay.load(source.goodreads, users == null ? Integer.MAX_VALUE : users);
         if (only.contains(Stream.content)) {
             addContent(records, replay.items().values());
         }
@@ -210,10 +265,16 @@ final class ProduceCommand implements Callable<Integer> {
                 records.add(new Out(topicClicks, c.getUserId(), clicks.encode(c)));
             }
         }
-        return String.format(Locale.ROOT, "Goodreads %s: %d users, %d books, %d ratings as RATE clicks"
-                        + " (left out: %d of unknown books, %d not rated)", source.goodreads,
-                replay.ratingsPerUser().size(), replay.items().size(), replay.ratings().size(),
-                replay.skippedUnknownBooks(), replay.skippedNotRated());
+        return String.format(
+                Locale.ROOT,
+                "Goodreads %s: %d users, %d books, %d ratings as RATE clicks"
+                        + " (left out: %d of unknown books, %d not rated)",
+                source.goodreads,
+                replay.ratingsPerUser().size(),
+                replay.items().size(),
+                replay.ratings().size(),
+                replay.skippedUnknownBooks(),
+                replay.skippedNotRated());
     }
 
     private void addContent(List<Out> records, Iterable<ContentItem> items) {
@@ -224,31 +285,54 @@ final class ProduceCommand implements Callable<Integer> {
     }
 
     private String optionOf(String topic) {
-        return topic.equals(topicContent) ? "content" : topic.equals(topicClicks) ? "clicks" : "impressions";
+        return topic.equals(topicContent)
+                ? "content"
+                : topic.equals(topicClicks) ? "clicks" : "impressions";
     }
 
     private void validate() {
         if (users != null && users < 1) {
-            throw new ParameterException(spec.commandLine(), "--users must be at least 1, got " + users);
+            throw new ParameterException(
+                    spec.commandLine(), "--users must be at least 1, got " + users);
         }
         if (rate < 0 || Double.isNaN(rate)) {
-            throw new ParameterException(spec.commandLine(),
-                    "--rate must be 0 (no limit) or a positive number of records per second, got " + rate);
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "--rate must be 0 (no limit) or a positive number of records per second, got "
+                            + rate);
         }
         if (only.isEmpty()) {
-            throw new ParameterException(spec.commandLine(), "--only needs at least one of content, clicks, impressions");
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "--only needs at least one of content, clicks, impressions");
         }
         Path dir = source.mind != null ? source.mind : source.goodreads;
         String option = source.mind != null ? "--mind" : "--goodreads";
-        List<String> needed = source.mind != null ? List.of("news.tsv", "behaviors.tsv") : List.of("Books.csv", "Ratings.csv");
+        List<String> needed =
+                source.mind != null
+                        ? List.of("news.tsv", "behaviors.tsv")
+                        : List.of("Books.csv", "Ratings.csv");
         if (!Files.isDirectory(dir)) {
-            throw new ParameterException(spec.commandLine(), option + " " + dir + ": no such directory"
-                    + " (the samples ship in data/mind and data/goodreads)");
+            throw new ParameterException(
+                    spec.commandLine(),
+                    option
+                            + " "
+                            + dir
+                            + ": no such directory"
+                            + " (the samples ship in data/mind and data/goodreads)");
         }
         for (String f : needed) {
             if (!Files.isRegularFile(dir.resolve(f))) {
-                throw new ParameterException(spec.commandLine(), option + " " + dir + " has no " + f
-                        + " (expected " + String.join(" and ", needed) + ")");
+                throw new ParameterException(
+                        spec.commandLine(),
+                        option
+                                + " "
+                                + dir
+                                + " has no "
+                                + f
+                                + " (expected "
+                                + String.join(" and ", needed)
+                                + ")");
             }
         }
     }

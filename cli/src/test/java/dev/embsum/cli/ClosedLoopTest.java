@@ -50,8 +50,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The whole loop of issue 9 on the embedded stack, each step's output checked:
  *
  * <ol>
- *   <li>the MIND sample replayed by {@code embsum produce} as content, impressions and clicks
- *       into an in-process Kafka broker;
+ *   <li>the MIND sample replayed by {@code embsum produce} as content, impressions and clicks into
+ *       an in-process Kafka broker;
  *   <li>the archive job (Flink, RocksDB, checkpoints) writes them to Avro files by event day —
  *       every produced record is there once;
  *   <li>the streaming job (demo bundle) embeds every user at their final history_version;
@@ -69,10 +69,10 @@ import org.junit.jupiter.api.io.TempDir;
 class ClosedLoopTest {
 
     private static final int USERS = 25;
-    private static final Path ROOT = Path.of(System.getProperty("embsum.root", "..")).toAbsolutePath().normalize();
+    private static final Path ROOT =
+            Path.of(System.getProperty("embsum.root", "..")).toAbsolutePath().normalize();
 
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
 
     private final Map<String, Double> seconds = new LinkedHashMap<>();
 
@@ -84,53 +84,87 @@ class ClosedLoopTest {
         Path store = tmp.resolve("bundles");
         try (TestKafka kafka = TestKafka.start()) {
             long t = System.nanoTime();
-            Cli.Result produced = Cli.run("produce", "--mind", ROOT.resolve("data/mind").toString(),
-                    "--users", String.valueOf(USERS), "--rate", "0", "--quiet",
-                    "--bootstrap-servers", kafka.bootstrap());
+            Cli.Result produced =
+                    Cli.run(
+                            "produce",
+                            "--mind",
+                            ROOT.resolve("data/mind").toString(),
+                            "--users",
+                            String.valueOf(USERS),
+                            "--rate",
+                            "0",
+                            "--quiet",
+                            "--bootstrap-servers",
+                            kafka.bootstrap());
             assertThat(produced.status()).as(produced.toString()).isZero();
             lap("produce", t);
 
-            Configuration config = new Configuration()
-                    .set(CommonOptions.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrap())
-                    .set(EmbSumOptions.BUNDLE_PATH, ROOT.resolve("models/demo").toString())
-                    .set(EmbSumOptions.INFERENCE_MAX_SUMMARY_TOKENS, 8)
-                    .set(EmbSumOptions.REFRESH_DEBOUNCE, Duration.ofMillis(100))
-                    .set(EmbSumOptions.REFRESH_MAX_DELAY, Duration.ofMillis(500))
-                    .set(CommonOptions.CHECKPOINT_INTERVAL, Duration.ofSeconds(1))
-                    .set(EmbSumOptions.INFERENCE_TIMEOUT, Duration.ofMinutes(5))
-                    .set(EmbSumOptions.BACKFILL_USERS_PER_SECOND, 50);
+            Configuration config =
+                    new Configuration()
+                            .set(CommonOptions.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrap())
+                            .set(EmbSumOptions.BUNDLE_PATH, ROOT.resolve("models/demo").toString())
+                            .set(EmbSumOptions.INFERENCE_MAX_SUMMARY_TOKENS, 8)
+                            .set(EmbSumOptions.REFRESH_DEBOUNCE, Duration.ofMillis(100))
+                            .set(EmbSumOptions.REFRESH_MAX_DELAY, Duration.ofMillis(500))
+                            .set(CommonOptions.CHECKPOINT_INTERVAL, Duration.ofSeconds(1))
+                            .set(EmbSumOptions.INFERENCE_TIMEOUT, Duration.ofMinutes(5))
+                            .set(EmbSumOptions.BACKFILL_USERS_PER_SECOND, 50);
             // the archive's own job name, consumer group and transactional ids (embsum-archive)
-            Configuration archiveConfig = ArchiveOptions.SETTINGS.builder()
-                    .set(CommonOptions.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrap())
-                    .set(CommonOptions.CHECKPOINT_INTERVAL, Duration.ofSeconds(1))
-                    .set(ArchiveOptions.ARCHIVE_PATH, archive.toUri().toString())
-                    .build();
+            Configuration archiveConfig =
+                    ArchiveOptions.SETTINGS
+                            .builder()
+                            .set(CommonOptions.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrap())
+                            .set(CommonOptions.CHECKPOINT_INTERVAL, Duration.ofSeconds(1))
+                            .set(ArchiveOptions.ARCHIVE_PATH, archive.toUri().toString())
+                            .build();
 
             t = System.nanoTime();
             boolean archiveRunning = true;
-            JobClient archiveJob = start(env -> new ArchiveJob(archiveConfig, ArchiveSources.kafka(archiveConfig),
-                    JobSinks.kafka(archiveConfig).deadLetters()).build(env), "archive");
-            JobClient streamingJob = start(env -> new EmbSumJob(config, JobSources.kafka(config),
-                    JobSinks.kafka(config)).build(env), "streaming");
+            JobClient archiveJob =
+                    start(
+                            env ->
+                                    new ArchiveJob(
+                                                    archiveConfig,
+                                                    ArchiveSources.kafka(archiveConfig),
+                                                    JobSinks.kafka(archiveConfig).deadLetters())
+                                            .build(env),
+                            "archive");
+            JobClient streamingJob =
+                    start(
+                            env ->
+                                    new EmbSumJob(
+                                                    config,
+                                                    JobSources.kafka(config),
+                                                    JobSinks.kafka(config))
+                                            .build(env),
+                            "streaming");
             try {
                 // 2. the archive holds every produced record once, by event day
-                await("the archive holds every record", Duration.ofMinutes(4), () ->
-                        count(archive, "clicks") == mind.clicks.size()
-                                && count(archive, "impressions") == mind.impressions.size()
-                                && count(archive, "content") == mind.items.size());
+                await(
+                        "the archive holds every record",
+                        Duration.ofMinutes(4),
+                        () ->
+                                count(archive, "clicks") == mind.clicks.size()
+                                        && count(archive, "impressions") == mind.impressions.size()
+                                        && count(archive, "content") == mind.items.size());
                 lap("archive (published by checkpoints)", t);
-                assertThat(read(archive, "clicks", ClickEvent.class)).containsExactlyInAnyOrderElementsOf(mind.clicks);
+                assertThat(read(archive, "clicks", ClickEvent.class))
+                        .containsExactlyInAnyOrderElementsOf(mind.clicks);
                 assertThat(read(archive, "impressions", Impression.class))
                         .containsExactlyInAnyOrderElementsOf(mind.impressions);
                 assertThat(read(archive, "content", ContentItem.class))
                         .containsExactlyInAnyOrderElementsOf(mind.items.values());
                 try (Stream<Path> days = Files.list(archive.resolve("impressions"))) {
-                    assertThat(days.count()).as("impression days (train + dev)").isGreaterThanOrEqualTo(2);
+                    assertThat(days.count())
+                            .as("impression days (train + dev)")
+                            .isGreaterThanOrEqualTo(2);
                 }
 
                 // 3. every user embedded by the demo model at their final history_version
                 String demo = "demo-mind-small-1";
-                await("every user embedded by " + demo, Duration.ofMinutes(4),
+                await(
+                        "every user embedded by " + demo,
+                        Duration.ofMinutes(4),
                         () -> usersOn(kafka, demo, mind).size() == mind.clicksPerUser.size());
                 lap("streaming job: every user embedded by the demo model", t);
                 archiveJob.cancel().get();
@@ -139,29 +173,49 @@ class ClosedLoopTest {
                 // 4. retrain: archive → tiny model → gate → export → verify → store
                 t = System.nanoTime();
                 Retrain first = retrain(archive, store, "loop-1", "none");
-                assertThat(first.exitCode()).as("retrain exit code; log:\n%s", first.log()).isZero();
+                assertThat(first.exitCode())
+                        .as("retrain exit code; log:\n%s", first.log())
+                        .isZero();
                 lap("retrain 1 (python -m embsum_retrain, tiny, 4 steps, first release)", t);
                 assertThat(first.report().path("gate").path("passed").asBoolean()).isTrue();
-                assertThat(first.report().path("gate").path("candidate").path("impressions").asInt()).isPositive();
+                assertThat(
+                                first.report()
+                                        .path("gate")
+                                        .path("candidate")
+                                        .path("impressions")
+                                        .asInt())
+                        .isPositive();
                 Path bundle = store.resolve("loop-1");
                 assertThat(bundle.resolve("manifest.json")).exists();
                 assertThat(store.resolve("loop-1.checkpoint.pt")).exists();
 
                 // 5. release → hot swap → catalogue and every user on the new model
                 t = System.nanoTime();
-                Cli.Result released = Cli.run("release", bundle.toString(), "--bootstrap-servers", kafka.bootstrap());
+                Cli.Result released =
+                        Cli.run(
+                                "release",
+                                bundle.toString(),
+                                "--bootstrap-servers",
+                                kafka.bootstrap());
                 assertThat(released.status()).as(released.toString()).isZero();
                 List<ModelRelease> releases = new ArrayList<>();
-                SingleObjectCodec<ModelRelease> releaseCodec = SingleObjectCodec.forClass(ModelRelease.class);
+                SingleObjectCodec<ModelRelease> releaseCodec =
+                        SingleObjectCodec.forClass(ModelRelease.class);
                 for (ConsumerRecord<byte[], byte[]> r : kafka.readAll("model-releases")) {
                     releases.add(releaseCodec.decode(r.value()));
                 }
-                assertThat(releases).singleElement().satisfies(r -> assertThat(r.getModelVersion()).isEqualTo("loop-1"));
+                assertThat(releases)
+                        .singleElement()
+                        .satisfies(r -> assertThat(r.getModelVersion()).isEqualTo("loop-1"));
 
-                await("every user re-embedded by loop-1 (backfill, no new clicks)", Duration.ofMinutes(4),
+                await(
+                        "every user re-embedded by loop-1 (backfill, no new clicks)",
+                        Duration.ofMinutes(4),
                         () -> usersOn(kafka, "loop-1", mind).size() == mind.clicksPerUser.size());
                 lap("release → swap → backfill of every user", t);
-                await("every item re-embedded by loop-1", Duration.ofMinutes(2),
+                await(
+                        "every item re-embedded by loop-1",
+                        Duration.ofMinutes(2),
                         () -> itemsOn(kafka, "loop-1") >= mind.items.size());
                 for (UserEmbedding e : usersOn(kafka, "loop-1", mind).values()) {
                     assertThat(e.getM()).as("the tiny model's UPE codes").isEqualTo(4);
@@ -171,14 +225,26 @@ class ClosedLoopTest {
                 //    the same dev day; a margin of -1 demands an AUC gain no model can have, so the
                 //    gate refuses (exit 3): both metric sets are reported and nothing is stored.
                 t = System.nanoTime();
-                Retrain second = retrain(archive, store, "loop-2", store.resolve("loop-1").toString(),
-                        "--margin", "-1");
+                Retrain second =
+                        retrain(
+                                archive,
+                                store,
+                                "loop-2",
+                                store.resolve("loop-1").toString(),
+                                "--margin",
+                                "-1");
                 lap("retrain 2 (warm start from loop-1, gated against it)", t);
-                assertThat(second.exitCode()).as("gate refusal exit code; log:\n%s", second.log()).isEqualTo(3);
+                assertThat(second.exitCode())
+                        .as("gate refusal exit code; log:\n%s", second.log())
+                        .isEqualTo(3);
                 JsonNode gate = second.report().path("gate");
                 assertThat(gate.path("passed").asBoolean(true)).isFalse();
-                assertThat(gate.path("serving").path("auc").isNumber()).as("serving model evaluated: %s", gate).isTrue();
-                assertThat(gate.path("candidate").path("auc").isNumber()).as("new model evaluated: %s", gate).isTrue();
+                assertThat(gate.path("serving").path("auc").isNumber())
+                        .as("serving model evaluated: %s", gate)
+                        .isTrue();
+                assertThat(gate.path("candidate").path("auc").isNumber())
+                        .as("new model evaluated: %s", gate)
+                        .isTrue();
                 assertThat(store.resolve("loop-2")).doesNotExist();
                 assertThat(kafka.readAll("model-releases")).hasSize(1);
             } finally {
@@ -191,27 +257,52 @@ class ClosedLoopTest {
         System.out.println("closed loop stage timings (s): " + seconds);
     }
 
-    private record Retrain(int exitCode, JsonNode report, String log) {
-    }
+    private record Retrain(int exitCode, JsonNode report, String log) {}
 
     /** {@code python -m embsum_retrain} on the archive with the tiny preset; its report and log. */
-    private Retrain retrain(Path archive, Path store, String version, String serving, String... more)
+    private Retrain retrain(
+            Path archive, Path store, String version, String serving, String... more)
             throws Exception {
         Path work = tmp.resolve("retrain-" + version);
-        List<String> command = new ArrayList<>(List.of(python(), "-m", "embsum_retrain",
-                "--archive", archive.toString(), "--bundle-store", store.toString(),
-                "--serving-bundle", serving, "--preset", "tiny", "--model-version", version,
-                "--work-dir", work.toString(), "--cache-dir", tmp.resolve("token-cache").toString(),
-                "--teacher-cache", tmp.resolve("teacher-cache").toString(), "--threads", "1"));
+        List<String> command =
+                new ArrayList<>(
+                        List.of(
+                                python(),
+                                "-m",
+                                "embsum_retrain",
+                                "--archive",
+                                archive.toString(),
+                                "--bundle-store",
+                                store.toString(),
+                                "--serving-bundle",
+                                serving,
+                                "--preset",
+                                "tiny",
+                                "--model-version",
+                                version,
+                                "--work-dir",
+                                work.toString(),
+                                "--cache-dir",
+                                tmp.resolve("token-cache").toString(),
+                                "--teacher-cache",
+                                tmp.resolve("teacher-cache").toString(),
+                                "--threads",
+                                "1"));
         command.addAll(List.of(more));
         Path logFile = tmp.resolve("retrain-" + version + ".log");
-        Process process = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true)
-                .redirectOutput(logFile.toFile()).start();
+        Process process =
+                new ProcessBuilder(command)
+                        .directory(ROOT.toFile())
+                        .redirectErrorStream(true)
+                        .redirectOutput(logFile.toFile())
+                        .start();
         process.getOutputStream().close();
         boolean done = process.waitFor(8, TimeUnit.MINUTES);
         String log = Files.readString(logFile);
         assertThat(done).as("retrain %s finished in 8 min; log:\n%s", version, log).isTrue();
-        assertThat(work.resolve("retrain.json")).as("report of %s; log:\n%s", version, log).exists();
+        assertThat(work.resolve("retrain.json"))
+                .as("report of %s; log:\n%s", version, log)
+                .exists();
         JsonNode report = new ObjectMapper().readTree(work.resolve("retrain.json").toFile());
         System.out.println("retrain " + version + " gate: " + report.path("gate"));
         System.out.println("retrain " + version + " stages: " + report.path("stages"));
@@ -225,7 +316,9 @@ class ClosedLoopTest {
     private JobClient start(Graph graph, String name) throws Exception {
         Configuration conf = EmbSumJob.flinkConfiguration();
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
-        conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, tmp.resolve("checkpoints-" + name).toUri().toString());
+        conf.set(
+                CheckpointingOptions.CHECKPOINTS_DIRECTORY,
+                tmp.resolve("checkpoints-" + name).toUri().toString());
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         env.setParallelism(1);
         graph.build(env);
@@ -233,13 +326,16 @@ class ClosedLoopTest {
     }
 
     /** Each user's newest embedding of {@code model} at the user's final history_version. */
-    private static Map<String, UserEmbedding> usersOn(TestKafka kafka, String model, MindReplay mind) {
+    private static Map<String, UserEmbedding> usersOn(
+            TestKafka kafka, String model, MindReplay mind) {
         SingleObjectCodec<UserEmbedding> codec = SingleObjectCodec.forClass(UserEmbedding.class);
         Map<String, UserEmbedding> out = new HashMap<>();
         for (ConsumerRecord<byte[], byte[]> r : kafka.readAll("user-embeddings")) {
             UserEmbedding e = codec.decode(r.value());
             Integer last = mind.clicksPerUser.get(e.getUserId());
-            if (e.getModelVersion().equals(model) && last != null && e.getHistoryVersion() == last) {
+            if (e.getModelVersion().equals(model)
+                    && last != null
+                    && e.getHistoryVersion() == last) {
                 out.put(e.getUserId(), e);
             }
         }
@@ -247,9 +343,14 @@ class ClosedLoopTest {
     }
 
     private static long itemsOn(TestKafka kafka, String model) {
-        SingleObjectCodec<ContentEmbedding> codec = SingleObjectCodec.forClass(ContentEmbedding.class);
-        return kafka.readAll("content-embeddings").stream().map(r -> codec.decode(r.value()))
-                .filter(e -> e.getModelVersion().equals(model)).map(ContentEmbedding::getItemId).distinct().count();
+        SingleObjectCodec<ContentEmbedding> codec =
+                SingleObjectCodec.forClass(ContentEmbedding.class);
+        return kafka.readAll("content-embeddings").stream()
+                .map(r -> codec.decode(r.value()))
+                .filter(e -> e.getModelVersion().equals(model))
+                .map(ContentEmbedding::getItemId)
+                .distinct()
+                .count();
     }
 
     /** Published (not hidden) part files of one topic of the archive. */
@@ -259,16 +360,19 @@ class ClosedLoopTest {
             return List.of();
         }
         try (Stream<Path> files = Files.walk(dir)) {
-            return files.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().startsWith("."))
-                    .map(Path::toFile).toList();
+            return files.filter(Files::isRegularFile)
+                    .filter(f -> !f.getFileName().toString().startsWith("."))
+                    .map(Path::toFile)
+                    .toList();
         }
     }
 
-    private static <T extends SpecificRecordBase> List<T> read(Path archive, String topic, Class<T> type)
-            throws IOException {
+    private static <T extends SpecificRecordBase> List<T> read(
+            Path archive, String topic, Class<T> type) throws IOException {
         List<T> out = new ArrayList<>();
         for (File f : parts(archive, topic)) {
-            try (DataFileReader<T> reader = new DataFileReader<>(f, new SpecificDatumReader<>(type))) {
+            try (DataFileReader<T> reader =
+                    new DataFileReader<>(f, new SpecificDatumReader<>(type))) {
                 reader.forEach(out::add);
             }
         }
@@ -279,7 +383,8 @@ class ClosedLoopTest {
         try {
             long n = 0;
             for (File f : parts(archive, topic)) {
-                try (DataFileReader<Object> reader = new DataFileReader<>(f, new SpecificDatumReader<>())) {
+                try (DataFileReader<Object> reader =
+                        new DataFileReader<>(f, new SpecificDatumReader<>())) {
                     while (reader.hasNext()) {
                         reader.next();
                         n++;
@@ -294,7 +399,9 @@ class ClosedLoopTest {
 
     private static String python() {
         Path python = ROOT.resolve(".venv/bin/python");
-        assertThat(python).as("the project's Python venv (bash scripts/setup.sh creates it)").exists();
+        assertThat(python)
+                .as("the project's Python venv (bash scripts/setup.sh creates it)")
+                .exists();
         return python.toString();
     }
 
@@ -303,7 +410,8 @@ class ClosedLoopTest {
         System.out.printf("closed loop: %s in %.1f s%n", stage, seconds.get(stage));
     }
 
-    private static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+    private static void await(String what, Duration timeout, BooleanSupplier condition)
+            throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {

@@ -25,7 +25,11 @@ class ModuleBoundariesTest {
 
     @Test
     void usesNoInternalPackageOfTheJobs() {
-        noClasses().should().dependOnClassesThat().resideInAPackage("dev.embsum.flink.internal..").check(module);
+        noClasses()
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("dev.embsum.flink.internal..")
+                .check(module);
     }
 
     /**
@@ -34,9 +38,12 @@ class ModuleBoundariesTest {
      */
     @Test
     void runsNothingOfTheJobModuleButTheMindReplay() {
-        noClasses().should()
-                .dependOnClassesThat(resideInAPackage("dev.embsum.flink..").and(type(MindReplay.class).negate()))
-                .because("records, serde and dead-letter kinds are in schemas, Recommender in ranker")
+        noClasses()
+                .should()
+                .dependOnClassesThat(
+                        resideInAPackage("dev.embsum.flink..").and(type(MindReplay.class).negate()))
+                .because(
+                        "records, serde and dead-letter kinds are in schemas, Recommender in ranker")
                 .check(production);
     }
 

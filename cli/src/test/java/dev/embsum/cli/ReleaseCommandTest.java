@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code embsum release}: the demo bundle is verified (checksums + golden check) and announced as
- * a correct ModelRelease; a damaged copy is refused and nothing is published.
+ * {@code embsum release}: the demo bundle is verified (checksums + golden check) and announced as a
+ * correct ModelRelease; a damaged copy is refused and nothing is published.
  */
 class ReleaseCommandTest {
 
@@ -46,18 +46,30 @@ class ReleaseCommandTest {
         String manifestSha256 = sha256(bundle.resolve("manifest.json"));
         String modelVersion = modelVersion(bundle);
         Instant before = Instant.now().minusMillis(1);
-        Cli.Result r = Cli.run("release", bundle.toString(), "--uri", "/opt/embsum/models/demo",
-                "--topic-model-releases", "r1-releases", "--bootstrap-servers", kafka.bootstrap());
+        Cli.Result r =
+                Cli.run(
+                        "release",
+                        bundle.toString(),
+                        "--uri",
+                        "/opt/embsum/models/demo",
+                        "--topic-model-releases",
+                        "r1-releases",
+                        "--bootstrap-servers",
+                        kafka.bootstrap());
         Instant after = Instant.now();
         assertThat(r.status()).as(r.toString()).isZero();
-        assertThat(r.err()).contains("release: " + bundle + " verified: model_version " + modelVersion)
+        assertThat(r.err())
+                .contains("release: " + bundle + " verified: model_version " + modelVersion)
                 .contains("release: golden check passed:");
-        assertThat(r.out()).startsWith("released to r1-releases[").contains("bundle_sha256 " + manifestSha256);
+        assertThat(r.out())
+                .startsWith("released to r1-releases[")
+                .contains("bundle_sha256 " + manifestSha256);
 
         List<ConsumerRecord<byte[], byte[]>> records = kafka.readAll("r1-releases");
         assertThat(records).hasSize(1);
         assertThat(new String(records.get(0).key(), StandardCharsets.UTF_8)).isEqualTo("current");
-        ModelRelease release = SingleObjectCodec.forClass(ModelRelease.class).decode(records.get(0).value());
+        ModelRelease release =
+                SingleObjectCodec.forClass(ModelRelease.class).decode(records.get(0).value());
         assertThat(release.getModelVersion()).isEqualTo(modelVersion);
         assertThat(release.getBundleUri()).isEqualTo("/opt/embsum/models/demo");
         assertThat(release.getBundleSha256()).isEqualTo(manifestSha256);
@@ -67,13 +79,22 @@ class ReleaseCommandTest {
     @Test
     void defaultUriIsTheBundlesAbsolutePath() throws Exception {
         kafka.createTopics("r2-releases");
-        Cli.Result r = Cli.run("release", TestBundle.dir().toString(), "--no-golden", "--topic-model-releases",
-                "r2-releases", "--bootstrap-servers", kafka.bootstrap());
+        Cli.Result r =
+                Cli.run(
+                        "release",
+                        TestBundle.dir().toString(),
+                        "--no-golden",
+                        "--topic-model-releases",
+                        "r2-releases",
+                        "--bootstrap-servers",
+                        kafka.bootstrap());
         assertThat(r.status()).as(r.toString()).isZero();
         assertThat(r.err()).doesNotContain("golden check");
-        ModelRelease release = SingleObjectCodec.forClass(ModelRelease.class)
-                .decode(kafka.readAll("r2-releases").get(0).value());
-        assertThat(release.getBundleUri()).isEqualTo(TestBundle.dir().toAbsolutePath().normalize().toString());
+        ModelRelease release =
+                SingleObjectCodec.forClass(ModelRelease.class)
+                        .decode(kafka.readAll("r2-releases").get(0).value());
+        assertThat(release.getBundleUri())
+                .isEqualTo(TestBundle.dir().toAbsolutePath().normalize().toString());
     }
 
     @Test
@@ -81,17 +102,25 @@ class ReleaseCommandTest {
         kafka.createTopics("r3-releases");
         Path copy = tmp.resolve("demo");
         copyTree(TestBundle.dir(), copy);
-        try (RandomAccessFile weights = new RandomAccessFile(copy.resolve("weights.bin").toFile(), "rw")) {
+        try (RandomAccessFile weights =
+                new RandomAccessFile(copy.resolve("weights.bin").toFile(), "rw")) {
             weights.seek(weights.length() / 2);
             int b = weights.read();
             weights.seek(weights.length() / 2);
             weights.write(b ^ 0xFF); // one flipped byte: same size, different checksum
         }
-        Cli.Result r = Cli.run("release", copy.toString(), "--topic-model-releases", "r3-releases",
-                "--bootstrap-servers", kafka.bootstrap());
+        Cli.Result r =
+                Cli.run(
+                        "release",
+                        copy.toString(),
+                        "--topic-model-releases",
+                        "r3-releases",
+                        "--bootstrap-servers",
+                        kafka.bootstrap());
         assertThat(r.status()).isEqualTo(1);
         assertThat(r.out()).isEmpty();
-        assertThat(r.err()).startsWith("embsum release: not released: bundle " + copy + ": weights.bin: ")
+        assertThat(r.err())
+                .startsWith("embsum release: not released: bundle " + copy + ": weights.bin: ")
                 .contains("sha256");
         assertThat(kafka.endOffsets("r3-releases")).isZero();
     }
@@ -99,22 +128,35 @@ class ReleaseCommandTest {
     @Test
     void dryRunVerifiesAndPublishesNothing() throws Exception {
         kafka.createTopics("r4-releases");
-        Cli.Result r = Cli.run("release", TestBundle.dir().toString(), "--dry-run", "--no-golden",
-                "--topic-model-releases", "r4-releases", "--bootstrap-servers", kafka.bootstrap());
+        Cli.Result r =
+                Cli.run(
+                        "release",
+                        TestBundle.dir().toString(),
+                        "--dry-run",
+                        "--no-golden",
+                        "--topic-model-releases",
+                        "r4-releases",
+                        "--bootstrap-servers",
+                        kafka.bootstrap());
         assertThat(r.status()).as(r.toString()).isZero();
-        assertThat(r.out()).startsWith("dry run, not published: model_version " + modelVersion(TestBundle.dir()));
+        assertThat(r.out())
+                .startsWith(
+                        "dry run, not published: model_version " + modelVersion(TestBundle.dir()));
         assertThat(kafka.endOffsets("r4-releases")).isZero();
     }
 
     private static String modelVersion(Path bundle) throws IOException {
         String manifest = Files.readString(bundle.resolve("manifest.json"));
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"model_version\"\\s*:\\s*\"([^\"]+)\"").matcher(manifest);
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("\"model_version\"\\s*:\\s*\"([^\"]+)\"")
+                        .matcher(manifest);
         assertThat(m.find()).isTrue();
         return m.group(1);
     }
 
     private static String sha256(Path file) throws Exception {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+        return HexFormat.of()
+                .formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
     }
 
     private static void copyTree(Path from, Path to) throws IOException {

@@ -45,37 +45,54 @@ class ScoreCommandTest {
 
     private static final int ITEMS = 40;
     private static final int HISTORY = 6;
-    private static final Pattern ROW = Pattern.compile("^\\s*(\\d+)\\.\\s+(-?[0-9.]+)\\s+(\\S+)$", Pattern.MULTILINE);
+    private static final Pattern ROW =
+            Pattern.compile("^\\s*(\\d+)\\.\\s+(-?[0-9.]+)\\s+(\\S+)$", Pattern.MULTILINE);
 
     private static TestKafka kafka;
     private static String modelVersion;
+
     /** item_id to its content embedding, in news.tsv order. */
     private static final Map<String, ContentEmbedding> catalogue = new LinkedHashMap<>();
+
     private static UserEmbedding older;
     private static UserEmbedding newer;
 
     @BeforeAll
     static void embedAndStartBroker() throws Exception {
         kafka = TestKafka.start();
-        Path news = Paths.get(System.getProperty("embsum.root", "..")).resolve("data/mind/news.tsv");
-        List<String[]> rows = Files.readAllLines(news, StandardCharsets.UTF_8).stream().limit(ITEMS)
-                .map(l -> l.split("\t", -1)).toList();
-        try (EmbSumRuntime runtime = EmbSumRuntime.open(TestBundle.dir(),
-                InferenceOptions.defaults().withMaxSummaryTokens(8))) {
+        Path news =
+                Paths.get(System.getProperty("embsum.root", "..")).resolve("data/mind/news.tsv");
+        List<String[]> rows =
+                Files.readAllLines(news, StandardCharsets.UTF_8).stream()
+                        .limit(ITEMS)
+                        .map(l -> l.split("\t", -1))
+                        .toList();
+        try (EmbSumRuntime runtime =
+                EmbSumRuntime.open(
+                        TestBundle.dir(), InferenceOptions.defaults().withMaxSummaryTokens(8))) {
             modelVersion = runtime.modelVersion();
             ItemFormatter formatter = new ItemFormatter(runtime.tokenizer(), runtime.contract());
             List<int[]> itemTokens = new ArrayList<>();
             List<int[]> contentTokens = new ArrayList<>();
             for (String[] f : rows) {
-                int[] t = formatter.itemTokens(ItemText.news(f[0], f[3], f[4].isEmpty() ? null : f[4], f[1]));
+                int[] t =
+                        formatter.itemTokens(
+                                ItemText.news(f[0], f[3], f[4].isEmpty() ? null : f[4], f[1]));
                 itemTokens.add(t);
                 contentTokens.add(formatter.contentTokens(t));
             }
             List<EncodedContent> encoded = runtime.embedContents(contentTokens);
             for (int i = 0; i < rows.size(); i++) {
-                catalogue.put(rows.get(i)[0], ContentEmbedding.newBuilder().setItemId(rows.get(i)[0])
-                        .setModelVersion(modelVersion).setN(runtime.cpeCodes()).setD(runtime.dim())
-                        .setCpe(le(encoded.get(i).cpe())).setCpeKey(le(encoded.get(i).cpeKey())).build());
+                catalogue.put(
+                        rows.get(i)[0],
+                        ContentEmbedding.newBuilder()
+                                .setItemId(rows.get(i)[0])
+                                .setModelVersion(modelVersion)
+                                .setN(runtime.cpeCodes())
+                                .setD(runtime.dim())
+                                .setCpe(le(encoded.get(i).cpe()))
+                                .setCpeKey(le(encoded.get(i).cpeKey()))
+                                .build());
             }
             SessionGrouper grouper = new SessionGrouper(runtime.contract());
             EngagementHistory history = EngagementHistory.empty(runtime.contract());
@@ -94,11 +111,19 @@ class ScoreCommandTest {
         kafka.close();
     }
 
-    /** The expected ranking: PolyScorer over the newest vectors, history and deleted items left out. */
-    private static List<ScoredItem> expectedTop(UserEmbedding u, List<ContentEmbedding> items, int k) {
+    /**
+     * The expected ranking: PolyScorer over the newest vectors, history and deleted items left out.
+     */
+    private static List<ScoredItem> expectedTop(
+            UserEmbedding u, List<ContentEmbedding> items, int k) {
         PolyEmbedding upe = PolyEmbedding.fromLittleEndian(u.getUpe(), u.getM(), u.getD());
-        List<ContentVectors> vectors = items.stream()
-                .map(c -> ContentVectors.fromLittleEndian(c.getCpe(), c.getCpeKey(), c.getN(), c.getD())).toList();
+        List<ContentVectors> vectors =
+                items.stream()
+                        .map(
+                                c ->
+                                        ContentVectors.fromLittleEndian(
+                                                c.getCpe(), c.getCpeKey(), c.getN(), c.getD()))
+                        .toList();
         return PolyScorer.topK(upe, vectors, k);
     }
 
@@ -106,14 +131,16 @@ class ScoreCommandTest {
     void topKEqualsPolyScorerOnTheNewestRecords() throws Exception {
         kafka.createTopics("s1-users", "s1-items");
         SingleObjectCodec<UserEmbedding> users = SingleObjectCodec.forClass(UserEmbedding.class);
-        SingleObjectCodec<ContentEmbedding> items = SingleObjectCodec.forClass(ContentEmbedding.class);
+        SingleObjectCodec<ContentEmbedding> items =
+                SingleObjectCodec.forClass(ContentEmbedding.class);
         kafka.send("s1-users", bytes(older.getUserId()), users.encode(older));
         kafka.send("s1-users", bytes(newer.getUserId()), users.encode(newer)); // newest wins
         List<String> ids = new ArrayList<>(catalogue.keySet());
         String updated = ids.get(10);
         String deleted = ids.get(11);
         // item 10 first with item 20's vectors, then its own: only the second may count
-        ContentEmbedding wrong = ContentEmbedding.newBuilder(catalogue.get(ids.get(20))).setItemId(updated).build();
+        ContentEmbedding wrong =
+                ContentEmbedding.newBuilder(catalogue.get(ids.get(20))).setItemId(updated).build();
         kafka.send("s1-items", bytes(updated), items.encode(wrong));
         for (ContentEmbedding c : catalogue.values()) {
             kafka.send("s1-items", bytes(c.getItemId()), items.encode(c));
@@ -122,56 +149,119 @@ class ScoreCommandTest {
 
         List<ContentEmbedding> candidates = new ArrayList<>();
         for (ContentEmbedding c : catalogue.values()) {
-            if (!c.getItemId().equals(deleted) && !newer.getHistoryItemIds().contains(c.getItemId())) {
+            if (!c.getItemId().equals(deleted)
+                    && !newer.getHistoryItemIds().contains(c.getItemId())) {
                 candidates.add(c);
             }
         }
         List<ScoredItem> expected = expectedTop(newer, candidates, 7);
 
-        Cli.Result r = Cli.run("score", "--user", newer.getUserId(), "--k", "7", "--topic-user-embeddings", "s1-users",
-                "--topic-content-embeddings", "s1-items", "--bootstrap-servers", kafka.bootstrap());
+        Cli.Result r =
+                Cli.run(
+                        "score",
+                        "--user",
+                        newer.getUserId(),
+                        "--k",
+                        "7",
+                        "--topic-user-embeddings",
+                        "s1-users",
+                        "--topic-content-embeddings",
+                        "s1-items",
+                        "--bootstrap-servers",
+                        kafka.bootstrap());
         assertThat(r.status()).as(r.toString()).isZero();
-        assertThat(r.out()).startsWith("user " + newer.getUserId() + "  model " + modelVersion + "  history_version "
-                + HISTORY + "  (" + HISTORY + " history items)\n")
-                .contains("top 7 of " + (ITEMS - 1 - HISTORY) + " items of model " + modelVersion + " (" + HISTORY
-                        + " in the user's history left out):\n");
+        assertThat(r.out())
+                .startsWith(
+                        "user "
+                                + newer.getUserId()
+                                + "  model "
+                                + modelVersion
+                                + "  history_version "
+                                + HISTORY
+                                + "  ("
+                                + HISTORY
+                                + " history items)\n")
+                .contains(
+                        "top 7 of "
+                                + (ITEMS - 1 - HISTORY)
+                                + " items of model "
+                                + modelVersion
+                                + " ("
+                                + HISTORY
+                                + " in the user's history left out):\n");
         assertRanking(r.out(), expected, candidates);
         assertThat(r.out()).doesNotContain(deleted);
 
-        // --include-history ranks the history items too; k above the catalogue size ranks every item, so
+        // --include-history ranks the history items too; k above the catalogue size ranks every
+        // item, so
         // every score (item 10's included: its first record must not count) is compared.
         List<ContentEmbedding> all = new ArrayList<>(catalogue.values());
         all.removeIf(c -> c.getItemId().equals(deleted));
-        Cli.Result withHistory = Cli.run("score", "--user", newer.getUserId(), "--k", "50", "--include-history",
-                "--topic-user-embeddings", "s1-users", "--topic-content-embeddings", "s1-items",
-                "--bootstrap-servers", kafka.bootstrap());
+        Cli.Result withHistory =
+                Cli.run(
+                        "score",
+                        "--user",
+                        newer.getUserId(),
+                        "--k",
+                        "50",
+                        "--include-history",
+                        "--topic-user-embeddings",
+                        "s1-users",
+                        "--topic-content-embeddings",
+                        "s1-items",
+                        "--bootstrap-servers",
+                        kafka.bootstrap());
         assertThat(withHistory.status()).as(withHistory.toString()).isZero();
-        assertThat(withHistory.out()).contains("top " + (ITEMS - 1) + " of " + (ITEMS - 1) + " items");
+        assertThat(withHistory.out())
+                .contains("top " + (ITEMS - 1) + " of " + (ITEMS - 1) + " items");
         assertRanking(withHistory.out(), expectedTop(newer, all, 50), all);
     }
 
     @Test
     void mixedModelVersionsAreRefused() throws Exception {
         kafka.createTopics("s2-users", "s2-items");
-        SingleObjectCodec<ContentEmbedding> items = SingleObjectCodec.forClass(ContentEmbedding.class);
-        kafka.send("s2-users", bytes(newer.getUserId()), SingleObjectCodec.forClass(UserEmbedding.class).encode(newer));
+        SingleObjectCodec<ContentEmbedding> items =
+                SingleObjectCodec.forClass(ContentEmbedding.class);
+        kafka.send(
+                "s2-users",
+                bytes(newer.getUserId()),
+                SingleObjectCodec.forClass(UserEmbedding.class).encode(newer));
         List<ContentEmbedding> sameModel = new ArrayList<>();
         int i = 0;
         for (ContentEmbedding c : catalogue.values()) {
-            ContentEmbedding published = i++ % 4 == 0 ? ContentEmbedding.newBuilder(c).setModelVersion("mind-v2").build() : c;
+            ContentEmbedding published =
+                    i++ % 4 == 0
+                            ? ContentEmbedding.newBuilder(c).setModelVersion("mind-v2").build()
+                            : c;
             kafka.send("s2-items", bytes(c.getItemId()), items.encode(published));
-            if (published.getModelVersion().equals(modelVersion) && !newer.getHistoryItemIds().contains(c.getItemId())) {
+            if (published.getModelVersion().equals(modelVersion)
+                    && !newer.getHistoryItemIds().contains(c.getItemId())) {
                 sameModel.add(c);
             }
         }
-        String[] args = {"score", "--user", newer.getUserId(), "--topic-user-embeddings", "s2-users",
-            "--topic-content-embeddings", "s2-items", "--bootstrap-servers", kafka.bootstrap()};
+        String[] args = {
+            "score",
+            "--user",
+            newer.getUserId(),
+            "--topic-user-embeddings",
+            "s2-users",
+            "--topic-content-embeddings",
+            "s2-items",
+            "--bootstrap-servers",
+            kafka.bootstrap()
+        };
         Cli.Result refused = Cli.run(args);
         assertThat(refused.status()).isEqualTo(1);
         assertThat(refused.out()).isEmpty();
-        assertThat(refused.err()).contains("embsum score: user " + newer.getUserId() + " is embedded by model "
-                + modelVersion + " but the catalogue on 's2-items' mixes model versions")
-                .contains("mind-v2=10").contains("Scores of embeddings from different models mean nothing")
+        assertThat(refused.err())
+                .contains(
+                        "embsum score: user "
+                                + newer.getUserId()
+                                + " is embedded by model "
+                                + modelVersion
+                                + " but the catalogue on 's2-items' mixes model versions")
+                .contains("mind-v2=10")
+                .contains("Scores of embeddings from different models mean nothing")
                 .contains("--skip-other-models");
 
         String[] skipping = java.util.Arrays.copyOf(args, args.length + 1);
@@ -184,15 +274,30 @@ class ScoreCommandTest {
     @Test
     void unknownUserFailsWithAHint() throws Exception {
         kafka.createTopics("s3-users", "s3-items");
-        kafka.send("s3-users", bytes(newer.getUserId()), SingleObjectCodec.forClass(UserEmbedding.class).encode(newer));
-        Cli.Result r = Cli.run("score", "--user", "U-nobody", "--topic-user-embeddings", "s3-users",
-                "--topic-content-embeddings", "s3-items", "--bootstrap-servers", kafka.bootstrap());
+        kafka.send(
+                "s3-users",
+                bytes(newer.getUserId()),
+                SingleObjectCodec.forClass(UserEmbedding.class).encode(newer));
+        Cli.Result r =
+                Cli.run(
+                        "score",
+                        "--user",
+                        "U-nobody",
+                        "--topic-user-embeddings",
+                        "s3-users",
+                        "--topic-content-embeddings",
+                        "s3-items",
+                        "--bootstrap-servers",
+                        kafka.bootstrap());
         assertThat(r.status()).isEqualTo(1);
-        assertThat(r.err()).contains("embsum score: no embedding of user 'U-nobody' on 's3-users' (1 users have one)")
+        assertThat(r.err())
+                .contains(
+                        "embsum score: no embedding of user 'U-nobody' on 's3-users' (1 users have one)")
                 .contains("embsum tail s3-users --from-beginning --key U-nobody");
     }
 
-    private static void assertRanking(String out, List<ScoredItem> expected, List<ContentEmbedding> candidates) {
+    private static void assertRanking(
+            String out, List<ScoredItem> expected, List<ContentEmbedding> candidates) {
         Matcher m = ROW.matcher(out);
         List<String> ids = new ArrayList<>();
         List<Double> scores = new ArrayList<>();
@@ -201,22 +306,33 @@ class ScoreCommandTest {
             scores.add(Double.parseDouble(m.group(2)));
             ids.add(m.group(3));
         }
-        assertThat(ids).as(out).containsExactlyElementsOf(
-                expected.stream().map(s -> candidates.get(s.index()).getItemId()).toList());
+        assertThat(ids)
+                .as(out)
+                .containsExactlyElementsOf(
+                        expected.stream().map(s -> candidates.get(s.index()).getItemId()).toList());
         for (int i = 0; i < expected.size(); i++) {
             assertThat(scores.get(i)).isCloseTo(expected.get(i).score(), within(1e-6));
         }
     }
 
-    private static UserEmbedding user(EmbSumRuntime runtime, EngagementHistory history,
-            List<dev.embsum.runtime.text.Session> sessions) throws Exception {
+    private static UserEmbedding user(
+            EmbSumRuntime runtime,
+            EngagementHistory history,
+            List<dev.embsum.runtime.text.Session> sessions)
+            throws Exception {
         UserRefresh u = runtime.refreshOne(sessions);
-        return UserEmbedding.newBuilder().setUserId("U-score").setModelVersion(runtime.modelVersion())
-                .setHistoryVersion(history.historyVersion()).setM(runtime.upeCodes()).setD(runtime.dim())
-                .setUpe(le(u.upe())).setSummary(u.summary())
+        return UserEmbedding.newBuilder()
+                .setUserId("U-score")
+                .setModelVersion(runtime.modelVersion())
+                .setHistoryVersion(history.historyVersion())
+                .setM(runtime.upeCodes())
+                .setD(runtime.dim())
+                .setUpe(le(u.upe()))
+                .setSummary(u.summary())
                 .setHistoryItemIds(history.entries().stream().map(e -> e.itemId()).toList())
                 .setLastEventTime(Instant.ofEpochMilli(1_000L * (history.size() - 1)))
-                .setComputedAt(Instant.now()).build();
+                .setComputedAt(Instant.now())
+                .build();
     }
 
     private static ByteBuffer le(float[] values) {

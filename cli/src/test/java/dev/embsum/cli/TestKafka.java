@@ -20,8 +20,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
- * One in-process broker per test class with the topics of docs/design.md 2 (2 partitions each),
- * and plain clients.
+ * One in-process broker per test class with the topics of docs/design.md 2 (2 partitions each), and
+ * plain clients.
  */
 final class TestKafka implements AutoCloseable {
 
@@ -39,13 +39,18 @@ final class TestKafka implements AutoCloseable {
 
     /** Creates fresh topics (2 partitions) so a test sees only what it published itself. */
     void createTopics(String... names) throws Exception {
-        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(kafka.clientProperties())) {
-            admin.createTopics(Arrays.stream(names).map(n -> new NewTopic(n, 2, (short) 1)).toList()).all().get();
+        try (org.apache.kafka.clients.admin.Admin admin =
+                org.apache.kafka.clients.admin.Admin.create(kafka.clientProperties())) {
+            admin.createTopics(
+                            Arrays.stream(names).map(n -> new NewTopic(n, 2, (short) 1)).toList())
+                    .all()
+                    .get();
             // The controller has them; wait until the broker's metadata lists them too.
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (!admin.listTopics().names().get().containsAll(Arrays.asList(names))) {
                 if (System.nanoTime() > deadline) {
-                    throw new AssertionError("topics " + Arrays.toString(names) + " not listed after 30 s");
+                    throw new AssertionError(
+                            "topics " + Arrays.toString(names) + " not listed after 30 s");
                 }
                 Thread.sleep(50);
             }
@@ -60,11 +65,13 @@ final class TestKafka implements AutoCloseable {
     List<ConsumerRecord<byte[], byte[]>> readAll(String topic) {
         Properties p = kafka.clientProperties();
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<TopicPartition> parts = c.partitionsFor(topic).stream()
-                    .map(i -> new TopicPartition(topic, i.partition())).sorted(
-                            java.util.Comparator.comparingInt(TopicPartition::partition)).toList();
+        try (KafkaConsumer<byte[], byte[]> c =
+                new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> parts =
+                    c.partitionsFor(topic).stream()
+                            .map(i -> new TopicPartition(topic, i.partition()))
+                            .sorted(java.util.Comparator.comparingInt(TopicPartition::partition))
+                            .toList();
             c.assign(parts);
             c.seekToBeginning(parts);
             Map<TopicPartition, Long> end = c.endOffsets(parts);
@@ -72,29 +79,40 @@ final class TestKafka implements AutoCloseable {
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
                 if (System.nanoTime() > deadline) {
-                    throw new AssertionError("could not read " + topic + " to its end offsets " + end);
+                    throw new AssertionError(
+                            "could not read " + topic + " to its end offsets " + end);
                 }
                 c.poll(Duration.ofMillis(100)).forEach(out::add);
             }
-            out.sort(java.util.Comparator.<ConsumerRecord<byte[], byte[]>>comparingInt(ConsumerRecord::partition)
-                    .thenComparingLong(ConsumerRecord::offset));
+            out.sort(
+                    java.util.Comparator.<ConsumerRecord<byte[], byte[]>>comparingInt(
+                                    ConsumerRecord::partition)
+                            .thenComparingLong(ConsumerRecord::offset));
             return out;
         }
     }
 
     /** Sum of the end offsets: how many records the topic ever received. */
     long endOffsets(String topic) {
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(kafka.clientProperties(),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> parts = c.partitionsFor(topic).stream()
-                    .map(i -> new TopicPartition(topic, i.partition())).toList();
+        try (KafkaConsumer<byte[], byte[]> c =
+                new KafkaConsumer<>(
+                        kafka.clientProperties(),
+                        new ByteArrayDeserializer(),
+                        new ByteArrayDeserializer())) {
+            List<TopicPartition> parts =
+                    c.partitionsFor(topic).stream()
+                            .map(i -> new TopicPartition(topic, i.partition()))
+                            .toList();
             return c.endOffsets(parts).values().stream().mapToLong(Long::longValue).sum();
         }
     }
 
     RecordMetadata send(String topic, byte[] key, byte[] value) throws Exception {
-        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(kafka.clientProperties(),
-                new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<byte[], byte[]> p =
+                new KafkaProducer<>(
+                        kafka.clientProperties(),
+                        new ByteArraySerializer(),
+                        new ByteArraySerializer())) {
             return p.send(new ProducerRecord<>(topic, key, value)).get();
         }
     }

@@ -42,15 +42,15 @@ import org.slf4j.LoggerFactory;
  *   {archive.path}/content/dt=2019-11-14/part-...avro          (ContentItem, by updated_at)
  * </pre>
  *
- * <p>Exactly once: Flink's FileSink writes bulk formats into hidden in-progress files and
- * publishes them (an atomic rename) only when the checkpoint that covers them completes, so after
- * a failure the archive holds each record once. A file becomes visible one checkpoint interval
- * after its records arrive. Readers must skip names starting with "." or "_".
+ * <p>Exactly once: Flink's FileSink writes bulk formats into hidden in-progress files and publishes
+ * them (an atomic rename) only when the checkpoint that covers them completes, so after a failure
+ * the archive holds each record once. A file becomes visible one checkpoint interval after its
+ * records arrive. Readers must skip names starting with "." or "_".
  *
  * <p>It is a separate job, not a branch of {@link EmbSumJob}: the archive may lag, restart or be
- * rescaled without touching the embeddings, and it keeps its own consumer group. Undecodable
- * bytes go to {@code dead-letters} (job name {@code embsum-archive}); everything decodable is
- * archived as sent.
+ * rescaled without touching the embeddings, and it keeps its own consumer group. Undecodable bytes
+ * go to {@code dead-letters} (job name {@code embsum-archive}); everything decodable is archived as
+ * sent.
  */
 @PublicEvolving
 public final class ArchiveJob {
@@ -72,8 +72,7 @@ public final class ArchiveJob {
             return "archive-" + topic;
         }
 
-        private Uids() {
-        }
+        private Uids() {}
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(ArchiveJob.class);
@@ -96,31 +95,62 @@ public final class ArchiveJob {
     }
 
     public void build(StreamExecutionEnvironment env) {
-        env.enableCheckpointing(config.get(CommonOptions.CHECKPOINT_INTERVAL).toMillis(),
+        env.enableCheckpointing(
+                config.get(CommonOptions.CHECKPOINT_INTERVAL).toMillis(),
                 CheckpointingMode.EXACTLY_ONCE);
         List<DataStream<DeadLetter>> rejected = new ArrayList<>();
-        rejected.add(archive(sources.clicks(env), "clicks", ClickEvent.class, ClickEvent::getEventTime));
-        rejected.add(archive(sources.impressions(env), "impressions", Impression.class, Impression::getEventTime));
-        rejected.add(archive(sources.content(env), "content", ContentItem.class, ContentItem::getUpdatedAt));
-        rejected.get(0).union(rejected.get(1), rejected.get(2))
-                .sinkTo(deadLetters).uid(Uids.SINK_DEAD_LETTERS).name("dead-letters");
+        rejected.add(
+                archive(sources.clicks(env), "clicks", ClickEvent.class, ClickEvent::getEventTime));
+        rejected.add(
+                archive(
+                        sources.impressions(env),
+                        "impressions",
+                        Impression.class,
+                        Impression::getEventTime));
+        rejected.add(
+                archive(
+                        sources.content(env),
+                        "content",
+                        ContentItem.class,
+                        ContentItem::getUpdatedAt));
+        rejected.get(0)
+                .union(rejected.get(1), rejected.get(2))
+                .sinkTo(deadLetters)
+                .uid(Uids.SINK_DEAD_LETTERS)
+                .name("dead-letters");
     }
 
-    /** One topic: decode → FileSink by event day. Returns the undecodable records as dead letters. */
-    private <T extends SpecificRecordBase> DataStream<DeadLetter> archive(DataStream<RawRecord> raw, String topic,
-            Class<T> type, SerializableFunction<T, Instant> eventTime) {
-        SingleOutputStreamOperator<T> records = raw
-                .process(new DecodeForArchive<>(type, config.get(CommonOptions.JOB_NAME) + "/" + Uids.decode(topic)),
-                        new AvroTypeInfo<>(type))
-                .uid(Uids.decode(topic)).name("decode " + topic);
-        FileSink<T> sink = FileSink
-                .forBulkFormat(new Path(config.get(ArchiveOptions.ARCHIVE_PATH), topic),
-                        AvroWriters.forSpecificRecord(type))
-                .withBucketAssigner(new EventDateBucketAssigner<>(eventTime))
-                // bulk formats can only roll (and publish) on checkpoints
-                .withRollingPolicy(OnCheckpointRollingPolicy.build())
-                .withOutputFileConfig(OutputFileConfig.builder().withPartPrefix("part").withPartSuffix(".avro").build())
-                .build();
+    /**
+     * One topic: decode → FileSink by event day. Returns the undecodable records as dead letters.
+     */
+    private <T extends SpecificRecordBase> DataStream<DeadLetter> archive(
+            DataStream<RawRecord> raw,
+            String topic,
+            Class<T> type,
+            SerializableFunction<T, Instant> eventTime) {
+        SingleOutputStreamOperator<T> records =
+                raw.process(
+                                new DecodeForArchive<>(
+                                        type,
+                                        config.get(CommonOptions.JOB_NAME)
+                                                + "/"
+                                                + Uids.decode(topic)),
+                                new AvroTypeInfo<>(type))
+                        .uid(Uids.decode(topic))
+                        .name("decode " + topic);
+        FileSink<T> sink =
+                FileSink.forBulkFormat(
+                                new Path(config.get(ArchiveOptions.ARCHIVE_PATH), topic),
+                                AvroWriters.forSpecificRecord(type))
+                        .withBucketAssigner(new EventDateBucketAssigner<>(eventTime))
+                        // bulk formats can only roll (and publish) on checkpoints
+                        .withRollingPolicy(OnCheckpointRollingPolicy.build())
+                        .withOutputFileConfig(
+                                OutputFileConfig.builder()
+                                        .withPartPrefix("part")
+                                        .withPartSuffix(".avro")
+                                        .build())
+                        .build();
         records.sinkTo(sink).uid(Uids.archive(topic)).name("archive " + topic);
         return records.getSideOutput(DeadLetters.TAG);
     }
@@ -132,9 +162,9 @@ public final class ArchiveJob {
     }
 
     /**
-     * Runs the archive on Kafka: {@code --config FILE} and {@code --key value} flags
-     * ({@link ArchiveOptions#SETTINGS}; the file may be the streaming job's, whose own keys are
-     * checked and ignored). Left at their defaults, job.name, kafka.group.id and
+     * Runs the archive on Kafka: {@code --config FILE} and {@code --key value} flags ({@link
+     * ArchiveOptions#SETTINGS}; the file may be the streaming job's, whose own keys are checked and
+     * ignored). Left at their defaults, job.name, kafka.group.id and
      * delivery.transactional-id-prefix become {@code embsum-archive} so the two jobs never share a
      * consumer group or transactional ids.
      */
@@ -147,12 +177,17 @@ public final class ArchiveJob {
         try {
             config = ArchiveOptions.SETTINGS.fromArgs(args);
             LOG.info("ArchiveJob settings:\n{}", ArchiveOptions.SETTINGS.describe(config));
-            try (StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
-                    EmbSumJob.flinkConfiguration())) {
-                new ArchiveJob(config, ArchiveSources.kafka(config), KafkaSinks.deadLetters(config)).execute(env);
+            try (StreamExecutionEnvironment env =
+                    StreamExecutionEnvironment.getExecutionEnvironment(
+                            EmbSumJob.flinkConfiguration())) {
+                new ArchiveJob(config, ArchiveSources.kafka(config), KafkaSinks.deadLetters(config))
+                        .execute(env);
             }
         } catch (InvalidConfigException e) {
-            System.err.println("embsum-archive: " + e.getMessage() + "\n(--help lists every key and its default)");
+            System.err.println(
+                    "embsum-archive: "
+                            + e.getMessage()
+                            + "\n(--help lists every key and its default)");
             System.exit(2);
         }
     }

@@ -23,39 +23,52 @@ public final class ArchiveOptions {
      */
     public static final String DEFAULT_NAME = "embsum-archive";
 
-    /** Declared before the options: each option registers itself here (static fields initialize in order). */
-    private static final OptionGroup DECLARED = new OptionGroup("ArchiveJob", ArchiveOptions::checkCombination);
+    /**
+     * Declared before the options: each option registers itself here (static fields initialize in
+     * order).
+     */
+    private static final OptionGroup DECLARED =
+            new OptionGroup("ArchiveJob", ArchiveOptions::checkCombination);
 
-    public static final ConfigOption<String> TOPIC_IMPRESSIONS = DECLARED.add(ConfigOptions.key("topic.impressions")
-            .stringType()
-            .defaultValue(Topic.IMPRESSIONS.defaultName())
-            .withDescription("Impression topic (key user_id)"), Rule.TOPIC);
+    public static final ConfigOption<String> TOPIC_IMPRESSIONS =
+            DECLARED.add(
+                    ConfigOptions.key("topic.impressions")
+                            .stringType()
+                            .defaultValue(Topic.IMPRESSIONS.defaultName())
+                            .withDescription("Impression topic (key user_id)"),
+                    Rule.TOPIC);
 
-    public static final ConfigOption<String> ARCHIVE_PATH = DECLARED.add(ConfigOptions.key("archive.path")
-            .stringType()
-            .defaultValue("archive")
-            .withDescription("where the archive writes {archive.path}/{topic}/dt=YYYY-MM-DD/part-...avro; a local"
-                    + " path or any Flink file system URI (s3://, hdfs://, gs://)"), Rule.TEXT);
+    public static final ConfigOption<String> ARCHIVE_PATH =
+            DECLARED.add(
+                    ConfigOptions.key("archive.path")
+                            .stringType()
+                            .defaultValue("archive")
+                            .withDescription(
+                                    "where the archive writes {archive.path}/{topic}/dt=YYYY-MM-DD/part-...avro; a local"
+                                            + " path or any Flink file system URI (s3://, hdfs://, gs://)"),
+                    Rule.TEXT);
 
     /**
-     * The archive job's settings: the options above, then {@link CommonOptions} with the
-     * archive's own names ({@link #DEFAULT_NAME}). A config file may also hold
-     * {@link EmbSumOptions}' (the archive deployment reads the streaming job's job.conf). Last, so
-     * that every option above is declared when it is created.
+     * The archive job's settings: the options above, then {@link CommonOptions} with the archive's
+     * own names ({@link #DEFAULT_NAME}). A config file may also hold {@link EmbSumOptions}' (the
+     * archive deployment reads the streaming job's job.conf). Last, so that every option above is
+     * declared when it is created.
      */
-    public static final JobSettings SETTINGS = JobSettings.of("ArchiveJob", DECLARED, CommonOptions.DECLARED)
-            .withJobDefault(CommonOptions.JOB_NAME, DEFAULT_NAME)
-            .withJobDefault(CommonOptions.KAFKA_GROUP_ID, DEFAULT_NAME)
-            .withJobDefault(CommonOptions.DELIVERY_TRANSACTIONAL_ID_PREFIX, DEFAULT_NAME)
-            .sharingConfigFilesWith(() -> EmbSumOptions.SETTINGS);
+    public static final JobSettings SETTINGS =
+            JobSettings.of("ArchiveJob", DECLARED, CommonOptions.DECLARED)
+                    .withJobDefault(CommonOptions.JOB_NAME, DEFAULT_NAME)
+                    .withJobDefault(CommonOptions.KAFKA_GROUP_ID, DEFAULT_NAME)
+                    .withJobDefault(CommonOptions.DELIVERY_TRANSACTIONAL_ID_PREFIX, DEFAULT_NAME)
+                    .sharingConfigFilesWith(() -> EmbSumOptions.SETTINGS);
 
-    private ArchiveOptions() {
-    }
+    private ArchiveOptions() {}
 
     private static void checkCombination(Configuration conf) {
         if (conf.get(CommonOptions.CHECKPOINT_INTERVAL).isZero()) {
-            throw new InvalidConfigException(CommonOptions.CHECKPOINT_INTERVAL.key() + " is 0, but the archive"
-                    + " publishes its files on checkpoints (nothing would ever become visible); set it, e.g. 1min");
+            throw new InvalidConfigException(
+                    CommonOptions.CHECKPOINT_INTERVAL.key()
+                            + " is 0, but the archive"
+                            + " publishes its files on checkpoints (nothing would ever become visible); set it, e.g. 1min");
         }
     }
 }

@@ -15,7 +15,10 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 @PublicEvolving
 public interface ArchiveSources {
 
-    /** The {@code clicks}, {@code impressions} and {@code content} topics of {@code config}'s cluster. */
+    /**
+     * The {@code clicks}, {@code impressions} and {@code content} topics of {@code config}'s
+     * cluster.
+     */
     static ArchiveSources kafka(Configuration config) {
         return new KafkaSources(config);
     }

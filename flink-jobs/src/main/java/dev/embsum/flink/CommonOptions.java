@@ -14,80 +14,107 @@ import org.apache.flink.configuration.Configuration;
 
 /**
  * The options both jobs take, {@link EmbSumJob} ({@link EmbSumOptions}) and {@link ArchiveJob}
- * ({@link ArchiveOptions}): the topics both read or write, the job name, checkpoints, delivery
- * and the Kafka connection. Topic defaults are {@link Topic}'s.
+ * ({@link ArchiveOptions}): the topics both read or write, the job name, checkpoints, delivery and
+ * the Kafka connection. Topic defaults are {@link Topic}'s.
  */
 @PublicEvolving
 public final class CommonOptions {
 
-    /** Declared before the options: each option registers itself here (static fields initialize in order). */
-    static final OptionGroup DECLARED = new OptionGroup("both jobs", CommonOptions::checkCombination);
+    /**
+     * Declared before the options: each option registers itself here (static fields initialize in
+     * order).
+     */
+    static final OptionGroup DECLARED =
+            new OptionGroup("both jobs", CommonOptions::checkCombination);
 
-    public static final ConfigOption<String> TOPIC_CLICKS = DECLARED.add(ConfigOptions.key("topic.clicks")
-            .stringType()
-            .defaultValue(Topic.CLICKS.defaultName())
-            .withDescription("ClickEvent topic (key user_id)"), Rule.TOPIC);
+    public static final ConfigOption<String> TOPIC_CLICKS =
+            DECLARED.add(
+                    ConfigOptions.key("topic.clicks")
+                            .stringType()
+                            .defaultValue(Topic.CLICKS.defaultName())
+                            .withDescription("ClickEvent topic (key user_id)"),
+                    Rule.TOPIC);
 
-    public static final ConfigOption<String> TOPIC_CONTENT = DECLARED.add(ConfigOptions.key("topic.content")
-            .stringType()
-            .defaultValue(Topic.CONTENT.defaultName())
-            .withDescription("ContentItem topic (key item_id, compacted)"), Rule.TOPIC);
+    public static final ConfigOption<String> TOPIC_CONTENT =
+            DECLARED.add(
+                    ConfigOptions.key("topic.content")
+                            .stringType()
+                            .defaultValue(Topic.CONTENT.defaultName())
+                            .withDescription("ContentItem topic (key item_id, compacted)"),
+                    Rule.TOPIC);
 
-    public static final ConfigOption<String> TOPIC_DEAD_LETTERS = DECLARED.add(ConfigOptions.key("topic.dead-letters")
-            .stringType()
-            .defaultValue(Topic.DEAD_LETTERS.defaultName())
-            .withDescription("DeadLetter topic (key: the failed record's original key)"), Rule.TOPIC);
+    public static final ConfigOption<String> TOPIC_DEAD_LETTERS =
+            DECLARED.add(
+                    ConfigOptions.key("topic.dead-letters")
+                            .stringType()
+                            .defaultValue(Topic.DEAD_LETTERS.defaultName())
+                            .withDescription(
+                                    "DeadLetter topic (key: the failed record's original key)"),
+                    Rule.TOPIC);
 
-    public static final ConfigOption<String> JOB_NAME = DECLARED.add(ConfigOptions.key("job.name")
-            .stringType()
-            .defaultValue("embsum-stream")
-            .withDescription("Flink job name; dead letters name their operator as job.name/uid (DeadLetter.job)"),
-            Rule.TEXT);
+    public static final ConfigOption<String> JOB_NAME =
+            DECLARED.add(
+                    ConfigOptions.key("job.name")
+                            .stringType()
+                            .defaultValue("embsum-stream")
+                            .withDescription(
+                                    "Flink job name; dead letters name their operator as job.name/uid (DeadLetter.job)"),
+                    Rule.TEXT);
 
-    public static final ConfigOption<Duration> CHECKPOINT_INTERVAL = DECLARED.add(
-            ConfigOptions.key("checkpoint.interval")
-                    .durationType()
-                    .defaultValue(Duration.ofSeconds(30))
-                    .withDescription("checkpoint interval (RocksDB, incremental); 0 = no checkpoints, which the"
-                            + " archive refuses (it publishes its files on checkpoints)"),
-            Rule.DURATION);
+    public static final ConfigOption<Duration> CHECKPOINT_INTERVAL =
+            DECLARED.add(
+                    ConfigOptions.key("checkpoint.interval")
+                            .durationType()
+                            .defaultValue(Duration.ofSeconds(30))
+                            .withDescription(
+                                    "checkpoint interval (RocksDB, incremental); 0 = no checkpoints, which the"
+                                            + " archive refuses (it publishes its files on checkpoints)"),
+                    Rule.DURATION);
 
-    public static final ConfigOption<DeliveryGuarantee> DELIVERY_GUARANTEE = DECLARED.add(
-            ConfigOptions.key("delivery.guarantee")
-                    .enumType(DeliveryGuarantee.class)
-                    .defaultValue(DeliveryGuarantee.AT_LEAST_ONCE)
-                    .withDescription("at-least-once (idempotent upserts) or exactly-once (Kafka transactions,"
-                            + " committed on checkpoints: needs checkpoint.interval > 0)"),
-            Rule.oneOf(DeliveryGuarantee.class, DeliveryGuarantee::configValue));
+    public static final ConfigOption<DeliveryGuarantee> DELIVERY_GUARANTEE =
+            DECLARED.add(
+                    ConfigOptions.key("delivery.guarantee")
+                            .enumType(DeliveryGuarantee.class)
+                            .defaultValue(DeliveryGuarantee.AT_LEAST_ONCE)
+                            .withDescription(
+                                    "at-least-once (idempotent upserts) or exactly-once (Kafka transactions,"
+                                            + " committed on checkpoints: needs checkpoint.interval > 0)"),
+                    Rule.oneOf(DeliveryGuarantee.class, DeliveryGuarantee::configValue));
 
-    public static final ConfigOption<String> DELIVERY_TRANSACTIONAL_ID_PREFIX = DECLARED.add(
-            ConfigOptions.key("delivery.transactional-id-prefix")
-                    .stringType()
-                    .defaultValue("embsum-stream")
-                    .withDescription("exactly-once only: transactional.id prefix, unique per job on a cluster"
-                            + " (each sink appends its topic role)"),
-            Rule.TEXT);
+    public static final ConfigOption<String> DELIVERY_TRANSACTIONAL_ID_PREFIX =
+            DECLARED.add(
+                    ConfigOptions.key("delivery.transactional-id-prefix")
+                            .stringType()
+                            .defaultValue("embsum-stream")
+                            .withDescription(
+                                    "exactly-once only: transactional.id prefix, unique per job on a cluster"
+                                            + " (each sink appends its topic role)"),
+                    Rule.TEXT);
 
-    public static final ConfigOption<String> KAFKA_BOOTSTRAP_SERVERS = DECLARED.add(
-            ConfigOptions.key("kafka.bootstrap.servers")
-                    .stringType()
-                    .defaultValue("localhost:9092")
-                    .withDescription("Kafka brokers (host:port,...)"),
-            Rule.TEXT);
+    public static final ConfigOption<String> KAFKA_BOOTSTRAP_SERVERS =
+            DECLARED.add(
+                    ConfigOptions.key("kafka.bootstrap.servers")
+                            .stringType()
+                            .defaultValue("localhost:9092")
+                            .withDescription("Kafka brokers (host:port,...)"),
+                    Rule.TEXT);
 
-    public static final ConfigOption<String> KAFKA_GROUP_ID = DECLARED.add(ConfigOptions.key("kafka.group.id")
-            .stringType()
-            .defaultValue("embsum-stream")
-            .withDescription("consumer group of the sources (offsets are committed on checkpoints)"), Rule.TEXT);
+    public static final ConfigOption<String> KAFKA_GROUP_ID =
+            DECLARED.add(
+                    ConfigOptions.key("kafka.group.id")
+                            .stringType()
+                            .defaultValue("embsum-stream")
+                            .withDescription(
+                                    "consumer group of the sources (offsets are committed on checkpoints)"),
+                    Rule.TEXT);
 
-    private CommonOptions() {
-    }
+    private CommonOptions() {}
 
     /**
      * Every {@code kafka.*} key with the prefix removed: the Kafka client configuration shared by
-     * the sources and sinks (bootstrap servers and group id, with their defaults, and whatever
-     * else is given: TLS, SASL, timeouts). Kafka itself validates these; unknown ones are logged
-     * by the clients, not refused.
+     * the sources and sinks (bootstrap servers and group id, with their defaults, and whatever else
+     * is given: TLS, SASL, timeouts). Kafka itself validates these; unknown ones are logged by the
+     * clients, not refused.
      */
     public static Map<String, String> kafkaProperties(Configuration conf) {
         String prefix = JobSettings.PASS_THROUGH_PREFIX;
@@ -97,11 +124,13 @@ public final class CommonOptions {
                 out.put(d.key().substring(prefix.length()), formatted(d, conf));
             }
         }
-        conf.toMap().forEach((key, value) -> {
-            if (key.startsWith(prefix)) {
-                out.put(key.substring(prefix.length()), value);
-            }
-        });
+        conf.toMap()
+                .forEach(
+                        (key, value) -> {
+                            if (key.startsWith(prefix)) {
+                                out.put(key.substring(prefix.length()), value);
+                            }
+                        });
         return out;
     }
 
@@ -110,10 +139,16 @@ public final class CommonOptions {
     }
 
     private static void checkCombination(Configuration conf) {
-        if (conf.get(DELIVERY_GUARANTEE) == DeliveryGuarantee.EXACTLY_ONCE && conf.get(CHECKPOINT_INTERVAL).isZero()) {
-            throw new InvalidConfigException(DELIVERY_GUARANTEE.key() + " exactly-once commits Kafka transactions on"
-                    + " checkpoints, but " + CHECKPOINT_INTERVAL.key() + " is 0; set it (default "
-                    + Rule.DURATION.format(CHECKPOINT_INTERVAL.defaultValue()) + ") or use at-least-once");
+        if (conf.get(DELIVERY_GUARANTEE) == DeliveryGuarantee.EXACTLY_ONCE
+                && conf.get(CHECKPOINT_INTERVAL).isZero()) {
+            throw new InvalidConfigException(
+                    DELIVERY_GUARANTEE.key()
+                            + " exactly-once commits Kafka transactions on"
+                            + " checkpoints, but "
+                            + CHECKPOINT_INTERVAL.key()
+                            + " is 0; set it (default "
+                            + Rule.DURATION.format(CHECKPOINT_INTERVAL.defaultValue())
+                            + ") or use at-least-once");
         }
     }
 }

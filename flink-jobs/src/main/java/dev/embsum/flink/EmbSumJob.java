@@ -54,10 +54,10 @@ import org.slf4j.LoggerFactory;
  * re-embeds every user with the new model. See flink-jobs/README.md for the topology, every
  * operator's uid and state, and the decisions docs/design.md leaves open.
  *
- * <p>Sources and sinks come in through the constructor (Kafka in production, in-memory in
- * tests); {@link #build} adds the graph to an environment and {@link #execute} runs it.
- * {@link #main} runs it against Kafka, configured by {@code --config FILE} and {@code --key value}
- * flags ({@link EmbSumOptions}).
+ * <p>Sources and sinks come in through the constructor (Kafka in production, in-memory in tests);
+ * {@link #build} adds the graph to an environment and {@link #execute} runs it. {@link #main} runs
+ * it against Kafka, configured by {@code --config FILE} and {@code --key value} flags ({@link
+ * EmbSumOptions}).
  */
 @PublicEvolving
 public final class EmbSumJob {
@@ -84,8 +84,7 @@ public final class EmbSumJob {
         public static final String COUNT_DEAD_LETTERS = "count-dead-letters";
         public static final String SINK_DEAD_LETTERS = "sink-dead-letters";
 
-        private Uids() {
-        }
+        private Uids() {}
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(EmbSumJob.class);
@@ -128,34 +127,53 @@ public final class EmbSumJob {
         }
         String job = config.get(CommonOptions.JOB_NAME);
 
-        SingleOutputStreamOperator<ValidClick> clicks = sources.clicks(env)
-                .process(new ClickValidation(job + "/" + Uids.VALIDATE_CLICKS))
-                .uid(Uids.VALIDATE_CLICKS).name("validate clicks");
+        SingleOutputStreamOperator<ValidClick> clicks =
+                sources.clicks(env)
+                        .process(new ClickValidation(job + "/" + Uids.VALIDATE_CLICKS))
+                        .uid(Uids.VALIDATE_CLICKS)
+                        .name("validate clicks");
 
-        SingleOutputStreamOperator<ItemTokens> content = sources.content(env)
-                .process(new ContentFormatting(model, job + "/" + Uids.FORMAT_CONTENT))
-                .uid(Uids.FORMAT_CONTENT).name("validate + tokenize content");
+        SingleOutputStreamOperator<ItemTokens> content =
+                sources.content(env)
+                        .process(new ContentFormatting(model, job + "/" + Uids.FORMAT_CONTENT))
+                        .uid(Uids.FORMAT_CONTENT)
+                        .name("validate + tokenize content");
 
-        // Model releases: verified once (parallelism 1, in topic order, numbered), then broadcast to
+        // Model releases: verified once (parallelism 1, in topic order, numbered), then broadcast
+        // to
         // the operators that put them in-band: item-tokens (content path, followed by a
         // re-embedding of the catalogue) and releases-to-refresh (user path), and to user-history
         // (tags every request with the newest release; the backfill of all users).
-        SingleOutputStreamOperator<VerifiedRelease> releases = sources.modelReleases(env)
-                .process(new ReleaseValidation(config.get(EmbSumOptions.BUNDLE_PATH),
-                        job + "/" + Uids.VALIDATE_RELEASES))
-                .uid(Uids.VALIDATE_RELEASES).name("validate model releases").setParallelism(1);
-        BroadcastStream<VerifiedRelease> releaseBroadcast = releases.broadcast(Releases.broadcastState());
+        SingleOutputStreamOperator<VerifiedRelease> releases =
+                sources.modelReleases(env)
+                        .process(
+                                new ReleaseValidation(
+                                        config.get(EmbSumOptions.BUNDLE_PATH),
+                                        job + "/" + Uids.VALIDATE_RELEASES))
+                        .uid(Uids.VALIDATE_RELEASES)
+                        .name("validate model releases")
+                        .setParallelism(1);
+        BroadcastStream<VerifiedRelease> releaseBroadcast =
+                releases.broadcast(Releases.broadcastState());
 
-        DataStream<ItemOrClick> itemsAndClicks = content
-                .map(ItemOrClicks::of, ItemOrClicks.TYPE).uid(Uids.CONTENT_TO_ITEM_JOIN).name("content → item join")
-                .union(clicks.map(ItemOrClicks::of, ItemOrClicks.TYPE)
-                        .uid(Uids.CLICKS_TO_ITEM_JOIN).name("clicks → item join"));
-        SingleOutputStreamOperator<TokenizedClick> joined = itemsAndClicks
-                .keyBy(ItemOrClicks::itemId, Types.STRING)
-                .connect(releaseBroadcast)
-                .process(new ItemTokenJoin(config.get(EmbSumOptions.ITEM_UNKNOWN_TIMEOUT).toMillis(),
-                        job + "/" + Uids.ITEM_TOKENS))
-                .uid(Uids.ITEM_TOKENS).name("item tokens: state + click join");
+        DataStream<ItemOrClick> itemsAndClicks =
+                content.map(ItemOrClicks::of, ItemOrClicks.TYPE)
+                        .uid(Uids.CONTENT_TO_ITEM_JOIN)
+                        .name("content → item join")
+                        .union(
+                                clicks.map(ItemOrClicks::of, ItemOrClicks.TYPE)
+                                        .uid(Uids.CLICKS_TO_ITEM_JOIN)
+                                        .name("clicks → item join"));
+        SingleOutputStreamOperator<TokenizedClick> joined =
+                itemsAndClicks
+                        .keyBy(ItemOrClicks::itemId, Types.STRING)
+                        .connect(releaseBroadcast)
+                        .process(
+                                new ItemTokenJoin(
+                                        config.get(EmbSumOptions.ITEM_UNKNOWN_TIMEOUT).toMillis(),
+                                        job + "/" + Uids.ITEM_TOKENS))
+                        .uid(Uids.ITEM_TOKENS)
+                        .name("item tokens: state + click join");
 
         int backfillRate = config.get(EmbSumOptions.BACKFILL_USERS_PER_SECOND);
         Duration historyTtl = config.get(EmbSumOptions.HISTORY_TTL);
@@ -163,62 +181,92 @@ public final class EmbSumJob {
         Duration maxWait = config.get(EmbSumOptions.INFERENCE_MAX_WAIT);
         long inferenceTimeoutMs = config.get(EmbSumOptions.INFERENCE_TIMEOUT).toMillis();
         int capacity = config.get(EmbSumOptions.INFERENCE_CAPACITY);
-        SingleOutputStreamOperator<RefreshRequest> history = joined
-                .keyBy(TokenizedClick::getUserId, Types.STRING)
-                .connect(releaseBroadcast)
-                .process(new UserHistoryFunction(config.get(EmbSumOptions.HISTORY_SIZE),
-                        new Debounce(config.get(EmbSumOptions.REFRESH_DEBOUNCE).toMillis(),
-                                config.get(EmbSumOptions.REFRESH_MAX_DELAY).toMillis()),
-                        historyTtl, backfillRate > 0))
-                .uid(Uids.USER_HISTORY).name("user history + debounce");
+        SingleOutputStreamOperator<RefreshRequest> history =
+                joined.keyBy(TokenizedClick::getUserId, Types.STRING)
+                        .connect(releaseBroadcast)
+                        .process(
+                                new UserHistoryFunction(
+                                        config.get(EmbSumOptions.HISTORY_SIZE),
+                                        new Debounce(
+                                                config.get(EmbSumOptions.REFRESH_DEBOUNCE)
+                                                        .toMillis(),
+                                                config.get(EmbSumOptions.REFRESH_MAX_DELAY)
+                                                        .toMillis()),
+                                        historyTtl,
+                                        backfillRate > 0))
+                        .uid(Uids.USER_HISTORY)
+                        .name("user history + debounce");
         // user-history's output is already partitioned by user_id (each request leaves the subtask
         // that owns its user), so the pacer reads it as keyed without a shuffle and chains to it.
         // In the graph whatever the rate (0: nothing to pace), so savepoints keep one topology.
-        SingleOutputStreamOperator<RefreshRequest> requests = DataStreamUtils
-                .reinterpretAsKeyedStream(history, RefreshRequest::getUserId, Types.STRING)
-                .process(new BackfillPacer(backfillRate))
-                .uid(Uids.BACKFILL_PACER).name("backfill pacer");
+        SingleOutputStreamOperator<RefreshRequest> requests =
+                DataStreamUtils.reinterpretAsKeyedStream(
+                                history, RefreshRequest::getUserId, Types.STRING)
+                        .process(new BackfillPacer(backfillRate))
+                        .uid(Uids.BACKFILL_PACER)
+                        .name("backfill pacer");
 
         // Forward edges into both inference operators: each subtask must receive every release
         // in-band from its upstream subtask (a rebalance would hand a release to one subtask only).
-        DataStream<RefreshOrRelease> refreshInput = requests
-                .connect(releaseBroadcast)
-                .process(new RefreshWithReleases())
-                .uid(Uids.RELEASES_TO_REFRESH).name("model releases in-band → refresh users");
+        DataStream<RefreshOrRelease> refreshInput =
+                requests.connect(releaseBroadcast)
+                        .process(new RefreshWithReleases())
+                        .uid(Uids.RELEASES_TO_REFRESH)
+                        .name("model releases in-band → refresh users");
         // Each embedding comes tagged with its request's first_pending_at_ms, for the version
         // guard's click → emit latency metric.
-        SingleOutputStreamOperator<TimedEmbedding> embeddings = AsyncDataStream.unorderedWait(refreshInput.forward(),
-                        new UserRefreshFunction(model, maxBatch, maxWait),
-                        inferenceTimeoutMs, TimeUnit.MILLISECONDS, capacity)
-                .uid(Uids.REFRESH_USERS).name("refresh users (micro-batched UPE)");
+        SingleOutputStreamOperator<TimedEmbedding> embeddings =
+                AsyncDataStream.unorderedWait(
+                                refreshInput.forward(),
+                                new UserRefreshFunction(model, maxBatch, maxWait),
+                                inferenceTimeoutMs,
+                                TimeUnit.MILLISECONDS,
+                                capacity)
+                        .uid(Uids.REFRESH_USERS)
+                        .name("refresh users (micro-batched UPE)");
 
-        embeddings.keyBy(TimedEmbedding::userId, Types.STRING)
+        embeddings
+                .keyBy(TimedEmbedding::userId, Types.STRING)
                 .process(new VersionGuard(historyTtl))
-                .uid(Uids.VERSION_GUARD).name("never emit an older history_version")
+                .uid(Uids.VERSION_GUARD)
+                .name("never emit an older history_version")
                 .sinkTo(sinks.userEmbeddings())
-                .uid(Uids.SINK_USER_EMBEDDINGS).name("user-embeddings");
+                .uid(Uids.SINK_USER_EMBEDDINGS)
+                .name("user-embeddings");
 
-        DataStream<ContentEmbedding> cpe = AsyncDataStream.unorderedWait(joined.getSideOutput(ItemOutputs.TO_EMBED).forward(),
-                        new ContentEmbeddingFunction(model, maxBatch, maxWait),
-                        inferenceTimeoutMs, TimeUnit.MILLISECONDS, capacity)
-                .uid(Uids.EMBED_CONTENT).name("embed content (micro-batched CPE)");
+        DataStream<ContentEmbedding> cpe =
+                AsyncDataStream.unorderedWait(
+                                joined.getSideOutput(ItemOutputs.TO_EMBED).forward(),
+                                new ContentEmbeddingFunction(model, maxBatch, maxWait),
+                                inferenceTimeoutMs,
+                                TimeUnit.MILLISECONDS,
+                                capacity)
+                        .uid(Uids.EMBED_CONTENT)
+                        .name("embed content (micro-batched CPE)");
         cpe.sinkTo(sinks.contentEmbeddings())
-                .uid(Uids.SINK_CONTENT_EMBEDDINGS).name("content-embeddings");
+                .uid(Uids.SINK_CONTENT_EMBEDDINGS)
+                .name("content-embeddings");
 
-        DataStream<DeadLetter> deadLetters = clicks.getSideOutput(DeadLetters.TAG)
-                .union(content.getSideOutput(DeadLetters.TAG), joined.getSideOutput(DeadLetters.TAG),
-                        releases.getSideOutput(DeadLetters.TAG));
-        deadLetters.map(new DeadLetterCounter())
-                .uid(Uids.COUNT_DEAD_LETTERS).name("count dead letters by kind")
+        DataStream<DeadLetter> deadLetters =
+                clicks.getSideOutput(DeadLetters.TAG)
+                        .union(
+                                content.getSideOutput(DeadLetters.TAG),
+                                joined.getSideOutput(DeadLetters.TAG),
+                                releases.getSideOutput(DeadLetters.TAG));
+        deadLetters
+                .map(new DeadLetterCounter())
+                .uid(Uids.COUNT_DEAD_LETTERS)
+                .name("count dead letters by kind")
                 .sinkTo(sinks.deadLetters())
-                .uid(Uids.SINK_DEAD_LETTERS).name("dead-letters");
+                .uid(Uids.SINK_DEAD_LETTERS)
+                .name("dead-letters");
     }
 
     /**
-     * Runs the job on Kafka: {@code --config FILE} and {@code --key value} flags (see
-     * {@link EmbSumOptions#SETTINGS}; {@code kafka.*} keys go to the Kafka clients), {@code --help}
-     * lists them.
-     * Submitted with {@code flink run}, it runs on that cluster; started directly, on a local one.
+     * Runs the job on Kafka: {@code --config FILE} and {@code --key value} flags (see {@link
+     * EmbSumOptions#SETTINGS}; {@code kafka.*} keys go to the Kafka clients), {@code --help} lists
+     * them. Submitted with {@code flink run}, it runs on that cluster; started directly, on a local
+     * one.
      */
     public static void main(String[] args) throws Exception {
         if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
@@ -229,12 +277,16 @@ public final class EmbSumJob {
         try {
             config = EmbSumOptions.SETTINGS.fromArgs(args);
         } catch (InvalidConfigException e) {
-            System.err.println("embsum-stream: " + e.getMessage() + "\n(--help lists every key and its default)");
+            System.err.println(
+                    "embsum-stream: "
+                            + e.getMessage()
+                            + "\n(--help lists every key and its default)");
             System.exit(2);
             return;
         }
         LOG.info("EmbSumJob settings:\n{}", EmbSumOptions.SETTINGS.describe(config));
-        try (StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration())) {
+        try (StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration())) {
             new EmbSumJob(config, JobSources.kafka(config), JobSinks.kafka(config)).execute(env);
         }
     }

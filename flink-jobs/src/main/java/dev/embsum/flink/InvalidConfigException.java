@@ -1,6 +1,7 @@
 package dev.embsum.flink;
 
 import dev.embsum.annotation.PublicEvolving;
+
 /** A job configuration that cannot run; the message says what is wrong and how to fix it. */
 @PublicEvolving
 public final class InvalidConfigException extends IllegalArgumentException {

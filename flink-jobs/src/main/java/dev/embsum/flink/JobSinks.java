@@ -14,7 +14,9 @@ import org.apache.flink.configuration.Configuration;
  * collecting sinks in tests.
  */
 @PublicEvolving
-public record JobSinks(Sink<UserEmbedding> userEmbeddings, Sink<ContentEmbedding> contentEmbeddings,
+public record JobSinks(
+        Sink<UserEmbedding> userEmbeddings,
+        Sink<ContentEmbedding> contentEmbeddings,
         Sink<DeadLetter> deadLetters) {
 
     public JobSinks {

@@ -10,15 +10,18 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.Collector;
 
 /**
- * Where the job's input comes from: undecoded records with their origin, so the job itself
- * decodes and dead-letters bad ones. Production reads Kafka; tests pass bounded in-memory
- * streams. Each method is called once, while the graph is built; the source's uid and
- * watermark strategy are the implementation's to set.
+ * Where the job's input comes from: undecoded records with their origin, so the job itself decodes
+ * and dead-letters bad ones. Production reads Kafka; tests pass bounded in-memory streams. Each
+ * method is called once, while the graph is built; the source's uid and watermark strategy are the
+ * implementation's to set.
  */
 @PublicEvolving
 public interface JobSources {
 
-    /** The {@code clicks}, {@code content} and {@code model-releases} topics of {@code config}'s Kafka cluster. */
+    /**
+     * The {@code clicks}, {@code content} and {@code model-releases} topics of {@code config}'s
+     * Kafka cluster.
+     */
     static JobSources kafka(Configuration config) {
         return new KafkaSources(config);
     }
@@ -41,8 +44,15 @@ public interface JobSources {
     default DataStream<RawRecord> modelReleases(StreamExecutionEnvironment env) {
         // Flink's collection source cannot be empty (it emits a first element regardless), so:
         // one number, dropped
-        return env.fromSequence(0, 0).uid("no-model-releases").name("no model releases").setParallelism(1)
-                .flatMap((Long ignored, Collector<RawRecord> out) -> { }, TypeInformation.of(RawRecord.class))
-                .uid("no-model-releases-empty").name("no model releases (empty)").setParallelism(1);
+        return env.fromSequence(0, 0)
+                .uid("no-model-releases")
+                .name("no model releases")
+                .setParallelism(1)
+                .flatMap(
+                        (Long ignored, Collector<RawRecord> out) -> {},
+                        TypeInformation.of(RawRecord.class))
+                .uid("no-model-releases-empty")
+                .name("no model releases (empty)")
+                .setParallelism(1);
     }
 }

@@ -11,12 +11,12 @@ import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
 
 /**
- * A test sink that collects into a JVM-wide queue named at construction (the MiniCluster runs
- * in the test's JVM). Use a fresh name per test.
+ * A test sink that collects into a JVM-wide queue named at construction (the MiniCluster runs in
+ * the test's JVM). Use a fresh name per test.
  *
  * <p>Like an at-least-once Kafka sink it keeps everything it is given, replays after a restore
- * included; each record is kept with the attempt number of the writer that received it, so a
- * test can check ordering per attempt ({@link #collected()}).
+ * included; each record is kept with the attempt number of the writer that received it, so a test
+ * can check ordering per attempt ({@link #collected()}).
  */
 public final class CollectingSink<T> implements Sink<T> {
 
@@ -24,8 +24,7 @@ public final class CollectingSink<T> implements Sink<T> {
     private static final Map<String, Queue<Collected<?>>> RESULTS = new ConcurrentHashMap<>();
 
     /** One received record and the attempt (0 = first run, +1 per restart) of the writer. */
-    public record Collected<T>(int attempt, T value) {
-    }
+    public record Collected<T>(int attempt, T value) {}
 
     private final String name;
 
@@ -76,7 +75,9 @@ public final class CollectingSink<T> implements Sink<T> {
         return out;
     }
 
-    /** Forgets what this sink collected (embeddings are large; the store lives as long as the JVM). */
+    /**
+     * Forgets what this sink collected (embeddings are large; the store lives as long as the JVM).
+     */
     public void discard() {
         RESULTS.remove(name);
     }
@@ -92,12 +93,10 @@ public final class CollectingSink<T> implements Sink<T> {
             }
 
             @Override
-            public void flush(boolean endOfInput) {
-            }
+            public void flush(boolean endOfInput) {}
 
             @Override
-            public void close() {
-            }
+            public void close() {}
         };
     }
 }

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.embsum.flink.config.JobSettings;
+import dev.embsum.flink.internal.inference.BundleOpener;
+import dev.embsum.runtime.inference.ExecutionProvider;
+import dev.embsum.runtime.inference.InferenceOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,13 +16,14 @@ import org.apache.flink.configuration.MemorySize;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The streaming job's settings: {@link EmbSumOptions#SETTINGS} reading defaults, a file and flags. */
+/**
+ * The streaming job's settings: {@link EmbSumOptions#SETTINGS} reading defaults, a file and flags.
+ */
 class EmbSumOptionsTest {
 
     private static final JobSettings SETTINGS = EmbSumOptions.SETTINGS;
 
-    @TempDir
-    Path dir;
+    @TempDir Path dir;
 
     @Test
     void defaultsFollowTheDesign() {
@@ -38,14 +42,17 @@ class EmbSumOptionsTest {
         assertThat(c.get(EmbSumOptions.INFERENCE_MAX_BATCH)).isEqualTo(32);
         assertThat(c.get(EmbSumOptions.INFERENCE_MAX_WAIT)).isEqualTo(Duration.ofMillis(50));
         assertThat(c.get(EmbSumOptions.INFERENCE_ENCODER_CACHE).getBytes()).isEqualTo(256L << 20);
-        assertThat(c.get(CommonOptions.DELIVERY_GUARANTEE)).isEqualTo(DeliveryGuarantee.AT_LEAST_ONCE);
+        assertThat(c.get(CommonOptions.DELIVERY_GUARANTEE))
+                .isEqualTo(DeliveryGuarantee.AT_LEAST_ONCE);
         assertThat(SETTINGS.describe(c)).contains("history.size").contains("(default 60)");
     }
 
     @Test
     void flagsWinOverTheFileWhichWinsOverDefaults() throws Exception {
         Path file = dir.resolve("job.conf");
-        Files.writeString(file, """
+        Files.writeString(
+                file,
+                """
                 # production settings
                 history.size: 40
                 refresh.debounce = 2s
@@ -57,7 +64,8 @@ class EmbSumOptionsTest {
         assertThat(c.get(EmbSumOptions.HISTORY_SIZE)).isEqualTo(50);
         assertThat(c.get(EmbSumOptions.REFRESH_DEBOUNCE)).isEqualTo(Duration.ofSeconds(2));
         assertThat(c.get(CommonOptions.TOPIC_CLICKS)).isEqualTo("clicks-v2");
-        assertThat(c.get(CommonOptions.DELIVERY_GUARANTEE)).isEqualTo(DeliveryGuarantee.EXACTLY_ONCE);
+        assertThat(c.get(CommonOptions.DELIVERY_GUARANTEE))
+                .isEqualTo(DeliveryGuarantee.EXACTLY_ONCE);
         assertThat(c.get(EmbSumOptions.INFERENCE_MAX_BATCH)).isEqualTo(32);
     }
 
@@ -92,7 +100,8 @@ class EmbSumOptionsTest {
     void badValuesSayWhatIsExpected() {
         assertThatThrownBy(() -> SETTINGS.fromArgs("--refresh.debounce", "soon"))
                 .isInstanceOf(InvalidConfigException.class)
-                .hasMessageContaining("bad value 'soon' for refresh.debounce (flag --refresh.debounce)")
+                .hasMessageContaining(
+                        "bad value 'soon' for refresh.debounce (flag --refresh.debounce)")
                 .hasMessageContaining("expected a duration such as")
                 .hasMessageContaining("default 1s");
         assertThatThrownBy(() -> SETTINGS.fromArgs("--history.size", "0"))
@@ -131,32 +140,51 @@ class EmbSumOptionsTest {
         assertThatThrownBy(() -> SETTINGS.fromArgs("--inference.max-wait", "0"))
                 .isInstanceOf(InvalidConfigException.class)
                 .hasMessageContaining("inference.max-wait is 0");
-        assertThat(SETTINGS.fromArgs("--inference.max-wait", "0", "--inference.max-batch", "1")
-                .get(EmbSumOptions.INFERENCE_MAX_WAIT)).isZero();
+        assertThat(
+                        SETTINGS.fromArgs("--inference.max-wait", "0", "--inference.max-batch", "1")
+                                .get(EmbSumOptions.INFERENCE_MAX_WAIT))
+                .isZero();
     }
 
     @Test
     void kafkaKeysPassThroughToTheClientsWithThePrefixRemoved() {
-        Configuration c = SETTINGS.fromArgs("--kafka.bootstrap.servers", "b1:9093,b2:9093",
-                "--kafka.security.protocol", "SASL_SSL",
-                "--kafka.sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required;");
+        Configuration c =
+                SETTINGS.fromArgs(
+                        "--kafka.bootstrap.servers",
+                        "b1:9093,b2:9093",
+                        "--kafka.security.protocol",
+                        "SASL_SSL",
+                        "--kafka.sasl.jaas.config",
+                        "org.apache.kafka.common.security.plain.PlainLoginModule required;");
         assertThat(CommonOptions.kafkaProperties(c))
                 .containsEntry("bootstrap.servers", "b1:9093,b2:9093")
                 .containsEntry("security.protocol", "SASL_SSL")
                 .containsEntry("group.id", "embsum-stream")
                 .containsKey("sasl.jaas.config");
         assertThat(c.toString()).doesNotContain("PlainLoginModule");
-        assertThat(SETTINGS.describe(c)).contains("kafka.security.protocol").doesNotContain("PlainLoginModule");
+        assertThat(SETTINGS.describe(c))
+                .contains("kafka.security.protocol")
+                .doesNotContain("PlainLoginModule");
     }
 
     @Test
     void everySecretLookingValueIsHiddenWhereverTheSettingsAreShown() {
-        Configuration c = SETTINGS.fromArgs("--kafka.ssl.keystore.key", "-----BEGIN PRIVATE KEY-----",
-                "--kafka.ssl.key.password", "hunter2", "--kafka.basic.auth.secret", "s3cr3t");
-        assertThat(CommonOptions.kafkaProperties(c)).containsEntry("ssl.keystore.key", "-----BEGIN PRIVATE KEY-----");
+        Configuration c =
+                SETTINGS.fromArgs(
+                        "--kafka.ssl.keystore.key",
+                        "-----BEGIN PRIVATE KEY-----",
+                        "--kafka.ssl.key.password",
+                        "hunter2",
+                        "--kafka.basic.auth.secret",
+                        "s3cr3t");
+        assertThat(CommonOptions.kafkaProperties(c))
+                .containsEntry("ssl.keystore.key", "-----BEGIN PRIVATE KEY-----");
         // (a plain copy, new Configuration(c), prints with Flink's masking, which misses *.key)
         for (String shown : new String[] {c.toString(), SETTINGS.describe(c)}) {
-            assertThat(shown).doesNotContain("PRIVATE KEY").doesNotContain("hunter2").doesNotContain("s3cr3t");
+            assertThat(shown)
+                    .doesNotContain("PRIVATE KEY")
+                    .doesNotContain("hunter2")
+                    .doesNotContain("s3cr3t");
         }
         assertThat(SETTINGS.describe(c)).contains("kafka.ssl.keystore.key").contains("(hidden)");
         assertThatThrownBy(() -> SETTINGS.fromArgs("--kafka.sasl.jaas.config", " "))
@@ -165,18 +193,27 @@ class EmbSumOptionsTest {
 
     @Test
     void exactlyOnceNeedsCheckpoints() {
-        assertThatThrownBy(() -> SETTINGS.fromArgs("--delivery.guarantee", "exactly-once",
-                "--checkpoint.interval", "0"))
+        assertThatThrownBy(
+                        () ->
+                                SETTINGS.fromArgs(
+                                        "--delivery.guarantee",
+                                        "exactly-once",
+                                        "--checkpoint.interval",
+                                        "0"))
                 .isInstanceOf(InvalidConfigException.class)
                 .hasMessageContaining("checkpoint.interval");
-        assertThat(SETTINGS.fromArgs("--delivery.guarantee", "exactly-once").get(CommonOptions.DELIVERY_GUARANTEE))
+        assertThat(
+                        SETTINGS.fromArgs("--delivery.guarantee", "exactly-once")
+                                .get(CommonOptions.DELIVERY_GUARANTEE))
                 .isEqualTo(DeliveryGuarantee.EXACTLY_ONCE);
     }
 
     @Test
     void aConfigFileMayHoldTheArchiveJobsSettingsButAFlagMayNot() throws Exception {
         Path file = dir.resolve("job.conf");
-        Files.writeString(file, """
+        Files.writeString(
+                file,
+                """
                 archive.path: s3://bucket/archive
                 topic.impressions: impressions
                 history.size: 40
@@ -187,10 +224,12 @@ class EmbSumOptionsTest {
 
         assertThatThrownBy(() -> SETTINGS.fromArgs("--archive.path", "s3://bucket/archive"))
                 .isInstanceOf(InvalidConfigException.class)
-                .hasMessageContaining("unknown configuration key 'archive.path' (flag --archive.path) for EmbSumJob")
+                .hasMessageContaining(
+                        "unknown configuration key 'archive.path' (flag --archive.path) for EmbSumJob")
                 .hasMessageContaining("a setting of ArchiveJob");
 
-        // the archive job's values are still checked: a typo fails whichever job reads the file first
+        // the archive job's values are still checked: a typo fails whichever job reads the file
+        // first
         Files.writeString(file, "topic.impressions: no spaces\n");
         assertThatThrownBy(() -> SETTINGS.fromFile(file))
                 .hasMessageContaining("bad value 'no spaces' for topic.impressions")
@@ -198,29 +237,56 @@ class EmbSumOptionsTest {
                 .hasMessageContaining("Kafka topic name");
         // ... and a typo of one of its keys gets the hint too
         Files.writeString(file, "archive.pth: x\n");
-        assertThatThrownBy(() -> SETTINGS.fromFile(file)).hasMessageContaining("Did you mean 'archive.path'?");
+        assertThatThrownBy(() -> SETTINGS.fromFile(file))
+                .hasMessageContaining("Did you mean 'archive.path'?");
     }
 
     @Test
     void settingsMadeInCodeAreCheckedLikeAFile() {
         assertThatThrownBy(() -> SETTINGS.builder().set(EmbSumOptions.HISTORY_SIZE, 0))
                 .isInstanceOf(InvalidConfigException.class)
-                .hasMessageContaining("bad value '0' for history.size (set in code): expected a whole number >= 1");
-        assertThat(SETTINGS.builder().set(EmbSumOptions.HISTORY_SIZE, 7).set("kafka.acks", "all").build())
+                .hasMessageContaining(
+                        "bad value '0' for history.size (set in code): expected a whole number >= 1");
+        assertThat(
+                        SETTINGS.builder()
+                                .set(EmbSumOptions.HISTORY_SIZE, 7)
+                                .set("kafka.acks", "all")
+                                .build())
                 .satisfies(c -> assertThat(c.get(EmbSumOptions.HISTORY_SIZE)).isEqualTo(7))
-                .satisfies(c -> assertThat(CommonOptions.kafkaProperties(c)).containsEntry("acks", "all"));
+                .satisfies(
+                        c ->
+                                assertThat(CommonOptions.kafkaProperties(c))
+                                        .containsEntry("acks", "all"));
 
-        // a Configuration built by hand reaches the job only through validate (the constructor calls it)
-        assertThatThrownBy(() -> SETTINGS.validate(new Configuration().set(EmbSumOptions.HISTORY_SIZE, 0)))
-                .hasMessageContaining("bad value '0' for history.size (in the Configuration given to EmbSumJob)");
-        assertThatThrownBy(() -> SETTINGS.validate(new Configuration()
-                .set(ConfigOptions.key("history.sise").intType().noDefaultValue(), 3)))
+        // a Configuration built by hand reaches the job only through validate (the constructor
+        // calls it)
+        assertThatThrownBy(
+                        () ->
+                                SETTINGS.validate(
+                                        new Configuration().set(EmbSumOptions.HISTORY_SIZE, 0)))
+                .hasMessageContaining(
+                        "bad value '0' for history.size (in the Configuration given to EmbSumJob)");
+        assertThatThrownBy(
+                        () ->
+                                SETTINGS.validate(
+                                        new Configuration()
+                                                .set(
+                                                        ConfigOptions.key("history.sise")
+                                                                .intType()
+                                                                .noDefaultValue(),
+                                                        3)))
                 .hasMessageContaining("unknown configuration key 'history.sise'")
                 .hasMessageContaining("Did you mean 'history.size'?");
-        assertThatThrownBy(() -> SETTINGS.validate(new Configuration()
-                .set(EmbSumOptions.REFRESH_DEBOUNCE, Duration.ofSeconds(10))))
+        assertThatThrownBy(
+                        () ->
+                                SETTINGS.validate(
+                                        new Configuration()
+                                                .set(
+                                                        EmbSumOptions.REFRESH_DEBOUNCE,
+                                                        Duration.ofSeconds(10))))
                 .hasMessageContaining("refresh.max-delay (5s) must be >= refresh.debounce (10s)");
-        Configuration fine = new Configuration().set(EmbSumOptions.INFERENCE_ENCODER_CACHE, MemorySize.ZERO);
+        Configuration fine =
+                new Configuration().set(EmbSumOptions.INFERENCE_ENCODER_CACHE, MemorySize.ZERO);
         assertThat(SETTINGS.validate(fine)).isSameAs(fine);
     }
 
@@ -228,10 +294,40 @@ class EmbSumOptionsTest {
     void helpListsEveryOptionWithItsDefaultFromTheDeclarations() {
         String help = SETTINGS.help();
         assertThat(help).startsWith("usage: EmbSumJob [--config FILE] [--key value ...]");
-        SETTINGS.options().forEach(d -> assertThat(help)
-                .containsPattern("(?m)^  " + java.util.regex.Pattern.quote(d.key()) + " +"
-                        + java.util.regex.Pattern.quote(d.formattedDefault()) + " +"
-                        + java.util.regex.Pattern.quote(d.description()) + "$"));
+        SETTINGS.options()
+                .forEach(
+                        d ->
+                                assertThat(help)
+                                        .containsPattern(
+                                                "(?m)^  "
+                                                        + java.util.regex.Pattern.quote(d.key())
+                                                        + " +"
+                                                        + java.util.regex.Pattern.quote(
+                                                                d.formattedDefault())
+                                                        + " +"
+                                                        + java.util.regex.Pattern.quote(
+                                                                d.description())
+                                                        + "$"));
         assertThat(help).contains("kafka.*").contains("ArchiveJob's settings");
+    }
+
+    /** The GPU is chosen by a setting (issue 16): cpu by default, cuda on GPU TaskManagers. */
+    @Test
+    void theExecutionProviderIsASettingThatReachesTheRuntimeOptions() {
+        assertThat(BundleOpener.of(SETTINGS.defaults()).options().provider())
+                .isEqualTo(ExecutionProvider.CPU);
+        InferenceOptions gpu =
+                BundleOpener.of(
+                                SETTINGS.fromArgs(
+                                        "--inference.execution-provider", "cuda",
+                                        "--inference.cuda-device", "1"))
+                        .options();
+        assertThat(gpu.provider()).isEqualTo(ExecutionProvider.CUDA);
+        assertThat(gpu.cudaDeviceId()).isEqualTo(1);
+        assertThatThrownBy(() -> SETTINGS.fromArgs("--inference.execution-provider", "gpu"))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("expected cpu or cuda");
+        assertThatThrownBy(() -> SETTINGS.fromArgs("--inference.cuda-device", "-1"))
+                .hasMessageContaining("expected a whole number >= 0");
     }
 }

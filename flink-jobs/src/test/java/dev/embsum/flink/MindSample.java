@@ -18,23 +18,27 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Real MIND rows from data/mind: each chosen user's History column replayed as CLICK events,
- * and the news items they name as ContentItems.
+ * Real MIND rows from data/mind: each chosen user's History column replayed as CLICK events, and
+ * the news items they name as ContentItems.
  */
 public final class MindSample {
 
     public final Map<String, List<ClickEvent>> clicksByUser = new LinkedHashMap<>();
     public final Map<String, ContentItem> items = new LinkedHashMap<>();
 
-    private MindSample() {
-    }
+    private MindSample() {}
 
-    /** Every user's clicks, round-robin across users (each user's order kept), as a stream would mix them. */
+    /**
+     * Every user's clicks, round-robin across users (each user's order kept), as a stream would mix
+     * them.
+     */
     public List<ClickEvent> roundRobinClicks() {
         return roundRobin(clicksByUser);
     }
 
-    /** Users' clicks interleaved one at a time, each user's order kept (users active side by side). */
+    /**
+     * Users' clicks interleaved one at a time, each user's order kept (users active side by side).
+     */
     public static List<ClickEvent> roundRobin(Map<String, List<ClickEvent>> byUser) {
         List<ClickEvent> out = new ArrayList<>();
         for (int i = 0; ; i++) {
@@ -61,32 +65,48 @@ public final class MindSample {
         }
         MindSample sample = new MindSample();
         long t0 = Instant.parse("2019-11-09T00:00:00Z").toEpochMilli();
-        for (String line : Files.readAllLines(dir.resolve("behaviors.tsv"), StandardCharsets.UTF_8)) {
+        for (String line :
+                Files.readAllLines(dir.resolve("behaviors.tsv"), StandardCharsets.UTF_8)) {
             if (sample.clicksByUser.size() == users) {
                 break;
             }
             String[] f = line.split("\t", -1);
             String user = f[1];
             String[] history = f[3].isBlank() ? new String[0] : f[3].trim().split(" ");
-            if (sample.clicksByUser.containsKey(user) || history.length < 2 || history.length > maxHistory
+            if (sample.clicksByUser.containsKey(user)
+                    || history.length < 2
+                    || history.length > maxHistory
                     || !java.util.Arrays.stream(history).allMatch(news::containsKey)) {
                 continue;
             }
             List<ClickEvent> clicks = new ArrayList<>();
             for (int i = 0; i < history.length; i++) {
-                clicks.add(ClickEvent.newBuilder()
-                        .setEventId(user + "-" + i).setUserId(user).setItemId(history[i])
-                        .setEventTime(Instant.ofEpochMilli(t0 + i * 1000L))
-                        .setAction(Action.CLICK).setRating(null).setImpressionId(null).build());
+                clicks.add(
+                        ClickEvent.newBuilder()
+                                .setEventId(user + "-" + i)
+                                .setUserId(user)
+                                .setItemId(history[i])
+                                .setEventTime(Instant.ofEpochMilli(t0 + i * 1000L))
+                                .setAction(Action.CLICK)
+                                .setRating(null)
+                                .setImpressionId(null)
+                                .build());
             }
             sample.clicksByUser.put(user, clicks);
             for (String id : new LinkedHashSet<>(List.of(history))) {
                 String[] n = news.get(id);
-                sample.items.put(id, ContentItem.newBuilder()
-                        .setItemId(id).setDomain(Domain.news).setTitle(n[3])
-                        .setAbstract$(n[4].isEmpty() ? null : n[4]).setCategory(n[1])
-                        .setSubcategory(n[2].isEmpty() ? null : n[2])
-                        .setUpdatedAt(Instant.ofEpochMilli(t0)).setDeleted(false).build());
+                sample.items.put(
+                        id,
+                        ContentItem.newBuilder()
+                                .setItemId(id)
+                                .setDomain(Domain.news)
+                                .setTitle(n[3])
+                                .setAbstract$(n[4].isEmpty() ? null : n[4])
+                                .setCategory(n[1])
+                                .setSubcategory(n[2].isEmpty() ? null : n[2])
+                                .setUpdatedAt(Instant.ofEpochMilli(t0))
+                                .setDeleted(false)
+                                .build());
             }
         }
         return sample;

@@ -8,9 +8,9 @@ import org.junit.jupiter.api.Test;
 /**
  * flink-jobs' boundaries (docs/architecture.md, "Module boundaries"); its tests included.
  *
- * <p>No package-cycle rule: {@code dev.embsum.flink} and its internal packages use each other
- * (the jobs wire the internal operators; {@code internal.kafka} implements {@code JobSources},
- * {@code internal.inference} reads the job's options).
+ * <p>No package-cycle rule: {@code dev.embsum.flink} and its internal packages use each other (the
+ * jobs wire the internal operators; {@code internal.kafka} implements {@code JobSources}, {@code
+ * internal.inference} reads the job's options).
  */
 class ModuleBoundariesTest {
 

@@ -3,25 +3,25 @@ package dev.embsum.flink;
 import java.io.Serializable;
 
 /**
- * When a {@link ReplaySource} may emit its next record, or end. The source asks before every
- * record and before ending, from its task thread, and while the answer is no it stays idle
- * (polling every few milliseconds) without blocking its task: checkpoint barriers still flow.
- * That is the point: an operator that blocks a task (e.g. a map that sleeps until a condition
- * holds) stops that task's checkpoint barriers, and with aligned checkpoints a downstream
- * two-input operator then stops reading its other input too, which can deadlock the job.
+ * When a {@link ReplaySource} may emit its next record, or end. The source asks before every record
+ * and before ending, from its task thread, and while the answer is no it stays idle (polling every
+ * few milliseconds) without blocking its task: checkpoint barriers still flow. That is the point:
+ * an operator that blocks a task (e.g. a map that sleeps until a condition holds) stops that task's
+ * checkpoint barriers, and with aligned checkpoints a downstream two-input operator then stops
+ * reading its other input too, which can deadlock the job.
  *
- * <p>Gates are serialized with the job graph: capture only names and numbers, and look shared
- * state up by name (e.g. {@link CollectingSink#size}).
+ * <p>Gates are serialized with the job graph: capture only names and numbers, and look shared state
+ * up by name (e.g. {@link CollectingSink#size}).
  */
 @FunctionalInterface
 public interface ReplayGate extends Serializable {
 
     /**
-     * @param next         index of the record the source would emit next (the list's size when
-     *                     it would end)
-     * @param atEnd        every record has been emitted; the question is whether to end
+     * @param next index of the record the source would emit next (the list's size when it would
+     *     end)
+     * @param atEnd every record has been emitted; the question is whether to end
      * @param checkpointed the source position (records before it emitted) in the newest checkpoint
-     *                     completed since this source reader started, -1 if none
+     *     completed since this source reader started, -1 if none
      */
     boolean allows(long next, boolean atEnd, long checkpointed);
 
@@ -55,7 +55,7 @@ public interface ReplayGate extends Serializable {
 
     /** Both gates allow. */
     default ReplayGate and(ReplayGate other) {
-        return (next, atEnd, checkpointed) -> allows(next, atEnd, checkpointed)
-                && other.allows(next, atEnd, checkpointed);
+        return (next, atEnd, checkpointed) ->
+                allows(next, atEnd, checkpointed) && other.allows(next, atEnd, checkpointed);
     }
 }

@@ -21,30 +21,40 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
- * A bounded, checkpointed in-memory source for the job tests: replays a list in order, at the
- * pace a {@link ReplayGate} allows. Its position is in every checkpoint and savepoint, so after
- * a restore it continues where the snapshot was taken, like a Kafka source with offsets.
+ * A bounded, checkpointed in-memory source for the job tests: replays a list in order, at the pace
+ * a {@link ReplayGate} allows. Its position is in every checkpoint and savepoint, so after a
+ * restore it continues where the snapshot was taken, like a Kafka source with offsets.
  *
- * <p>Built from Flink's {@link NumberSequenceSource} (one split, parallelism 1): the source
- * emits indexes, a chained map ({@code uid + "-records"}) turns each into its record.
+ * <p>Built from Flink's {@link NumberSequenceSource} (one split, parallelism 1): the source emits
+ * indexes, a chained map ({@code uid + "-records"}) turns each into its record.
  */
 public final class ReplaySource {
 
     private static final long GATE_POLL_MS = 10;
 
-    private ReplaySource() {
-    }
+    private ReplaySource() {}
 
     /** {@code records} as a stream with source uid {@code uid}, paced by {@code gate}. */
-    public static <T> DataStream<T> of(StreamExecutionEnvironment env, String uid, List<T> records,
-            TypeInformation<T> type, ReplayGate gate) {
+    public static <T> DataStream<T> of(
+            StreamExecutionEnvironment env,
+            String uid,
+            List<T> records,
+            TypeInformation<T> type,
+            ReplayGate gate) {
         if (records.isEmpty()) {
             throw new IllegalArgumentException("nothing to replay for " + uid);
         }
-        return env.fromSource(new GatedIndexSource(records.size(), gate), WatermarkStrategy.noWatermarks(), uid)
-                .uid(uid).setParallelism(1)
-                .map(new AtIndex<>(new ArrayList<>(records))).returns(type)
-                .uid(uid + "-records").name(uid + " records").setParallelism(1);
+        return env.fromSource(
+                        new GatedIndexSource(records.size(), gate),
+                        WatermarkStrategy.noWatermarks(),
+                        uid)
+                .uid(uid)
+                .setParallelism(1)
+                .map(new AtIndex<>(new ArrayList<>(records)))
+                .returns(type)
+                .uid(uid + "-records")
+                .name(uid + " records")
+                .setParallelism(1);
     }
 
     private static final class AtIndex<T> implements MapFunction<Long, T> {
@@ -79,10 +89,11 @@ public final class ReplaySource {
     }
 
     /**
-     * Asks the gate before each index and before ending; tracks the position (next index) and
-     * the position each completed checkpoint captured.
+     * Asks the gate before each index and before ending; tracks the position (next index) and the
+     * position each completed checkpoint captured.
      */
-    private static final class GatedReader implements SourceReader<Long, NumberSequenceSource.NumberSequenceSplit> {
+    private static final class GatedReader
+            implements SourceReader<Long, NumberSequenceSource.NumberSequenceSplit> {
         private final SourceReader<Long, NumberSequenceSource.NumberSequenceSplit> delegate;
         private final long size;
         private final ReplayGate gate;
@@ -93,7 +104,10 @@ public final class ReplaySource {
         private boolean ended;
         private volatile long checkpointed = -1;
 
-        GatedReader(SourceReader<Long, NumberSequenceSource.NumberSequenceSplit> delegate, long size, ReplayGate gate) {
+        GatedReader(
+                SourceReader<Long, NumberSequenceSource.NumberSequenceSplit> delegate,
+                long size,
+                ReplayGate gate) {
             this.delegate = delegate;
             this.size = size;
             this.gate = gate;
@@ -101,11 +115,13 @@ public final class ReplaySource {
 
         @Override
         public void start() {
-            timer = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "replay-gate");
-                t.setDaemon(true);
-                return t;
-            });
+            timer =
+                    Executors.newSingleThreadScheduledExecutor(
+                            r -> {
+                                Thread t = new Thread(r, "replay-gate");
+                                t.setDaemon(true);
+                                return t;
+                            });
             delegate.start();
         }
 

@@ -28,7 +28,9 @@ import java.util.Map;
  */
 final class UserEmbeddingOracle implements AutoCloseable {
 
-    /** Users per oracle model call: the job batches too, and one call per user is slow on 2 cores. */
+    /**
+     * Users per oracle model call: the job batches too, and one call per user is slow on 2 cores.
+     */
     private static final int BATCH = 32;
 
     private final EmbSumRuntime runtime;
@@ -46,12 +48,15 @@ final class UserEmbeddingOracle implements AutoCloseable {
     }
 
     static UserEmbeddingOracle open(Path bundle, int maxSummaryTokens) throws Exception {
-        return new UserEmbeddingOracle(EmbSumRuntime.open(bundle,
-                InferenceOptions.defaults().withMaxSummaryTokens(maxSummaryTokens)));
+        return new UserEmbeddingOracle(
+                EmbSumRuntime.open(
+                        bundle,
+                        InferenceOptions.defaults().withMaxSummaryTokens(maxSummaryTokens)));
     }
 
     /** Asserts that {@code actual} is the embedding of {@code accepted} (oldest first). */
-    void assertMatches(List<ClickEvent> accepted, Map<String, ContentItem> items, UserEmbedding actual)
+    void assertMatches(
+            List<ClickEvent> accepted, Map<String, ContentItem> items, UserEmbedding actual)
             throws Exception {
         EngagementHistory history = history(accepted, items);
         assertMatches(history, runtime.refreshOne(grouper.sessions(history)), actual);
@@ -61,8 +66,11 @@ final class UserEmbeddingOracle implements AutoCloseable {
      * Asserts for every user of {@code acceptedByUser} that {@code actual} holds the embedding of
      * their accepted clicks; the oracle's model calls are batched. A failure names the user.
      */
-    void assertAllMatch(Map<String, List<ClickEvent>> acceptedByUser, Map<String, ContentItem> items,
-            Map<String, UserEmbedding> actual) throws Exception {
+    void assertAllMatch(
+            Map<String, List<ClickEvent>> acceptedByUser,
+            Map<String, ContentItem> items,
+            Map<String, UserEmbedding> actual)
+            throws Exception {
         List<String> users = new ArrayList<>(acceptedByUser.keySet());
         for (int from = 0; from < users.size(); from += BATCH) {
             List<String> batch = users.subList(from, Math.min(users.size(), from + BATCH));
@@ -80,8 +88,14 @@ final class UserEmbeddingOracle implements AutoCloseable {
                     assertThat(actual.get(user)).as("embedding of %s", user).isNotNull();
                     assertMatches(histories.get(i), expected.get(i), actual.get(user));
                 } catch (AssertionError e) {
-                    throw new AssertionError("user " + user + " (" + acceptedByUser.get(user).size()
-                            + " accepted clicks): " + e.getMessage(), e);
+                    throw new AssertionError(
+                            "user "
+                                    + user
+                                    + " ("
+                                    + acceptedByUser.get(user).size()
+                                    + " accepted clicks): "
+                                    + e.getMessage(),
+                            e);
                 }
             }
         }
@@ -91,23 +105,36 @@ final class UserEmbeddingOracle implements AutoCloseable {
         EngagementHistory history = EngagementHistory.empty(runtime.contract());
         for (ClickEvent c : accepted) {
             ContentItem item = items.get(c.getItemId());
-            history = history.add(c.getItemId(), c.getEventTime().toEpochMilli(), formatter.itemTokens(
-                    ItemText.news(item.getItemId(), item.getTitle(), item.getAbstract$(), item.getCategory())));
+            history =
+                    history.add(
+                            c.getItemId(),
+                            c.getEventTime().toEpochMilli(),
+                            formatter.itemTokens(
+                                    ItemText.news(
+                                            item.getItemId(),
+                                            item.getTitle(),
+                                            item.getAbstract$(),
+                                            item.getCategory())));
         }
         return history;
     }
 
-    private void assertMatches(EngagementHistory history, UserRefresh expected, UserEmbedding actual) {
+    private void assertMatches(
+            EngagementHistory history, UserRefresh expected, UserEmbedding actual) {
         assertThat(actual.getHistoryVersion()).isEqualTo(history.historyVersion());
         assertThat(actual.getHistoryItemIds())
-                .containsExactlyElementsOf(history.entries().stream().map(e -> e.itemId()).toList());
+                .containsExactlyElementsOf(
+                        history.entries().stream().map(e -> e.itemId()).toList());
         assertThat(actual.getModelVersion()).isEqualTo(runtime.modelVersion());
         assertThat(actual.getM()).isEqualTo(runtime.upeCodes());
         assertThat(actual.getD()).isEqualTo(runtime.dim());
         assertThat(actual.getSummary()).isEqualTo(expected.summary());
         assertThat(actual.getLastEventTime())
-                .isEqualTo(Instant.ofEpochMilli(history.entries().get(history.size() - 1).eventTimeMillis()));
-        assertThat(Float32Bytes.unpack(actual.getUpe())).containsExactly(expected.upe(), within(1e-4f));
+                .isEqualTo(
+                        Instant.ofEpochMilli(
+                                history.entries().get(history.size() - 1).eventTimeMillis()));
+        assertThat(Float32Bytes.unpack(actual.getUpe()))
+                .containsExactly(expected.upe(), within(1e-4f));
     }
 
     @Override

@@ -6,8 +6,8 @@ import java.util.Objects;
 
 /**
  * What a ranker needs of one item: its content poly-embedding B ({@code cpe}, {@code n x d}) and
- * the precomputed attention key {@code cpe_key = gelu(B W^s)} of the same shape, as published in
- * an Avro {@code ContentEmbedding} record.
+ * the precomputed attention key {@code cpe_key = gelu(B W^s)} of the same shape, as published in an
+ * Avro {@code ContentEmbedding} record.
  *
  * @param cpe the content poly-embedding B, one row per content vector
  * @param cpeKey the key of each content vector; row {@code c} belongs to row {@code c} of cpe
@@ -22,8 +22,12 @@ public record ContentVectors(PolyEmbedding cpe, PolyEmbedding cpeKey) {
         Objects.requireNonNull(cpe, "cpe");
         Objects.requireNonNull(cpeKey, "cpeKey");
         if (cpe.rows() != cpeKey.rows() || cpe.dim() != cpeKey.dim()) {
-            throw new IllegalArgumentException("cpe is " + cpe.shape() + " but cpe_key is "
-                    + cpeKey.shape() + "; they must have the same shape");
+            throw new IllegalArgumentException(
+                    "cpe is "
+                            + cpe.shape()
+                            + " but cpe_key is "
+                            + cpeKey.shape()
+                            + "; they must have the same shape");
         }
     }
 

@@ -7,16 +7,16 @@ import java.util.Arrays;
 
 /**
  * A poly-embedding: {@code rows} vectors of {@code dim} float32 values, row-major. The user
- * poly-embedding (UPE, {@code m x d}), the content poly-embedding (CPE, {@code n x d}) and its
- * key ({@code cpe_key}, {@code n x d}) all have this shape (docs/model-bundle.md section 5).
+ * poly-embedding (UPE, {@code m x d}), the content poly-embedding (CPE, {@code n x d}) and its key
+ * ({@code cpe_key}, {@code n x d}) all have this shape (docs/model-bundle.md section 5).
  *
- * <p>On Kafka these travel as Avro {@code bytes}: {@code rows * dim} float32 values,
- * little-endian, row-major, exactly {@code 4 * rows * dim} bytes. {@link #fromLittleEndian}
- * and {@link #toLittleEndian()} convert that form; the class itself does not depend on Avro.
+ * <p>On Kafka these travel as Avro {@code bytes}: {@code rows * dim} float32 values, little-endian,
+ * row-major, exactly {@code 4 * rows * dim} bytes. {@link #fromLittleEndian} and {@link
+ * #toLittleEndian()} convert that form; the class itself does not depend on Avro.
  *
- * <p>Immutable: values are copied in and out, so an instance can be shared between threads and
- * kept in state. Every value is finite; a NaN or an infinity would turn every score it touches
- * into NaN, so it is refused where the vector enters the process instead.
+ * <p>Immutable: values are copied in and out, so an instance can be shared between threads and kept
+ * in state. Every value is finite; a NaN or an infinity would turn every score it touches into NaN,
+ * so it is refused where the vector enters the process instead.
  */
 @PublicEvolving
 public final class PolyEmbedding {
@@ -42,25 +42,40 @@ public final class PolyEmbedding {
     public static PolyEmbedding of(int rows, int dim, float[] values) {
         int size = checkedSize(rows, dim);
         if (values.length != size) {
-            throw new IllegalArgumentException("a [" + rows + " x " + dim + "] poly-embedding has "
-                    + size + " values, got " + values.length);
+            throw new IllegalArgumentException(
+                    "a ["
+                            + rows
+                            + " x "
+                            + dim
+                            + "] poly-embedding has "
+                            + size
+                            + " values, got "
+                            + values.length);
         }
         return new PolyEmbedding(rows, dim, values.clone());
     }
 
     /**
-     * Decodes the wire form: {@code rows * dim} float32 values, little-endian, row-major. Reads
-     * the buffer's remaining bytes without moving its position, whatever its byte order.
+     * Decodes the wire form: {@code rows * dim} float32 values, little-endian, row-major. Reads the
+     * buffer's remaining bytes without moving its position, whatever its byte order.
      *
-     * @throws IllegalArgumentException if the buffer does not hold exactly
-     *     {@code 4 * rows * dim} bytes, a size is not positive, or a value is not finite
+     * @throws IllegalArgumentException if the buffer does not hold exactly {@code 4 * rows * dim}
+     *     bytes, a size is not positive, or a value is not finite
      */
     public static PolyEmbedding fromLittleEndian(ByteBuffer bytes, int rows, int dim) {
         int size = checkedSize(rows, dim);
         long expectedBytes = (long) size * Float.BYTES;
         if (bytes.remaining() != expectedBytes) {
-            throw new IllegalArgumentException("a [" + rows + " x " + dim + "] float32 "
-                    + "poly-embedding is " + expectedBytes + " bytes, got " + bytes.remaining());
+            throw new IllegalArgumentException(
+                    "a ["
+                            + rows
+                            + " x "
+                            + dim
+                            + "] float32 "
+                            + "poly-embedding is "
+                            + expectedBytes
+                            + " bytes, got "
+                            + bytes.remaining());
         }
         float[] values = new float[size];
         bytes.duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
@@ -92,8 +107,8 @@ public final class PolyEmbedding {
     /** The value at {@code (row, col)}. */
     public float get(int row, int col) {
         if (row < 0 || row >= rows || col < 0 || col >= dim) {
-            throw new IndexOutOfBoundsException("(" + row + ", " + col + ") outside [" + rows
-                    + " x " + dim + "]");
+            throw new IndexOutOfBoundsException(
+                    "(" + row + ", " + col + ") outside [" + rows + " x " + dim + "]");
         }
         return values[row * dim + col];
     }
@@ -147,8 +162,14 @@ public final class PolyEmbedding {
     private void requireFinite() {
         for (int i = 0; i < values.length; i++) {
             if (!Float.isFinite(values[i])) {
-                throw new IllegalArgumentException("poly-embedding value " + values[i]
-                        + " at (" + i / dim + ", " + i % dim + ") is not finite");
+                throw new IllegalArgumentException(
+                        "poly-embedding value "
+                                + values[i]
+                                + " at ("
+                                + i / dim
+                                + ", "
+                                + i % dim
+                                + ") is not finite");
             }
         }
     }

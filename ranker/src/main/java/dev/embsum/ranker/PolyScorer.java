@@ -16,22 +16,22 @@ import java.util.Objects;
  *
  * <p><b>Accuracy.</b> The reference ({@code score_all} in model-export's runtime.py) computes in
  * float64 from the float32 inputs, then rounds the score to float32. This class does the same:
- * every dot product accumulates in double, the softmax subtracts the largest logit before
- * {@code exp} (so no logit overflows, and the normaliser is at least 1) and runs in double, and
- * only the final score is rounded to float. The result is within one float32 rounding of the
- * reference, far inside the tested tolerance {@code 1e-5 + 1e-6 * |score|}.
+ * every dot product accumulates in double, the softmax subtracts the largest logit before {@code
+ * exp} (so no logit overflows, and the normaliser is at least 1) and runs in double, and only the
+ * final score is rounded to float. The result is within one float32 rounding of the reference, far
+ * inside the tested tolerance {@code 1e-5 + 1e-6 * |score|}.
  *
- * <p><b>Speed.</b> A pair costs {@code 2 m n d} multiply-adds (K and the logits), 32,768 at
- * m=32, n=4, d=128. The kernel computes a block of 4 user rows against one content row and its
- * key at a time: 8 independent accumulators, enough to keep both FMA units busy through their
- * 4-cycle latency, and 6 loads per 8 multiply-adds. It is scalar: JDK 17's C2 does not vectorize
+ * <p><b>Speed.</b> A pair costs {@code 2 m n d} multiply-adds (K and the logits), 32,768 at m=32,
+ * n=4, d=128. The kernel computes a block of 4 user rows against one content row and its key at a
+ * time: 8 independent accumulators, enough to keep both FMA units busy through their 4-cycle
+ * latency, and 6 loads per 8 multiply-adds. It is scalar: JDK 17's C2 does not vectorize
  * floating-point reductions profitably, and the Vector API is still incubating. Accumulating in
  * double costs nothing here: the float-to-double conversions run beside the FMAs, and since the
- * product of two floats is exact in double, {@code Math.fma} gives the same bits as a multiply
- * and an add, in one instruction. Measured with JMH on a Zen 4 core, the same kernel with float
- * accumulators was no faster (within noise) but off by up to 5.4e-5 per score at d=512, outside
- * the tolerance; {@code scoreAll} reaches about 70% (d=128) to 80% (d=512) of the scalar FMA
- * peak, the softmax's {@code m n} calls to {@code exp} being most of the rest at d=128. See
+ * product of two floats is exact in double, {@code Math.fma} gives the same bits as a multiply and
+ * an add, in one instruction. Measured with JMH on a Zen 4 core, the same kernel with float
+ * accumulators was no faster (within noise) but off by up to 5.4e-5 per score at d=512, outside the
+ * tolerance; {@code scoreAll} reaches about 70% (d=128) to 80% (d=512) of the scalar FMA peak, the
+ * softmax's {@code m n} calls to {@code exp} being most of the rest at d=128. See
  * docs/benchmarks/inference-runtime.md.
  *
  * <p>Stateless and thread-safe: every call works on its own scratch arrays.
@@ -59,8 +59,8 @@ public final class PolyScorer {
     /**
      * The scores of one user against every item, in item order.
      *
-     * @throws IllegalArgumentException if an item's {@code d} differs from the user's (the
-     *     message gives the item's index)
+     * @throws IllegalArgumentException if an item's {@code d} differs from the user's (the message
+     *     gives the item's index)
      */
     public static float[] scoreAll(PolyEmbedding user, List<ContentVectors> items) {
         Objects.requireNonNull(user, "user");
@@ -74,13 +74,13 @@ public final class PolyScorer {
     }
 
     /**
-     * The {@code k} best items for one user, as an unmodifiable list of at most {@code k}
-     * entries, best first; equal scores are ordered by index (the earlier item first). Score
-     * order is that of {@link Float#compare}. Keeps only {@code k} entries while scoring, so
-     * memory does not grow with the number of items.
+     * The {@code k} best items for one user, as an unmodifiable list of at most {@code k} entries,
+     * best first; equal scores are ordered by index (the earlier item first). Score order is that
+     * of {@link Float#compare}. Keeps only {@code k} entries while scoring, so memory does not grow
+     * with the number of items.
      *
-     * @throws IllegalArgumentException if {@code k < 1}, or if an item's {@code d} differs from
-     *     the user's (the message gives the item's index)
+     * @throws IllegalArgumentException if {@code k < 1}, or if an item's {@code d} differs from the
+     *     user's (the message gives the item's index)
      */
     public static List<ScoredItem> topK(PolyEmbedding user, List<ContentVectors> items, int k) {
         Objects.requireNonNull(user, "user");
@@ -113,10 +113,18 @@ public final class PolyScorer {
 
     private static void requireSameDim(PolyEmbedding user, ContentVectors item, int index) {
         if (user.dim() != item.dim()) {
-            throw new IllegalArgumentException("dimension mismatch: the user poly-embedding is "
-                    + user.shape() + " (d=" + user.dim() + ") but "
-                    + (index < 0 ? "the item's" : "item " + index + "'s") + " cpe and cpe_key are "
-                    + item.cpe().shape() + " (d=" + item.dim() + ")");
+            throw new IllegalArgumentException(
+                    "dimension mismatch: the user poly-embedding is "
+                            + user.shape()
+                            + " (d="
+                            + user.dim()
+                            + ") but "
+                            + (index < 0 ? "the item's" : "item " + index + "'s")
+                            + " cpe and cpe_key are "
+                            + item.cpe().shape()
+                            + " (d="
+                            + item.dim()
+                            + ")");
         }
     }
 
@@ -126,8 +134,10 @@ public final class PolyScorer {
         private final float[] user;
         private final int m;
         private final int d;
+
         /** {@code K[a,c] = A[a]·B[c]} at {@code a*n + c}. */
         private final double[] dots;
+
         /** {@code A[a]·Kc[c]} at {@code a*n + c}. */
         private final double[] logits;
 
@@ -233,9 +243,9 @@ public final class PolyScorer {
     }
 
     /**
-     * The best {@code capacity} (index, score) pairs seen so far, as a binary min-heap on
-     * primitive arrays whose root is the worst pair kept, so a candidate that does not make the
-     * cut costs one comparison and no allocation.
+     * The best {@code capacity} (index, score) pairs seen so far, as a binary min-heap on primitive
+     * arrays whose root is the worst pair kept, so a candidate that does not make the cut costs one
+     * comparison and no allocation.
      */
     private static final class BoundedRanking {
 

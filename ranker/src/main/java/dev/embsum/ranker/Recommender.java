@@ -9,26 +9,25 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Top-k items for a user by the EmbSum poly-attention score, from the published UserEmbedding
- * and ContentEmbeddings only, through the rankers' scorer ({@link PolyScorer}): what a ranker does.
+ * Top-k items for a user by the EmbSum poly-attention score, from the published UserEmbedding and
+ * ContentEmbeddings only, through the rankers' scorer ({@link PolyScorer}): what a ranker does.
  * Used by the embedded demo and by the CLI's {@code embsum score}.
  */
 @PublicEvolving
 public final class Recommender {
 
     /** One recommended item and its EmbSum score. */
-    public record Scored(String itemId, double score) {
-    }
+    public record Scored(String itemId, double score) {}
 
-    private Recommender() {
-    }
+    private Recommender() {}
 
     /**
-     * The {@code k} best-scoring items not in {@code exclude}, best first (ties: earlier in
-     * {@code items} first). Items whose {@code d} differs from the user's are skipped: callers
-     * that can see model versions check those first.
+     * The {@code k} best-scoring items not in {@code exclude}, best first (ties: earlier in {@code
+     * items} first). Items whose {@code d} differs from the user's are skipped: callers that can
+     * see model versions check those first.
      */
-    public static List<Scored> top(UserEmbedding user, Collection<ContentEmbedding> items, Set<String> exclude, int k) {
+    public static List<Scored> top(
+            UserEmbedding user, Collection<ContentEmbedding> items, Set<String> exclude, int k) {
         PolyEmbedding upe = PolyEmbedding.fromLittleEndian(user.getUpe(), user.getM(), user.getD());
         List<ContentEmbedding> candidates = new ArrayList<>();
         List<ContentVectors> vectors = new ArrayList<>();
@@ -37,7 +36,9 @@ public final class Recommender {
                 continue;
             }
             candidates.add(item);
-            vectors.add(ContentVectors.fromLittleEndian(item.getCpe(), item.getCpeKey(), item.getN(), item.getD()));
+            vectors.add(
+                    ContentVectors.fromLittleEndian(
+                            item.getCpe(), item.getCpeKey(), item.getN(), item.getD()));
         }
         List<Scored> out = new ArrayList<>(k);
         for (ScoredItem s : PolyScorer.topK(upe, vectors, k)) {

@@ -21,8 +21,15 @@ class ModuleBoundariesTest {
     /** What rankers get this module for: scoring without Flink or the model's native libraries. */
     @Test
     void usesNoFlinkNoModelRuntimeAndNoTokenizer() {
-        noClasses().should().dependOnClassesThat().resideInAnyPackage(
-                "org.apache.flink..", "ai.onnxruntime..", "ai.djl..", "dev.embsum.runtime..", "dev.embsum.flink..")
+        noClasses()
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        "org.apache.flink..",
+                        "ai.onnxruntime..",
+                        "ai.djl..",
+                        "dev.embsum.runtime..",
+                        "dev.embsum.flink..")
                 .check(module);
     }
 
@@ -39,6 +46,9 @@ class ModuleBoundariesTest {
     /** Production code only: a test may well reach from one package into another and back. */
     @Test
     void packagesHaveNoCycles() {
-        slices().matching("dev.embsum.(**)").should().beFreeOfCycles().check(ModuleRules.classesOf(PolyScorer.class));
+        slices().matching("dev.embsum.(**)")
+                .should()
+                .beFreeOfCycles()
+                .check(ModuleRules.classesOf(PolyScorer.class));
     }
 }

@@ -15,8 +15,9 @@ class PolyEmbeddingTest {
         PolyEmbedding e = PolyEmbedding.of(2, 2, new float[] {1f, -2f, 0.5f, 3f});
         byte[] bytes = e.toLittleEndian();
         // 1.0f = 0x3F800000, least significant byte first; -2.0f = 0xC0000000.
-        assertThat(bytes).hasSize(16).startsWith(0x00, 0x00, (byte) 0x80, 0x3F,
-                0x00, 0x00, 0x00, (byte) 0xC0);
+        assertThat(bytes)
+                .hasSize(16)
+                .startsWith(0x00, 0x00, (byte) 0x80, 0x3F, 0x00, 0x00, 0x00, (byte) 0xC0);
         assertThat(e.get(0, 1)).isEqualTo(-2f);
         assertThat(e.get(1, 0)).isEqualTo(0.5f);
     }
@@ -123,27 +124,34 @@ class PolyEmbeddingTest {
     void contentVectorsDecodeBothFieldsAndNameTheBadOne() {
         byte[] cpe = PolyEmbedding.of(2, 2, new float[] {1, 2, 3, 4}).toLittleEndian();
         byte[] key = PolyEmbedding.of(2, 2, new float[] {5, 6, 7, 8}).toLittleEndian();
-        ContentVectors item = ContentVectors.fromLittleEndian(
-                ByteBuffer.wrap(cpe), ByteBuffer.wrap(key), 2, 2);
+        ContentVectors item =
+                ContentVectors.fromLittleEndian(ByteBuffer.wrap(cpe), ByteBuffer.wrap(key), 2, 2);
         assertThat(item.rows()).isEqualTo(2);
         assertThat(item.dim()).isEqualTo(2);
         assertThat(item.cpeKey().get(1, 0)).isEqualTo(7);
 
-        assertThatThrownBy(() -> ContentVectors.fromLittleEndian(
-                ByteBuffer.wrap(cpe), ByteBuffer.wrap(new byte[12]), 2, 2))
+        assertThatThrownBy(
+                        () ->
+                                ContentVectors.fromLittleEndian(
+                                        ByteBuffer.wrap(cpe), ByteBuffer.wrap(new byte[12]), 2, 2))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("cpe_key: ")
                 .hasMessageContaining("16 bytes, got 12");
-        assertThatThrownBy(() -> ContentVectors.fromLittleEndian(
-                ByteBuffer.wrap(cpe), ByteBuffer.wrap(key), 4, 2))
+        assertThatThrownBy(
+                        () ->
+                                ContentVectors.fromLittleEndian(
+                                        ByteBuffer.wrap(cpe), ByteBuffer.wrap(key), 4, 2))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("cpe: ");
     }
 
     @Test
     void contentVectorsRequireTheSameShapeForCpeAndKey() {
-        assertThatThrownBy(() -> new ContentVectors(PolyEmbedding.of(2, 2, new float[4]),
-                PolyEmbedding.of(1, 4, new float[4])))
+        assertThatThrownBy(
+                        () ->
+                                new ContentVectors(
+                                        PolyEmbedding.of(2, 2, new float[4]),
+                                        PolyEmbedding.of(1, 4, new float[4])))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("cpe is [2 x 2] but cpe_key is [1 x 4]");
     }

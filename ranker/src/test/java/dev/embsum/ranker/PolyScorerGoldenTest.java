@@ -16,17 +16,17 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The scorer reproduces {@code golden/scores.json} of an exported bundle (the PyTorch model's
- * UPE of 8 users against the CPE of 32 items, scored by the model's {@code score_all}),
- * from the golden {@code upe}, {@code cpe} and {@code cpe_key}. See {@link TestBundle} for which
- * bundle; skipped while there is none.
+ * The scorer reproduces {@code golden/scores.json} of an exported bundle (the PyTorch model's UPE
+ * of 8 users against the CPE of 32 items, scored by the model's {@code score_all}), from the golden
+ * {@code upe}, {@code cpe} and {@code cpe_key}. See {@link TestBundle} for which bundle; skipped
+ * while there is none.
  */
 class PolyScorerGoldenTest {
 
     /**
-     * Floats are read as BigDecimal and parsed by {@link Float#parseFloat}: the golden files
-     * write each float32 as the shortest decimal that reads back to it, and going through
-     * double would round twice.
+     * Floats are read as BigDecimal and parsed by {@link Float#parseFloat}: the golden files write
+     * each float32 as the shortest decimal that reads back to it, and going through double would
+     * round twice.
      */
     private static final ObjectMapper JSON =
             new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
@@ -36,8 +36,10 @@ class PolyScorerGoldenTest {
     private static float[][] expected;
     private static List<PolyEmbedding> users;
     private static List<ContentVectors> items;
+
     /** The golden inputs as matrices, for the reference scorer. */
     private static final Map<String, float[][]> upe = new HashMap<>();
+
     private static final Map<String, float[][][]> cpeAndKey = new HashMap<>();
 
     @BeforeAll
@@ -53,8 +55,9 @@ class PolyScorerGoldenTest {
         }
         for (JsonNode content :
                 JSON.readTree(golden.resolve("contents.json").toFile()).path("contents")) {
-            cpeAndKey.put(content.path("item_id").asText(), new float[][][] {
-                matrix(content.path("cpe")), matrix(content.path("cpe_key"))});
+            cpeAndKey.put(
+                    content.path("item_id").asText(),
+                    new float[][][] {matrix(content.path("cpe")), matrix(content.path("cpe_key"))});
         }
         users = new ArrayList<>();
         for (String id : userIds) {
@@ -63,8 +66,10 @@ class PolyScorerGoldenTest {
         items = new ArrayList<>();
         for (String id : itemIds) {
             float[][][] vectors = cpeAndKey.get(id);
-            items.add(new ContentVectors(ReferenceScorer.embedding(vectors[0]),
-                    ReferenceScorer.embedding(vectors[1])));
+            items.add(
+                    new ContentVectors(
+                            ReferenceScorer.embedding(vectors[0]),
+                            ReferenceScorer.embedding(vectors[1])));
         }
     }
 
@@ -83,8 +88,14 @@ class PolyScorerGoldenTest {
                 float score = PolyScorer.score(users.get(u), items.get(i));
                 double golden = expected[u][i];
                 if (!(Math.abs(score - golden) <= ReferenceScorer.tolerance(golden))) {
-                    mismatches.add(userIds.get(u) + " x " + itemIds.get(i) + ": " + score
-                            + " vs golden " + golden);
+                    mismatches.add(
+                            userIds.get(u)
+                                    + " x "
+                                    + itemIds.get(i)
+                                    + ": "
+                                    + score
+                                    + " vs golden "
+                                    + golden);
                 }
             }
         }
@@ -110,9 +121,10 @@ class PolyScorerGoldenTest {
             for (int i = 0; i < itemIds.size(); i++) {
                 float[][][] item = cpeAndKey.get(itemIds.get(i));
                 double reference = ReferenceScorer.score(upe.get(userIds.get(u)), item[0], item[1]);
-                assertThat(reference).as("%s x %s", userIds.get(u), itemIds.get(i))
-                        .isCloseTo(expected[u][i],
-                                offset(ReferenceScorer.tolerance(expected[u][i])));
+                assertThat(reference)
+                        .as("%s x %s", userIds.get(u), itemIds.get(i))
+                        .isCloseTo(
+                                expected[u][i], offset(ReferenceScorer.tolerance(expected[u][i])));
             }
         }
     }

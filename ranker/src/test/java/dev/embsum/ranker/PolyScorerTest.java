@@ -48,8 +48,11 @@ class PolyScorerTest {
         float[][] b = gaussian(random, n, d, scale);
         float[][] kc = gaussian(random, n, d, scale);
         double reference = ReferenceScorer.score(a, b, kc);
-        float score = PolyScorer.score(ReferenceScorer.embedding(a),
-                new ContentVectors(ReferenceScorer.embedding(b), ReferenceScorer.embedding(kc)));
+        float score =
+                PolyScorer.score(
+                        ReferenceScorer.embedding(a),
+                        new ContentVectors(
+                                ReferenceScorer.embedding(b), ReferenceScorer.embedding(kc)));
         assertThat(Math.abs(score - reference))
                 .as("m=%d n=%d d=%d scale=%s: %s vs reference %s", m, n, d, scale, score, reference)
                 .isLessThanOrEqualTo(ReferenceScorer.tolerance(reference));
@@ -61,13 +64,25 @@ class PolyScorerTest {
         // subtracting the maximum overflows to infinity or underflows to 0, giving NaN.
         PolyEmbedding user = PolyEmbedding.of(1, 1, new float[] {100});
         PolyEmbedding cpe = PolyEmbedding.of(2, 1, new float[] {1, 2});
-        assertThat(PolyScorer.score(user, new ContentVectors(cpe,
-                PolyEmbedding.of(2, 1, new float[] {10, 11})))).isEqualTo(200f);
-        assertThat(PolyScorer.score(user, new ContentVectors(cpe,
-                PolyEmbedding.of(2, 1, new float[] {-10, -11})))).isEqualTo(100f);
+        assertThat(
+                        PolyScorer.score(
+                                user,
+                                new ContentVectors(
+                                        cpe, PolyEmbedding.of(2, 1, new float[] {10, 11}))))
+                .isEqualTo(200f);
+        assertThat(
+                        PolyScorer.score(
+                                user,
+                                new ContentVectors(
+                                        cpe, PolyEmbedding.of(2, 1, new float[] {-10, -11}))))
+                .isEqualTo(100f);
         // Equal logits: the plain mean of K.
-        assertThat(PolyScorer.score(user, new ContentVectors(cpe,
-                PolyEmbedding.of(2, 1, new float[] {1e30f, 1e30f})))).isEqualTo(150f);
+        assertThat(
+                        PolyScorer.score(
+                                user,
+                                new ContentVectors(
+                                        cpe, PolyEmbedding.of(2, 1, new float[] {1e30f, 1e30f}))))
+                .isEqualTo(150f);
     }
 
     @Test
@@ -119,10 +134,12 @@ class PolyScorerTest {
         float[] scores = PolyScorer.scoreAll(user, items);
         for (int k = 1; k <= items.size(); k++) {
             List<ScoredItem> top = PolyScorer.topK(user, items, k);
-            assertThat(top).as("k=%d", k)
+            assertThat(top)
+                    .as("k=%d", k)
                     .containsExactlyElementsOf(ReferenceScorer.rankBySort(scores, k));
         }
-        assertThat(PolyScorer.topK(user, items, 3)).extracting(ScoredItem::score)
+        assertThat(PolyScorer.topK(user, items, 3))
+                .extracting(ScoredItem::score)
                 .containsOnly(PolyScorer.topK(user, items, 1).get(0).score());
     }
 
@@ -187,7 +204,8 @@ class PolyScorerTest {
     }
 
     private static ContentVectors item(Random random, int n, int d, double scale) {
-        return new ContentVectors(ReferenceScorer.embedding(gaussian(random, n, d, scale)),
+        return new ContentVectors(
+                ReferenceScorer.embedding(gaussian(random, n, d, scale)),
                 ReferenceScorer.embedding(gaussian(random, n, d, scale)));
     }
 

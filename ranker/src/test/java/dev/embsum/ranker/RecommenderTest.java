@@ -32,28 +32,58 @@ class RecommenderTest {
 
         List<Recommender.Scored> top = Recommender.top(user, items, exclude, 4);
 
-        List<ContentEmbedding> kept = items.stream()
-                .filter(i -> !exclude.contains(i.getItemId()) && i.getD() == D).toList();
-        List<ContentVectors> vectors = kept.stream()
-                .map(i -> ContentVectors.fromLittleEndian(i.getCpe(), i.getCpeKey(), i.getN(), i.getD())).toList();
-        List<Recommender.Scored> expected = PolyScorer.topK(
-                        PolyEmbedding.fromLittleEndian(user.getUpe(), M, D), vectors, 4).stream()
-                .map(s -> new Recommender.Scored(kept.get(s.index()).getItemId(), s.score())).toList();
+        List<ContentEmbedding> kept =
+                items.stream()
+                        .filter(i -> !exclude.contains(i.getItemId()) && i.getD() == D)
+                        .toList();
+        List<ContentVectors> vectors =
+                kept.stream()
+                        .map(
+                                i ->
+                                        ContentVectors.fromLittleEndian(
+                                                i.getCpe(), i.getCpeKey(), i.getN(), i.getD()))
+                        .toList();
+        List<Recommender.Scored> expected =
+                PolyScorer.topK(PolyEmbedding.fromLittleEndian(user.getUpe(), M, D), vectors, 4)
+                        .stream()
+                        .map(
+                                s ->
+                                        new Recommender.Scored(
+                                                kept.get(s.index()).getItemId(), s.score()))
+                        .toList();
         assertThat(top).hasSize(4).isEqualTo(expected);
-        assertThat(top).extracting(Recommender.Scored::itemId).doesNotContain("N3", "N7", "N-other-model");
+        assertThat(top)
+                .extracting(Recommender.Scored::itemId)
+                .doesNotContain("N3", "N7", "N-other-model");
     }
 
     private static UserEmbedding user(PolyEmbedding upe) {
-        return UserEmbedding.newBuilder().setUserId("U1").setModelVersion("v1").setHistoryVersion(1)
-                .setM(upe.rows()).setD(upe.dim()).setUpe(ByteBuffer.wrap(upe.toLittleEndian()))
-                .setSummary(null).setHistoryItemIds(List.of()).setLastEventTime(Instant.EPOCH)
-                .setComputedAt(Instant.EPOCH).build();
+        return UserEmbedding.newBuilder()
+                .setUserId("U1")
+                .setModelVersion("v1")
+                .setHistoryVersion(1)
+                .setM(upe.rows())
+                .setD(upe.dim())
+                .setUpe(ByteBuffer.wrap(upe.toLittleEndian()))
+                .setSummary(null)
+                .setHistoryItemIds(List.of())
+                .setLastEventTime(Instant.EPOCH)
+                .setComputedAt(Instant.EPOCH)
+                .build();
     }
 
     private static ContentEmbedding item(String id, Random random, int d) {
-        return ContentEmbedding.newBuilder().setItemId(id).setModelVersion("v1").setN(N).setD(d)
-                .setCpe(ByteBuffer.wrap(PolyEmbedding.of(N, d, gaussian(random, N * d)).toLittleEndian()))
-                .setCpeKey(ByteBuffer.wrap(PolyEmbedding.of(N, d, gaussian(random, N * d)).toLittleEndian()))
+        return ContentEmbedding.newBuilder()
+                .setItemId(id)
+                .setModelVersion("v1")
+                .setN(N)
+                .setD(d)
+                .setCpe(
+                        ByteBuffer.wrap(
+                                PolyEmbedding.of(N, d, gaussian(random, N * d)).toLittleEndian()))
+                .setCpeKey(
+                        ByteBuffer.wrap(
+                                PolyEmbedding.of(N, d, gaussian(random, N * d)).toLittleEndian()))
                 .build();
     }
 

@@ -5,26 +5,26 @@ import java.util.List;
 import java.util.stream.IntStream;
 
 /**
- * The scoring formula of docs/model-bundle.md section 5 written as plainly as possible, in
- * double precision, as the tests' oracle: one loop per dot product, then a softmax that
- * subtracts the largest logit.
+ * The scoring formula of docs/model-bundle.md section 5 written as plainly as possible, in double
+ * precision, as the tests' oracle: one loop per dot product, then a softmax that subtracts the
+ * largest logit.
  */
 final class ReferenceScorer {
 
     /**
      * Accepted distance from a float64 reference: {@code |s - ref| <= ABS + REL * |ref|}.
      *
-     * <p>Relative part: the scorer rounds a float64 result to float32 once (2^-24 = 6e-8
-     * relative). {@code golden/scores.json} comes from the PyTorch model's float32
-     * {@code score_all}, measured within 2 float32 ulps (1.2e-7 relative) of float64 on the
-     * tiny-dev bundle, and float32 einsum error grows with d; 1e-6 leaves room for both.
-     * Absolute part: the error of a dot product is proportional to the size of its terms
-     * ({@code sum |A_i B_i|}), not to the score, which can be near zero while the terms are
-     * not; 1e-5 is far below any score difference that matters to a ranking. The scorer
-     * accumulates in double and is far inside both parts; accumulating in float would not be
-     * (measured: up to 5.4e-5 off at d=512, see docs/benchmarks/inference-runtime.md).
+     * <p>Relative part: the scorer rounds a float64 result to float32 once (2^-24 = 6e-8 relative).
+     * {@code golden/scores.json} comes from the PyTorch model's float32 {@code score_all}, measured
+     * within 2 float32 ulps (1.2e-7 relative) of float64 on the tiny-dev bundle, and float32 einsum
+     * error grows with d; 1e-6 leaves room for both. Absolute part: the error of a dot product is
+     * proportional to the size of its terms ({@code sum |A_i B_i|}), not to the score, which can be
+     * near zero while the terms are not; 1e-5 is far below any score difference that matters to a
+     * ranking. The scorer accumulates in double and is far inside both parts; accumulating in float
+     * would not be (measured: up to 5.4e-5 off at d=512, see docs/benchmarks/inference-runtime.md).
      */
     static final double ABS_TOLERANCE = 1e-5;
+
     static final double REL_TOLERANCE = 1e-6;
 
     private ReferenceScorer() {}
@@ -74,8 +74,10 @@ final class ReferenceScorer {
     static List<ScoredItem> rankBySort(float[] scores, int k) {
         return IntStream.range(0, scores.length)
                 .mapToObj(i -> new ScoredItem(i, scores[i]))
-                .sorted(Comparator.comparing(ScoredItem::score, Float::compare).reversed()
-                        .thenComparingInt(ScoredItem::index))
+                .sorted(
+                        Comparator.comparing(ScoredItem::score, Float::compare)
+                                .reversed()
+                                .thenComparingInt(ScoredItem::index))
                 .limit(k)
                 .toList();
     }

@@ -13,11 +13,11 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * The module works on its own runtime classpath ({@code target/runtime-classpath.txt}, written
- * at package time), which is what a ranker that depends on it gets, and that classpath is small:
- * no ONNX Runtime, no DJL, no Flink. The test classpath cannot show the first: a jar declared
- * test-scoped here would hide a runtime need of a dependency (it did: jackson-databind, which
- * Avro needs to parse its schemas).
+ * The module works on its own runtime classpath ({@code target/runtime-classpath.txt}, written at
+ * package time), which is what a ranker that depends on it gets, and that classpath is small: no
+ * ONNX Runtime, no DJL, no Flink. The test classpath cannot show the first: a jar declared
+ * test-scoped here would hide a runtime need of a dependency (it did: jackson-databind, which Avro
+ * needs to parse its schemas).
  */
 class RuntimeClasspathIT {
 
@@ -27,18 +27,28 @@ class RuntimeClasspathIT {
     void rankingFromWireBytesRunsOnTheRuntimeClasspathAlone() throws Exception {
         Path log = Files.createTempFile("ranker", ".out");
         try {
-            Process child = new ProcessBuilder(
-                    Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=dev.embsum.avro",
-                    // test-classes only for RankFromWireBytes itself: none of its imports is a test jar
-                    "-cp", String.join(File.pathSeparator, MODULE.resolve("target/classes").toString(),
-                            MODULE.resolve("target/test-classes").toString(), runtimeClasspath()),
-                    RankFromWireBytes.class.getName())
-                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            Process child =
+                    new ProcessBuilder(
+                                    Paths.get(System.getProperty("java.home"), "bin", "java")
+                                            .toString(),
+                                    "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=dev.embsum.avro",
+                                    // test-classes only for RankFromWireBytes itself: none of its
+                                    // imports is a test jar
+                                    "-cp",
+                                    String.join(
+                                            File.pathSeparator,
+                                            MODULE.resolve("target/classes").toString(),
+                                            MODULE.resolve("target/test-classes").toString(),
+                                            runtimeClasspath()),
+                                    RankFromWireBytes.class.getName())
+                            .redirectErrorStream(true)
+                            .redirectOutput(log.toFile())
+                            .start();
             assertThat(child.waitFor(2, TimeUnit.MINUTES)).as("exited within 2 min").isTrue();
             String output = Files.readString(log, StandardCharsets.UTF_8);
             assertThat(child.exitValue()).as("exit status; output:%n%s", output).isZero();
-            assertThat(output.lines().filter(l -> l.startsWith("N-"))).containsExactly("N-near", "N-far");
+            assertThat(output.lines().filter(l -> l.startsWith("N-")))
+                    .containsExactly("N-near", "N-far");
         } finally {
             Files.deleteIfExists(log);
         }
@@ -47,11 +57,19 @@ class RuntimeClasspathIT {
     @Test
     void theRuntimeClasspathHoldsNoModelRuntimeAndNoFlink() throws Exception {
         List<String> jars = Arrays.asList(runtimeClasspath().split(File.pathSeparator));
-        assertThat(jars).isNotEmpty().noneMatch(jar -> jar.contains("onnxruntime") || jar.contains("/ai/djl/")
-                || jar.contains("/org/apache/flink/") || jar.contains("inference-runtime"));
+        assertThat(jars)
+                .isNotEmpty()
+                .noneMatch(
+                        jar ->
+                                jar.contains("onnxruntime")
+                                        || jar.contains("/ai/djl/")
+                                        || jar.contains("/org/apache/flink/")
+                                        || jar.contains("inference-runtime"));
     }
 
     private static String runtimeClasspath() throws Exception {
-        return Files.readString(MODULE.resolve("target/runtime-classpath.txt"), StandardCharsets.UTF_8).strip();
+        return Files.readString(
+                        MODULE.resolve("target/runtime-classpath.txt"), StandardCharsets.UTF_8)
+                .strip();
     }
 }

@@ -25,169 +25,215 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * golden/wire-vectors.json: exact single-object bytes of representative values, checked here
- * and by Python (training-batch/tests/test_wire.py). Java produces the file:
- * {@code mvn -B -q -pl schemas test -Dtest=WireVectorsTest -Dembsum.regenerate=true}.
+ * golden/wire-vectors.json: exact single-object bytes of representative values, checked here and by
+ * Python (training-batch/tests/test_wire.py). Java produces the file: {@code mvn -B -q -pl schemas
+ * test -Dtest=WireVectorsTest -Dembsum.regenerate=true}.
  */
 class WireVectorsTest {
 
-  private static final ObjectMapper MAPPER = new ObjectMapper();
-  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-  private static final HexFormat HEX = HexFormat.of();
-  private static final String REGENERATE =
-      "mvn -B -q -pl schemas test -Dtest=WireVectorsTest -Dembsum.regenerate=true";
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    private static final HexFormat HEX = HexFormat.of();
+    private static final String REGENERATE =
+            "mvn -B -q -pl schemas test -Dtest=WireVectorsTest -Dembsum.regenerate=true";
 
-  @BeforeAll
-  static void regenerateWhenAsked() throws IOException {
-    if (Boolean.getBoolean("embsum.regenerate")) {
-      Path file = ModulePaths.wireVectors();
-      Files.createDirectories(file.getParent());
-      Files.writeString(file, render(expected()));
+    @BeforeAll
+    static void regenerateWhenAsked() throws IOException {
+        if (Boolean.getBoolean("embsum.regenerate")) {
+            Path file = ModulePaths.wireVectors();
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, render(expected()));
+        }
     }
-  }
 
-  @Test
-  void fileIsWhatTheCurrentCodeProduces() throws IOException {
-    String onDisk = Files.readString(ModulePaths.wireVectors(), StandardCharsets.UTF_8);
-    assertThat(onDisk).as("golden/wire-vectors.json is stale; regenerate with: " + REGENERATE)
-        .isEqualTo(render(expected()));
-  }
-
-  @TestFactory
-  Stream<DynamicTest> everyVectorEncodesToItsBytesAndDecodesToItsValue() throws IOException {
-    List<DynamicTest> tests = new ArrayList<>();
-    for (JsonNode record : golden().get("records")) {
-      SingleObjectCodec<SpecificRecord> codec = codec(record.get("record").textValue());
-      for (JsonNode vector : record.get("vectors")) {
-        tests.add(DynamicTest.dynamicTest(record.get("record").textValue() + "/" + vector.get("name").textValue(), () -> {
-          SpecificRecord value = (SpecificRecord) PlainJson.fromJson(codec.schema(), vector.get("value"));
-          byte[] bytes = HEX.parseHex(vector.get("hex").textValue());
-          assertThat(HEX.formatHex(codec.encode(value))).isEqualTo(vector.get("hex").textValue());
-          SpecificRecord decoded = codec.decode(bytes);
-          assertThat(decoded).isEqualTo(value);
-          assertThat(text(PlainJson.toJson(codec.schema(), decoded))).isEqualTo(text(vector.get("value")));
-        }));
-      }
+    @Test
+    void fileIsWhatTheCurrentCodeProduces() throws IOException {
+        String onDisk = Files.readString(ModulePaths.wireVectors(), StandardCharsets.UTF_8);
+        assertThat(onDisk)
+                .as("golden/wire-vectors.json is stale; regenerate with: " + REGENERATE)
+                .isEqualTo(render(expected()));
     }
-    return tests.stream();
-  }
 
-  @Test
-  void fingerprintsAreTheCodecs() throws IOException {
-    Set<String> records = new TreeSet<>();
-    for (JsonNode record : golden().get("records")) {
-      SingleObjectCodec<SpecificRecord> codec = codec(record.get("record").textValue());
-      assertThat(record.get("fingerprint").textValue()).isEqualTo(WireFormat.fingerprintHex(codec.fingerprint()));
-      assertThat(record.get("fingerprint_long").longValue()).isEqualTo(codec.fingerprint());
-      assertThat(record.get("vectors")).isNotEmpty();
-      records.add(record.get("record").textValue());
+    @TestFactory
+    Stream<DynamicTest> everyVectorEncodesToItsBytesAndDecodesToItsValue() throws IOException {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (JsonNode record : golden().get("records")) {
+            SingleObjectCodec<SpecificRecord> codec = codec(record.get("record").textValue());
+            for (JsonNode vector : record.get("vectors")) {
+                tests.add(
+                        DynamicTest.dynamicTest(
+                                record.get("record").textValue()
+                                        + "/"
+                                        + vector.get("name").textValue(),
+                                () -> {
+                                    SpecificRecord value =
+                                            (SpecificRecord)
+                                                    PlainJson.fromJson(
+                                                            codec.schema(), vector.get("value"));
+                                    byte[] bytes = HEX.parseHex(vector.get("hex").textValue());
+                                    assertThat(HEX.formatHex(codec.encode(value)))
+                                            .isEqualTo(vector.get("hex").textValue());
+                                    SpecificRecord decoded = codec.decode(bytes);
+                                    assertThat(decoded).isEqualTo(value);
+                                    assertThat(text(PlainJson.toJson(codec.schema(), decoded)))
+                                            .isEqualTo(text(vector.get("value")));
+                                }));
+            }
+        }
+        return tests.stream();
     }
-    assertThat(records).containsExactlyInAnyOrderElementsOf(
-        RecordTypes.ALL.stream().map(Class::getSimpleName).toList());
-  }
 
-  @TestFactory
-  Stream<DynamicTest> malformedInputsFailWithTheirKind() throws IOException {
-    List<DynamicTest> tests = new ArrayList<>();
-    for (JsonNode c : golden().get("malformed")) {
-      tests.add(DynamicTest.dynamicTest(c.get("name").textValue(), () ->
-          assertThatThrownBy(() -> codec(c.get("record").textValue()).decode(HEX.parseHex(c.get("hex").textValue())))
-              .isInstanceOfSatisfying(MalformedRecordException.class,
-                  e -> assertThat(e.kind().name()).isEqualTo(c.get("kind").textValue()))));
+    @Test
+    void fingerprintsAreTheCodecs() throws IOException {
+        Set<String> records = new TreeSet<>();
+        for (JsonNode record : golden().get("records")) {
+            SingleObjectCodec<SpecificRecord> codec = codec(record.get("record").textValue());
+            assertThat(record.get("fingerprint").textValue())
+                    .isEqualTo(WireFormat.fingerprintHex(codec.fingerprint()));
+            assertThat(record.get("fingerprint_long").longValue()).isEqualTo(codec.fingerprint());
+            assertThat(record.get("vectors")).isNotEmpty();
+            records.add(record.get("record").textValue());
+        }
+        assertThat(records)
+                .containsExactlyInAnyOrderElementsOf(
+                        RecordTypes.ALL.stream().map(Class::getSimpleName).toList());
     }
-    return tests.stream();
-  }
 
-  @TestFactory
-  Stream<DynamicTest> nonCanonicalEncodingsDecode() throws IOException {
-    List<DynamicTest> tests = new ArrayList<>();
-    for (JsonNode c : golden().get("noncanonical")) {
-      tests.add(DynamicTest.dynamicTest(c.get("name").textValue(), () -> {
-        SingleObjectCodec<SpecificRecord> codec = codec(c.get("record").textValue());
-        SpecificRecord decoded = codec.decode(HEX.parseHex(c.get("hex").textValue()));
-        assertThat(text(PlainJson.toJson(codec.schema(), decoded))).isEqualTo(text(c.get("value")));
-      }));
+    @TestFactory
+    Stream<DynamicTest> malformedInputsFailWithTheirKind() throws IOException {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (JsonNode c : golden().get("malformed")) {
+            tests.add(
+                    DynamicTest.dynamicTest(
+                            c.get("name").textValue(),
+                            () ->
+                                    assertThatThrownBy(
+                                                    () ->
+                                                            codec(c.get("record").textValue())
+                                                                    .decode(
+                                                                            HEX.parseHex(
+                                                                                    c.get("hex")
+                                                                                            .textValue())))
+                                            .isInstanceOfSatisfying(
+                                                    MalformedRecordException.class,
+                                                    e ->
+                                                            assertThat(e.kind().name())
+                                                                    .isEqualTo(
+                                                                            c.get("kind")
+                                                                                    .textValue()))));
+        }
+        return tests.stream();
     }
-    return tests.stream();
-  }
 
-  // --- producing the file ----------------------------------------------------------------------
-
-  private static ObjectNode expected() {
-    ObjectNode root = NODES.objectNode();
-    root.put("comment", "Generated by Java (schemas module, WireVectorsTest); do not edit. Regenerate: " + REGENERATE);
-    root.put("format", "Avro single-object encoding: c3 01, the writer schema's CRC-64-AVRO fingerprint "
-        + "(8 bytes, little-endian), the Avro binary body. 'fingerprint' is those 8 bytes in hex "
-        + "(as fastavro prints it); 'fingerprint_long' is Java's SchemaNormalization.parsingFingerprint64.");
-    root.put("value_json", "Plain JSON: a record is an object with every field; string and enum symbol "
-        + "are strings; int and long are numbers; timestamp-millis is epoch milliseconds (UTC); bytes are "
-        + "lower-case hex; a nullable field is null or its value.");
-    ArrayNode records = root.putArray("records");
-    Samples.all().forEach((name, samples) -> {
-      SingleObjectCodec<SpecificRecord> codec = codec(name);
-      ObjectNode record = records.addObject();
-      record.put("record", name);
-      record.put("full_name", codec.schema().getFullName());
-      record.put("fingerprint", WireFormat.fingerprintHex(codec.fingerprint()));
-      record.put("fingerprint_long", codec.fingerprint());
-      ArrayNode vectors = record.putArray("vectors");
-      for (Samples.Sample s : samples) {
-        ObjectNode v = vectors.addObject();
-        v.put("name", s.name());
-        v.put("note", s.note());
-        v.set("value", PlainJson.toJson(codec.schema(), s.value()));
-        v.put("hex", HEX.formatHex(codec.encode(s.value())));
-      }
-    });
-    ArrayNode malformed = root.putArray("malformed");
-    for (MalformedSamples.Case c : MalformedSamples.cases()) {
-      ObjectNode m = malformed.addObject();
-      m.put("name", c.name());
-      m.put("record", c.type().getSimpleName());
-      m.put("hex", HEX.formatHex(c.bytes()));
-      m.put("kind", c.kind().name());
+    @TestFactory
+    Stream<DynamicTest> nonCanonicalEncodingsDecode() throws IOException {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (JsonNode c : golden().get("noncanonical")) {
+            tests.add(
+                    DynamicTest.dynamicTest(
+                            c.get("name").textValue(),
+                            () -> {
+                                SingleObjectCodec<SpecificRecord> codec =
+                                        codec(c.get("record").textValue());
+                                SpecificRecord decoded =
+                                        codec.decode(HEX.parseHex(c.get("hex").textValue()));
+                                assertThat(text(PlainJson.toJson(codec.schema(), decoded)))
+                                        .isEqualTo(text(c.get("value")));
+                            }));
+        }
+        return tests.stream();
     }
-    ArrayNode nonCanonical = root.putArray("noncanonical");
-    for (MalformedSamples.NonCanonical c : MalformedSamples.nonCanonical()) {
-      SingleObjectCodec<SpecificRecord> codec = codec(c.type().getSimpleName());
-      ObjectNode n = nonCanonical.addObject();
-      n.put("name", c.name());
-      n.put("note", c.note());
-      n.put("record", c.type().getSimpleName());
-      n.put("hex", HEX.formatHex(c.bytes()));
-      n.set("value", PlainJson.toJson(codec.schema(), codec.decode(c.bytes())));
+
+    // --- producing the file ----------------------------------------------------------------------
+
+    private static ObjectNode expected() {
+        ObjectNode root = NODES.objectNode();
+        root.put(
+                "comment",
+                "Generated by Java (schemas module, WireVectorsTest); do not edit. Regenerate: "
+                        + REGENERATE);
+        root.put(
+                "format",
+                "Avro single-object encoding: c3 01, the writer schema's CRC-64-AVRO fingerprint "
+                        + "(8 bytes, little-endian), the Avro binary body. 'fingerprint' is those 8 bytes in hex "
+                        + "(as fastavro prints it); 'fingerprint_long' is Java's SchemaNormalization.parsingFingerprint64.");
+        root.put(
+                "value_json",
+                "Plain JSON: a record is an object with every field; string and enum symbol "
+                        + "are strings; int and long are numbers; timestamp-millis is epoch milliseconds (UTC); bytes are "
+                        + "lower-case hex; a nullable field is null or its value.");
+        ArrayNode records = root.putArray("records");
+        Samples.all()
+                .forEach(
+                        (name, samples) -> {
+                            SingleObjectCodec<SpecificRecord> codec = codec(name);
+                            ObjectNode record = records.addObject();
+                            record.put("record", name);
+                            record.put("full_name", codec.schema().getFullName());
+                            record.put(
+                                    "fingerprint", WireFormat.fingerprintHex(codec.fingerprint()));
+                            record.put("fingerprint_long", codec.fingerprint());
+                            ArrayNode vectors = record.putArray("vectors");
+                            for (Samples.Sample s : samples) {
+                                ObjectNode v = vectors.addObject();
+                                v.put("name", s.name());
+                                v.put("note", s.note());
+                                v.set("value", PlainJson.toJson(codec.schema(), s.value()));
+                                v.put("hex", HEX.formatHex(codec.encode(s.value())));
+                            }
+                        });
+        ArrayNode malformed = root.putArray("malformed");
+        for (MalformedSamples.Case c : MalformedSamples.cases()) {
+            ObjectNode m = malformed.addObject();
+            m.put("name", c.name());
+            m.put("record", c.type().getSimpleName());
+            m.put("hex", HEX.formatHex(c.bytes()));
+            m.put("kind", c.kind().name());
+        }
+        ArrayNode nonCanonical = root.putArray("noncanonical");
+        for (MalformedSamples.NonCanonical c : MalformedSamples.nonCanonical()) {
+            SingleObjectCodec<SpecificRecord> codec = codec(c.type().getSimpleName());
+            ObjectNode n = nonCanonical.addObject();
+            n.put("name", c.name());
+            n.put("note", c.note());
+            n.put("record", c.type().getSimpleName());
+            n.put("hex", HEX.formatHex(c.bytes()));
+            n.set("value", PlainJson.toJson(codec.schema(), codec.decode(c.bytes())));
+        }
+        return root;
     }
-    return root;
-  }
 
-  @Test
-  void malformedCasesCoverEveryKindAndReallyFailThatWay() {
-    Set<MalformedRecordException.Kind> kinds = new TreeSet<>();
-    for (MalformedSamples.Case c : MalformedSamples.cases()) {
-      kinds.add(c.kind());
-      assertThatThrownBy(() -> codec(c.type().getSimpleName()).decode(c.bytes()))
-          .as(c.name())
-          .isInstanceOfSatisfying(MalformedRecordException.class, e -> assertThat(e.kind()).isEqualTo(c.kind()));
+    @Test
+    void malformedCasesCoverEveryKindAndReallyFailThatWay() {
+        Set<MalformedRecordException.Kind> kinds = new TreeSet<>();
+        for (MalformedSamples.Case c : MalformedSamples.cases()) {
+            kinds.add(c.kind());
+            assertThatThrownBy(() -> codec(c.type().getSimpleName()).decode(c.bytes()))
+                    .as(c.name())
+                    .isInstanceOfSatisfying(
+                            MalformedRecordException.class,
+                            e -> assertThat(e.kind()).isEqualTo(c.kind()));
+        }
+        assertThat(kinds).containsExactlyInAnyOrder(MalformedRecordException.Kind.values());
     }
-    assertThat(kinds).containsExactlyInAnyOrder(MalformedRecordException.Kind.values());
-  }
 
-  private static String render(JsonNode root) throws IOException {
-    return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";
-  }
+    private static String render(JsonNode root) throws IOException {
+        return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";
+    }
 
-  private static String text(JsonNode node) throws IOException {
-    return MAPPER.writeValueAsString(node);
-  }
+    private static String text(JsonNode node) throws IOException {
+        return MAPPER.writeValueAsString(node);
+    }
 
-  private static JsonNode golden() throws IOException {
-    return MAPPER.readTree(ModulePaths.wireVectors().toFile());
-  }
+    private static JsonNode golden() throws IOException {
+        return MAPPER.readTree(ModulePaths.wireVectors().toFile());
+    }
 
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  private static SingleObjectCodec<SpecificRecord> codec(String simpleName) {
-    Class<? extends SpecificRecord> type = RecordTypes.byName(simpleName)
-        .orElseThrow(() -> new AssertionError("unknown record " + simpleName));
-    return (SingleObjectCodec) SingleObjectCodec.forClass(type);
-  }
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static SingleObjectCodec<SpecificRecord> codec(String simpleName) {
+        Class<? extends SpecificRecord> type =
+                RecordTypes.byName(simpleName)
+                        .orElseThrow(() -> new AssertionError("unknown record " + simpleName));
+        return (SingleObjectCodec) SingleObjectCodec.forClass(type);
+    }
 }

@@ -10,8 +10,8 @@ import org.apache.avro.specific.SpecificRecord;
 
 /**
  * Decodes a value of any of the project's record types, choosing the type by the writer-schema
- * fingerprint in its single-object header. So {@code tail} reads any topic, whatever it is
- * called, and a dead letter's payload can be shown as the record it was meant to be.
+ * fingerprint in its single-object header. So {@code tail} reads any topic, whatever it is called,
+ * and a dead letter's payload can be shown as the record it was meant to be.
  */
 public final class AnyRecordDecoder {
 
@@ -22,7 +22,8 @@ public final class AnyRecordDecoder {
         }
     }
 
-    private final Map<Long, SingleObjectCodec<? extends SpecificRecord>> byFingerprint = new HashMap<>();
+    private final Map<Long, SingleObjectCodec<? extends SpecificRecord>> byFingerprint =
+            new HashMap<>();
 
     public AnyRecordDecoder() {
         for (Class<? extends SpecificRecord> type : RecordTypes.ALL) {
@@ -41,8 +42,11 @@ public final class AnyRecordDecoder {
         long fp = WireFormat.readFingerprint(value);
         SingleObjectCodec<? extends SpecificRecord> codec = byFingerprint.get(fp);
         if (codec == null) {
-            return new Decoded(null, "writer fingerprint " + WireFormat.fingerprintHex(fp)
-                    + " is no schema this embsum knows (a newer release?)");
+            return new Decoded(
+                    null,
+                    "writer fingerprint "
+                            + WireFormat.fingerprintHex(fp)
+                            + " is no schema this embsum knows (a newer release?)");
         }
         try {
             return new Decoded(codec.decode(value), null);

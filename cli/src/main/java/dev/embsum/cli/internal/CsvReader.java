@@ -42,11 +42,15 @@ public final class CsvReader implements Closeable {
         return new CsvReader(file);
     }
 
-    /** The column's index; an {@link IOException} naming the file and the columns it has if it is missing. */
+    /**
+     * The column's index; an {@link IOException} naming the file and the columns it has if it is
+     * missing.
+     */
     public int column(String name) throws IOException {
         Integer i = columns.get(name);
         if (i == null) {
-            throw new IOException(file + ": no column '" + name + "' (it has " + columns.keySet() + ")");
+            throw new IOException(
+                    file + ": no column '" + name + "' (it has " + columns.keySet() + ")");
         }
         return i;
     }
@@ -100,7 +104,11 @@ public final class CsvReader implements Closeable {
             return null;
         }
         if (quoted) {
-            throw new IOException(file + ":" + recordLine + ": a quoted field is not closed before the end of the file");
+            throw new IOException(
+                    file
+                            + ":"
+                            + recordLine
+                            + ": a quoted field is not closed before the end of the file");
         }
         fields.add(field.toString());
         return fields;

@@ -8,7 +8,10 @@ import java.util.regex.Pattern;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
-/** Durations as the job's settings write them: {@code 500ms}, {@code 10s}, {@code 2min}, {@code 1h}, {@code 1d}. */
+/**
+ * Durations as the job's settings write them: {@code 500ms}, {@code 10s}, {@code 2min}, {@code 1h},
+ * {@code 1d}.
+ */
 public final class DurationConverter implements ITypeConverter<Duration> {
 
     private static final Pattern AMOUNT = Pattern.compile("(\\d+)\\s*(ms|s|m|min|h|d)");
@@ -29,7 +32,8 @@ public final class DurationConverter implements ITypeConverter<Duration> {
         try {
             return Duration.parse(value.strip()); // ISO-8601, e.g. PT30S
         } catch (DateTimeParseException e) {
-            throw new TypeConversionException("'" + value + "' is not a duration: write e.g. 500ms, 10s, 2min, 1h");
+            throw new TypeConversionException(
+                    "'" + value + "' is not a duration: write e.g. 500ms, 10s, 2min, 1h");
         }
     }
 }

@@ -26,9 +26,9 @@ import java.util.Set;
  *
  * <p>Ratings are published as they are: the job keeps ratings above 3 and drops the rest
  * (flink-jobs/README.md). goodbooks-10k has no timestamps, so a rating's event_time is a fixed
- * start plus one second per row: file order, the same approximation of time the trainer uses.
- * A rating of 0 ("not rated" in the UCSD files) is left out; event_id is
- * {@code goodreads-<user>-<book>} (one rating per user and book).
+ * start plus one second per row: file order, the same approximation of time the trainer uses. A
+ * rating of 0 ("not rated" in the UCSD files) is left out; event_id is {@code
+ * goodreads-<user>-<book>} (one rating per user and book).
  */
 public final class GoodreadsReplay {
 
@@ -41,8 +41,7 @@ public final class GoodreadsReplay {
     private int skippedUnknownBooks;
     private int skippedNotRated;
 
-    private GoodreadsReplay() {
-    }
+    private GoodreadsReplay() {}
 
     /**
      * @param users how many users, the first ones of Ratings.csv ({@link Integer#MAX_VALUE}: all)
@@ -73,7 +72,11 @@ public final class GoodreadsReplay {
                     }
                     chosen.add(user);
                 }
-                int rating = rating(CsvReader.field(r, ratingCol), dir.resolve("Ratings.csv"), csv.recordLine());
+                int rating =
+                        rating(
+                                CsvReader.field(r, ratingCol),
+                                dir.resolve("Ratings.csv"),
+                                csv.recordLine());
                 if (rating == 0) {
                     replay.skippedNotRated++;
                     continue;
@@ -83,12 +86,29 @@ public final class GoodreadsReplay {
                     replay.skippedUnknownBooks++;
                     continue;
                 }
-                replay.items.computeIfAbsent(book, b -> ContentItem.newBuilder().setItemId(b).setDomain(Domain.book)
-                        .setTitle(title).setAbstract$(descriptions.get(b)).setCategory(null).setSubcategory(null)
-                        .setUpdatedAt(CATALOGUE_TIME).setDeleted(false).build());
-                replay.ratings.add(ClickEvent.newBuilder().setEventId("goodreads-" + user + "-" + book)
-                        .setUserId(user).setItemId(book).setEventTime(FIRST_RATING_TIME.plusSeconds(row))
-                        .setAction(Action.RATE).setRating(rating).setImpressionId(null).build());
+                replay.items.computeIfAbsent(
+                        book,
+                        b ->
+                                ContentItem.newBuilder()
+                                        .setItemId(b)
+                                        .setDomain(Domain.book)
+                                        .setTitle(title)
+                                        .setAbstract$(descriptions.get(b))
+                                        .setCategory(null)
+                                        .setSubcategory(null)
+                                        .setUpdatedAt(CATALOGUE_TIME)
+                                        .setDeleted(false)
+                                        .build());
+                replay.ratings.add(
+                        ClickEvent.newBuilder()
+                                .setEventId("goodreads-" + user + "-" + book)
+                                .setUserId(user)
+                                .setItemId(book)
+                                .setEventTime(FIRST_RATING_TIME.plusSeconds(row))
+                                .setAction(Action.RATE)
+                                .setRating(rating)
+                                .setImpressionId(null)
+                                .build());
                 replay.ratingsPerUser.merge(user, 1, Integer::sum);
             }
         }
@@ -147,14 +167,16 @@ public final class GoodreadsReplay {
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new IOException(file + ":" + line + ": rating '" + value + "' is not an integer 0..5");
+        throw new IOException(
+                file + ":" + line + ": rating '" + value + "' is not an integer 0..5");
     }
 
     private static CsvReader open(Path file) throws IOException {
         try {
             return CsvReader.open(file);
         } catch (NoSuchFileException e) {
-            throw new NoSuchFileException(file + " (the goodbooks-10k sample ships in data/goodreads)");
+            throw new NoSuchFileException(
+                    file + " (the goodbooks-10k sample ships in data/goodreads)");
         }
     }
 }

@@ -24,39 +24,51 @@ import picocli.CommandLine.Option;
 
 /**
  * The Kafka options every command shares ({@code --bootstrap-servers}, {@code --kafka KEY=VALUE})
- * and the clients built from them. Clients give up after {@link #API_TIMEOUT} instead of Kafka's
- * 60 s default, so a wrong address fails quickly with a message that says so.
+ * and the clients built from them. Clients give up after {@link #API_TIMEOUT} instead of Kafka's 60
+ * s default, so a wrong address fails quickly with a message that says so.
  */
 public final class KafkaOptions {
 
     static final Duration API_TIMEOUT = Duration.ofSeconds(15);
 
-    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT[,...]",
+    @Option(
+            names = "--bootstrap-servers",
+            paramLabel = "HOST:PORT[,...]",
             defaultValue = "${env:EMBSUM_BOOTSTRAP_SERVERS:-localhost:9092}",
             description = "Kafka brokers (default: ${DEFAULT-VALUE}; $EMBSUM_BOOTSTRAP_SERVERS)")
     String bootstrapServers;
 
-    @Option(names = "--kafka", paramLabel = "KEY=VALUE",
-            description = "any Kafka client setting, e.g. --kafka security.protocol=SSL (repeatable)")
+    @Option(
+            names = "--kafka",
+            paramLabel = "KEY=VALUE",
+            description =
+                    "any Kafka client setting, e.g. --kafka security.protocol=SSL (repeatable)")
     Map<String, String> clientSettings = new LinkedHashMap<>();
 
     public String bootstrapServers() {
         return bootstrapServers;
     }
 
-    /** Client settings: the bootstrap servers, quick timeouts, then every {@code --kafka} setting. */
+    /**
+     * Client settings: the bootstrap servers, quick timeouts, then every {@code --kafka} setting.
+     */
     public Properties clientProperties() {
         Properties p = new Properties();
         p.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        p.put(CommonClientConfigs.DEFAULT_API_TIMEOUT_MS_CONFIG, String.valueOf(API_TIMEOUT.toMillis()));
+        p.put(
+                CommonClientConfigs.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                String.valueOf(API_TIMEOUT.toMillis()));
         p.putAll(clientSettings);
         return p;
     }
 
     public Admin admin() {
         Properties p = clientProperties();
-        // The admin client refuses a request timeout above default.api.timeout.ms (--kafka may lower it).
-        p.putIfAbsent(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, p.getProperty(CommonClientConfigs.DEFAULT_API_TIMEOUT_MS_CONFIG));
+        // The admin client refuses a request timeout above default.api.timeout.ms (--kafka may
+        // lower it).
+        p.putIfAbsent(
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                p.getProperty(CommonClientConfigs.DEFAULT_API_TIMEOUT_MS_CONFIG));
         return Admin.create(p);
     }
 
@@ -68,7 +80,8 @@ public final class KafkaOptions {
 
     /** For re-publishing records byte for byte (keys included). */
     public KafkaProducer<byte[], byte[]> rawProducer() {
-        return new KafkaProducer<>(producerProperties(), new ByteArraySerializer(), new ByteArraySerializer());
+        return new KafkaProducer<>(
+                producerProperties(), new ByteArraySerializer(), new ByteArraySerializer());
     }
 
     /**
@@ -93,14 +106,18 @@ public final class KafkaOptions {
             List<String> missing = new ArrayList<>();
             Set<String> found;
             try {
-                found = admin.listTopics().names().get(API_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                found =
+                        admin.listTopics()
+                                .names()
+                                .get(API_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {
                 throw unreachable(e);
             } catch (ExecutionException e) {
                 if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
                     throw unreachable(e);
                 }
-                throw new CliFailure("cannot list the topics on " + bootstrapServers + ": " + e.getCause(), e);
+                throw new CliFailure(
+                        "cannot list the topics on " + bootstrapServers + ": " + e.getCause(), e);
             }
             for (Map.Entry<String, String> t : topics.entrySet()) {
                 if (!found.contains(t.getKey())) {
@@ -108,9 +125,13 @@ public final class KafkaOptions {
                 }
             }
             if (!missing.isEmpty()) {
-                throw new CliFailure("no topic " + String.join(", ", missing) + " on " + bootstrapServers
-                        + ". Create the topics first (docker compose: the topic-init service; Kubernetes: the"
-                        + " KafkaTopics in k8s/), or pass the right name with the option in brackets.");
+                throw new CliFailure(
+                        "no topic "
+                                + String.join(", ", missing)
+                                + " on "
+                                + bootstrapServers
+                                + ". Create the topics first (docker compose: the topic-init service; Kubernetes: the"
+                                + " KafkaTopics in k8s/), or pass the right name with the option in brackets.");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -120,8 +141,12 @@ public final class KafkaOptions {
 
     /** The message for a broker that does not answer. */
     public CliFailure unreachable(Exception cause) {
-        return new CliFailure("no answer from Kafka at " + bootstrapServers + ": is a broker running there?"
-                + " (--bootstrap-servers HOST:PORT; docker compose publishes localhost:9092)", cause);
+        return new CliFailure(
+                "no answer from Kafka at "
+                        + bootstrapServers
+                        + ": is a broker running there?"
+                        + " (--bootstrap-servers HOST:PORT; docker compose publishes localhost:9092)",
+                cause);
     }
 
     private Properties producerProperties() {

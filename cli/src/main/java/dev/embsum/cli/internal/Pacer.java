@@ -10,7 +10,9 @@ public final class Pacer {
     private final long start = System.nanoTime();
     private long events;
 
-    /** @param perSecond events per second; 0 = no limit */
+    /**
+     * @param perSecond events per second; 0 = no limit
+     */
     public Pacer(double perSecond) {
         this.nanosPerEvent = perSecond <= 0 ? 0 : 1e9 / perSecond;
     }

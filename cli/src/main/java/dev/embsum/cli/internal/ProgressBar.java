@@ -4,9 +4,9 @@ import java.io.PrintWriter;
 import java.util.Locale;
 
 /**
- * A one-line progress bar on stderr: {@code [#####.....] 1234/5000  24%  980/s  ETA 4s}. On a
- * terminal it redraws in place (carriage return) at most every 100 ms; otherwise (a pipe, a log
- * file, CI) it prints a plain line every few seconds so logs do not fill with redraws.
+ * A one-line progress bar on stderr: {@code [#####.....] 1234/5000 24% 980/s ETA 4s}. On a terminal
+ * it redraws in place (carriage return) at most every 100 ms; otherwise (a pipe, a log file, CI) it
+ * prints a plain line every few seconds so logs do not fill with redraws.
  */
 public final class ProgressBar {
 
@@ -63,9 +63,22 @@ public final class ProgressBar {
         double seconds = Math.max(1e-9, (now - start) / 1e9);
         double rate = done / seconds;
         int filled = total <= 0 ? WIDTH : (int) (WIDTH * Math.min(1.0, (double) done / total));
-        String eta = rate > 0 && done < total ? String.format(Locale.ROOT, "  ETA %.0fs", (total - done) / rate) : "";
-        String line = String.format(Locale.ROOT, "%s [%s%s] %d/%d %3.0f%%  %.0f/s%s", label, "#".repeat(filled),
-                ".".repeat(WIDTH - filled), done, total, total <= 0 ? 100.0 : 100.0 * done / total, rate, eta);
+        String eta =
+                rate > 0 && done < total
+                        ? String.format(Locale.ROOT, "  ETA %.0fs", (total - done) / rate)
+                        : "";
+        String line =
+                String.format(
+                        Locale.ROOT,
+                        "%s [%s%s] %d/%d %3.0f%%  %.0f/s%s",
+                        label,
+                        "#".repeat(filled),
+                        ".".repeat(WIDTH - filled),
+                        done,
+                        total,
+                        total <= 0 ? 100.0 : 100.0 * done / total,
+                        rate,
+                        eta);
         if (terminal) {
             err.print("\r" + line + "   ");
         } else {

@@ -18,9 +18,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * One Kafka record as a few lines an operator can read: a header (topic[partition]@offset, key,
- * timestamp), then the fields that matter per record type. Float payloads show their shape and
- * the first few values; a dead letter shows its payload as hex and text, and as the record it was
- * meant to be when it still decodes.
+ * timestamp), then the fields that matter per record type. Float payloads show their shape and the
+ * first few values; a dead letter shows its payload as hex and text, and as the record it was meant
+ * to be when it still decodes.
  */
 public final class RecordPrinter {
 
@@ -32,16 +32,25 @@ public final class RecordPrinter {
     private final AnyRecordDecoder decoder = new AnyRecordDecoder();
     private final int floats;
 
-    /** @param floats how many leading values of each float payload to show */
+    /**
+     * @param floats how many leading values of each float payload to show
+     */
     public RecordPrinter(int floats) {
         this.floats = floats;
     }
 
     public String format(ConsumerRecord<byte[], byte[]> r) {
         StringBuilder sb = new StringBuilder();
-        sb.append(r.topic()).append('[').append(r.partition()).append("]@").append(r.offset())
-                .append("  key ").append(key(r.key()))
-                .append("  at ").append(Instant.ofEpochMilli(r.timestamp())).append('\n');
+        sb.append(r.topic())
+                .append('[')
+                .append(r.partition())
+                .append("]@")
+                .append(r.offset())
+                .append("  key ")
+                .append(key(r.key()))
+                .append("  at ")
+                .append(Instant.ofEpochMilli(r.timestamp()))
+                .append('\n');
         AnyRecordDecoder.Decoded d = decoder.decode(r.value());
         if (!d.ok()) {
             sb.append("  (").append(d.problem()).append(")");
@@ -58,9 +67,15 @@ public final class RecordPrinter {
         } else if (rec instanceof DeadLetter e) {
             deadLetter(sb, e);
         } else if (rec instanceof ModelRelease e) {
-            sb.append("  model_version ").append(e.getModelVersion()).append("  released_at ").append(e.getReleasedAt())
-                    .append("\n  bundle_uri ").append(e.getBundleUri())
-                    .append("\n  bundle_sha256 ").append(e.getBundleSha256()).append('\n');
+            sb.append("  model_version ")
+                    .append(e.getModelVersion())
+                    .append("  released_at ")
+                    .append(e.getReleasedAt())
+                    .append("\n  bundle_uri ")
+                    .append(e.getBundleUri())
+                    .append("\n  bundle_sha256 ")
+                    .append(e.getBundleSha256())
+                    .append('\n');
         } else {
             // ClickEvent, Impression, ContentItem: Avro's JSON form is short and complete.
             sb.append("  ").append(rec.getSchema().getName()).append(' ').append(rec).append('\n');
@@ -69,32 +84,59 @@ public final class RecordPrinter {
     }
 
     private void userEmbedding(StringBuilder sb, UserEmbedding e) {
-        sb.append("  user ").append(e.getUserId()).append("  model ").append(e.getModelVersion())
-                .append("  history_version ").append(e.getHistoryVersion())
-                .append("  last_event_time ").append(e.getLastEventTime())
-                .append("  computed_at ").append(e.getComputedAt()).append('\n');
+        sb.append("  user ")
+                .append(e.getUserId())
+                .append("  model ")
+                .append(e.getModelVersion())
+                .append("  history_version ")
+                .append(e.getHistoryVersion())
+                .append("  last_event_time ")
+                .append(e.getLastEventTime())
+                .append("  computed_at ")
+                .append(e.getComputedAt())
+                .append('\n');
         sb.append("  upe ").append(floats(e.getUpe(), e.getM(), e.getD())).append('\n');
         List<String> history = e.getHistoryItemIds();
         sb.append("  history (").append(history.size()).append(" items, newest last): ");
         if (history.size() > HISTORY_ITEMS) {
             sb.append("... ");
         }
-        sb.append(String.join(" ", history.subList(Math.max(0, history.size() - HISTORY_ITEMS), history.size())))
+        sb.append(
+                        String.join(
+                                " ",
+                                history.subList(
+                                        Math.max(0, history.size() - HISTORY_ITEMS),
+                                        history.size())))
                 .append('\n');
-        sb.append("  summary: ").append(e.getSummary() == null ? "(none)" : quote(e.getSummary(), SUMMARY_CHARS))
+        sb.append("  summary: ")
+                .append(e.getSummary() == null ? "(none)" : quote(e.getSummary(), SUMMARY_CHARS))
                 .append('\n');
     }
 
     private void contentEmbedding(StringBuilder sb, ContentEmbedding e) {
-        sb.append("  item ").append(e.getItemId()).append("  model ").append(e.getModelVersion()).append('\n');
+        sb.append("  item ")
+                .append(e.getItemId())
+                .append("  model ")
+                .append(e.getModelVersion())
+                .append('\n');
         sb.append("  cpe ").append(floats(e.getCpe(), e.getN(), e.getD())).append('\n');
         sb.append("  cpe_key ").append(floats(e.getCpeKey(), e.getN(), e.getD())).append('\n');
     }
 
     private void deadLetter(StringBuilder sb, DeadLetter e) {
-        sb.append("  ").append(e.getErrorKind()).append(" from ").append(e.getSourceTopic()).append('[')
-                .append(e.getPartition()).append("]@").append(e.getOffset()).append("  job ").append(e.getJob())
-                .append("  failed_at ").append(e.getFailedAt()).append('\n');
+        sb.append("  ")
+                .append(e.getErrorKind())
+                .append(" from ")
+                .append(e.getSourceTopic())
+                .append('[')
+                .append(e.getPartition())
+                .append("]@")
+                .append(e.getOffset())
+                .append("  job ")
+                .append(e.getJob())
+                .append("  failed_at ")
+                .append(e.getFailedAt())
+                .append('\n');
         sb.append("  reason: ").append(e.getErrorMessage()).append('\n');
         byte[] key = array(e.getKey());
         sb.append("  original key: ").append(key(key)).append('\n');
@@ -106,8 +148,10 @@ public final class RecordPrinter {
         sb.append("  original value: ").append(bytes(value)).append('\n');
         AnyRecordDecoder.Decoded payload = decoder.decode(value);
         sb.append("  as a record: ")
-                .append(payload.ok() ? payload.record().getSchema().getName() + " " + payload.record()
-                        : "no (" + payload.problem() + ")")
+                .append(
+                        payload.ok()
+                                ? payload.record().getSchema().getName() + " " + payload.record()
+                                : "no (" + payload.problem() + ")")
                 .append('\n');
     }
 
@@ -118,24 +162,39 @@ public final class RecordPrinter {
         StringBuilder sb = new StringBuilder().append(rows).append('x').append(cols).append(" [");
         int shown = Math.min(floats, total);
         for (int i = 0; i < shown; i++) {
-            sb.append(i > 0 ? ", " : "").append(String.format(Locale.ROOT, "%.4f", b.getFloat(b.position() + i * Float.BYTES)));
+            sb.append(i > 0 ? ", " : "")
+                    .append(
+                            String.format(
+                                    Locale.ROOT,
+                                    "%.4f",
+                                    b.getFloat(b.position() + i * Float.BYTES)));
         }
         sb.append(shown < total ? ", ...] (" + shown + " of " + total + ")" : "]");
         if (total != rows * cols || b.remaining() % Float.BYTES != 0) {
-            sb.append("  (INCONSISTENT: ").append(b.remaining()).append(" bytes for ").append(rows).append('x')
-                    .append(cols).append(')');
+            sb.append("  (INCONSISTENT: ")
+                    .append(b.remaining())
+                    .append(" bytes for ")
+                    .append(rows)
+                    .append('x')
+                    .append(cols)
+                    .append(')');
         }
         return sb.toString();
     }
 
-    /** "83 bytes  hex c3015c24...  text ..." */
+    /** "83 bytes hex c3015c24... text ..." */
     static String bytes(byte[] value) {
-        StringBuilder sb = new StringBuilder().append(value.length).append(value.length == 1 ? " byte" : " bytes");
+        StringBuilder sb =
+                new StringBuilder()
+                        .append(value.length)
+                        .append(value.length == 1 ? " byte" : " bytes");
         if (value.length == 0) {
             return sb.toString();
         }
         int n = Math.min(HEX_BYTES, value.length);
-        sb.append("  hex ").append(HexFormat.of().formatHex(value, 0, n)).append(n < value.length ? "..." : "");
+        sb.append("  hex ")
+                .append(HexFormat.of().formatHex(value, 0, n))
+                .append(n < value.length ? "..." : "");
         StringBuilder text = new StringBuilder();
         String s = new String(value, StandardCharsets.UTF_8);
         for (int i = 0; i < s.length() && text.length() < TEXT_CHARS; i++) {
@@ -152,8 +211,13 @@ public final class RecordPrinter {
             return "null";
         }
         try {
-            String s = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(key)).toString();
+            String s =
+                    StandardCharsets.UTF_8
+                            .newDecoder()
+                            .onMalformedInput(CodingErrorAction.REPORT)
+                            .onUnmappableCharacter(CodingErrorAction.REPORT)
+                            .decode(ByteBuffer.wrap(key))
+                            .toString();
             if (s.chars().noneMatch(Character::isISOControl)) {
                 return "\"" + s + "\"";
             }
@@ -165,7 +229,9 @@ public final class RecordPrinter {
 
     private static String quote(String s, int max) {
         String t = s.strip();
-        return t.length() <= max ? "\"" + t + "\"" : "\"" + t.substring(0, max) + "...\" (" + t.length() + " characters)";
+        return t.length() <= max
+                ? "\"" + t + "\""
+                : "\"" + t.substring(0, max) + "...\" (" + t.length() + " characters)";
     }
 
     private static byte[] array(ByteBuffer b) {

@@ -12,25 +12,31 @@ import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * Reads a topic as it is now: every committed record from the beginning up to the end offsets
- * taken when reading starts (records published meanwhile are not waited for).
+ * Reads a topic as it is now: every committed record from the beginning up to the end offsets taken
+ * when reading starts (records published meanwhile are not waited for).
  */
 public final class TopicReader {
 
-    /** No new record for this long while records are still due means the broker stopped answering. */
+    /**
+     * No new record for this long while records are still due means the broker stopped answering.
+     */
     private static final Duration STALL = Duration.ofSeconds(30);
 
-    private TopicReader() {
-    }
+    private TopicReader() {}
 
     /** The topic's partitions; a missing topic is a {@link CliFailure} naming it. */
-    public static List<TopicPartition> partitions(KafkaConsumer<?, ?> consumer, String topic, String option) {
+    public static List<TopicPartition> partitions(
+            KafkaConsumer<?, ?> consumer, String topic, String option) {
         List<PartitionInfo> infos;
         try {
             infos = consumer.partitionsFor(topic);
         } catch (org.apache.kafka.common.errors.TimeoutException e) {
-            throw new CliFailure("no answer from Kafka about topic '" + topic + "': is a broker running at"
-                    + " --bootstrap-servers? (docker compose publishes localhost:9092)", e);
+            throw new CliFailure(
+                    "no answer from Kafka about topic '"
+                            + topic
+                            + "': is a broker running at"
+                            + " --bootstrap-servers? (docker compose publishes localhost:9092)",
+                    e);
         }
         if (infos == null || infos.isEmpty()) {
             throw new CliFailure("no topic '" + topic + "' (" + option + ") on the cluster");
@@ -38,8 +44,14 @@ public final class TopicReader {
         return infos.stream().map(i -> new TopicPartition(topic, i.partition())).toList();
     }
 
-    /** Calls {@code each} for every record now in the topic, partition by partition order of arrival. */
-    public static long readAll(KafkaConsumer<byte[], byte[]> consumer, String topic, String option,
+    /**
+     * Calls {@code each} for every record now in the topic, partition by partition order of
+     * arrival.
+     */
+    public static long readAll(
+            KafkaConsumer<byte[], byte[]> consumer,
+            String topic,
+            String option,
             Consumer<ConsumerRecord<byte[], byte[]>> each) {
         List<TopicPartition> partitions = partitions(consumer, topic, option);
         consumer.assign(partitions);
@@ -58,8 +70,14 @@ public final class TopicReader {
             if (!records.isEmpty()) {
                 lastProgress = System.nanoTime();
             } else if (System.nanoTime() - lastProgress > STALL.toNanos()) {
-                throw new CliFailure("reading '" + topic + "' stalled: no record for " + STALL.toSeconds()
-                        + " s although the end offsets " + end.values() + " were not reached");
+                throw new CliFailure(
+                        "reading '"
+                                + topic
+                                + "' stalled: no record for "
+                                + STALL.toSeconds()
+                                + " s although the end offsets "
+                                + end.values()
+                                + " were not reached");
             }
         }
         consumer.unsubscribe();
@@ -68,23 +86,27 @@ public final class TopicReader {
 
     /**
      * The newest value of every key, as a compacted topic keeps it: the record with the highest
-     * offset wins, a null value (tombstone) removes the key. Keys are UTF-8; records without a
-     * key are ignored. Insertion order = order of each key's first appearance.
+     * offset wins, a null value (tombstone) removes the key. Keys are UTF-8; records without a key
+     * are ignored. Insertion order = order of each key's first appearance.
      */
-    public static Map<String, ConsumerRecord<byte[], byte[]>> latestByKey(KafkaConsumer<byte[], byte[]> consumer,
-            String topic, String option) {
+    public static Map<String, ConsumerRecord<byte[], byte[]>> latestByKey(
+            KafkaConsumer<byte[], byte[]> consumer, String topic, String option) {
         Map<String, ConsumerRecord<byte[], byte[]>> latest = new LinkedHashMap<>();
-        readAll(consumer, topic, option, r -> {
-            if (r.key() == null) {
-                return;
-            }
-            String key = new String(r.key(), StandardCharsets.UTF_8);
-            if (r.value() == null) {
-                latest.remove(key);
-            } else {
-                latest.put(key, r);
-            }
-        });
+        readAll(
+                consumer,
+                topic,
+                option,
+                r -> {
+                    if (r.key() == null) {
+                        return;
+                    }
+                    String key = new String(r.key(), StandardCharsets.UTF_8);
+                    if (r.value() == null) {
+                        latest.remove(key);
+                    } else {
+                        latest.put(key, r);
+                    }
+                });
         return latest;
     }
 

@@ -31,13 +31,13 @@ import org.slf4j.LoggerFactory;
  * ({@code key: value} or {@code key=value} per line, {@code #} comments), then {@code --key value}
  * flags. Every value is parsed when it is read: an unknown key or a value that does not parse is
  * refused up front with a message that names the key, where it came from and what a valid value
- * looks like, since a streaming job must not start with a typo silently replaced by a default.
- * Keys under {@value #PASS_THROUGH_PREFIX} are Kafka client properties, passed through unchecked
- * (Kafka validates them). Then the checks that span options run.
+ * looks like, since a streaming job must not start with a typo silently replaced by a default. Keys
+ * under {@value #PASS_THROUGH_PREFIX} are Kafka client properties, passed through unchecked (Kafka
+ * validates them). Then the checks that span options run.
  *
  * <p>A config file may be shared by both jobs (the deployments mount one {@code job.conf}), so a
- * file may also hold the settings of the job named by {@link #sharingConfigFilesWith}: their
- * values are checked, then ignored. Flags and settings made in code must be this job's.
+ * file may also hold the settings of the job named by {@link #sharingConfigFilesWith}: their values
+ * are checked, then ignored. Flags and settings made in code must be this job's.
  *
  * <p>Values of secret-looking keys ({@link #isSecret}) never appear in descriptions, messages or
  * the returned Configuration's {@code toString}.
@@ -45,13 +45,17 @@ import org.slf4j.LoggerFactory;
 @PublicEvolving
 public final class JobSettings {
 
-    /** Keys under this prefix are Kafka client properties, passed through with the prefix removed. */
+    /**
+     * Keys under this prefix are Kafka client properties, passed through with the prefix removed.
+     */
     public static final String PASS_THROUGH_PREFIX = "kafka.";
 
     /** What --help and the README say about the keys under {@link #PASS_THROUGH_PREFIX}. */
-    public static final String PASS_THROUGH_DESCRIPTION = "passed to every Kafka client with " + PASS_THROUGH_PREFIX
-            + " removed (TLS, SASL, timeouts); values of keys that contain password, secret or jaas, or end in"
-            + " .key, are hidden in logs and --help";
+    public static final String PASS_THROUGH_DESCRIPTION =
+            "passed to every Kafka client with "
+                    + PASS_THROUGH_PREFIX
+                    + " removed (TLS, SASL, timeouts); values of keys that contain password, secret or jaas, or end in"
+                    + " .key, are hidden in logs and --help";
 
     private static final String HIDDEN = "(hidden)";
     private static final Logger LOG = LoggerFactory.getLogger(JobSettings.class);
@@ -62,7 +66,10 @@ public final class JobSettings {
     private final Map<String, JobDefault<?>> jobDefaults;
     private final Supplier<JobSettings> fileSibling;
 
-    private JobSettings(String job, List<OptionGroup> groups, Map<String, JobDefault<?>> jobDefaults,
+    private JobSettings(
+            String job,
+            List<OptionGroup> groups,
+            Map<String, JobDefault<?>> jobDefaults,
             Supplier<JobSettings> fileSibling) {
         this.job = job;
         this.groups = List.copyOf(groups);
@@ -89,9 +96,9 @@ public final class JobSettings {
 
     /**
      * Gives this job its own default for a shared option: where the value is the shared default
-     * (left unset, or set to it), it becomes {@code value}. Equal rather than unset so that a shared
-     * file that spells out the other job's default (e.g. {@code kafka.group.id: embsum-stream})
-     * does not make the two jobs share it.
+     * (left unset, or set to it), it becomes {@code value}. Equal rather than unset so that a
+     * shared file that spells out the other job's default (e.g. {@code kafka.group.id:
+     * embsum-stream}) does not make the two jobs share it.
      */
     public <T> JobSettings withJobDefault(ConfigOption<T> option, T value) {
         Declared<T> d = declared(option);
@@ -107,7 +114,8 @@ public final class JobSettings {
      * initialize.
      */
     public JobSettings sharingConfigFilesWith(Supplier<JobSettings> otherJob) {
-        return new JobSettings(job, groups, jobDefaults, Objects.requireNonNull(otherJob, "otherJob"));
+        return new JobSettings(
+                job, groups, jobDefaults, Objects.requireNonNull(otherJob, "otherJob"));
     }
 
     /** The job's name in messages and --help, e.g. "EmbSumJob". */
@@ -143,8 +151,8 @@ public final class JobSettings {
     }
 
     /**
-     * Parses command-line arguments: {@code --config FILE} (optional, read first) and
-     * {@code --key value} flags, which win over the file wherever they stand.
+     * Parses command-line arguments: {@code --config FILE} (optional, read first) and {@code --key
+     * value} flags, which win over the file wherever they stand.
      */
     public Configuration fromArgs(String... args) {
         Builder flags = builder(); // checks each flag as it is read
@@ -153,11 +161,16 @@ public final class JobSettings {
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (!arg.startsWith("--") || arg.length() == 2) {
-                throw new InvalidConfigException("unexpected argument '" + arg
-                        + "': arguments are --key value pairs (e.g. --" + exampleKey() + ")");
+                throw new InvalidConfigException(
+                        "unexpected argument '"
+                                + arg
+                                + "': arguments are --key value pairs (e.g. --"
+                                + exampleKey()
+                                + ")");
             }
             if (i + 1 >= args.length) {
-                throw new InvalidConfigException("flag " + arg + " has no value: give it as " + arg + " VALUE");
+                throw new InvalidConfigException(
+                        "flag " + arg + " has no value: give it as " + arg + " VALUE");
             }
             String key = arg.substring(2);
             String value = args[++i];
@@ -177,7 +190,10 @@ public final class JobSettings {
         return merged.build();
     }
 
-    /** Reads {@code key: value} / {@code key=value} lines; blank lines and {@code #} comments are skipped. */
+    /**
+     * Reads {@code key: value} / {@code key=value} lines; blank lines and {@code #} comments are
+     * skipped.
+     */
     public Configuration fromFile(Path file) {
         Builder b = builder();
         readFile(file, b);
@@ -189,8 +205,13 @@ public final class JobSettings {
         try {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new InvalidConfigException("cannot read the configuration file " + file.toAbsolutePath()
-                    + ": " + e.getMessage() + " (check the --config path)", e);
+            throw new InvalidConfigException(
+                    "cannot read the configuration file "
+                            + file.toAbsolutePath()
+                            + ": "
+                            + e.getMessage()
+                            + " (check the --config path)",
+                    e);
         }
         for (int n = 0; n < lines.size(); n++) {
             String line = lines.get(n).strip();
@@ -202,13 +223,21 @@ public final class JobSettings {
             int sep = colon < 0 ? eq : eq < 0 ? colon : Math.min(colon, eq);
             String origin = "file " + file + " line " + (n + 1);
             if (sep <= 0) {
-                throw new InvalidConfigException(origin + ": '" + line + "' is not 'key: value' or 'key=value'");
+                throw new InvalidConfigException(
+                        origin + ": '" + line + "' is not 'key: value' or 'key=value'");
             }
-            into.accept(line.substring(0, sep).strip(), unquote(line.substring(sep + 1).strip()), origin, true);
+            into.accept(
+                    line.substring(0, sep).strip(),
+                    unquote(line.substring(sep + 1).strip()),
+                    origin,
+                    true);
         }
     }
 
-    /** Collects settings one by one, each checked when set; {@link Builder#build} checks the combination. */
+    /**
+     * Collects settings one by one, each checked when set; {@link Builder#build} checks the
+     * combination.
+     */
     public Builder builder() {
         return new Builder();
     }
@@ -239,38 +268,65 @@ public final class JobSettings {
         return conf;
     }
 
-    /** Every option with its value in {@code conf}, doc and default, one per line (for logs); secrets hidden. */
+    /**
+     * Every option with its value in {@code conf}, doc and default, one per line (for logs);
+     * secrets hidden.
+     */
     public String describe(Configuration conf) {
         List<String> lines = new ArrayList<>();
         for (Declared<?> d : byKey.values()) {
-            lines.add(String.format("%-34s %-16s %s (default %s)", d.key(),
-                    shown(d.key(), d.formatFrom(conf)), d.description(), formattedDefault(d)));
+            lines.add(
+                    String.format(
+                            "%-34s %-16s %s (default %s)",
+                            d.key(),
+                            shown(d.key(), d.formatFrom(conf)),
+                            d.description(),
+                            formattedDefault(d)));
         }
-        new TreeMap<>(conf.toMap()).forEach((k, v) -> {
-            if (!byKey.containsKey(k)) {
-                lines.add(String.format("%-34s %-16s %s", k, shown(k, v),
-                        "Kafka client property (passed through)"));
-            }
-        });
+        new TreeMap<>(conf.toMap())
+                .forEach(
+                        (k, v) -> {
+                            if (!byKey.containsKey(k)) {
+                                lines.add(
+                                        String.format(
+                                                "%-34s %-16s %s",
+                                                k,
+                                                shown(k, v),
+                                                "Kafka client property (passed through)"));
+                            }
+                        });
         return String.join("\n", lines);
     }
 
     /** The --help text: usage, then every option with its default and doc. */
     public String help() {
-        String shared = fileSibling == null ? "" : "\n\nA --config file may also hold " + fileSibling.get().job()
-                + "'s settings (checked, then ignored), so both jobs can read one file.";
-        return "usage: " + job + " [--config FILE] [--key value ...]\n\n"
+        String shared =
+                fileSibling == null
+                        ? ""
+                        : "\n\nA --config file may also hold "
+                                + fileSibling.get().job()
+                                + "'s settings (checked, then ignored), so both jobs can read one file.";
+        return "usage: "
+                + job
+                + " [--config FILE] [--key value ...]\n\n"
                 + "--config FILE: 'key: value' or 'key=value' lines, # comments; flags win over the file."
-                + shared + "\n\n" + optionList();
+                + shared
+                + "\n\n"
+                + optionList();
     }
 
     /** Every option with its default and doc, one per line, then the pass-through keys. */
     public String optionList() {
         List<String> lines = new ArrayList<>();
         for (Declared<?> d : byKey.values()) {
-            lines.add(String.format("  %-34s %-18s %s", d.key(), formattedDefault(d), d.description()));
+            lines.add(
+                    String.format(
+                            "  %-34s %-18s %s", d.key(), formattedDefault(d), d.description()));
         }
-        lines.add(String.format("  %-34s %-18s %s", PASS_THROUGH_PREFIX + "*", "", PASS_THROUGH_DESCRIPTION));
+        lines.add(
+                String.format(
+                        "  %-34s %-18s %s",
+                        PASS_THROUGH_PREFIX + "*", "", PASS_THROUGH_DESCRIPTION));
         return String.join("\n", lines);
     }
 
@@ -286,7 +342,10 @@ public final class JobSettings {
      */
     public static boolean isSecret(String key) {
         String k = key.toLowerCase(Locale.ROOT);
-        return k.contains("password") || k.contains("jaas") || k.contains("secret") || k.endsWith(".key");
+        return k.contains("password")
+                || k.contains("jaas")
+                || k.contains("secret")
+                || k.endsWith(".key");
     }
 
     /** {@code value} as logs and messages may show it. */
@@ -315,36 +374,69 @@ public final class JobSettings {
         return (Declared<T>) d;
     }
 
-    private InvalidConfigException badValue(String key, String value, String origin, Declared<?> d, Exception cause) {
-        return new InvalidConfigException("bad value '" + shown(key, value) + "' for " + key
-                + " (" + origin + "): " + d.rule().expected() + " (default " + formattedDefault(d) + "; "
-                + d.description() + ")", cause);
+    private InvalidConfigException badValue(
+            String key, String value, String origin, Declared<?> d, Exception cause) {
+        return new InvalidConfigException(
+                "bad value '"
+                        + shown(key, value)
+                        + "' for "
+                        + key
+                        + " ("
+                        + origin
+                        + "): "
+                        + d.rule().expected()
+                        + " (default "
+                        + formattedDefault(d)
+                        + "; "
+                        + d.description()
+                        + ")",
+                cause);
     }
 
     private InvalidConfigException unknownKey(String key, String origin, boolean inFile) {
         JobSettings sibling = fileSibling == null ? null : fileSibling.get();
         List<String> candidates = new ArrayList<>(byKey.keySet());
         if (inFile && sibling != null) {
-            sibling.byKey.keySet().stream().filter(k -> !byKey.containsKey(k)).forEach(candidates::add);
+            sibling.byKey.keySet().stream()
+                    .filter(k -> !byKey.containsKey(k))
+                    .forEach(candidates::add);
         }
         String hint;
         if (!inFile && sibling != null && sibling.byKey.containsKey(key)) {
-            hint = ": it is a setting of " + sibling.job + " (a --config file may hold both jobs' settings;"
-                    + " flags must be " + job + "'s).";
+            hint =
+                    ": it is a setting of "
+                            + sibling.job
+                            + " (a --config file may hold both jobs' settings;"
+                            + " flags must be "
+                            + job
+                            + "'s).";
         } else {
-            hint = candidates.stream()
-                    .min((a, b) -> Integer.compare(distance(a, key), distance(b, key)))
-                    .filter(k -> distance(k, key) <= Math.max(2, key.length() / 3))
-                    .map(k -> ". Did you mean '" + k + "'?")
-                    .orElse(".");
+            hint =
+                    candidates.stream()
+                            .min((a, b) -> Integer.compare(distance(a, key), distance(b, key)))
+                            .filter(k -> distance(k, key) <= Math.max(2, key.length() / 3))
+                            .map(k -> ". Did you mean '" + k + "'?")
+                            .orElse(".");
         }
-        return new InvalidConfigException("unknown configuration key '" + key + "' (" + origin + ") for " + job
-                + hint + " Known keys: " + String.join(", ", byKey.keySet()) + "; any " + PASS_THROUGH_PREFIX
-                + "* key is passed to the Kafka clients.");
+        return new InvalidConfigException(
+                "unknown configuration key '"
+                        + key
+                        + "' ("
+                        + origin
+                        + ") for "
+                        + job
+                        + hint
+                        + " Known keys: "
+                        + String.join(", ", byKey.keySet())
+                        + "; any "
+                        + PASS_THROUGH_PREFIX
+                        + "* key is passed to the Kafka clients.");
     }
 
     private static String unquote(String v) {
-        if (v.length() >= 2 && (v.startsWith("\"") && v.endsWith("\"") || v.startsWith("'") && v.endsWith("'"))) {
+        if (v.length() >= 2
+                && (v.startsWith("\"") && v.endsWith("\"")
+                        || v.startsWith("'") && v.endsWith("'"))) {
             return v.substring(1, v.length() - 1);
         }
         return v;
@@ -370,8 +462,7 @@ public final class JobSettings {
         return prev[b.length()];
     }
 
-    private record Flag(String key, String value, String origin) {
-    }
+    private record Flag(String key, String value, String origin) {}
 
     /** A job's own default for a shared option. */
     private record JobDefault<T>(Declared<T> declared, T value) {
@@ -390,14 +481,14 @@ public final class JobSettings {
     public final class Builder {
         private final Configuration conf = new MaskedConfiguration();
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /**
-         * Sets a key from text, as a flag would; the value is parsed now, with {@code origin}
-         * (e.g. "flag --history.size") named in any error.
+         * Sets a key from text, as a flag would; the value is parsed now, with {@code origin} (e.g.
+         * "flag --history.size") named in any error.
          *
-         * @throws InvalidConfigException for a key that is not this job's (nor a pass-through), or a bad value
+         * @throws InvalidConfigException for a key that is not this job's (nor a pass-through), or
+         *     a bad value
          */
         public Builder set(String key, String value, String origin) {
             accept(key, value, origin, false);
@@ -447,8 +538,16 @@ public final class JobSettings {
             }
             if (isPassThrough(key)) {
                 if (value.isBlank()) {
-                    throw new InvalidConfigException("bad value '" + shown(key, value) + "' for " + key
-                            + " (" + origin + "): " + Rule.TEXT.expected() + " (a Kafka client property)");
+                    throw new InvalidConfigException(
+                            "bad value '"
+                                    + shown(key, value)
+                                    + "' for "
+                                    + key
+                                    + " ("
+                                    + origin
+                                    + "): "
+                                    + Rule.TEXT.expected()
+                                    + " (a Kafka client property)");
                 }
                 conf.set(ConfigOptions.key(key).stringType().noDefaultValue(), value.strip());
                 return;
@@ -459,7 +558,8 @@ public final class JobSettings {
                 try {
                     theirs.rule().parse(value);
                 } catch (IllegalArgumentException e) {
-                    throw sibling.badValue(key, value, origin + ", a setting of " + sibling.job, theirs, e);
+                    throw sibling.badValue(
+                            key, value, origin + ", a setting of " + sibling.job, theirs, e);
                 }
                 LOG.info("{}: {} is a setting of {}; {} ignores it", origin, key, sibling.job, job);
                 return;
@@ -477,9 +577,10 @@ public final class JobSettings {
 
         @Override
         public String toString() {
-            return new TreeMap<>(toMap()).entrySet().stream()
-                    .map(e -> e.getKey() + "=" + shown(e.getKey(), e.getValue()))
-                    .collect(Collectors.joining(", ", "{", "}"));
+            return new TreeMap<>(toMap())
+                    .entrySet().stream()
+                            .map(e -> e.getKey() + "=" + shown(e.getKey(), e.getValue()))
+                            .collect(Collectors.joining(", ", "{", "}"));
         }
     }
 }

@@ -13,8 +13,8 @@ import org.apache.flink.configuration.description.Formatter;
 import org.apache.flink.configuration.description.TextElement;
 
 /**
- * The options one class declares (e.g. {@code EmbSumOptions}), in declaration order, each with
- * its {@link Rule}; plus the checks that span several of them. A declaration registers itself:
+ * The options one class declares (e.g. {@code EmbSumOptions}), in declaration order, each with its
+ * {@link Rule}; plus the checks that span several of them. A declaration registers itself:
  *
  * <pre>{@code
  * private static final OptionGroup DECLARED = new OptionGroup("EmbSumJob", EmbSumOptions::check);
@@ -25,8 +25,8 @@ import org.apache.flink.configuration.description.TextElement;
  *         .withDescription("H: newest distinct items kept per user"), Rule.atLeast(1));
  * }</pre>
  *
- * so adding an option is that one statement: the loader, --help and the README table
- * ({@link JobSettings}) all read the group. Filled while the declaring class initializes, read-only
+ * so adding an option is that one statement: the loader, --help and the README table ({@link
+ * JobSettings}) all read the group. Filled while the declaring class initializes, read-only
  * afterwards.
  */
 @PublicEvolving
@@ -37,9 +37,10 @@ public final class OptionGroup {
     private final List<Declared<?>> declared = new ArrayList<>();
 
     /**
-     * @param name whose options these are, as messages and docs name them ("EmbSumJob", "both jobs")
-     * @param crossFieldChecks throws {@link dev.embsum.flink.InvalidConfigException} for a combination of
-     *     values that cannot run (each value alone is checked by its rule already)
+     * @param name whose options these are, as messages and docs name them ("EmbSumJob", "both
+     *     jobs")
+     * @param crossFieldChecks throws {@link dev.embsum.flink.InvalidConfigException} for a
+     *     combination of values that cannot run (each value alone is checked by its rule already)
      */
     public OptionGroup(String name, Consumer<Configuration> crossFieldChecks) {
         this.name = Objects.requireNonNull(name, "name");
@@ -48,7 +49,7 @@ public final class OptionGroup {
 
     /** A group without checks that span options. */
     public OptionGroup(String name) {
-        this(name, conf -> { });
+        this(name, conf -> {});
     }
 
     /**
@@ -59,7 +60,8 @@ public final class OptionGroup {
      */
     public <T> ConfigOption<T> add(ConfigOption<T> option, Rule<T> rule) {
         if (!option.hasDefaultValue()) {
-            throw new IllegalStateException(option.key() + ": every option has a documented default");
+            throw new IllegalStateException(
+                    option.key() + ": every option has a documented default");
         }
         try {
             rule.check(option.defaultValue());
@@ -140,7 +142,10 @@ public final class OptionGroup {
         }
 
         @Override
-        protected void formatText(StringBuilder state, String format, String[] elements,
+        protected void formatText(
+                StringBuilder state,
+                String format,
+                String[] elements,
                 EnumSet<TextElement.TextStyle> styles) {
             state.append(String.format(format, (Object[]) elements));
         }

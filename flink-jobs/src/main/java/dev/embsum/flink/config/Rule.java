@@ -23,29 +23,50 @@ import org.apache.flink.util.TimeUtils;
 public final class Rule<T> {
 
     /** Any non-blank string (surrounding blanks removed). */
-    public static final Rule<String> TEXT = new Rule<>("expected a non-empty string",
-            Function.identity(), v -> !v.isBlank(), Function.identity());
+    public static final Rule<String> TEXT =
+            new Rule<>(
+                    "expected a non-empty string",
+                    Function.identity(),
+                    v -> !v.isBlank(),
+                    Function.identity());
 
     /** A Kafka topic name, as the broker accepts it. */
-    public static final Rule<String> TOPIC = new Rule<>(
-            "expected a Kafka topic name: 1-249 characters of [a-zA-Z0-9._-]",
-            Function.identity(), v -> v.matches("[a-zA-Z0-9._-]{1,249}"), Function.identity());
+    public static final Rule<String> TOPIC =
+            new Rule<>(
+                    "expected a Kafka topic name: 1-249 characters of [a-zA-Z0-9._-]",
+                    Function.identity(),
+                    v -> v.matches("[a-zA-Z0-9._-]{1,249}"),
+                    Function.identity());
 
-    /** A non-negative duration with a unit, as Flink writes it ({@code 50ms}, {@code 30s}, {@code 10min}). */
-    public static final Rule<Duration> DURATION = new Rule<>(
-            "expected a duration such as 50ms, 1s, 10min, 2h or 30d",
-            TimeUtils::parseDuration, d -> !d.isNegative(), Rule::formatDuration);
+    /**
+     * A non-negative duration with a unit, as Flink writes it ({@code 50ms}, {@code 30s}, {@code
+     * 10min}).
+     */
+    public static final Rule<Duration> DURATION =
+            new Rule<>(
+                    "expected a duration such as 50ms, 1s, 10min, 2h or 30d",
+                    TimeUtils::parseDuration,
+                    d -> !d.isNegative(),
+                    Rule::formatDuration);
 
     /** A size in bytes with an optional unit ({@code 0}, {@code 64mb}, {@code 1gb}). */
-    public static final Rule<MemorySize> MEMORY = new Rule<>("expected a size such as 0, 64mb or 1gb",
-            MemorySize::parse, m -> true, Rule::formatMemory);
+    public static final Rule<MemorySize> MEMORY =
+            new Rule<>(
+                    "expected a size such as 0, 64mb or 1gb",
+                    MemorySize::parse,
+                    m -> true,
+                    Rule::formatMemory);
 
     private final String expected;
     private final Function<String, T> parser;
     private final Predicate<T> valid;
     private final Function<T, String> formatter;
 
-    private Rule(String expected, Function<String, T> parser, Predicate<T> valid, Function<T, String> formatter) {
+    private Rule(
+            String expected,
+            Function<String, T> parser,
+            Predicate<T> valid,
+            Function<T, String> formatter) {
         this.expected = expected;
         this.parser = parser;
         this.valid = valid;
@@ -54,18 +75,30 @@ public final class Rule<T> {
 
     /** A whole number {@code >= min}. */
     public static Rule<Integer> atLeast(int min) {
-        return new Rule<>("expected a whole number >= " + min, Integer::parseInt, n -> n >= min, String::valueOf);
+        return new Rule<>(
+                "expected a whole number >= " + min,
+                Integer::parseInt,
+                n -> n >= min,
+                String::valueOf);
     }
 
-    /** One of an enum's constants, each written as {@code spelling} gives it (exactly, no case folding). */
+    /**
+     * One of an enum's constants, each written as {@code spelling} gives it (exactly, no case
+     * folding).
+     */
     public static <E extends Enum<E>> Rule<E> oneOf(Class<E> type, Function<E, String> spelling) {
         E[] constants = type.getEnumConstants();
         String names = Arrays.stream(constants).map(spelling).collect(Collectors.joining(" or "));
-        return new Rule<>("expected " + names, v -> Arrays.stream(constants)
-                .filter(c -> spelling.apply(c).equals(v))
-                .findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("not one of " + names)),
-                c -> true, spelling);
+        return new Rule<>(
+                "expected " + names,
+                v ->
+                        Arrays.stream(constants)
+                                .filter(c -> spelling.apply(c).equals(v))
+                                .findFirst()
+                                .orElseThrow(
+                                        () -> new IllegalArgumentException("not one of " + names)),
+                c -> true,
+                spelling);
     }
 
     /** The phrase an error message shows, e.g. "expected a whole number >= 1". */
@@ -107,15 +140,14 @@ public final class Rule<T> {
         }
         if (d.getNano() == 0) {
             long s = d.getSeconds();
-            return s % 86_400 == 0 ? s / 86_400 + "d"
-                    : s % 3_600 == 0 ? s / 3_600 + "h"
-                    : s % 60 == 0 ? s / 60 + "min"
-                    : s + "s";
+            return s % 86_400 == 0
+                    ? s / 86_400 + "d"
+                    : s % 3_600 == 0 ? s / 3_600 + "h" : s % 60 == 0 ? s / 60 + "min" : s + "s";
         }
         long ns = d.toNanos();
-        return ns % 1_000_000 == 0 ? ns / 1_000_000 + "ms"
-                : ns % 1_000 == 0 ? ns / 1_000 + "us"
-                : ns + "ns";
+        return ns % 1_000_000 == 0
+                ? ns / 1_000_000 + "ms"
+                : ns % 1_000 == 0 ? ns / 1_000 + "us" : ns + "ns";
     }
 
     /** The largest unit that is exact: 256mb, 1gb, 512kb, or plain bytes. */
@@ -124,9 +156,10 @@ public final class Rule<T> {
         if (b == 0) {
             return "0";
         }
-        return b % (1L << 30) == 0 ? (b >> 30) + "gb"
-                : b % (1L << 20) == 0 ? (b >> 20) + "mb"
-                : b % (1L << 10) == 0 ? (b >> 10) + "kb"
-                : String.valueOf(b);
+        return b % (1L << 30) == 0
+                ? (b >> 30) + "gb"
+                : b % (1L << 20) == 0
+                        ? (b >> 20) + "mb"
+                        : b % (1L << 10) == 0 ? (b >> 10) + "kb" : String.valueOf(b);
     }
 }

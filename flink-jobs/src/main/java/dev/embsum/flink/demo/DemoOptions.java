@@ -14,8 +14,16 @@ import org.apache.flink.util.TimeUtils;
  * The embedded demo's command line. Job settings ({@code --history.size 30}) are the streaming
  * job's ({@link EmbSumOptions#SETTINGS}), checked here and applied over the demo's own.
  */
-record DemoOptions(int users, double clicksPerSecond, int show, Duration timeout, boolean keepRunning,
-        Path data, Path bundle, Map<String, String> jobSettings, boolean help) {
+record DemoOptions(
+        int users,
+        double clicksPerSecond,
+        int show,
+        Duration timeout,
+        boolean keepRunning,
+        Path data,
+        Path bundle,
+        Map<String, String> jobSettings,
+        boolean help) {
 
     /** The demo's job name, in place of the job's default. */
     static final String JOB_NAME = "embsum-demo";
@@ -23,7 +31,8 @@ record DemoOptions(int users, double clicksPerSecond, int show, Duration timeout
     /** The demo's checkpoint interval, in place of the job's default. */
     static final Duration CHECKPOINT_INTERVAL = Duration.ofSeconds(10);
 
-    private static final String FLAGS = """
+    private static final String FLAGS =
+            """
             usage: bash scripts/demo.sh [flags]
               --users N                replay the first N users of data/mind/behaviors.tsv (default 200, max 3731)
               --clicks-per-second R    click publishing rate (default 500)
@@ -37,11 +46,20 @@ record DemoOptions(int users, double clicksPerSecond, int show, Duration timeout
 
     /** The flags, then every job setting with its default, from the job's own declarations. */
     static String usage() {
-        return FLAGS + "\n\njob settings (--KEY VALUE; the demo sets "
-                + CommonOptions.JOB_NAME.key() + " " + JOB_NAME + ", "
-                + EmbSumOptions.BUNDLE_PATH.key() + " from --bundle, "
-                + CommonOptions.CHECKPOINT_INTERVAL.key() + " " + Rule.DURATION.format(CHECKPOINT_INTERVAL) + " and "
-                + CommonOptions.KAFKA_BOOTSTRAP_SERVERS.key() + " to its own broker; --KEY VALUE wins):\n"
+        return FLAGS
+                + "\n\njob settings (--KEY VALUE; the demo sets "
+                + CommonOptions.JOB_NAME.key()
+                + " "
+                + JOB_NAME
+                + ", "
+                + EmbSumOptions.BUNDLE_PATH.key()
+                + " from --bundle, "
+                + CommonOptions.CHECKPOINT_INTERVAL.key()
+                + " "
+                + Rule.DURATION.format(CHECKPOINT_INTERVAL)
+                + " and "
+                + CommonOptions.KAFKA_BOOTSTRAP_SERVERS.key()
+                + " to its own broker; --KEY VALUE wins):\n"
                 + EmbSumOptions.SETTINGS.optionList();
     }
 
@@ -67,7 +85,8 @@ record DemoOptions(int users, double clicksPerSecond, int show, Duration timeout
             String flag = args[i];
             switch (flag) {
                 case "--help", "-h" -> {
-                    return new DemoOptions(users, rate, show, timeout, false, data, bundle, job, true);
+                    return new DemoOptions(
+                            users, rate, show, timeout, false, data, bundle, job, true);
                 }
                 case "--keep-running" -> keepRunning = true;
                 case "--users" -> users = wholeNumber(flag, value(args, i++), 1, 3731);
@@ -78,14 +97,19 @@ record DemoOptions(int users, double clicksPerSecond, int show, Duration timeout
                 case "--bundle" -> bundle = Path.of(value(args, i++));
                 default -> {
                     if (!flag.startsWith("--") || !flag.contains(".")) {
-                        throw new UsageException("unknown flag '" + flag + "'. Demo flags: --users, --clicks-per-second,"
-                                + " --show, --timeout, --keep-running, --data, --bundle; job settings look like"
-                                + " --inference.max-summary-tokens 16 (--help lists all)");
+                        throw new UsageException(
+                                "unknown flag '"
+                                        + flag
+                                        + "'. Demo flags: --users, --clicks-per-second,"
+                                        + " --show, --timeout, --keep-running, --data, --bundle; job settings look like"
+                                        + " --inference.max-summary-tokens 16 (--help lists all)");
                     }
                     String key = flag.substring(2);
                     String v = value(args, i++);
                     try {
-                        EmbSumOptions.SETTINGS.builder().set(key, v, "flag " + flag); // checked now, applied later
+                        EmbSumOptions.SETTINGS
+                                .builder()
+                                .set(key, v, "flag " + flag); // checked now, applied later
                     } catch (InvalidConfigException e) {
                         throw new UsageException(e.getMessage());
                     }
@@ -93,12 +117,14 @@ record DemoOptions(int users, double clicksPerSecond, int show, Duration timeout
                 }
             }
         }
-        return new DemoOptions(users, rate, show, timeout, keepRunning, data, bundle, Map.copyOf(job), false);
+        return new DemoOptions(
+                users, rate, show, timeout, keepRunning, data, bundle, Map.copyOf(job), false);
     }
 
     private static String value(String[] args, int i) {
         if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
-            throw new UsageException("flag " + args[i] + " needs a value, e.g. " + args[i] + " " + example(args[i]));
+            throw new UsageException(
+                    "flag " + args[i] + " needs a value, e.g. " + args[i] + " " + example(args[i]));
         }
         return args[i + 1];
     }
@@ -122,7 +148,8 @@ record DemoOptions(int users, double clicksPerSecond, int show, Duration timeout
         } catch (NumberFormatException ignored) {
             // reported below
         }
-        throw new UsageException(flag + " expects a whole number from " + min + " to " + max + ", got '" + v + "'");
+        throw new UsageException(
+                flag + " expects a whole number from " + min + " to " + max + ", got '" + v + "'");
     }
 
     private static double rate(String v) {
@@ -134,7 +161,8 @@ record DemoOptions(int users, double clicksPerSecond, int show, Duration timeout
         } catch (NumberFormatException ignored) {
             // reported below
         }
-        throw new UsageException("--clicks-per-second expects a number > 0 (e.g. 100 or 0.5), got '" + v + "'");
+        throw new UsageException(
+                "--clicks-per-second expects a number > 0 (e.g. 100 or 0.5), got '" + v + "'");
     }
 
     private static Duration duration(String flag, String v) {
@@ -146,6 +174,7 @@ record DemoOptions(int users, double clicksPerSecond, int show, Duration timeout
         } catch (IllegalArgumentException ignored) {
             // reported below
         }
-        throw new UsageException(flag + " expects a positive duration such as 90s, 5min or 1h, got '" + v + "'");
+        throw new UsageException(
+                flag + " expects a positive duration such as 90s, 5min or 1h, got '" + v + "'");
     }
 }

@@ -38,14 +38,17 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * The whole system on one machine, with no network: an in-process KRaft Kafka broker, the
  * embsum-stream job on a local Flink (RocksDB, checkpoints on) and the shipped demo bundle. It
  * publishes the MIND sample's news, replays its behaviors as clicks, waits until every user's
- * embedding is current, and prints a few users with their summary and top-5 recommendations
- * scored from the published embeddings. Progress goes to stderr, the report to stdout.
+ * embedding is current, and prints a few users with their summary and top-5 recommendations scored
+ * from the published embeddings. Progress goes to stderr, the report to stdout.
  */
 public final class EmbeddedDemo {
 
     private static final Duration PROGRESS_EVERY = Duration.ofSeconds(2);
 
-    /** Set by the Ctrl-C hook of --keep-running: the JVM is exiting already, System.exit would block. */
+    /**
+     * Set by the Ctrl-C hook of --keep-running: the JVM is exiting already, System.exit would
+     * block.
+     */
     private static volatile boolean stoppedBySignal;
 
     private final DemoOptions options;
@@ -103,47 +106,73 @@ public final class EmbeddedDemo {
     private int run() throws Exception {
         String modelVersion = verifyBundle();
         MindReplay replay = MindReplay.load(options.data(), options.users());
-        progress("MIND sample: %d users, %d clicks, %d news items (%d clicks skipped: item not in news.tsv)",
-                replay.clicksPerUser.size(), replay.clicks.size(), replay.items.size(), replay.skippedUnknownItems);
+        progress(
+                "MIND sample: %d users, %d clicks, %d news items (%d clicks skipped: item not in news.tsv)",
+                replay.clicksPerUser.size(),
+                replay.clicks.size(),
+                replay.items.size(),
+                replay.skippedUnknownItems);
 
         Path checkpoints = Files.createTempDirectory("embsum-demo-checkpoints");
         try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
             Configuration config = jobConfig(kafka);
             kafka.createTopics(config, 2);
             progress("Kafka (in-process KRaft) at %s; topics created", kafka.bootstrapServers());
-            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(kafka.clientProperties(),
-                            new StringSerializer(), new ByteArraySerializer());
+            try (KafkaProducer<String, byte[]> producer =
+                            new KafkaProducer<>(
+                                    kafka.clientProperties(),
+                                    new StringSerializer(),
+                                    new ByteArraySerializer());
                     OutputWatcher watcher = OutputWatcher.start(kafka.bootstrapServers(), config);
-                    StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(
-                            1, flinkConfiguration(checkpoints))) {
+                    StreamExecutionEnvironment env =
+                            StreamExecutionEnvironment.createLocalEnvironment(
+                                    1, flinkConfiguration(checkpoints))) {
                 new EmbSumJob(config, JobSources.kafka(config), JobSinks.kafka(config)).build(env);
                 JobClient job = env.executeAsync(config.get(CommonOptions.JOB_NAME));
                 try {
-                    progress("Flink job '%s' submitted (local, RocksDB, checkpoints every %s); model %s",
+                    progress(
+                            "Flink job '%s' submitted (local, RocksDB, checkpoints every %s); model %s",
                             config.get(CommonOptions.JOB_NAME),
-                            Rule.DURATION.format(config.get(CommonOptions.CHECKPOINT_INTERVAL)), modelVersion);
+                            Rule.DURATION.format(config.get(CommonOptions.CHECKPOINT_INTERVAL)),
+                            modelVersion);
                     Thread reporter = startProgressReporter(watcher, replay);
                     try {
                         publishContent(producer, config, replay.items.values());
-                        // Clicks after the catalogue is embedded: a click whose item is not yet known
-                        // waits (up to item.unknown-timeout) and is overtaken by the user's later clicks.
-                        awaitOrFail(watcher, () -> watcher.contentCount() >= replay.items.size(),
+                        // Clicks after the catalogue is embedded: a click whose item is not yet
+                        // known
+                        // waits (up to item.unknown-timeout) and is overtaken by the user's later
+                        // clicks.
+                        awaitOrFail(
+                                watcher,
+                                () -> watcher.contentCount() >= replay.items.size(),
                                 "content embeddings for all " + replay.items.size() + " items");
                         progress("catalogue embedded: %d items", watcher.contentCount());
                         replayClicks(producer, config, replay.clicks);
-                        awaitOrFail(watcher, () -> currentUsers(watcher.users(), replay) == replay.clicksPerUser.size(),
+                        awaitOrFail(
+                                watcher,
+                                () ->
+                                        currentUsers(watcher.users(), replay)
+                                                == replay.clicksPerUser.size(),
                                 "every user's embedding at its latest history_version");
                     } finally {
                         reporter.interrupt();
                         reporter.join();
                     }
-                    progress("done: all %d users current; %d user embeddings, %d dead letters",
-                            replay.clicksPerUser.size(), watcher.userEmbeddingsReceived(), watcher.deadLetterCount());
+                    progress(
+                            "done: all %d users current; %d user embeddings, %d dead letters",
+                            replay.clicksPerUser.size(),
+                            watcher.userEmbeddingsReceived(),
+                            watcher.deadLetterCount());
                     report(watcher, replay);
-                    // One line for scripts and CI (.ci/run checks it): the demo's outcome in numbers.
-                    out.printf("demo result: %d of %d users current, %d user embeddings, %d dead letters, %.0f s%n",
-                            currentUsers(watcher.users(), replay), replay.clicksPerUser.size(),
-                            watcher.userEmbeddingsReceived(), watcher.deadLetterCount(), seconds());
+                    // One line for scripts and CI (.ci/run checks it): the demo's outcome in
+                    // numbers.
+                    out.printf(
+                            "demo result: %d of %d users current, %d user embeddings, %d dead letters, %.0f s%n",
+                            currentUsers(watcher.users(), replay),
+                            replay.clicksPerUser.size(),
+                            watcher.userEmbeddingsReceived(),
+                            watcher.deadLetterCount(),
+                            seconds());
                     out.flush();
                     if (options.keepRunning()) {
                         keepRunning(kafka);
@@ -161,28 +190,37 @@ public final class EmbeddedDemo {
 
     private String verifyBundle() throws DemoFailure {
         try (ModelBundle bundle = ModelBundle.open(options.bundle())) {
-            progress("model bundle %s: %s, %d files verified", options.bundle(), bundle.modelVersion(),
-                    bundle.verifyReport().files());
+            progress(
+                    "model bundle %s: %s, %d files verified",
+                    options.bundle(), bundle.modelVersion(), bundle.verifyReport().files());
             return bundle.modelVersion();
         } catch (BundleException e) {
-            throw new DemoFailure("the model bundle at " + options.bundle().toAbsolutePath() + " did not verify: "
-                    + e.getMessage() + " (the demo bundle ships in models/demo: restore it with git, rebuild it"
-                    + " with scripts/build-demo-bundle.sh, or pass --bundle DIR)");
+            throw new DemoFailure(
+                    "the model bundle at "
+                            + options.bundle().toAbsolutePath()
+                            + " did not verify: "
+                            + e.getMessage()
+                            + " (the demo bundle ships in models/demo: restore it with git, rebuild it"
+                            + " with scripts/build-demo-bundle.sh, or pass --bundle DIR)");
         }
     }
 
     private Configuration jobConfig(EmbeddedKafka kafka) {
-        JobSettings.Builder b = EmbSumOptions.SETTINGS.builder()
-                .set(CommonOptions.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrapServers())
-                .set(CommonOptions.JOB_NAME, DemoOptions.JOB_NAME)
-                .set(EmbSumOptions.BUNDLE_PATH, options.bundle().toString())
-                .set(CommonOptions.CHECKPOINT_INTERVAL, DemoOptions.CHECKPOINT_INTERVAL);
+        JobSettings.Builder b =
+                EmbSumOptions.SETTINGS
+                        .builder()
+                        .set(CommonOptions.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrapServers())
+                        .set(CommonOptions.JOB_NAME, DemoOptions.JOB_NAME)
+                        .set(EmbSumOptions.BUNDLE_PATH, options.bundle().toString())
+                        .set(CommonOptions.CHECKPOINT_INTERVAL, DemoOptions.CHECKPOINT_INTERVAL);
         options.jobSettings().forEach((k, v) -> b.set(k, v, "flag --" + k));
         Configuration config = b.build();
         int summaryTokens = config.get(EmbSumOptions.INFERENCE_MAX_SUMMARY_TOKENS);
         if (summaryTokens != 0) {
-            progress("NOTE: inference.max-summary-tokens = %d (the bundle's own cap is not used):"
-                    + " summaries and embeddings differ from the model's", summaryTokens);
+            progress(
+                    "NOTE: inference.max-summary-tokens = %d (the bundle's own cap is not used):"
+                            + " summaries and embeddings differ from the model's",
+                    summaryTokens);
         }
         return config;
     }
@@ -193,7 +231,9 @@ public final class EmbeddedDemo {
         return conf;
     }
 
-    private void publishContent(KafkaProducer<String, byte[]> producer, Configuration config,
+    private void publishContent(
+            KafkaProducer<String, byte[]> producer,
+            Configuration config,
             Collection<ContentItem> items) {
         String topic = config.get(CommonOptions.TOPIC_CONTENT);
         SingleObjectCodec<ContentItem> codec = SingleObjectCodec.forClass(ContentItem.class);
@@ -204,8 +244,12 @@ public final class EmbeddedDemo {
         progress("published %d news items to '%s'", items.size(), topic);
     }
 
-    /** Publishes at {@code --clicks-per-second}, pacing against the start so the rate holds on average. */
-    private void replayClicks(KafkaProducer<String, byte[]> producer, Configuration config, List<ClickEvent> clicks)
+    /**
+     * Publishes at {@code --clicks-per-second}, pacing against the start so the rate holds on
+     * average.
+     */
+    private void replayClicks(
+            KafkaProducer<String, byte[]> producer, Configuration config, List<ClickEvent> clicks)
             throws InterruptedException {
         String topic = config.get(CommonOptions.TOPIC_CLICKS);
         SingleObjectCodec<ClickEvent> codec = SingleObjectCodec.forClass(ClickEvent.class);
@@ -226,31 +270,45 @@ public final class EmbeddedDemo {
     }
 
     private Thread startProgressReporter(OutputWatcher watcher, MindReplay replay) {
-        Thread t = new Thread(() -> {
-            try {
-                while (!Thread.currentThread().isInterrupted()) {
-                    Thread.sleep(PROGRESS_EVERY.toMillis());
-                    progress("content %d/%d embedded | clicks %d/%d published | %d user embeddings, users current %d/%d"
-                            + " | dead letters %d", watcher.contentCount(), replay.items.size(), clicksPublished.get(),
-                            replay.clicks.size(), watcher.userEmbeddingsReceived(),
-                            currentUsers(watcher.users(), replay), replay.clicksPerUser.size(),
-                            watcher.deadLetterCount());
-                }
-            } catch (InterruptedException e) {
-                // stopped
-            }
-        }, "embsum-demo-progress");
+        Thread t =
+                new Thread(
+                        () -> {
+                            try {
+                                while (!Thread.currentThread().isInterrupted()) {
+                                    Thread.sleep(PROGRESS_EVERY.toMillis());
+                                    progress(
+                                            "content %d/%d embedded | clicks %d/%d published | %d user embeddings, users current %d/%d"
+                                                    + " | dead letters %d",
+                                            watcher.contentCount(),
+                                            replay.items.size(),
+                                            clicksPublished.get(),
+                                            replay.clicks.size(),
+                                            watcher.userEmbeddingsReceived(),
+                                            currentUsers(watcher.users(), replay),
+                                            replay.clicksPerUser.size(),
+                                            watcher.deadLetterCount());
+                                }
+                            } catch (InterruptedException e) {
+                                // stopped
+                            }
+                        },
+                        "embsum-demo-progress");
         t.setDaemon(true);
         t.start();
         return t;
     }
 
-    private void awaitOrFail(OutputWatcher watcher, java.util.function.BooleanSupplier done, String what)
+    private void awaitOrFail(
+            OutputWatcher watcher, java.util.function.BooleanSupplier done, String what)
             throws InterruptedException, DemoFailure {
         Duration left = options.timeout().minus(Duration.ofNanos(System.nanoTime() - started));
         if (!watcher.await(done, left.isNegative() ? Duration.ZERO : left)) {
-            throw new DemoFailure("timed out after " + options.timeout() + " waiting for " + what
-                    + " (a slow machine? try fewer users, e.g. --users 50, or a longer --timeout 20min)");
+            throw new DemoFailure(
+                    "timed out after "
+                            + options.timeout()
+                            + " waiting for "
+                            + what
+                            + " (a slow machine? try fewer users, e.g. --users 50, or a longer --timeout 20min)");
         }
     }
 
@@ -269,11 +327,15 @@ public final class EmbeddedDemo {
         Map<String, UserEmbedding> users = watcher.users();
         Collection<ContentEmbedding> catalogue = watcher.contents().values();
         List<String> shown = replay.clicksPerUser.keySet().stream().limit(options.show()).toList();
-        out.printf("%nRecommendations for %d of %d users (top 5 of %d news items by the EmbSum score,"
-                + " clicked items skipped)%n", shown.size(), users.size(), catalogue.size());
+        out.printf(
+                "%nRecommendations for %d of %d users (top 5 of %d news items by the EmbSum score,"
+                        + " clicked items skipped)%n",
+                shown.size(), users.size(), catalogue.size());
         for (String userId : shown) {
             UserEmbedding e = users.get(userId);
-            out.printf("%nuser %s   history_version %d   model %s%n", userId, e.getHistoryVersion(), e.getModelVersion());
+            out.printf(
+                    "%nuser %s   history_version %d   model %s%n",
+                    userId, e.getHistoryVersion(), e.getModelVersion());
             List<String> history = e.getHistoryItemIds();
             out.println("  newest clicks:");
             for (int i = history.size() - 1; i >= Math.max(0, history.size() - 3); i--) {
@@ -282,7 +344,8 @@ public final class EmbeddedDemo {
             out.println("  summary: " + abbreviate(e.getSummary()));
             out.println("  top 5:");
             int rank = 1;
-            for (Recommender.Scored s : Recommender.top(e, catalogue, replay.clickedByUser.get(userId), 5)) {
+            for (Recommender.Scored s :
+                    Recommender.top(e, catalogue, replay.clickedByUser.get(userId), 5)) {
                 out.printf("    %d. %-8.4f %s%n", rank++, s.score(), title(replay, s.itemId()));
             }
         }
@@ -292,31 +355,43 @@ public final class EmbeddedDemo {
 
     private static String title(MindReplay replay, String itemId) {
         ContentItem item = replay.items.get(itemId);
-        return item == null ? itemId : item.getTitle() + "  [" + item.getCategory() + ", " + itemId + "]";
+        return item == null
+                ? itemId
+                : item.getTitle() + "  [" + item.getCategory() + ", " + itemId + "]";
     }
 
-    /** The demo model's summaries repeat one token up to its cap (a known property of that model). */
+    /**
+     * The demo model's summaries repeat one token up to its cap (a known property of that model).
+     */
     private static String abbreviate(String summary) {
         if (summary == null) {
             return "(none)";
         }
         String s = summary.strip();
-        return s.length() <= 120 ? "\"" + s + "\"" : "\"" + s.substring(0, 120) + "...\" (" + s.length() + " characters)";
+        return s.length() <= 120
+                ? "\"" + s + "\""
+                : "\"" + s.substring(0, 120) + "...\" (" + s.length() + " characters)";
     }
 
     private void keepRunning(EmbeddedKafka kafka) throws InterruptedException {
         CountDownLatch stop = new CountDownLatch(1);
         Thread main = Thread.currentThread();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            stoppedBySignal = true;
-            stop.countDown();
-            try {
-                main.join(30_000); // let run() cancel the job and close the broker
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }));
-        progress("still running (--keep-running): Kafka at %s, topics as above. Ctrl-C stops.", kafka.bootstrapServers());
+        Runtime.getRuntime()
+                .addShutdownHook(
+                        new Thread(
+                                () -> {
+                                    stoppedBySignal = true;
+                                    stop.countDown();
+                                    try {
+                                        main.join(30_000); // let run() cancel the job and close the
+                                        // broker
+                                    } catch (InterruptedException e) {
+                                        Thread.currentThread().interrupt();
+                                    }
+                                }));
+        progress(
+                "still running (--keep-running): Kafka at %s, topics as above. Ctrl-C stops.",
+                kafka.bootstrapServers());
         stop.await();
     }
 

@@ -18,8 +18,8 @@ import org.apache.kafka.common.test.TestKitNodes;
 
 /**
  * A single-node KRaft Kafka cluster in this JVM (Kafka's own KafkaClusterTestKit: one combined
- * broker + controller, data in a temporary directory deleted on close). For the embedded demo
- * and the integration tests; never for production.
+ * broker + controller, data in a temporary directory deleted on close). For the embedded demo and
+ * the integration tests; never for production.
  */
 public final class EmbeddedKafka implements AutoCloseable {
 
@@ -31,20 +31,24 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /** Formats and starts the cluster, and waits until its broker accepts clients. */
     public static EmbeddedKafka start() throws Exception {
-        KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
-                        .setCombined(true)
-                        .setNumBrokerNodes(1)
-                        .setNumControllerNodes(1)
-                        .build())
-                // One broker: the internal topics (offsets, transactions) cannot have 3 replicas.
-                .setConfigProp("offsets.topic.replication.factor", "1")
-                .setConfigProp("transaction.state.log.replication.factor", "1")
-                .setConfigProp("transaction.state.log.min.isr", "1")
-                .setConfigProp("group.initial.rebalance.delay.ms", "0")
-                .build();
+        KafkaClusterTestKit cluster =
+                new KafkaClusterTestKit.Builder(
+                                new TestKitNodes.Builder()
+                                        .setCombined(true)
+                                        .setNumBrokerNodes(1)
+                                        .setNumControllerNodes(1)
+                                        .build())
+                        // One broker: the internal topics (offsets, transactions) cannot have 3
+                        // replicas.
+                        .setConfigProp("offsets.topic.replication.factor", "1")
+                        .setConfigProp("transaction.state.log.replication.factor", "1")
+                        .setConfigProp("transaction.state.log.min.isr", "1")
+                        .setConfigProp("group.initial.rebalance.delay.ms", "0")
+                        .build();
         PrintStream stdout = System.out;
         try {
-            // format() prints the bootstrap metadata to System.out; keep stdout for the caller's output.
+            // format() prints the bootstrap metadata to System.out; keep stdout for the caller's
+            // output.
             System.setOut(System.err);
             try {
                 cluster.format();
@@ -76,21 +80,31 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     /**
-     * Creates the jobs' topics (docs/design.md 2), named as {@code config}'s topic.* options say (their
-     * defaults where it sets none), with {@code partitions} partitions each: compacted for the
-     * keyed upsert topics, deleted by time for the event topics.
+     * Creates the jobs' topics (docs/design.md 2), named as {@code config}'s topic.* options say
+     * (their defaults where it sets none), with {@code partitions} partitions each: compacted for
+     * the keyed upsert topics, deleted by time for the event topics.
      */
     public void createTopics(Configuration config, int partitions) throws Exception {
         List<NewTopic> topics = new ArrayList<>();
-        for (String name : List.of(config.get(CommonOptions.TOPIC_CLICKS),
-                config.get(ArchiveOptions.TOPIC_IMPRESSIONS), config.get(CommonOptions.TOPIC_DEAD_LETTERS))) {
+        for (String name :
+                List.of(
+                        config.get(CommonOptions.TOPIC_CLICKS),
+                        config.get(ArchiveOptions.TOPIC_IMPRESSIONS),
+                        config.get(CommonOptions.TOPIC_DEAD_LETTERS))) {
             topics.add(new NewTopic(name, partitions, (short) 1));
         }
-        for (String name : List.of(config.get(CommonOptions.TOPIC_CONTENT),
-                config.get(EmbSumOptions.TOPIC_USER_EMBEDDINGS), config.get(EmbSumOptions.TOPIC_CONTENT_EMBEDDINGS),
-                config.get(EmbSumOptions.TOPIC_MODEL_RELEASES))) {
-            topics.add(new NewTopic(name, partitions, (short) 1)
-                    .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
+        for (String name :
+                List.of(
+                        config.get(CommonOptions.TOPIC_CONTENT),
+                        config.get(EmbSumOptions.TOPIC_USER_EMBEDDINGS),
+                        config.get(EmbSumOptions.TOPIC_CONTENT_EMBEDDINGS),
+                        config.get(EmbSumOptions.TOPIC_MODEL_RELEASES))) {
+            topics.add(
+                    new NewTopic(name, partitions, (short) 1)
+                            .configs(
+                                    Map.of(
+                                            TopicConfig.CLEANUP_POLICY_CONFIG,
+                                            TopicConfig.CLEANUP_POLICY_COMPACT)));
         }
         try (Admin admin = Admin.create(clientProperties())) {
             admin.createTopics(topics).all().get();

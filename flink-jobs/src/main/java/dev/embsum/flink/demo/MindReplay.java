@@ -29,8 +29,8 @@ import org.apache.avro.specific.SpecificRecord;
 /**
  * The MIND sample as a stream: the news items as ContentItems and, for the first N users of
  * behaviors.tsv in file order, each row's History as clicks, then the row as an Impression (every
- * item shown, in order) and its clicked impressions (label 1) as clicks naming the impression.
- * Used by the embedded demo and by the CLI's {@code embsum produce --mind}.
+ * item shown, in order) and its clicked impressions (label 1) as clicks naming the impression. Used
+ * by the embedded demo and by the CLI's {@code embsum produce --mind}.
  *
  * <p>MIND repeats a user's (fixed, pre-period) History on each of the user's rows, so it is
  * replayed once, on the user's first row; repeats inside a History are real and kept. MIND has no
@@ -38,31 +38,44 @@ import org.apache.avro.specific.SpecificRecord;
  */
 public final class MindReplay {
 
-    private static final DateTimeFormatter ROW_TIME = DateTimeFormatter.ofPattern("M/d/yyyy h:mm:ss a", Locale.US);
+    private static final DateTimeFormatter ROW_TIME =
+            DateTimeFormatter.ofPattern("M/d/yyyy h:mm:ss a", Locale.US);
     private static final Instant CATALOGUE_TIME = Instant.parse("2019-11-09T00:00:00Z");
 
     /** Every item a replayed user saw or clicked, by id (the catalogue the demo publishes). */
     public final Map<String, ContentItem> items = new LinkedHashMap<>();
+
     /** Clicks in publishing order. */
     public final List<ClickEvent> clicks = new ArrayList<>();
+
     /** One per behaviors row of a replayed user, in file order. */
     public final List<Impression> impressions = new ArrayList<>();
-    /** Clicks and impressions together, in file order (a row's History clicks, its Impression, its clicks). */
+
+    /**
+     * Clicks and impressions together, in file order (a row's History clicks, its Impression, its
+     * clicks).
+     */
     final List<SpecificRecord> events = new ArrayList<>();
-    /** Users in first-appearance order, with how many clicks each gets (= final history_version). */
+
+    /**
+     * Users in first-appearance order, with how many clicks each gets (= final history_version).
+     */
     public final Map<String, Integer> clicksPerUser = new LinkedHashMap<>();
+
     final Map<String, Set<String>> clickedByUser = new HashMap<>();
-    /** Clicks not replayed because news.tsv lacks the item (they would only wait and dead-letter). */
+
+    /**
+     * Clicks not replayed because news.tsv lacks the item (they would only wait and dead-letter).
+     */
     int skippedUnknownItems;
 
-    private MindReplay() {
-    }
+    private MindReplay() {}
 
     /**
      * Reads {@code news.tsv} and {@code behaviors.tsv} of {@code dir}.
      *
-     * @param users how many users to replay, the first ones of behaviors.tsv in file order
-     *     ({@link Integer#MAX_VALUE}: all)
+     * @param users how many users to replay, the first ones of behaviors.tsv in file order ({@link
+     *     Integer#MAX_VALUE}: all)
      */
     public static MindReplay load(Path dir, int users) throws IOException {
         Map<String, String[]> news = new HashMap<>();
@@ -84,8 +97,13 @@ public final class MindReplay {
             if (historyDone.add(user)) {
                 String[] history = f[3].isBlank() ? new String[0] : f[3].trim().split(" ");
                 for (int i = 0; i < history.length; i++) {
-                    replay.click(news, user, history[i], user + "-h" + i,
-                            rowTime.minusSeconds(history.length - i), null);
+                    replay.click(
+                            news,
+                            user,
+                            history[i],
+                            user + "-h" + i,
+                            rowTime.minusSeconds(history.length - i),
+                            null);
                 }
             }
             String[] shownItems = f[4].isBlank() ? new String[0] : f[4].trim().split(" ");
@@ -93,15 +111,21 @@ public final class MindReplay {
             for (String shown : shownItems) {
                 shownIds.add(shown.substring(0, shown.lastIndexOf('-')));
             }
-            Impression impression = Impression.newBuilder().setImpressionId(impressionId).setUserId(user)
-                    .setItemIds(shownIds).setEventTime(rowTime).build();
+            Impression impression =
+                    Impression.newBuilder()
+                            .setImpressionId(impressionId)
+                            .setUserId(user)
+                            .setItemIds(shownIds)
+                            .setEventTime(rowTime)
+                            .build();
             replay.impressions.add(impression);
             replay.events.add(impression);
             for (int i = 0; i < shownItems.length; i++) {
                 String item = shownIds.get(i);
                 replay.addItem(news, item);
                 if (shownItems[i].endsWith("-1")) {
-                    replay.click(news, user, item, impressionId + "-" + item, rowTime, impressionId);
+                    replay.click(
+                            news, user, item, impressionId + "-" + item, rowTime, impressionId);
                 }
             }
         }
@@ -129,7 +153,9 @@ public final class MindReplay {
         return Collections.unmodifiableList(events);
     }
 
-    /** The replayed users in file order, with how many clicks each gets (= final history_version). */
+    /**
+     * The replayed users in file order, with how many clicks each gets (= final history_version).
+     */
     public Map<String, Integer> clicksPerUser() {
         return Collections.unmodifiableMap(clicksPerUser);
     }
@@ -139,14 +165,27 @@ public final class MindReplay {
         return skippedUnknownItems;
     }
 
-    private void click(Map<String, String[]> news, String user, String item, String eventId, Instant time,
+    private void click(
+            Map<String, String[]> news,
+            String user,
+            String item,
+            String eventId,
+            Instant time,
             String impressionId) {
         if (!addItem(news, item)) {
             skippedUnknownItems++;
             return;
         }
-        ClickEvent click = ClickEvent.newBuilder().setEventId(eventId).setUserId(user).setItemId(item)
-                .setEventTime(time).setAction(Action.CLICK).setRating(null).setImpressionId(impressionId).build();
+        ClickEvent click =
+                ClickEvent.newBuilder()
+                        .setEventId(eventId)
+                        .setUserId(user)
+                        .setItemId(item)
+                        .setEventTime(time)
+                        .setAction(Action.CLICK)
+                        .setRating(null)
+                        .setImpressionId(impressionId)
+                        .build();
         clicks.add(click);
         events.add(click);
         clicksPerUser.merge(user, 1, Integer::sum);
@@ -158,11 +197,19 @@ public final class MindReplay {
         if (n == null) {
             return false;
         }
-        items.computeIfAbsent(id, k -> ContentItem.newBuilder()
-                .setItemId(id).setDomain(Domain.news).setTitle(n[3])
-                .setAbstract$(n[4].isEmpty() ? null : n[4]).setCategory(n[1].isEmpty() ? null : n[1])
-                .setSubcategory(n[2].isEmpty() ? null : n[2])
-                .setUpdatedAt(CATALOGUE_TIME).setDeleted(false).build());
+        items.computeIfAbsent(
+                id,
+                k ->
+                        ContentItem.newBuilder()
+                                .setItemId(id)
+                                .setDomain(Domain.news)
+                                .setTitle(n[3])
+                                .setAbstract$(n[4].isEmpty() ? null : n[4])
+                                .setCategory(n[1].isEmpty() ? null : n[1])
+                                .setSubcategory(n[2].isEmpty() ? null : n[2])
+                                .setUpdatedAt(CATALOGUE_TIME)
+                                .setDeleted(false)
+                                .build());
         return true;
     }
 
@@ -170,8 +217,10 @@ public final class MindReplay {
         try {
             return Files.readAllLines(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
-            throw new NoSuchFileException(file.toAbsolutePath() + " (the MIND sample ships in data/mind;"
-                    + " run from the repository root or pass --data DIR)");
+            throw new NoSuchFileException(
+                    file.toAbsolutePath()
+                            + " (the MIND sample ships in data/mind;"
+                            + " run from the repository root or pass --data DIR)");
         }
     }
 }

@@ -24,10 +24,9 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
- * Reads the job's three output topics from the beginning on a background thread, as a
- * downstream consumer would: the newest UserEmbedding per user (by history_version), every
- * ContentEmbedding by item, and all dead letters. Read-committed, so exactly-once output is
- * seen only once committed.
+ * Reads the job's three output topics from the beginning on a background thread, as a downstream
+ * consumer would: the newest UserEmbedding per user (by history_version), every ContentEmbedding by
+ * item, and all dead letters. Read-committed, so exactly-once output is seen only once committed.
  */
 public final class OutputWatcher implements AutoCloseable {
 
@@ -36,9 +35,12 @@ public final class OutputWatcher implements AutoCloseable {
     private final Queue<DeadLetter> deadLetters = new ConcurrentLinkedQueue<>();
     private final AtomicLong userEmbeddingsReceived = new AtomicLong();
     private final AtomicLong versionRegressions = new AtomicLong();
-    private final SingleObjectCodec<UserEmbedding> userCodec = SingleObjectCodec.forClass(UserEmbedding.class);
-    private final SingleObjectCodec<ContentEmbedding> contentCodec = SingleObjectCodec.forClass(ContentEmbedding.class);
-    private final SingleObjectCodec<DeadLetter> deadLetterCodec = SingleObjectCodec.forClass(DeadLetter.class);
+    private final SingleObjectCodec<UserEmbedding> userCodec =
+            SingleObjectCodec.forClass(UserEmbedding.class);
+    private final SingleObjectCodec<ContentEmbedding> contentCodec =
+            SingleObjectCodec.forClass(ContentEmbedding.class);
+    private final SingleObjectCodec<DeadLetter> deadLetterCodec =
+            SingleObjectCodec.forClass(DeadLetter.class);
     private final String userEmbeddingsTopic;
     private final String contentEmbeddingsTopic;
     private final String deadLettersTopic;
@@ -54,7 +56,8 @@ public final class OutputWatcher implements AutoCloseable {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        this.consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        this.consumer =
+                new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.thread = new Thread(this::run, "embsum-output-watcher");
         this.thread.setDaemon(true);
     }
@@ -115,8 +118,10 @@ public final class OutputWatcher implements AutoCloseable {
     private void run() {
         try {
             List<TopicPartition> partitions = new ArrayList<>();
-            for (String topic : List.of(userEmbeddingsTopic, contentEmbeddingsTopic, deadLettersTopic)) {
-                consumer.partitionsFor(topic).forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
+            for (String topic :
+                    List.of(userEmbeddingsTopic, contentEmbeddingsTopic, deadLettersTopic)) {
+                consumer.partitionsFor(topic)
+                        .forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
             }
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
@@ -141,13 +146,16 @@ public final class OutputWatcher implements AutoCloseable {
         if (r.topic().equals(userEmbeddingsTopic)) {
             UserEmbedding e = userCodec.decode(r.value());
             userEmbeddingsReceived.incrementAndGet();
-            users.merge(e.getUserId(), e, (old, now) -> {
-                if (now.getHistoryVersion() < old.getHistoryVersion()) {
-                    versionRegressions.incrementAndGet();
-                    return old;
-                }
-                return now;
-            });
+            users.merge(
+                    e.getUserId(),
+                    e,
+                    (old, now) -> {
+                        if (now.getHistoryVersion() < old.getHistoryVersion()) {
+                            versionRegressions.incrementAndGet();
+                            return old;
+                        }
+                        return now;
+                    });
         } else if (r.topic().equals(contentEmbeddingsTopic)) {
             ContentEmbedding e = contentCodec.decode(r.value());
             contents.put(e.getItemId(), e);
@@ -158,7 +166,8 @@ public final class OutputWatcher implements AutoCloseable {
 
     private void check() {
         if (failure != null) {
-            throw new IllegalStateException("reading the output topics failed: " + failure.getMessage(), failure);
+            throw new IllegalStateException(
+                    "reading the output topics failed: " + failure.getMessage(), failure);
         }
     }
 

@@ -10,11 +10,11 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
 
 /**
- * Passes dead letters through unchanged and counts them by {@code error_kind}: one counter per
- * kind in the metric group {@code deadLetters} (e.g. {@code deadLetters.MALFORMED}), so an alert
- * can tell a producer sending garbage (MALFORMED) from a catalogue lagging behind the clicks
- * (UNKNOWN_ITEM). The known kinds are registered up front, so they report 0 rather than nothing;
- * a kind this class does not know gets its counter when it first appears.
+ * Passes dead letters through unchanged and counts them by {@code error_kind}: one counter per kind
+ * in the metric group {@code deadLetters} (e.g. {@code deadLetters.MALFORMED}), so an alert can
+ * tell a producer sending garbage (MALFORMED) from a catalogue lagging behind the clicks
+ * (UNKNOWN_ITEM). The known kinds are registered up front, so they report 0 rather than nothing; a
+ * kind this class does not know gets its counter when it first appears.
  */
 public final class DeadLetterCounter extends RichMapFunction<DeadLetter, DeadLetter> {
 

@@ -7,9 +7,9 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.util.OutputTag;
 
 /**
- * Dead letters: the side output every operator that gives up on a record writes to. The error
- * kinds are {@link dev.embsum.serde.DeadLetterKinds}, next to the schema, so readers of the
- * topic (the CLI) need not depend on the job.
+ * Dead letters: the side output every operator that gives up on a record writes to. The error kinds
+ * are {@link dev.embsum.serde.DeadLetterKinds}, next to the schema, so readers of the topic (the
+ * CLI) need not depend on the job.
  */
 public final class DeadLetters {
 
@@ -17,15 +17,15 @@ public final class DeadLetters {
     public static final OutputTag<DeadLetter> TAG =
             new OutputTag<>("dead-letters", TypeInformation.of(DeadLetter.class));
 
-    private DeadLetters() {
-    }
+    private DeadLetters() {}
 
     /**
      * A dead letter for {@code origin}, whose key and value bytes are kept unchanged.
      *
      * @param job "job name/operator", so an operator can tell which step gave up
      */
-    public static DeadLetter of(RawRecord origin, String kind, String message, String job, long nowMillis) {
+    public static DeadLetter of(
+            RawRecord origin, String kind, String message, String job, long nowMillis) {
         return DeadLetter.newBuilder()
                 .setSourceTopic(origin.getTopic())
                 .setPartition(origin.getPartition())

@@ -6,8 +6,7 @@ import java.nio.ByteOrder;
 /** float32 little-endian row-major: the layout of UserEmbedding.upe and ContentEmbedding.cpe. */
 public final class Float32Bytes {
 
-    private Float32Bytes() {
-    }
+    private Float32Bytes() {}
 
     public static ByteBuffer pack(float[] values) {
         ByteBuffer out = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);

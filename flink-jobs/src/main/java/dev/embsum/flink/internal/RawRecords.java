@@ -7,8 +7,7 @@ import java.nio.charset.StandardCharsets;
 /** Helpers around {@link RawRecord}, the job's undecoded input. */
 public final class RawRecords {
 
-    private RawRecords() {
-    }
+    private RawRecords() {}
 
     /** The value bytes (a copy), or null for a tombstone. */
     public static byte[] value(RawRecord raw) {
@@ -21,7 +20,9 @@ public final class RawRecords {
         return out;
     }
 
-    /** A record that did not come from Kafka (tests, in-memory sources): partition and offset -1. */
+    /**
+     * A record that did not come from Kafka (tests, in-memory sources): partition and offset -1.
+     */
     public static RawRecord unpositioned(String topic, String key, byte[] value) {
         return RawRecord.newBuilder()
                 .setTopic(topic)

@@ -5,13 +5,12 @@ import java.nio.ByteOrder;
 
 /**
  * Token ids as unsigned 16-bit little-endian bytes: the state and wire form of item tokens
- * (docs/design.md 6.2: history entries hold token ids as 16-bit). The T5 vocabulary (32,128)
- * fits; a larger id is refused rather than silently truncated.
+ * (docs/design.md 6.2: history entries hold token ids as 16-bit). The T5 vocabulary (32,128) fits;
+ * a larger id is refused rather than silently truncated.
  */
 public final class TokenBytes {
 
-    private TokenBytes() {
-    }
+    private TokenBytes() {}
 
     public static ByteBuffer pack(int[] ids) {
         ByteBuffer out = ByteBuffer.allocate(ids.length * 2).order(ByteOrder.LITTLE_ENDIAN);

@@ -13,44 +13,49 @@ import org.apache.flink.runtime.operators.testutils.MockEnvironmentBuilder;
 
 /**
  * A test harness environment whose operator metric group keeps what the operator registers, so
- * operator tests can read their counters, gauges and histograms: top-level metrics by name
- * ({@code operator.get("name")}), metrics of sub-groups by their path ({@link #grouped}).
+ * operator tests can read their counters, gauges and histograms: top-level metrics by name ({@code
+ * operator.get("name")}), metrics of sub-groups by their path ({@link #grouped}).
  */
 public final class InterceptedMetrics {
 
     private final Map<String, Metric> grouped = new ConcurrentHashMap<>();
 
-    public final InterceptingOperatorMetricGroup operator = new InterceptingOperatorMetricGroup() {
-        @Override
-        public MetricGroup addGroup(String name) {
-            return new Grouped(name);
-        }
+    public final InterceptingOperatorMetricGroup operator =
+            new InterceptingOperatorMetricGroup() {
+                @Override
+                public MetricGroup addGroup(String name) {
+                    return new Grouped(name);
+                }
 
-        @Override
-        public MetricGroup addGroup(String key, String value) {
-            return new Grouped(key + "." + value);
-        }
-    };
+                @Override
+                public MetricGroup addGroup(String key, String value) {
+                    return new Grouped(key + "." + value);
+                }
+            };
 
-    /** A metric of a sub-group: {@code "group.name"}, or {@code "key.value.name"} for a key-value group. */
+    /**
+     * A metric of a sub-group: {@code "group.name"}, or {@code "key.value.name"} for a key-value
+     * group.
+     */
     public Metric grouped(String path) {
         return grouped.get(path);
     }
 
     /** An environment for a harness; close it after the harness. */
     public MockEnvironment environment() {
-        InterceptingTaskMetricGroup task = new InterceptingTaskMetricGroup() {
-            @Override
-            public InternalOperatorMetricGroup getOrAddOperator(String name) {
-                return operator;
-            }
+        InterceptingTaskMetricGroup task =
+                new InterceptingTaskMetricGroup() {
+                    @Override
+                    public InternalOperatorMetricGroup getOrAddOperator(String name) {
+                        return operator;
+                    }
 
-            @Override
-            public InternalOperatorMetricGroup getOrAddOperator(OperatorID id, String name,
-                    Map<String, String> additionalVariables) {
-                return operator;
-            }
-        };
+                    @Override
+                    public InternalOperatorMetricGroup getOrAddOperator(
+                            OperatorID id, String name, Map<String, String> additionalVariables) {
+                        return operator;
+                    }
+                };
         return new MockEnvironmentBuilder().setMetricGroup(task).build();
     }
 

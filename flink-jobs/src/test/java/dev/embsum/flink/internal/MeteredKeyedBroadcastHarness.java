@@ -1,5 +1,6 @@
 package dev.embsum.flink.internal;
 
+import java.util.List;
 import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -11,30 +12,41 @@ import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
 
-import java.util.List;
-
 /**
- * A keyed broadcast operator harness on a given environment (Flink's
- * {@code KeyedBroadcastOperatorTestHarness} builds its own, so its metrics cannot be read): pass
- * {@link InterceptedMetrics#environment()} to read what the function registers.
+ * A keyed broadcast operator harness on a given environment (Flink's {@code
+ * KeyedBroadcastOperatorTestHarness} builds its own, so its metrics cannot be read): pass {@link
+ * InterceptedMetrics#environment()} to read what the function registers.
  */
-public final class MeteredKeyedBroadcastHarness<K, IN1, IN2, OUT> extends AbstractStreamOperatorTestHarness<OUT> {
+public final class MeteredKeyedBroadcastHarness<K, IN1, IN2, OUT>
+        extends AbstractStreamOperatorTestHarness<OUT> {
 
     private final CoBroadcastWithKeyedOperator<K, IN1, IN2, OUT> twoInput;
 
-    public MeteredKeyedBroadcastHarness(KeyedBroadcastProcessFunction<K, IN1, IN2, OUT> function,
-            KeySelector<IN1, K> keySelector, TypeInformation<K> keyType, MockEnvironment environment,
-            MapStateDescriptor<?, ?>... broadcastStates) throws Exception {
-        this(new CoBroadcastWithKeyedOperator<>(function, List.of(broadcastStates)), keySelector, keyType, environment);
+    public MeteredKeyedBroadcastHarness(
+            KeyedBroadcastProcessFunction<K, IN1, IN2, OUT> function,
+            KeySelector<IN1, K> keySelector,
+            TypeInformation<K> keyType,
+            MockEnvironment environment,
+            MapStateDescriptor<?, ?>... broadcastStates)
+            throws Exception {
+        this(
+                new CoBroadcastWithKeyedOperator<>(function, List.of(broadcastStates)),
+                keySelector,
+                keyType,
+                environment);
     }
 
-    private MeteredKeyedBroadcastHarness(CoBroadcastWithKeyedOperator<K, IN1, IN2, OUT> operator,
-            KeySelector<IN1, K> keySelector, TypeInformation<K> keyType, MockEnvironment environment)
+    private MeteredKeyedBroadcastHarness(
+            CoBroadcastWithKeyedOperator<K, IN1, IN2, OUT> operator,
+            KeySelector<IN1, K> keySelector,
+            TypeInformation<K> keyType,
+            MockEnvironment environment)
             throws Exception {
         super(operator, environment);
         this.twoInput = operator;
         config.setStatePartitioner(0, keySelector);
-        config.setStateKeySerializer(keyType.createSerializer(executionConfig.getSerializerConfig()));
+        config.setStateKeySerializer(
+                keyType.createSerializer(executionConfig.getSerializerConfig()));
         config.serializeAllConfigs();
     }
 
@@ -56,7 +68,8 @@ public final class MeteredKeyedBroadcastHarness<K, IN1, IN2, OUT> extends Abstra
         twoInput.processWatermark2(new Watermark(watermark));
     }
 
-    public <KS, V> BroadcastState<KS, V> getBroadcastState(MapStateDescriptor<KS, V> descriptor) throws Exception {
+    public <KS, V> BroadcastState<KS, V> getBroadcastState(MapStateDescriptor<KS, V> descriptor)
+            throws Exception {
         return twoInput.getOperatorStateBackend().getBroadcastState(descriptor);
     }
 }

@@ -22,23 +22,25 @@ import java.time.Instant;
 import java.util.HexFormat;
 
 /**
- * Model bundles and releases for the hot-swap tests, made from the test bundle
- * ({@link TestBundle}) in a temporary directory; the test bundle itself is never modified.
+ * Model bundles and releases for the hot-swap tests, made from the test bundle ({@link TestBundle})
+ * in a temporary directory; the test bundle itself is never modified.
  *
  * <p>A bundle directory's name is not checked (only an archive's top directory must be its
- * model_version), and manifest.json's own checksum is not in its {@code files} list: a
- * re-versioned copy only rewrites {@code model_version} in the manifest, and its release names
- * the new manifest's SHA-256. Its graphs are the test bundle's, so it computes the same vectors
- * under another model_version (the only tiny bundle committed is the demo one).
+ * model_version), and manifest.json's own checksum is not in its {@code files} list: a re-versioned
+ * copy only rewrites {@code model_version} in the manifest, and its release names the new
+ * manifest's SHA-256. Its graphs are the test bundle's, so it computes the same vectors under
+ * another model_version (the only tiny bundle committed is the demo one).
  */
 public final class TestReleases {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private TestReleases() {
-    }
+    private TestReleases() {}
 
-    /** A valid copy of the test bundle, in {@code parent/dirName}, whose model_version is {@code version}. */
+    /**
+     * A valid copy of the test bundle, in {@code parent/dirName}, whose model_version is {@code
+     * version}.
+     */
     public static Path reversioned(Path parent, String dirName, String version) throws IOException {
         Path dir = copy(TestBundle.dir(), parent.resolve(dirName));
         ObjectNode manifest = manifest(dir);
@@ -47,7 +49,9 @@ public final class TestReleases {
         return dir;
     }
 
-    /** Damages {@code file} of the bundle at {@code dir} in place: one byte in its middle flipped. */
+    /**
+     * Damages {@code file} of the bundle at {@code dir} in place: one byte in its middle flipped.
+     */
     public static void flipOneByte(Path dir, String file) throws IOException {
         Path path = dir.resolve(file);
         byte[] bytes = Files.readAllBytes(path);
@@ -56,8 +60,8 @@ public final class TestReleases {
     }
 
     /**
-     * Makes the bundle at {@code dir} fail its golden warm-up but pass every checksum: one token
-     * id of the first golden text is changed and the manifest lists the new file's checksum.
+     * Makes the bundle at {@code dir} fail its golden warm-up but pass every checksum: one token id
+     * of the first golden text is changed and the manifest lists the new file's checksum.
      */
     public static void breakGoldenKeepChecksums(Path dir) throws IOException {
         Path texts = dir.resolve("golden/texts.json");
@@ -81,7 +85,8 @@ public final class TestReleases {
     /** Changes the bundle's text contract (the news title label), consistently. */
     public static void changeTextContract(Path dir) throws IOException {
         ObjectNode manifest = manifest(dir);
-        ((ObjectNode) object(object(manifest, "text"), "clauses").get("news").get(0)).put("label", "Headline:");
+        ((ObjectNode) object(object(manifest, "text"), "clauses").get("news").get(0))
+                .put("label", "Headline:");
         writeManifest(dir, manifest);
     }
 
@@ -94,9 +99,14 @@ public final class TestReleases {
         }
     }
 
-    public static ModelRelease release(String version, String bundleUri, String sha256, long releasedAtMs) {
-        return ModelRelease.newBuilder().setModelVersion(version).setBundleUri(bundleUri).setBundleSha256(sha256)
-                .setReleasedAt(Instant.ofEpochMilli(releasedAtMs)).build();
+    public static ModelRelease release(
+            String version, String bundleUri, String sha256, long releasedAtMs) {
+        return ModelRelease.newBuilder()
+                .setModelVersion(version)
+                .setBundleUri(bundleUri)
+                .setBundleSha256(sha256)
+                .setReleasedAt(Instant.ofEpochMilli(releasedAtMs))
+                .build();
     }
 
     /** A release of the bundle at {@code dir} as it is now. */
@@ -106,14 +116,20 @@ public final class TestReleases {
 
     /** As validate-releases would emit it for {@link #release(String, Path, long)}. */
     public static VerifiedRelease verified(String version, Path dir, long releasedAtMs) {
-        return VerifiedRelease.newBuilder().setModelVersion(version).setBundleUri(dir.toString())
-                .setBundlePath(dir.toString()).setBundleSha256(manifestSha256(dir)).setReleasedAtMs(releasedAtMs)
+        return VerifiedRelease.newBuilder()
+                .setModelVersion(version)
+                .setBundleUri(dir.toString())
+                .setBundlePath(dir.toString())
+                .setBundleSha256(manifestSha256(dir))
+                .setReleasedAtMs(releasedAtMs)
                 .build();
     }
 
     /** The release as the model-releases topic carries it (key "current"). */
     public static RawRecord raw(ModelRelease release) {
-        return RawRecords.unpositioned("model-releases", "current",
+        return RawRecords.unpositioned(
+                "model-releases",
+                "current",
                 SingleObjectCodec.forClass(ModelRelease.class).encode(release));
     }
 
@@ -135,7 +151,8 @@ public final class TestReleases {
     }
 
     private static void writeManifest(Path dir, ObjectNode manifest) throws IOException {
-        JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("manifest.json").toFile(), manifest);
+        JSON.writerWithDefaultPrettyPrinter()
+                .writeValue(dir.resolve("manifest.json").toFile(), manifest);
     }
 
     private static String sha256(byte[] bytes) {
@@ -147,19 +164,23 @@ public final class TestReleases {
     }
 
     private static Path copy(Path source, Path target) throws IOException {
-        Files.walkFileTree(source, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attributes) throws IOException {
-                Files.createDirectories(target.resolve(source.relativize(dir).toString()));
-                return FileVisitResult.CONTINUE;
-            }
+        Files.walkFileTree(
+                source,
+                new SimpleFileVisitor<>() {
+                    @Override
+                    public FileVisitResult preVisitDirectory(
+                            Path dir, BasicFileAttributes attributes) throws IOException {
+                        Files.createDirectories(target.resolve(source.relativize(dir).toString()));
+                        return FileVisitResult.CONTINUE;
+                    }
 
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) throws IOException {
-                Files.copy(file, target.resolve(source.relativize(file).toString()));
-                return FileVisitResult.CONTINUE;
-            }
-        });
+                    @Override
+                    public FileVisitResult visitFile(Path file, BasicFileAttributes attributes)
+                            throws IOException {
+                        Files.copy(file, target.resolve(source.relativize(file).toString()));
+                        return FileVisitResult.CONTINUE;
+                    }
+                });
         return target;
     }
 }

@@ -5,14 +5,13 @@ import java.util.Objects;
 /**
  * A model bundle is missing, damaged or inconsistent (docs/model-bundle.md section 3).
  *
- * <p>Every problem names the file it is about, so that a log line alone says which file to look
- * at: a bundle-relative path ({@code weights.bin}, {@code golden/index.json}),
- * {@code manifest.json}, or the archive's file name for a problem with the archive itself. The
- * message is {@code "bundle <source>: <file>: <problem>"}, where the source is the directory or
- * archive that was opened.
+ * <p>Every problem names the file it is about, so that a log line alone says which file to look at:
+ * a bundle-relative path ({@code weights.bin}, {@code golden/index.json}), {@code manifest.json},
+ * or the archive's file name for a problem with the archive itself. The message is {@code "bundle
+ * <source>: <file>: <problem>"}, where the source is the directory or archive that was opened.
  *
- * <p>Checked on purpose: a new model arrives at runtime (a {@code ModelRelease}), and a caller
- * must decide what happens when it is refused, normally to keep serving the previous model.
+ * <p>Checked on purpose: a new model arrives at runtime (a {@code ModelRelease}), and a caller must
+ * decide what happens when it is refused, normally to keep serving the previous model.
  */
 public class BundleException extends Exception {
 

@@ -24,29 +24,38 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * The typed, validated content of a bundle's {@code manifest.json} (docs/model-bundle.md
- * section 2). Immutable.
+ * The typed, validated content of a bundle's {@code manifest.json} (docs/model-bundle.md section
+ * 2). Immutable.
  *
- * <p>{@link #parse(byte[], String)} refuses any other format than {@value #FORMAT} version
- * {@value #FORMAT_VERSION}, and every missing, ill-typed or inconsistent field, naming
- * {@code manifest.json} and the field's path. It checks what the Python reference
- * ({@code embsum_export.manifest.validate_manifest}) checks, so a manifest one side accepts the
- * other accepts too, plus the syntax of names and checksums. It reads no other file: whether the
- * files exist and match is {@link ModelBundle}'s job.
+ * <p>{@link #parse(byte[], String)} refuses any other format than {@value #FORMAT} version {@value
+ * #FORMAT_VERSION}, and every missing, ill-typed or inconsistent field, naming {@code
+ * manifest.json} and the field's path. It checks what the Python reference ({@code
+ * embsum_export.manifest.validate_manifest}) checks, so a manifest one side accepts the other
+ * accepts too, plus the syntax of names and checksums. It reads no other file: whether the files
+ * exist and match is {@link ModelBundle}'s job.
  */
 public final class BundleManifest {
 
     /** The manifest's file name at the top of every bundle. */
     public static final String FILE = "manifest.json";
+
     /** The only {@code format} this loader reads. */
     public static final String FORMAT = "embsum-model-bundle";
+
     /** The only {@code format_version} this loader reads. */
     public static final int FORMAT_VERSION = 1;
+
     /** The shared ONNX external-data file that every graph references. */
     public static final String WEIGHTS_FILE = "weights.bin";
+
     /** The graphs every bundle has ({@code onnx.graphs}); graph {@code g} is {@code g.onnx}. */
-    public static final List<String> GRAPH_NAMES = List.of(
-            "session_encoder", "decoder_first", "decoder_step", "user_head", "content_encoder");
+    public static final List<String> GRAPH_NAMES =
+            List.of(
+                    "session_encoder",
+                    "decoder_first",
+                    "decoder_step",
+                    "user_head",
+                    "content_encoder");
 
     private static final Pattern MODEL_VERSION =
             Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
@@ -56,10 +65,11 @@ public final class BundleManifest {
                     .withResolverStyle(ResolverStyle.STRICT);
     // Duplicate keys would let two readers see two different manifests; trailing content means
     // the file is not what the exporter wrote.
-    private static final JsonMapper JSON = JsonMapper.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .build();
+    private static final JsonMapper JSON =
+            JsonMapper.builder()
+                    .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                    .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                    .build();
 
     private final JsonNode document;
     private final String modelVersion;
@@ -117,20 +127,35 @@ public final class BundleManifest {
 
         String format = root.string("format");
         if (!format.equals(FORMAT)) {
-            throw new BundleException(source, FILE, "format is \"" + format + "\", expected \""
-                    + FORMAT + "\": not an EmbSum model bundle manifest");
+            throw new BundleException(
+                    source,
+                    FILE,
+                    "format is \""
+                            + format
+                            + "\", expected \""
+                            + FORMAT
+                            + "\": not an EmbSum model bundle manifest");
         }
         int formatVersion = root.integer("format_version", 0);
         if (formatVersion != FORMAT_VERSION) {
-            throw new BundleException(source, FILE, "format_version " + formatVersion
-                    + " is not supported: this loader reads version " + FORMAT_VERSION
-                    + " (use a runtime built for that bundle format, or re-export the bundle)");
+            throw new BundleException(
+                    source,
+                    FILE,
+                    "format_version "
+                            + formatVersion
+                            + " is not supported: this loader reads version "
+                            + FORMAT_VERSION
+                            + " (use a runtime built for that bundle format, or re-export the bundle)");
         }
         modelVersion = root.string("model_version");
         if (!MODEL_VERSION.matcher(modelVersion).matches()) {
-            throw new BundleException(source, FILE, "model_version \"" + modelVersion
-                    + "\" must be 1-128 characters of A-Z a-z 0-9 . _ - starting with a letter or"
-                    + " digit (it names the bundle directory and archive)");
+            throw new BundleException(
+                    source,
+                    FILE,
+                    "model_version \""
+                            + modelVersion
+                            + "\" must be 1-128 characters of A-Z a-z 0-9 . _ - starting with a letter or"
+                            + " digit (it names the bundle directory and archive)");
         }
         createdAt = parseCreatedAt(root, source);
         untrained = root.bool("untrained");
@@ -176,8 +201,13 @@ public final class BundleManifest {
         training.object("data");
         training.object("metrics");
         if ((trainingStatus == TrainingStatus.UNTRAINED) != untrained) {
-            throw training.field("status").invalid("is \"" + training.string("status")
-                    + "\" but untrained is " + untrained + "; they must agree");
+            throw training.field("status")
+                    .invalid(
+                            "is \""
+                                    + training.string("status")
+                                    + "\" but untrained is "
+                                    + untrained
+                                    + "; they must agree");
         }
         teacherKind = parseEnum(root.object("teacher"), "kind", TeacherKind.values());
 
@@ -208,9 +238,18 @@ public final class BundleManifest {
         try {
             document = JSON.readTree(manifestJson);
         } catch (JacksonException e) {
-            throw new BundleException(source, FILE, "is not valid JSON: " + e.getOriginalMessage()
-                    + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr()
-                            + ", column " + e.getLocation().getColumnNr()), e);
+            throw new BundleException(
+                    source,
+                    FILE,
+                    "is not valid JSON: "
+                            + e.getOriginalMessage()
+                            + (e.getLocation() == null
+                                    ? ""
+                                    : " at line "
+                                            + e.getLocation().getLineNr()
+                                            + ", column "
+                                            + e.getLocation().getColumnNr()),
+                    e);
         } catch (IOException e) {
             // readTree(byte[]) does no I/O; Jackson declares it all the same.
             throw new BundleException(source, FILE, "cannot be parsed: " + e, e);
@@ -376,14 +415,17 @@ public final class BundleManifest {
         return files;
     }
 
-    private static Instant parseCreatedAt(ManifestNode root, String source)
-            throws BundleException {
+    private static Instant parseCreatedAt(ManifestNode root, String source) throws BundleException {
         String createdAt = root.string("created_at");
         try {
             return LocalDateTime.parse(createdAt, CREATED_AT).toInstant(ZoneOffset.UTC);
         } catch (DateTimeParseException e) {
-            throw new BundleException(source, FILE, "created_at \"" + createdAt
-                    + "\" is not a UTC time of the form YYYY-MM-DDTHH:MM:SSZ");
+            throw new BundleException(
+                    source,
+                    FILE,
+                    "created_at \""
+                            + createdAt
+                            + "\" is not a UTC time of the form YYYY-MM-DDTHH:MM:SSZ");
         }
     }
 
@@ -407,8 +449,16 @@ public final class BundleManifest {
     private static void requireSame(ManifestNode textNode, String key, int outside, int inText)
             throws BundleException {
         if (outside != inText) {
-            throw textNode.invalid("has " + key + " = " + inText + " but the manifest's own "
-                    + key + " is " + outside + "; they must agree");
+            throw textNode.invalid(
+                    "has "
+                            + key
+                            + " = "
+                            + inText
+                            + " but the manifest's own "
+                            + key
+                            + " is "
+                            + outside
+                            + "; they must agree");
         }
     }
 
@@ -418,8 +468,9 @@ public final class BundleManifest {
         Map<String, GraphSpec> graphs = new LinkedHashMap<>();
         for (String name : GRAPH_NAMES) {
             if (!declared.containsKey(name)) {
-                throw onnx.object("graphs").invalid("has no graph \"" + name
-                        + "\" (a bundle has " + GRAPH_NAMES + ")");
+                throw onnx.object("graphs")
+                        .invalid(
+                                "has no graph \"" + name + "\" (a bundle has " + GRAPH_NAMES + ")");
             }
         }
         for (Map.Entry<String, ManifestNode> entry : declared.entrySet()) {
@@ -427,11 +478,13 @@ public final class BundleManifest {
             String file = relativeFile(graph, "file");
             String expectedFile = entry.getKey() + ".onnx";
             if (GRAPH_NAMES.contains(entry.getKey()) && !file.equals(expectedFile)) {
-                throw graph.invalid("names file \"" + file + "\", expected \""
-                        + expectedFile + "\"");
+                throw graph.invalid(
+                        "names file \"" + file + "\", expected \"" + expectedFile + "\"");
             }
-            graphs.put(entry.getKey(), new GraphSpec(
-                    file, tensors(graph.array("inputs")), tensors(graph.array("outputs"))));
+            graphs.put(
+                    entry.getKey(),
+                    new GraphSpec(
+                            file, tensors(graph.array("inputs")), tensors(graph.array("outputs"))));
         }
         return Collections.unmodifiableMap(graphs);
     }
@@ -447,12 +500,13 @@ public final class BundleManifest {
                 JsonNode value = dim.value();
                 if (value.isTextual() && !value.textValue().isEmpty()) {
                     shape.add(value.textValue());
-                } else if (value.isIntegralNumber() && value.canConvertToLong()
+                } else if (value.isIntegralNumber()
+                        && value.canConvertToLong()
                         && value.longValue() >= 0) {
                     shape.add(value.longValue());
                 } else {
-                    throw dim.invalid("must be a symbolic dim (a name) or a size >= 0, got "
-                            + value);
+                    throw dim.invalid(
+                            "must be a symbolic dim (a name) or a size >= 0, got " + value);
                 }
             }
             tensors.add(new TensorSpec(tensor.string("name"), tensor.string("dtype"), shape));
@@ -466,8 +520,9 @@ public final class BundleManifest {
             String path = entry.getKey();
             ManifestNode file = entry.getValue();
             if (!BundlePaths.isSafeRelative(path)) {
-                throw file.invalid("names an unsafe path (absolute, or with an empty, '.' or"
-                        + " '..' segment)");
+                throw file.invalid(
+                        "names an unsafe path (absolute, or with an empty, '.' or"
+                                + " '..' segment)");
             }
             if (path.equals(FILE)) {
                 throw file.invalid("must not exist: manifest.json cannot hold its own checksum");
@@ -486,8 +541,8 @@ public final class BundleManifest {
     private static String relativeFile(ManifestNode parent, String key) throws BundleException {
         String file = parent.string(key);
         if (!BundlePaths.isSafeRelative(file)) {
-            throw parent.field(key).invalid("is \"" + file
-                    + "\", not a safe relative path inside the bundle");
+            throw parent.field(key)
+                    .invalid("is \"" + file + "\", not a safe relative path inside the bundle");
         }
         return file;
     }
@@ -495,8 +550,8 @@ public final class BundleManifest {
     private static String sha256(ManifestNode parent, String key) throws BundleException {
         String hex = parent.string(key);
         if (!SHA256_HEX.matcher(hex).matches()) {
-            throw parent.field(key).invalid("is \"" + hex
-                    + "\", not a SHA-256 (64 lowercase hex digits)");
+            throw parent.field(key)
+                    .invalid("is \"" + hex + "\", not a SHA-256 (64 lowercase hex digits)");
         }
         return hex;
     }

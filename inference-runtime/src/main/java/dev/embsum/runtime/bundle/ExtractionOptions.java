@@ -4,14 +4,13 @@ import java.nio.file.Path;
 import java.util.Objects;
 
 /**
- * How {@link ModelBundle#open(Path, String, ExtractionOptions)} extracts a {@code .tar.gz}
- * bundle. Directory bundles ignore these options.
+ * How {@link ModelBundle#open(Path, String, ExtractionOptions)} extracts a {@code .tar.gz} bundle.
+ * Directory bundles ignore these options.
  *
- * @param tempParent the directory in which each archive gets a fresh temporary directory
- *     (removed again by {@link ModelBundle#close()}); on a Flink TaskManager, one of its
- *     {@code io.tmp.dirs}
- * @param maxExtractedBytes the most bytes an archive may expand to (its uncompressed tar
- *     stream); a larger one is refused before it can fill the disk
+ * @param tempParent the directory in which each archive gets a fresh temporary directory (removed
+ *     again by {@link ModelBundle#close()}); on a Flink TaskManager, one of its {@code io.tmp.dirs}
+ * @param maxExtractedBytes the most bytes an archive may expand to (its uncompressed tar stream); a
+ *     larger one is refused before it can fill the disk
  */
 public record ExtractionOptions(Path tempParent, long maxExtractedBytes) {
 

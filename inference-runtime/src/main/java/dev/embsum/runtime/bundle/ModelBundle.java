@@ -20,8 +20,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A model bundle that was opened and verified (docs/model-bundle.md sections 1-3): a directory,
- * or a {@code .tar.gz} extracted to a temporary directory that {@link #close()} removes.
+ * A model bundle that was opened and verified (docs/model-bundle.md sections 1-3): a directory, or
+ * a {@code .tar.gz} extracted to a temporary directory that {@link #close()} removes.
  *
  * <p>{@link #open(Path, String, ExtractionOptions)} works in the contract's order and returns
  * nothing before everything passed:
@@ -29,18 +29,18 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>an archive is extracted: regular files and directories only, under exactly one top
  *       directory, no absolute paths or {@code ..}, bounded in size;
- *   <li>the SHA-256 of manifest.json equals the expected one ({@code
- *       ModelRelease.bundle_sha256}), when one is given;
- *   <li>manifest.json is parsed and validated ({@link BundleManifest}); an archive's top
- *       directory must be named like its {@code model_version};
- *   <li>every file listed in {@code files} exists with its exact size and SHA-256, and no
- *       other file exists ({@link #verifyReport()} says how long that took);
+ *   <li>the SHA-256 of manifest.json equals the expected one ({@code ModelRelease.bundle_sha256}),
+ *       when one is given;
+ *   <li>manifest.json is parsed and validated ({@link BundleManifest}); an archive's top directory
+ *       must be named like its {@code model_version};
+ *   <li>every file listed in {@code files} exists with its exact size and SHA-256, and no other
+ *       file exists ({@link #verifyReport()} says how long that took);
  *   <li>the tokenizer's SHA-256 equals {@code tokenizer.sha256}.
  * </ol>
  *
- * <p>Creating the ONNX Runtime sessions and the golden warm-up (steps 4 and 5) build on this
- * class. Every failure is a {@link BundleException} naming the file. Immutable and thread-safe;
- * the files stay valid until {@link #close()}.
+ * <p>Creating the ONNX Runtime sessions and the golden warm-up (steps 4 and 5) build on this class.
+ * Every failure is a {@link BundleException} naming the file. Immutable and thread-safe; the files
+ * stay valid until {@link #close()}.
  */
 public final class ModelBundle implements AutoCloseable {
 
@@ -48,6 +48,7 @@ public final class ModelBundle implements AutoCloseable {
 
     /** A manifest is a few tens of KB; anything far larger is not one. */
     private static final int MAX_MANIFEST_BYTES = 16 << 20;
+
     private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
 
     private final Path dir;
@@ -57,8 +58,12 @@ public final class ModelBundle implements AutoCloseable {
     private final VerifyReport verifyReport;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private ModelBundle(Path dir, Path extractedTo, BundleManifest manifest,
-            String manifestSha256, VerifyReport verifyReport) {
+    private ModelBundle(
+            Path dir,
+            Path extractedTo,
+            BundleManifest manifest,
+            String manifestSha256,
+            VerifyReport verifyReport) {
         this.dir = dir;
         this.extractedTo = extractedTo;
         this.manifest = manifest;
@@ -86,14 +91,15 @@ public final class ModelBundle implements AutoCloseable {
      * Opens and verifies a bundle.
      *
      * @param bundle a bundle directory, or a {@code .tar.gz} / {@code .tgz} archive holding one
-     * @param expectedManifestSha256 the SHA-256 that manifest.json must have (hex, as in
-     *     {@code ModelRelease.bundle_sha256}), or {@code null} not to check it
+     * @param expectedManifestSha256 the SHA-256 that manifest.json must have (hex, as in {@code
+     *     ModelRelease.bundle_sha256}), or {@code null} not to check it
      * @param options where and how far an archive may be extracted
-     * @throws BundleException naming the file, if anything is missing, damaged or inconsistent;
-     *     a temporary directory is removed again before it is thrown
+     * @throws BundleException naming the file, if anything is missing, damaged or inconsistent; a
+     *     temporary directory is removed again before it is thrown
      */
-    public static ModelBundle open(Path bundle, String expectedManifestSha256,
-            ExtractionOptions options) throws BundleException {
+    public static ModelBundle open(
+            Path bundle, String expectedManifestSha256, ExtractionOptions options)
+            throws BundleException {
         Objects.requireNonNull(bundle, "bundle");
         Objects.requireNonNull(options, "options");
         String source = bundle.toString();
@@ -111,12 +117,17 @@ public final class ModelBundle implements AutoCloseable {
         }
         String name = bundle.getFileName().toString();
         if (!Files.exists(bundle)) {
-            throw new BundleException(source, name,
+            throw new BundleException(
+                    source,
+                    name,
                     "does not exist; expected a bundle directory or a .tar.gz archive");
         }
         if (!Files.isRegularFile(bundle) || !isArchiveName(name)) {
-            throw new BundleException(source, name, "is not a bundle: expected a directory or a"
-                    + " file ending in .tar.gz or .tgz");
+            throw new BundleException(
+                    source,
+                    name,
+                    "is not a bundle: expected a directory or a"
+                            + " file ending in .tar.gz or .tgz");
         }
         return extractAndLoad(bundle, name, source, expectedSha256, options);
     }
@@ -149,15 +160,19 @@ public final class ModelBundle implements AutoCloseable {
     /**
      * The path of a verified file of the bundle.
      *
-     * @param relativeFile manifest.json or a path listed in its {@code files}, e.g.
-     *     {@code golden/index.json}; such paths never leave the bundle directory
+     * @param relativeFile manifest.json or a path listed in its {@code files}, e.g. {@code
+     *     golden/index.json}; such paths never leave the bundle directory
      * @throws IllegalArgumentException for any other path, such as {@code ../etc/passwd}
      */
     public Path resolve(String relativeFile) {
         if (!relativeFile.equals(BundleManifest.FILE)
                 && !manifest.files().containsKey(relativeFile)) {
-            throw new IllegalArgumentException("\"" + relativeFile + "\" is not a file of bundle "
-                    + modelVersion() + ": only manifest.json and the files it lists resolve");
+            throw new IllegalArgumentException(
+                    "\""
+                            + relativeFile
+                            + "\" is not a file of bundle "
+                            + modelVersion()
+                            + ": only manifest.json and the files it lists resolve");
         }
         return dir.resolve(relativeFile);
     }
@@ -172,16 +187,22 @@ public final class ModelBundle implements AutoCloseable {
     public Path graphPath(String graphName) {
         GraphSpec graph = manifest.graphs().get(graphName);
         if (graph == null) {
-            throw new IllegalArgumentException("bundle " + modelVersion() + " has no graph \""
-                    + graphName + "\" (it has " + manifest.graphs().keySet() + ")");
+            throw new IllegalArgumentException(
+                    "bundle "
+                            + modelVersion()
+                            + " has no graph \""
+                            + graphName
+                            + "\" (it has "
+                            + manifest.graphs().keySet()
+                            + ")");
         }
         return resolve(graph.file());
     }
 
     /**
-     * Removes the temporary directory an archive was extracted to; a directory bundle is left
-     * as it is. Idempotent. A failure to remove is logged, not thrown: the model has been
-     * used, only disk space is at stake.
+     * Removes the temporary directory an archive was extracted to; a directory bundle is left as it
+     * is. Idempotent. A failure to remove is logged, not thrown: the model has been used, only disk
+     * space is at stake.
      */
     @Override
     public void close() {
@@ -190,22 +211,38 @@ public final class ModelBundle implements AutoCloseable {
         }
     }
 
-    private static ModelBundle extractAndLoad(Path archive, String archiveName, String source,
-            String expectedSha256, ExtractionOptions options) throws BundleException {
+    private static ModelBundle extractAndLoad(
+            Path archive,
+            String archiveName,
+            String source,
+            String expectedSha256,
+            ExtractionOptions options)
+            throws BundleException {
         Path extractedTo;
         try {
             Files.createDirectories(options.tempParent());
             extractedTo = Files.createTempDirectory(options.tempParent(), "embsum-bundle-");
         } catch (IOException e) {
-            throw new BundleException(source, archiveName, "cannot create a temporary directory"
-                    + " under " + options.tempParent() + " to extract it to: " + e, e);
+            throw new BundleException(
+                    source,
+                    archiveName,
+                    "cannot create a temporary directory"
+                            + " under "
+                            + options.tempParent()
+                            + " to extract it to: "
+                            + e,
+                    e);
         }
         boolean opened = false;
         try {
             long start = System.nanoTime();
-            Path top = TarGzExtractor.extract(
-                    archive, extractedTo, options.maxExtractedBytes(), source);
-            LOG.info("Extracted model bundle {} to {} in {} ms", source, top,
+            Path top =
+                    TarGzExtractor.extract(
+                            archive, extractedTo, options.maxExtractedBytes(), source);
+            LOG.info(
+                    "Extracted model bundle {} to {} in {} ms",
+                    source,
+                    top,
                     Duration.ofNanos(System.nanoTime() - start).toMillis());
             ModelBundle bundle = load(top, archiveName, extractedTo, source, expectedSha256);
             opened = true;
@@ -221,37 +258,63 @@ public final class ModelBundle implements AutoCloseable {
      * Steps 2 to 5 on a bundle directory; {@code archiveName} and {@code extractedTo} are null
      * unless it was extracted from an archive.
      */
-    private static ModelBundle load(Path dir, String archiveName, Path extractedTo,
-            String source, String expectedSha256) throws BundleException {
+    private static ModelBundle load(
+            Path dir, String archiveName, Path extractedTo, String source, String expectedSha256)
+            throws BundleException {
         byte[] manifestBytes = readManifest(dir, source);
         String manifestSha256 = Sha256.of(manifestBytes);
         if (expectedSha256 != null && !expectedSha256.equals(manifestSha256)) {
-            throw new BundleException(source, BundleManifest.FILE, "sha256 is " + manifestSha256
-                    + ", expected " + expectedSha256 + " (ModelRelease.bundle_sha256): this is"
-                    + " another or a modified bundle");
+            throw new BundleException(
+                    source,
+                    BundleManifest.FILE,
+                    "sha256 is "
+                            + manifestSha256
+                            + ", expected "
+                            + expectedSha256
+                            + " (ModelRelease.bundle_sha256): this is"
+                            + " another or a modified bundle");
         }
         BundleManifest manifest = BundleManifest.parse(manifestBytes, source);
         String top = dir.getFileName().toString();
         if (archiveName != null && !top.equals(manifest.modelVersion())) {
-            throw new BundleException(source, archiveName,
-                    "the archive's top directory \"" + top + "\" is not the model_version \""
-                            + manifest.modelVersion() + "\" of its manifest.json");
+            throw new BundleException(
+                    source,
+                    archiveName,
+                    "the archive's top directory \""
+                            + top
+                            + "\" is not the model_version \""
+                            + manifest.modelVersion()
+                            + "\" of its manifest.json");
         }
 
         VerifyReport report = FileVerifier.verify(dir, manifest, source);
 
         String tokenizerSha256 = manifest.files().get(manifest.tokenizerFile()).sha256();
         if (!tokenizerSha256.equals(manifest.tokenizerSha256())) {
-            throw new BundleException(source, BundleManifest.FILE, "tokenizer.sha256 is "
-                    + manifest.tokenizerSha256() + " but " + manifest.tokenizerFile()
-                    + " has sha256 " + tokenizerSha256 + "; the manifest contradicts itself");
+            throw new BundleException(
+                    source,
+                    BundleManifest.FILE,
+                    "tokenizer.sha256 is "
+                            + manifest.tokenizerSha256()
+                            + " but "
+                            + manifest.tokenizerFile()
+                            + " has sha256 "
+                            + tokenizerSha256
+                            + "; the manifest contradicts itself");
         }
-        LOG.info("Opened model bundle {}: model_version {}, {} files, {} MiB verified in {} ms",
-                source, manifest.modelVersion(), report.files(), report.bytes() >> 20,
+        LOG.info(
+                "Opened model bundle {}: model_version {}, {} files, {} MiB verified in {} ms",
+                source,
+                manifest.modelVersion(),
+                report.files(),
+                report.bytes() >> 20,
                 report.duration().toMillis());
         if (manifest.untrained()) {
-            LOG.warn("Model bundle {} ({}) is untrained (random weights): for tests and demos"
-                    + " only, never serve it in production", source, manifest.modelVersion());
+            LOG.warn(
+                    "Model bundle {} ({}) is untrained (random weights): for tests and demos"
+                            + " only, never serve it in production",
+                    source,
+                    manifest.modelVersion());
         }
         return new ModelBundle(dir, extractedTo, manifest, manifestSha256, report);
     }
@@ -259,8 +322,9 @@ public final class ModelBundle implements AutoCloseable {
     private static byte[] readManifest(Path dir, String source) throws BundleException {
         Path file = dir.resolve(BundleManifest.FILE);
         try {
-            BasicFileAttributes attributes = Files.readAttributes(
-                    file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            BasicFileAttributes attributes =
+                    Files.readAttributes(
+                            file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
             if (!attributes.isRegularFile()) {
                 throw new BundleException(source, BundleManifest.FILE, "is not a regular file");
             }
@@ -269,27 +333,37 @@ public final class ModelBundle implements AutoCloseable {
                 content = in.readNBytes(MAX_MANIFEST_BYTES + 1);
             }
             if (content.length > MAX_MANIFEST_BYTES) {
-                throw new BundleException(source, BundleManifest.FILE, "is larger than "
-                        + MAX_MANIFEST_BYTES + " bytes, far more than any manifest");
+                throw new BundleException(
+                        source,
+                        BundleManifest.FILE,
+                        "is larger than "
+                                + MAX_MANIFEST_BYTES
+                                + " bytes, far more than any manifest");
             }
             return content;
         } catch (NoSuchFileException e) {
-            throw new BundleException(source, BundleManifest.FILE, "is missing: a bundle holds"
-                    + " manifest.json at its top, next to the graphs", e);
+            throw new BundleException(
+                    source,
+                    BundleManifest.FILE,
+                    "is missing: a bundle holds" + " manifest.json at its top, next to the graphs",
+                    e);
         } catch (IOException e) {
             throw new BundleException(source, BundleManifest.FILE, "cannot be read: " + e, e);
         }
     }
 
-    private static String expectedSha256(String expected, String source)
-            throws BundleException {
+    private static String expectedSha256(String expected, String source) throws BundleException {
         if (expected == null) {
             return null;
         }
         String hex = expected.toLowerCase(Locale.ROOT);
         if (!SHA256_HEX.matcher(hex).matches()) {
-            throw new BundleException(source, BundleManifest.FILE, "the expected sha256 \""
-                    + expected + "\" is not 64 hex digits; check ModelRelease.bundle_sha256");
+            throw new BundleException(
+                    source,
+                    BundleManifest.FILE,
+                    "the expected sha256 \""
+                            + expected
+                            + "\" is not 64 hex digits; check ModelRelease.bundle_sha256");
         }
         return hex;
     }

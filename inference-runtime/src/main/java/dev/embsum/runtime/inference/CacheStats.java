@@ -1,7 +1,8 @@
 package dev.embsum.runtime.inference;
 
 /** A snapshot of the encoder-output cache: size, bound and cumulative lookups. */
-public record CacheStats(int entries, long bytes, long maxBytes, long hits, long misses, long evictions) {
+public record CacheStats(
+        int entries, long bytes, long maxBytes, long hits, long misses, long evictions) {
 
     /** Hits / lookups, 0 before the first lookup. */
     public double hitRate() {

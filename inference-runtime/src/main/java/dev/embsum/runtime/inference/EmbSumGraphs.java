@@ -7,19 +7,18 @@ import dev.embsum.runtime.bundle.BundleManifest;
 import dev.embsum.runtime.bundle.GraphSpec;
 import dev.embsum.runtime.bundle.ModelBundle;
 import dev.embsum.runtime.bundle.TensorSpec;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The five ONNX Runtime sessions of a bundle. Each is created from its file path inside the
- * bundle directory (never from bytes), so ONNX Runtime finds the shared {@code weights.bin} next
- * to it; each graph's input and output names are checked against the manifest before use.
- * {@link OrtSession#run} is thread-safe, so one instance serves every caller.
+ * The five ONNX Runtime sessions of a bundle. Each is created from its file path inside the bundle
+ * directory (never from bytes), so ONNX Runtime finds the shared {@code weights.bin} next to it;
+ * each graph's input and output names are checked against the manifest before use. {@link
+ * OrtSession#run} is thread-safe, so one instance serves every caller.
  */
 final class EmbSumGraphs implements AutoCloseable {
 
@@ -39,7 +38,8 @@ final class EmbSumGraphs implements AutoCloseable {
     final OrtSession contentEncoder;
     private final ExecutionProvider provider;
 
-    private EmbSumGraphs(OrtEnvironment env, Map<String, OrtSession> sessions, ExecutionProvider provider) {
+    private EmbSumGraphs(
+            OrtEnvironment env, Map<String, OrtSession> sessions, ExecutionProvider provider) {
         this.env = env;
         this.sessionEncoder = sessions.get(SESSION_ENCODER);
         this.decoderFirst = sessions.get(DECODER_FIRST);
@@ -65,7 +65,9 @@ final class EmbSumGraphs implements AutoCloseable {
                     if (provider != ExecutionProvider.CUDA) {
                         throw e;
                     }
-                    LOG.warn("CUDA execution provider unavailable ({}); falling back to CPU", e.getMessage());
+                    LOG.warn(
+                            "CUDA execution provider unavailable ({}); falling back to CPU",
+                            e.getMessage());
                     provider = ExecutionProvider.CPU;
                     try (OrtSession.SessionOptions opts = sessionOptions(options, provider)) {
                         session = env.createSession(file, opts);
@@ -82,8 +84,8 @@ final class EmbSumGraphs implements AutoCloseable {
         }
     }
 
-    private static OrtSession.SessionOptions sessionOptions(InferenceOptions options, ExecutionProvider provider)
-            throws OrtException {
+    private static OrtSession.SessionOptions sessionOptions(
+            InferenceOptions options, ExecutionProvider provider) throws OrtException {
         OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
         try {
             opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
@@ -101,11 +103,22 @@ final class EmbSumGraphs implements AutoCloseable {
         }
     }
 
-    private static void checkNames(String graph, String kind, List<TensorSpec> expected, Set<String> actual) {
+    private static void checkNames(
+            String graph, String kind, List<TensorSpec> expected, Set<String> actual) {
         List<String> names = expected.stream().map(TensorSpec::name).toList();
         if (!List.copyOf(actual).equals(names)) {
-            throw new IllegalArgumentException(graph + ".onnx: " + kind + " " + actual
-                    + " do not match manifest.json onnx.graphs." + graph + "." + kind + " " + names);
+            throw new IllegalArgumentException(
+                    graph
+                            + ".onnx: "
+                            + kind
+                            + " "
+                            + actual
+                            + " do not match manifest.json onnx.graphs."
+                            + graph
+                            + "."
+                            + kind
+                            + " "
+                            + names);
         }
     }
 

@@ -11,7 +11,6 @@ import dev.embsum.runtime.text.Session;
 import dev.embsum.runtime.text.SessionGrouper;
 import dev.embsum.runtime.text.T5Tokenizer;
 import dev.embsum.runtime.text.TextContract;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,10 +25,10 @@ import java.util.stream.IntStream;
  * content embedding (item tokens → CPE), the glue of docs/model-bundle.md section 5 around the
  * bundle's five ONNX graphs.
  *
- * <p>Micro-batching: {@link #refresh(List)} takes many users at once. All their sessions go
- * through the encoder together (de-duplicated, cached, length-bucketed), then users are sorted
- * by memory length and decoded in batches of {@code maxDecodeBatch}. Results come back in input
- * order and equal one-by-one refreshes (rows never interact).
+ * <p>Micro-batching: {@link #refresh(List)} takes many users at once. All their sessions go through
+ * the encoder together (de-duplicated, cached, length-bucketed), then users are sorted by memory
+ * length and decoded in batches of {@code maxDecodeBatch}. Results come back in input order and
+ * equal one-by-one refreshes (rows never interact).
  *
  * <p>Thread-safe: ONNX Runtime sessions may be run concurrently and the cache is synchronized.
  * {@link #close()} must not race a running call.
@@ -47,8 +46,13 @@ public final class EmbSumRuntime implements AutoCloseable {
     private final InferenceOptions options;
     private final int summaryCap;
 
-    private EmbSumRuntime(ModelBundle bundle, boolean ownsBundle, EmbSumGraphs graphs, T5Tokenizer tokenizer,
-            TextContract contract, InferenceOptions options) {
+    private EmbSumRuntime(
+            ModelBundle bundle,
+            boolean ownsBundle,
+            EmbSumGraphs graphs,
+            T5Tokenizer tokenizer,
+            TextContract contract,
+            InferenceOptions options) {
         this.bundle = bundle;
         this.ownsBundle = ownsBundle;
         this.shape = bundle.manifest();
@@ -57,7 +61,10 @@ public final class EmbSumRuntime implements AutoCloseable {
         this.contract = contract;
         this.options = options;
         int bundleCap = shape.maxSummaryTokens();
-        this.summaryCap = options.maxSummaryTokens() == 0 ? bundleCap : Math.min(options.maxSummaryTokens(), bundleCap);
+        this.summaryCap =
+                options.maxSummaryTokens() == 0
+                        ? bundleCap
+                        : Math.min(options.maxSummaryTokens(), bundleCap);
         this.encoder = new SessionEncoder(graphs, shape, options);
         this.decoder = new GreedyDecoder(graphs, shape, summaryCap);
     }
@@ -74,12 +81,13 @@ public final class EmbSumRuntime implements AutoCloseable {
     }
 
     /**
-     * As {@link #open(Path, InferenceOptions)}, and manifest.json must have the SHA-256
-     * {@code expectedManifestSha256} ({@code ModelRelease.bundle_sha256}; null: not checked).
+     * As {@link #open(Path, InferenceOptions)}, and manifest.json must have the SHA-256 {@code
+     * expectedManifestSha256} ({@code ModelRelease.bundle_sha256}; null: not checked).
      *
      * @throws BundleException if the bundle fails verification (the message names the file)
      */
-    public static EmbSumRuntime open(Path bundlePath, String expectedManifestSha256, InferenceOptions options)
+    public static EmbSumRuntime open(
+            Path bundlePath, String expectedManifestSha256, InferenceOptions options)
             throws BundleException, IOException, OrtException {
         ModelBundle bundle = ModelBundle.open(bundlePath, expectedManifestSha256);
         try {
@@ -95,7 +103,8 @@ public final class EmbSumRuntime implements AutoCloseable {
      * input/output names against the manifest and loads the bundle's tokenizer and text contract.
      * The caller keeps ownership of {@code bundle} and closes it after this runtime.
      */
-    public static EmbSumRuntime load(ModelBundle bundle, InferenceOptions options) throws IOException, OrtException {
+    public static EmbSumRuntime load(ModelBundle bundle, InferenceOptions options)
+            throws IOException, OrtException {
         return load(bundle, false, options);
     }
 
@@ -104,7 +113,8 @@ public final class EmbSumRuntime implements AutoCloseable {
         TextContract contract = TextContract.fromJson(bundle.manifest().text());
         T5Tokenizer tokenizer = T5Tokenizer.load(bundle.resolve(bundle.manifest().tokenizerFile()));
         try {
-            return new EmbSumRuntime(bundle, owns, EmbSumGraphs.open(bundle, options), tokenizer, contract, options);
+            return new EmbSumRuntime(
+                    bundle, owns, EmbSumGraphs.open(bundle, options), tokenizer, contract, options);
         } catch (OrtException | RuntimeException e) {
             tokenizer.close();
             throw e;
@@ -119,8 +129,11 @@ public final class EmbSumRuntime implements AutoCloseable {
     public List<UserRefresh> refresh(List<List<Session>> users) throws OrtException {
         for (int b = 0; b < users.size(); b++) {
             if (users.get(b).isEmpty()) {
-                throw new IllegalArgumentException("user " + b + " of the batch has no sessions:"
-                        + " an empty history has no embedding");
+                throw new IllegalArgumentException(
+                        "user "
+                                + b
+                                + " of the batch has no sessions:"
+                                + " an empty history has no embedding");
             }
         }
         if (users.isEmpty()) {
@@ -129,7 +142,7 @@ public final class EmbSumRuntime implements AutoCloseable {
         int d = shape.dModel();
         List<Session> all = new ArrayList<>();
         users.forEach(all::addAll);
-        EncodedSession[] encoded = encoder.encode(all);                               // 1.
+        EncodedSession[] encoded = encoder.encode(all); // 1.
         EncodedSession[][] states = new EncodedSession[users.size()][];
         for (int b = 0, from = 0; b < users.size(); from += users.get(b).size(), b++) {
             states[b] = Arrays.copyOfRange(encoded, from, from + users.get(b).size());
@@ -160,8 +173,14 @@ public final class EmbSumRuntime implements AutoCloseable {
         return refresh(List.of(sessions)).get(0);
     }
 
-    private void refreshChunk(List<List<Session>> users, int[] chunk, EncodedSession[][] states,
-            int[] memoryLen, int d, UserRefresh[] out) throws OrtException {
+    private void refreshChunk(
+            List<List<Session>> users,
+            int[] chunk,
+            EncodedSession[][] states,
+            int[] memoryLen,
+            int d,
+            UserRefresh[] out)
+            throws OrtException {
         int b = chunk.length;
         int maxMem = 0;
         int maxItems = 0;
@@ -171,9 +190,9 @@ public final class EmbSumRuntime implements AutoCloseable {
             maxMem = Math.max(maxMem, memoryLen[chunk[i]]);
             maxItems = Math.max(maxItems, itemCount[i]);
         }
-        float[] memory = new float[b * maxMem * d];                                    // 3. FiD memory
+        float[] memory = new float[b * maxMem * d]; // 3. FiD memory
         int[] chunkMemLen = new int[b];
-        float[][] items = new float[b][];                                              // 2. [SOS] states
+        float[][] items = new float[b][]; // 2. [SOS] states
         for (int i = 0; i < b; i++) {
             List<Session> sessions = users.get(chunk[i]);
             items[i] = new float[itemCount[i] * d];
@@ -192,7 +211,7 @@ public final class EmbSumRuntime implements AutoCloseable {
         }
         List<GreedyDecoder.Decoded> decoded = decoder.decode(memory, chunkMemLen, maxMem); // 4.
 
-        float[] z = new float[b * (maxItems + 1) * d];                                 // 5. Z, z_mask
+        float[] z = new float[b * (maxItems + 1) * d]; // 5. Z, z_mask
         long[] zMask = new long[b * (maxItems + 1)];
         for (int i = 0; i < b; i++) {
             int k = items[i].length / d;
@@ -206,8 +225,9 @@ public final class EmbSumRuntime implements AutoCloseable {
         OnnxTensor maskTensor = null;
         try {
             maskTensor = Tensors.longs(graphs.env, zMask, b, maxItems + 1);
-            try (OrtSession.Result r = graphs.userHead.run(Map.of("z", zTensor, "z_mask", maskTensor))) {
-                upe = Tensors.floatsOf(r, "upe");                                      // [B, m, d]
+            try (OrtSession.Result r =
+                    graphs.userHead.run(Map.of("z", zTensor, "z_mask", maskTensor))) {
+                upe = Tensors.floatsOf(r, "upe"); // [B, m, d]
             }
         } finally {
             Tensors.closeAll(maskTensor, zTensor);
@@ -215,9 +235,14 @@ public final class EmbSumRuntime implements AutoCloseable {
         int upeSize = shape.m() * d;
         for (int i = 0; i < b; i++) {
             GreedyDecoder.Decoded dec = decoded.get(i);
-            out[chunk[i]] = new UserRefresh(Arrays.copyOfRange(upe, i * upeSize, (i + 1) * upeSize),
-                    dec.summaryIds(), tokenizer.decode(dec.summaryIds()), dec.globalVector(), items[i],
-                    users.get(chunk[i]).size());
+            out[chunk[i]] =
+                    new UserRefresh(
+                            Arrays.copyOfRange(upe, i * upeSize, (i + 1) * upeSize),
+                            dec.summaryIds(),
+                            tokenizer.decode(dec.summaryIds()),
+                            dec.globalVector(),
+                            items[i],
+                            users.get(chunk[i]).size());
         }
     }
 
@@ -235,7 +260,8 @@ public final class EmbSumRuntime implements AutoCloseable {
         while (start < order.length) {
             int end = start + 1;
             while (end < order.length
-                    && (long) (end + 1 - start) * contentTokens.get(order[end]).length <= options.encoderTokenBudget()) {
+                    && (long) (end + 1 - start) * contentTokens.get(order[end]).length
+                            <= options.encoderTokenBudget()) {
                 end++;
             }
             List<int[]> rows = new ArrayList<>(end - start);
@@ -243,14 +269,17 @@ public final class EmbSumRuntime implements AutoCloseable {
                 rows.add(contentTokens.get(order[i]));
             }
             OnnxTensor[] idsMask = Tensors.paddedIdsAndMask(graphs.env, rows, shape.padId());
-            try (OrtSession.Result r = graphs.contentEncoder.run(
-                    Map.of("content_ids", idsMask[0], "content_mask", idsMask[1]))) {
+            try (OrtSession.Result r =
+                    graphs.contentEncoder.run(
+                            Map.of("content_ids", idsMask[0], "content_mask", idsMask[1]))) {
                 float[] cpe = Tensors.floatsOf(r, "cpe");
                 float[] key = Tensors.floatsOf(r, "cpe_key");
                 int size = n * d;
                 for (int i = 0; i < rows.size(); i++) {
-                    out[order[start + i]] = new EncodedContent(Arrays.copyOfRange(cpe, i * size, (i + 1) * size),
-                            Arrays.copyOfRange(key, i * size, (i + 1) * size));
+                    out[order[start + i]] =
+                            new EncodedContent(
+                                    Arrays.copyOfRange(cpe, i * size, (i + 1) * size),
+                                    Arrays.copyOfRange(key, i * size, (i + 1) * size));
                 }
             } finally {
                 Tensors.closeAll(idsMask);

@@ -9,8 +9,8 @@ record EncodedSession(int length, int dim, float[] states) {
 
     EncodedSession {
         if (states.length != length * dim) {
-            throw new IllegalArgumentException("states has " + states.length + " floats, expected "
-                    + length + " x " + dim);
+            throw new IllegalArgumentException(
+                    "states has " + states.length + " floats, expected " + length + " x " + dim);
         }
     }
 

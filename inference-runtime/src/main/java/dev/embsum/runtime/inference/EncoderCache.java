@@ -1,20 +1,20 @@
 package dev.embsum.runtime.inference;
 
 import dev.embsum.runtime.text.SessionKey;
-
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Session encoder outputs keyed by session content ({@link SessionKey}: a 128-bit hash of the
- * token ids), least recently used first out, bounded by bytes. A click changes only the newest
- * session of a user's history (or shifts the window by one session), so a refresh after one
- * click finds every other session here. Thread-safe.
+ * Session encoder outputs keyed by session content ({@link SessionKey}: a 128-bit hash of the token
+ * ids), least recently used first out, bounded by bytes. A click changes only the newest session of
+ * a user's history (or shifts the window by one session), so a refresh after one click finds every
+ * other session here. Thread-safe.
  */
 final class EncoderCache {
 
     private final long maxBytes;
-    private final LinkedHashMap<SessionKey, EncodedSession> entries = new LinkedHashMap<>(256, 0.75f, true);
+    private final LinkedHashMap<SessionKey, EncodedSession> entries =
+            new LinkedHashMap<>(256, 0.75f, true);
     private long bytes;
     private long hits;
     private long misses;

@@ -9,7 +9,6 @@ import dev.embsum.runtime.text.ItemFormatter;
 import dev.embsum.runtime.text.ItemText;
 import dev.embsum.runtime.text.Session;
 import dev.embsum.runtime.text.SessionGrouper;
-
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,18 +17,24 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Runs a bundle's {@code golden/} cases through this runtime end to end, from raw news text to
- * UPE, CPE and scores (docs/model-bundle.md section 6), and fails on the first difference: token
- * ids, sessions and summary ids exactly, floats within the golden tolerance. It is the warm-up
- * gate of a model hot-swap (a bundle that this runtime cannot reproduce never serves) and the
- * core of the Java parity tests.
+ * Runs a bundle's {@code golden/} cases through this runtime end to end, from raw news text to UPE,
+ * CPE and scores (docs/model-bundle.md section 6), and fails on the first difference: token ids,
+ * sessions and summary ids exactly, floats within the golden tolerance. It is the warm-up gate of a
+ * model hot-swap (a bundle that this runtime cannot reproduce never serves) and the core of the
+ * Java parity tests.
  */
 public final class GoldenCheck {
 
     /** Largest absolute differences seen, per output, and the wall time. */
-    public record Report(int users, int items, double itemVectors, double globalVector, double upe, double cpe,
-            double cpeKey, long millis) {
-    }
+    public record Report(
+            int users,
+            int items,
+            double itemVectors,
+            double globalVector,
+            double upe,
+            double cpe,
+            double cpeKey,
+            long millis) {}
 
     private final EmbSumRuntime runtime;
     private final ModelBundle bundle;
@@ -46,8 +51,11 @@ public final class GoldenCheck {
     public Report run() throws IOException, OrtException, GoldenMismatchException {
         int bundleCap = bundle.manifest().maxSummaryTokens();
         if (runtime.summaryCap() != bundleCap) {
-            throw new IllegalStateException("the golden check needs the bundle's summary cap "
-                    + bundleCap + ", the runtime uses " + runtime.summaryCap());
+            throw new IllegalStateException(
+                    "the golden check needs the bundle's summary cap "
+                            + bundleCap
+                            + ", the runtime uses "
+                            + runtime.summaryCap());
         }
         long start = System.nanoTime();
         abs = bundle.manifest().goldenAbsTolerance();
@@ -67,12 +75,30 @@ public final class GoldenCheck {
             String who = "golden/users.json user " + user.path("user_id").asText();
             int[] summary = ints(user.path("summary_ids"));
             if (!Arrays.equals(r.summaryIds(), summary)) {
-                throw new GoldenMismatchException(who + " summary_ids: runtime " + Arrays.toString(r.summaryIds())
-                        + " golden " + Arrays.toString(summary) + " (min top-2 logit margin "
-                        + user.path("min_top2_logit_margin").asDouble() + ")");
+                throw new GoldenMismatchException(
+                        who
+                                + " summary_ids: runtime "
+                                + Arrays.toString(r.summaryIds())
+                                + " golden "
+                                + Arrays.toString(summary)
+                                + " (min top-2 logit margin "
+                                + user.path("min_top2_logit_margin").asDouble()
+                                + ")");
             }
-            maxUser[0] = Math.max(maxUser[0], compare(who + " item_vectors", r.itemVectors(), user.path("item_vectors")));
-            maxUser[1] = Math.max(maxUser[1], compare(who + " global_vec", r.globalVector(), user.path("global_vec")));
+            maxUser[0] =
+                    Math.max(
+                            maxUser[0],
+                            compare(
+                                    who + " item_vectors",
+                                    r.itemVectors(),
+                                    user.path("item_vectors")));
+            maxUser[1] =
+                    Math.max(
+                            maxUser[1],
+                            compare(
+                                    who + " global_vec",
+                                    r.globalVector(),
+                                    user.path("global_vec")));
             maxUser[2] = Math.max(maxUser[2], compare(who + " upe", r.upe(), user.path("upe")));
         }
 
@@ -84,10 +110,29 @@ public final class GoldenCheck {
         double maxKey = 0;
         for (int i = 0; i < contents.size(); i++) {
             String what = "golden/contents.json item " + contents.get(i).path("item_id").asText();
-            maxCpe = Math.max(maxCpe, compare(what + " cpe", encoded.get(i).cpe(), contents.get(i).path("cpe")));
-            maxKey = Math.max(maxKey, compare(what + " cpe_key", encoded.get(i).cpeKey(), contents.get(i).path("cpe_key")));
+            maxCpe =
+                    Math.max(
+                            maxCpe,
+                            compare(
+                                    what + " cpe",
+                                    encoded.get(i).cpe(),
+                                    contents.get(i).path("cpe")));
+            maxKey =
+                    Math.max(
+                            maxKey,
+                            compare(
+                                    what + " cpe_key",
+                                    encoded.get(i).cpeKey(),
+                                    contents.get(i).path("cpe_key")));
         }
-        return new Report(users.size(), contents.size(), maxUser[0], maxUser[1], maxUser[2], maxCpe, maxKey,
+        return new Report(
+                users.size(),
+                contents.size(),
+                maxUser[0],
+                maxUser[1],
+                maxUser[2],
+                maxCpe,
+                maxKey,
                 (System.nanoTime() - start) / 1_000_000);
     }
 
@@ -97,11 +142,18 @@ public final class GoldenCheck {
         Map<String, int[]> tokens = new HashMap<>();
         for (JsonNode item : texts.path("items")) {
             String id = item.path("item_id").asText();
-            ItemText text = ItemText.news(id, item.path("title").asText(), item.path("abstract").asText(),
-                    item.path("category").asText());
+            ItemText text =
+                    ItemText.news(
+                            id,
+                            item.path("title").asText(),
+                            item.path("abstract").asText(),
+                            item.path("category").asText());
             int[] got = formatter.itemTokens(text);
-            expectIds("golden/texts.json item " + id + " item_tokens", got, item.path("item_tokens"));
-            expectIds("golden/texts.json item " + id + " content_tokens", formatter.contentTokens(got),
+            expectIds(
+                    "golden/texts.json item " + id + " item_tokens", got, item.path("item_tokens"));
+            expectIds(
+                    "golden/texts.json item " + id + " content_tokens",
+                    formatter.contentTokens(got),
                     item.path("content_tokens"));
             tokens.put(id, got);
         }
@@ -109,7 +161,8 @@ public final class GoldenCheck {
     }
 
     /** Replays the engagements; the sessions must equal the golden ones exactly. */
-    private List<Session> checkSessions(JsonNode user, Map<String, int[]> itemTokens) throws GoldenMismatchException {
+    private List<Session> checkSessions(JsonNode user, Map<String, int[]> itemTokens)
+            throws GoldenMismatchException {
         String who = "golden/users.json user " + user.path("user_id").asText();
         EngagementHistory history = EngagementHistory.empty(runtime.contract());
         long time = 0;
@@ -117,49 +170,80 @@ public final class GoldenCheck {
             // texts.json holds only the items that stay in the window; an older engagement
             // still takes a seq, and a stand-in [SOS] token would show up in the session check
             // below if it were ever used
-            int[] tokens = itemTokens.getOrDefault(e.asText(), new int[] {runtime.contract().sosId()});
+            int[] tokens =
+                    itemTokens.getOrDefault(e.asText(), new int[] {runtime.contract().sosId()});
             history = history.add(e.asText(), time++, tokens);
         }
         List<Session> sessions = new SessionGrouper(runtime.contract()).sessions(history);
         JsonNode expected = user.path("sessions");
         if (sessions.size() != expected.size()) {
-            throw new GoldenMismatchException(who + ": " + sessions.size() + " sessions, golden " + expected.size());
+            throw new GoldenMismatchException(
+                    who + ": " + sessions.size() + " sessions, golden " + expected.size());
         }
         for (int i = 0; i < sessions.size(); i++) {
             Session s = sessions.get(i);
             JsonNode g = expected.get(i);
             if (s.sessionId() != g.path("session_id").asLong()) {
-                throw new GoldenMismatchException(who + " session " + i + ": id " + s.sessionId() + ", golden "
-                        + g.path("session_id").asLong());
+                throw new GoldenMismatchException(
+                        who
+                                + " session "
+                                + i
+                                + ": id "
+                                + s.sessionId()
+                                + ", golden "
+                                + g.path("session_id").asLong());
             }
             expectIds(who + " session " + s.sessionId() + " tokens", s.tokens(), g.path("tokens"));
-            expectIds(who + " session " + s.sessionId() + " sos_positions", s.sosPositions(), g.path("sos_positions"));
+            expectIds(
+                    who + " session " + s.sessionId() + " sos_positions",
+                    s.sosPositions(),
+                    g.path("sos_positions"));
         }
         return sessions;
     }
 
-    private static void expectIds(String what, int[] got, JsonNode expected) throws GoldenMismatchException {
+    private static void expectIds(String what, int[] got, JsonNode expected)
+            throws GoldenMismatchException {
         int[] want = ints(expected);
         if (!Arrays.equals(got, want)) {
-            throw new GoldenMismatchException(what + ": runtime " + Arrays.toString(got) + " golden "
-                    + Arrays.toString(want));
+            throw new GoldenMismatchException(
+                    what
+                            + ": runtime "
+                            + Arrays.toString(got)
+                            + " golden "
+                            + Arrays.toString(want));
         }
     }
 
     /** Max |got - golden| over a (nested) float array; throws past the tolerance. */
-    private double compare(String what, float[] got, JsonNode golden) throws GoldenMismatchException {
+    private double compare(String what, float[] got, JsonNode golden)
+            throws GoldenMismatchException {
         List<Double> want = new ArrayList<>(got.length);
         flatten(golden, want);
         if (want.size() != got.length) {
-            throw new GoldenMismatchException(what + ": runtime has " + got.length + " values, golden " + want.size());
+            throw new GoldenMismatchException(
+                    what + ": runtime has " + got.length + " values, golden " + want.size());
         }
         double max = 0;
         for (int i = 0; i < got.length; i++) {
             double w = want.get(i);
             double diff = Math.abs(got[i] - w);
             if (!(diff <= abs + rel * Math.abs(w))) {
-                throw new GoldenMismatchException(what + "[" + i + "]: runtime " + got[i] + " golden " + w
-                        + " (|diff| " + diff + " > " + abs + " + " + rel + "·|golden|)");
+                throw new GoldenMismatchException(
+                        what
+                                + "["
+                                + i
+                                + "]: runtime "
+                                + got[i]
+                                + " golden "
+                                + w
+                                + " (|diff| "
+                                + diff
+                                + " > "
+                                + abs
+                                + " + "
+                                + rel
+                                + "·|golden|)");
             }
             max = Math.max(max, diff);
         }

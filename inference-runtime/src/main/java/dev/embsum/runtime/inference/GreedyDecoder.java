@@ -3,7 +3,6 @@ package dev.embsum.runtime.inference;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-
 import dev.embsum.runtime.bundle.BundleManifest;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -14,20 +13,19 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Step 4 of the glue: greedy decoding with the KV cache over a batch of FiD memories, exactly
- * the rule of {@code EmbSum.greedy_summary} (docs/model-bundle.md section 5).
+ * Step 4 of the glue: greedy decoding with the KV cache over a batch of FiD memories, exactly the
+ * rule of {@code EmbSum.greedy_summary} (docs/model-bundle.md section 5).
  *
- * <p>{@code decoder_first} computes the cross-attention keys/values once; every
- * {@code decoder_step} then gets the previous step's self-attention cache straight from the
- * previous {@link OrtSession.Result} (native tensors passed back in, no copy through the heap).
- * A row that has emitted {@code </s>} keeps running with pad input: rows never interact, and
- * keeping the batch shape avoids re-slicing the cache.
+ * <p>{@code decoder_first} computes the cross-attention keys/values once; every {@code
+ * decoder_step} then gets the previous step's self-attention cache straight from the previous
+ * {@link OrtSession.Result} (native tensors passed back in, no copy through the heap). A row that
+ * has emitted {@code </s>} keeps running with pad input: rows never interact, and keeping the batch
+ * shape avoids re-slicing the cache.
  */
 final class GreedyDecoder {
 
     /** One user's decoding result. */
-    record Decoded(int[] summaryIds, float[] globalVector) {
-    }
+    record Decoded(int[] summaryIds, float[] globalVector) {}
 
     private final EmbSumGraphs graphs;
     private final BundleManifest shape;
@@ -51,7 +49,7 @@ final class GreedyDecoder {
     }
 
     /**
-     * @param memory    {@code [B, M, d]} row-major, each user's valid session states, zero-padded
+     * @param memory {@code [B, M, d]} row-major, each user's valid session states, zero-padded
      * @param memoryLen the number of real rows of each user's memory (1..M)
      */
     List<Decoded> decode(float[] memory, int[] memoryLen, int maxLen) throws OrtException {
@@ -80,8 +78,16 @@ final class GreedyDecoder {
             memoryTensor = Tensors.floats(graphs.env, memory, b, maxLen, d);
             maskTensor = Tensors.longs(graphs.env, mask, b, maxLen);
             inputIds = Tensors.longs(graphs.env, tokens, b, 1);
-            first = graphs.decoderFirst.run(
-                    Map.of("input_ids", inputIds, "memory", memoryTensor, "memory_mask", maskTensor), firstOutputs);
+            first =
+                    graphs.decoderFirst.run(
+                            Map.of(
+                                    "input_ids",
+                                    inputIds,
+                                    "memory",
+                                    memoryTensor,
+                                    "memory_mask",
+                                    maskTensor),
+                            firstOutputs);
             OrtSession.Result current = first;
             for (int t = 0; t < cap; t++) {
                 float[] hidden = Tensors.floatsOf(current, "hidden");
@@ -110,8 +116,12 @@ final class GreedyDecoder {
                 feed.put("memory_mask", maskTensor);
                 for (int i = 0; i < shape.numDecoderLayers(); i++) {
                     for (String kv : List.of("key", "value")) {
-                        feed.put("past." + i + ".self." + kv, Tensors.tensor(current, "present." + i + ".self." + kv));
-                        feed.put("past." + i + ".cross." + kv, Tensors.tensor(first, "present." + i + ".cross." + kv));
+                        feed.put(
+                                "past." + i + ".self." + kv,
+                                Tensors.tensor(current, "present." + i + ".self." + kv));
+                        feed.put(
+                                "past." + i + ".cross." + kv,
+                                Tensors.tensor(first, "present." + i + ".cross." + kv));
                     }
                 }
                 OrtSession.Result nextResult = graphs.decoderStep.run(feed, stepOutputs);

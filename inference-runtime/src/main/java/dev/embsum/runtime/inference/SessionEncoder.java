@@ -6,7 +6,6 @@ import ai.onnxruntime.OrtSession;
 import dev.embsum.runtime.bundle.BundleManifest;
 import dev.embsum.runtime.text.Session;
 import dev.embsum.runtime.text.SessionKey;
-
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -19,8 +18,8 @@ import java.util.Map;
  *
  * <p>Sessions already in the cache are not encoded again. The rest are de-duplicated, sorted by
  * length and cut into runs of at most {@code encoderTokenBudget} padded tokens, so a batch pads
- * each session only up to a similar length (a session's states do not depend on the other rows
- * or on the padding, so this changes no number).
+ * each session only up to a similar length (a session's states do not depend on the other rows or
+ * on the padding, so this changes no number).
  */
 final class SessionEncoder {
 
@@ -35,7 +34,10 @@ final class SessionEncoder {
         this.dim = shape.dModel();
         this.padId = shape.padId();
         this.tokenBudget = options.encoderTokenBudget();
-        this.cache = options.encoderCacheBytes() > 0 ? new EncoderCache(options.encoderCacheBytes()) : null;
+        this.cache =
+                options.encoderCacheBytes() > 0
+                        ? new EncoderCache(options.encoderCacheBytes())
+                        : null;
     }
 
     /**
@@ -66,7 +68,8 @@ final class SessionEncoder {
         while (start < todo.size()) {
             int end = start + 1;
             // sorted ascending, so the run's width is its last session's length
-            while (end < todo.size() && (long) (end + 1 - start) * todo.get(end).getValue().length <= tokenBudget) {
+            while (end < todo.size()
+                    && (long) (end + 1 - start) * todo.get(end).getValue().length <= tokenBudget) {
                 end++;
             }
             List<Map.Entry<SessionKey, int[]>> run = todo.subList(start, end);
@@ -80,13 +83,15 @@ final class SessionEncoder {
         return aligned;
     }
 
-    private void encodeRun(List<Map.Entry<SessionKey, int[]>> run, Map<SessionKey, EncodedSession> out)
+    private void encodeRun(
+            List<Map.Entry<SessionKey, int[]>> run, Map<SessionKey, EncodedSession> out)
             throws OrtException {
         List<int[]> rows = new ArrayList<>(run.size());
         run.forEach(e -> rows.add(e.getValue()));
         OnnxTensor[] idsMask = Tensors.paddedIdsAndMask(graphs.env, rows, padId);
-        try (OrtSession.Result result = graphs.sessionEncoder.run(
-                Map.of("input_ids", idsMask[0], "attention_mask", idsMask[1]))) {
+        try (OrtSession.Result result =
+                graphs.sessionEncoder.run(
+                        Map.of("input_ids", idsMask[0], "attention_mask", idsMask[1]))) {
             float[] states = Tensors.floatsOf(result, "token_states"); // [S, L, d]
             int width = (int) idsMask[0].getInfo().getShape()[1];
             for (int i = 0; i < run.size(); i++) {

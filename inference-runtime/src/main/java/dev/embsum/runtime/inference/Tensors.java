@@ -5,7 +5,6 @@ import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.util.List;
@@ -13,14 +12,14 @@ import java.util.List;
 /** Building the graphs' int64/float32 inputs and reading their outputs. */
 final class Tensors {
 
-    private Tensors() {
-    }
+    private Tensors() {}
 
     /**
      * Token rows right-padded with {@code pad} to the longest row: ids and mask (1 = token), both
      * {@code [rows, width]} int64, as every graph of the bundle takes them.
      */
-    static OnnxTensor[] paddedIdsAndMask(OrtEnvironment env, List<int[]> rows, int pad) throws OrtException {
+    static OnnxTensor[] paddedIdsAndMask(OrtEnvironment env, List<int[]> rows, int pad)
+            throws OrtException {
         int width = 1;
         for (int[] r : rows) {
             width = Math.max(width, r.length);
@@ -38,7 +37,9 @@ final class Tensors {
         long[] shape = {rows.size(), width};
         OnnxTensor idsTensor = OnnxTensor.createTensor(env, LongBuffer.wrap(ids), shape);
         try {
-            return new OnnxTensor[] {idsTensor, OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape)};
+            return new OnnxTensor[] {
+                idsTensor, OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape)
+            };
         } catch (OrtException | RuntimeException e) {
             idsTensor.close();
             throw e;
@@ -70,8 +71,12 @@ final class Tensors {
     }
 
     static OnnxTensor tensor(OrtSession.Result result, String name) {
-        OnnxValue v = result.get(name).orElseThrow(
-                () -> new IllegalStateException("graph output '" + name + "' missing"));
+        OnnxValue v =
+                result.get(name)
+                        .orElseThrow(
+                                () ->
+                                        new IllegalStateException(
+                                                "graph output '" + name + "' missing"));
         return (OnnxTensor) v;
     }
 

@@ -13,22 +13,22 @@ import java.util.Set;
  * <ul>
  *   <li>every accepted engagement gets {@code seq = nextSeq}, the user's absolute engagement
  *       counter (never reused);
- *   <li>engaging an item already present removes its old entry and appends a new one with the
- *       new seq (a repeat moves the item to the newest position);
+ *   <li>engaging an item already present removes its old entry and appends a new one with the new
+ *       seq (a repeat moves the item to the newest position);
  *   <li>only the newest H entries (by seq) are kept, ordered by seq ascending;
- *   <li>{@code historyVersion} counts accepted engagements (repeats included); under the
- *       current contract it equals {@code nextSeq}, but it is stored on its own because it is
- *       the ordering key for emitted embeddings.
+ *   <li>{@code historyVersion} counts accepted engagements (repeats included); under the current
+ *       contract it equals {@code nextSeq}, but it is stored on its own because it is the ordering
+ *       key for emitted embeddings.
  * </ul>
  *
  * <p>Which engagements are accepted (a CLICK, or a RATE with rating &gt; 3) is decided by the
  * caller; {@link #add} takes accepted ones only.
  *
  * <p><b>Immutable.</b> {@link #add} returns a new history and leaves this one untouched; the
- * unchanged {@link HistoryEntry} objects are shared. That makes the value safe to hand to an
- * async inference request while the next click is processed, and it is exactly one state record
- * for Flink: capacity is configuration, and {@link #restore} rebuilds the value from
- * {@code entries + nextSeq + historyVersion}.
+ * unchanged {@link HistoryEntry} objects are shared. That makes the value safe to hand to an async
+ * inference request while the next click is processed, and it is exactly one state record for
+ * Flink: capacity is configuration, and {@link #restore} rebuilds the value from {@code entries +
+ * nextSeq + historyVersion}.
  */
 public final class EngagementHistory {
 
@@ -37,8 +37,8 @@ public final class EngagementHistory {
     private final long nextSeq;
     private final long historyVersion;
 
-    private EngagementHistory(int capacity, List<HistoryEntry> entries, long nextSeq,
-            long historyVersion) {
+    private EngagementHistory(
+            int capacity, List<HistoryEntry> entries, long nextSeq, long historyVersion) {
         this.capacity = capacity;
         this.entries = Collections.unmodifiableList(entries);
         this.nextSeq = nextSeq;
@@ -57,34 +57,43 @@ public final class EngagementHistory {
     }
 
     /**
-     * Rebuilds a history from stored state. If {@code capacity} is smaller than when it was
-     * stored (a new model with a smaller H), only the newest {@code capacity} entries are kept.
+     * Rebuilds a history from stored state. If {@code capacity} is smaller than when it was stored
+     * (a new model with a smaller H), only the newest {@code capacity} entries are kept.
      *
-     * @throws IllegalArgumentException if the entries are not strictly ascending by seq, repeat
-     *     an item, or have a seq not below {@code nextSeq}
+     * @throws IllegalArgumentException if the entries are not strictly ascending by seq, repeat an
+     *     item, or have a seq not below {@code nextSeq}
      */
-    public static EngagementHistory restore(int capacity, List<HistoryEntry> entries,
-            long nextSeq, long historyVersion) {
+    public static EngagementHistory restore(
+            int capacity, List<HistoryEntry> entries, long nextSeq, long historyVersion) {
         requireCapacity(capacity);
         if (nextSeq < 0 || historyVersion < 0) {
-            throw new IllegalArgumentException("nextSeq and historyVersion must be >= 0, got "
-                    + nextSeq + " and " + historyVersion);
+            throw new IllegalArgumentException(
+                    "nextSeq and historyVersion must be >= 0, got "
+                            + nextSeq
+                            + " and "
+                            + historyVersion);
         }
         Set<String> seen = new HashSet<>();
         long previous = -1;
         for (HistoryEntry e : entries) {
             if (e.seq() <= previous || e.seq() >= nextSeq) {
-                throw new IllegalArgumentException("history entries must have strictly ascending"
-                        + " seq below nextSeq = " + nextSeq + ", got " + e + " after seq "
-                        + previous);
+                throw new IllegalArgumentException(
+                        "history entries must have strictly ascending"
+                                + " seq below nextSeq = "
+                                + nextSeq
+                                + ", got "
+                                + e
+                                + " after seq "
+                                + previous);
             }
             if (!seen.add(e.itemId())) {
                 throw new IllegalArgumentException("history repeats item " + e.itemId());
             }
             previous = e.seq();
         }
-        List<HistoryEntry> kept = new ArrayList<>(
-                entries.subList(Math.max(0, entries.size() - capacity), entries.size()));
+        List<HistoryEntry> kept =
+                new ArrayList<>(
+                        entries.subList(Math.max(0, entries.size() - capacity), entries.size()));
         return new EngagementHistory(capacity, kept, nextSeq, historyVersion);
     }
 
@@ -140,8 +149,11 @@ public final class EngagementHistory {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof EngagementHistory h && capacity == h.capacity && nextSeq == h.nextSeq
-                && historyVersion == h.historyVersion && entries.equals(h.entries);
+        return o instanceof EngagementHistory h
+                && capacity == h.capacity
+                && nextSeq == h.nextSeq
+                && historyVersion == h.historyVersion
+                && entries.equals(h.entries);
     }
 
     @Override
@@ -151,8 +163,15 @@ public final class EngagementHistory {
 
     @Override
     public String toString() {
-        return "EngagementHistory[" + entries.size() + "/" + capacity + " entries, nextSeq="
-                + nextSeq + ", version=" + historyVersion + "]";
+        return "EngagementHistory["
+                + entries.size()
+                + "/"
+                + capacity
+                + " entries, nextSeq="
+                + nextSeq
+                + ", version="
+                + historyVersion
+                + "]";
     }
 
     private static void requireCapacity(int capacity) {

@@ -4,12 +4,12 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * One engaged item in a user's history: its id, the engagement's {@code seq} (the user's
- * absolute engagement counter, which fixes its session), the event time, and the item tokens
- * captured when the engagement was accepted, stored as 16-bit ids ({@link TokenIds}).
+ * One engaged item in a user's history: its id, the engagement's {@code seq} (the user's absolute
+ * engagement counter, which fixes its session), the event time, and the item tokens captured when
+ * the engagement was accepted, stored as 16-bit ids ({@link TokenIds}).
  *
- * <p>Immutable: the token array is copied in and out, so entries can be shared between
- * successive {@link EngagementHistory} values.
+ * <p>Immutable: the token array is copied in and out, so entries can be shared between successive
+ * {@link EngagementHistory} values.
  */
 public final class HistoryEntry {
 
@@ -41,8 +41,8 @@ public final class HistoryEntry {
     }
 
     /** Rebuilds an entry from its stored 16-bit form (the array is copied). */
-    public static HistoryEntry fromPacked(String itemId, long seq, long eventTimeMillis,
-            char[] packedTokens) {
+    public static HistoryEntry fromPacked(
+            String itemId, long seq, long eventTimeMillis, char[] packedTokens) {
         return new HistoryEntry(itemId, seq, eventTimeMillis, packedTokens.clone());
     }
 
@@ -82,8 +82,11 @@ public final class HistoryEntry {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof HistoryEntry e && seq == e.seq && eventTimeMillis == e.eventTimeMillis
-                && itemId.equals(e.itemId) && Arrays.equals(tokens, e.tokens);
+        return o instanceof HistoryEntry e
+                && seq == e.seq
+                && eventTimeMillis == e.eventTimeMillis
+                && itemId.equals(e.itemId)
+                && Arrays.equals(tokens, e.tokens);
     }
 
     @Override
@@ -93,7 +96,14 @@ public final class HistoryEntry {
 
     @Override
     public String toString() {
-        return "HistoryEntry[" + itemId + ", seq=" + seq + ", t=" + eventTimeMillis + ", "
-                + tokens.length + " tokens]";
+        return "HistoryEntry["
+                + itemId
+                + ", seq="
+                + seq
+                + ", t="
+                + eventTimeMillis
+                + ", "
+                + tokens.length
+                + " tokens]";
     }
 }

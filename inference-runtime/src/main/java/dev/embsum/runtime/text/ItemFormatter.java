@@ -19,34 +19,40 @@ import java.util.Objects;
  *
  * <p>Each piece is encoded separately so that a field is truncated by token ids, never by
  * characters, and so that the label's tokens do not depend on the neighbouring text. Label
- * encodings are computed once here. Thread-safe if the tokenizer is (it is); the formatter does
- * not own the tokenizer and does not close it.
+ * encodings are computed once here. Thread-safe if the tokenizer is (it is); the formatter does not
+ * own the tokenizer and does not close it.
  */
 public final class ItemFormatter {
 
     private final T5Tokenizer tokenizer;
     private final TextContract contract;
+
     /** Per domain, per clause: [0] = label as the first clause, [1] = "; " + label. */
     private final Map<String, int[][][]> labelIds = new LinkedHashMap<>();
 
     public ItemFormatter(T5Tokenizer tokenizer, TextContract contract) {
         this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
         this.contract = Objects.requireNonNull(contract, "contract").validate();
-        contract.domains().forEach((domain, clauses) -> {
-            int[][][] ids = new int[clauses.size()][][];
-            for (int i = 0; i < clauses.size(); i++) {
-                String label = clauses.get(i).label();
-                ids[i] = new int[][] {tokenizer.encode(label), tokenizer.encode("; " + label)};
-            }
-            labelIds.put(domain, ids);
-        });
+        contract.domains()
+                .forEach(
+                        (domain, clauses) -> {
+                            int[][][] ids = new int[clauses.size()][][];
+                            for (int i = 0; i < clauses.size(); i++) {
+                                String label = clauses.get(i).label();
+                                ids[i] =
+                                        new int[][] {
+                                            tokenizer.encode(label), tokenizer.encode("; " + label)
+                                        };
+                            }
+                            labelIds.put(domain, ids);
+                        });
     }
 
     /**
      * The item tokens: [SOS], then the present clauses, at most {@code itemMaxTokens}.
      *
-     * @throws IllegalArgumentException for an unknown domain, or when no clause is present
-     *     (no title, no body, no category): such a content record is dead-lettered
+     * @throws IllegalArgumentException for an unknown domain, or when no clause is present (no
+     *     title, no body, no category): such a content record is dead-lettered
      */
     public int[] itemTokens(ItemText item) {
         Objects.requireNonNull(item, "item");
@@ -66,8 +72,12 @@ public final class ItemFormatter {
             present++;
         }
         if (present == 0) {
-            throw new IllegalArgumentException("item " + item.itemId() + " (" + item.domain()
-                    + ") has no text: every field of its template is missing or blank");
+            throw new IllegalArgumentException(
+                    "item "
+                            + item.itemId()
+                            + " ("
+                            + item.domain()
+                            + ") has no text: every field of its template is missing or blank");
         }
         return ids.toArray(contract.itemMaxTokens());
     }

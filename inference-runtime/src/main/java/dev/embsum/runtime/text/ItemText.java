@@ -28,8 +28,8 @@ public record ItemText(String itemId, String domain, String title, String body, 
     }
 
     /**
-     * The raw value of a template field: {@code abstract} and {@code description} both name
-     * {@link #body()}.
+     * The raw value of a template field: {@code abstract} and {@code description} both name {@link
+     * #body()}.
      *
      * @throws IllegalArgumentException for a name outside {@link #FIELDS}
      */
@@ -38,8 +38,9 @@ public record ItemText(String itemId, String domain, String title, String body, 
             case "title" -> title;
             case "abstract", "description" -> body;
             case "category" -> category;
-            default -> throw new IllegalArgumentException(
-                    "unknown item field '" + name + "' (known: " + FIELDS + ")");
+            default ->
+                    throw new IllegalArgumentException(
+                            "unknown item field '" + name + "' (known: " + FIELDS + ")");
         };
     }
 }

@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * One session of a user's history (docs/text-contract.md section 4): the items whose
- * {@code seq / p} equals {@link #sessionId()}, in seq order.
+ * One session of a user's history (docs/text-contract.md section 4): the items whose {@code seq /
+ * p} equals {@link #sessionId()}, in seq order.
  *
  * @param sessionId {@code seq / p} of its items
  * @param itemIds its items, oldest first
@@ -21,8 +21,14 @@ public record Session(long sessionId, List<String> itemIds, int[] tokens, int[] 
         tokens = tokens.clone();
         sosPositions = sosPositions.clone();
         if (itemIds.size() != sosPositions.length) {
-            throw new IllegalArgumentException("session " + sessionId + ": " + itemIds.size()
-                    + " items but " + sosPositions.length + " [SOS] positions");
+            throw new IllegalArgumentException(
+                    "session "
+                            + sessionId
+                            + ": "
+                            + itemIds.size()
+                            + " items but "
+                            + sosPositions.length
+                            + " [SOS] positions");
         }
     }
 
@@ -54,19 +60,30 @@ public record Session(long sessionId, List<String> itemIds, int[] tokens, int[] 
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Session s && sessionId == s.sessionId && itemIds.equals(s.itemIds)
-                && Arrays.equals(tokens, s.tokens) && Arrays.equals(sosPositions, s.sosPositions);
+        return o instanceof Session s
+                && sessionId == s.sessionId
+                && itemIds.equals(s.itemIds)
+                && Arrays.equals(tokens, s.tokens)
+                && Arrays.equals(sosPositions, s.sosPositions);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(sessionId, itemIds) * 961 + Arrays.hashCode(tokens) * 31
+        return Objects.hash(sessionId, itemIds) * 961
+                + Arrays.hashCode(tokens) * 31
                 + Arrays.hashCode(sosPositions);
     }
 
     @Override
     public String toString() {
-        return "Session[id=" + sessionId + ", items=" + itemIds + ", " + tokens.length
-                + " tokens, sos=" + Arrays.toString(sosPositions) + "]";
+        return "Session[id="
+                + sessionId
+                + ", items="
+                + itemIds
+                + ", "
+                + tokens.length
+                + " tokens, sos="
+                + Arrays.toString(sosPositions)
+                + "]";
     }
 }

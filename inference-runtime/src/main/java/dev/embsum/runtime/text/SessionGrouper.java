@@ -5,14 +5,14 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * History → sessions, per docs/text-contract.md section 4: an entry's session id is
- * {@code seq / p}; sessions are the distinct ids present, ascending; a session's tokens are its
- * items' tokens in seq order followed by {@code </s>}.
+ * History → sessions, per docs/text-contract.md section 4: an entry's session id is {@code seq /
+ * p}; sessions are the distinct ids present, ascending; a session's tokens are its items' tokens in
+ * seq order followed by {@code </s>}.
  *
  * <p>Boundaries depend on seq alone, so a new (non-repeat) click changes only the newest session
- * and the window slide only the oldest; every other session keeps identical tokens and its
- * encoder output can be reused ({@link Session#contentKey()}). A repeat click also removes the
- * item from its old session, changing that one too.
+ * and the window slide only the oldest; every other session keeps identical tokens and its encoder
+ * output can be reused ({@link Session#contentKey()}). A repeat click also removes the item from
+ * its old session, changing that one too.
  *
  * <p>Stateless and thread-safe.
  */
@@ -53,8 +53,13 @@ public final class SessionGrouper {
                 end++;
             }
             if (length > maxTokens) {
-                throw new IllegalStateException("session " + id + " has " + length
-                        + " tokens, over the limit l = " + maxTokens);
+                throw new IllegalStateException(
+                        "session "
+                                + id
+                                + " has "
+                                + length
+                                + " tokens, over the limit l = "
+                                + maxTokens);
             }
             int[] tokens = new int[length];
             int[] sos = new int[end - start];

@@ -4,11 +4,10 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 
 /**
- * A 128-bit content key of a token sequence: the first 16 bytes of SHA-256 over the ids
- * (4 bytes each, big-endian), plus nothing else. A cryptographic hash so that collisions are
- * out of the question at any cache size (a wrong cache hit would silently corrupt an embedding);
- * at most a few KB are hashed per refresh, so its cost does not matter. Two longs make a cheap
- * hash-map key.
+ * A 128-bit content key of a token sequence: the first 16 bytes of SHA-256 over the ids (4 bytes
+ * each, big-endian), plus nothing else. A cryptographic hash so that collisions are out of the
+ * question at any cache size (a wrong cache hit would silently corrupt an embedding); at most a few
+ * KB are hashed per refresh, so its cost does not matter. Two longs make a cheap hash-map key.
  *
  * @param hi first 8 bytes of the digest
  * @param lo next 8 bytes of the digest

@@ -21,25 +21,25 @@ import org.slf4j.LoggerFactory;
  * Face {@code tokenizers} library (DJL binding), so that Java and Python run the very same
  * normalisation, pre-tokenisation and Unigram code (docs/text-contract.md section 1).
  *
- * <p>{@link #encode(String)} applies the contract's rules: no special tokens are added, nothing
- * is truncated or padded, and every id that the text itself produces which is a special token
- * ({@code <pad>}, {@code </s>}, the sentinels {@code <extra_id_*>}) becomes {@code <unk>}. That
- * stops a title containing {@code "</s>"} or {@code "<extra_id_0>"} from forging an end of
- * sequence or an [SOS] marker.
+ * <p>{@link #encode(String)} applies the contract's rules: no special tokens are added, nothing is
+ * truncated or padded, and every id that the text itself produces which is a special token ({@code
+ * <pad>}, {@code </s>}, the sentinels {@code <extra_id_*>}) becomes {@code <unk>}. That stops a
+ * title containing {@code "</s>"} or {@code "<extra_id_0>"} from forging an end of sequence or an
+ * [SOS] marker.
  *
- * <p><b>Offline.</b> Loading never touches the network: the file is read from disk, and before
- * DJL is first used this class sets the system properties {@code ai.djl.offline=true} and
- * {@code OPT_OUT_TRACKING=true} unless they were set explicitly. Without them DJL 0.38 (a) pings
- * the EC2 metadata endpoint and a telemetry URL on every {@code newInstance} call, and (b) on a
- * machine where it detects CUDA, looks for a CUDA build of its native library, which the jar does
- * not contain, and downloads it. In offline mode it always uses the CPU build bundled in the jar,
+ * <p><b>Offline.</b> Loading never touches the network: the file is read from disk, and before DJL
+ * is first used this class sets the system properties {@code ai.djl.offline=true} and {@code
+ * OPT_OUT_TRACKING=true} unless they were set explicitly. Without them DJL 0.38 (a) pings the EC2
+ * metadata endpoint and a telemetry URL on every {@code newInstance} call, and (b) on a machine
+ * where it detects CUDA, looks for a CUDA build of its native library, which the jar does not
+ * contain, and downloads it. In offline mode it always uses the CPU build bundled in the jar,
  * extracted once to {@code ~/.djl.ai/tokenizers} (relocate with {@code ENGINE_CACHE_DIR}).
  *
- * <p><b>Threads.</b> Instances are safe to share between threads. Encoding is serialised by a
- * lock: the Rust tokenizer would tolerate concurrent reads, but DJL's JNI glue hands every call a
- * mutable alias of the same native object, and a {@link #close()} racing an encode would free
- * memory in use. Encoding an item costs tens of microseconds, so for parallel throughput give
- * each worker (Flink subtask) its own instance rather than share one.
+ * <p><b>Threads.</b> Instances are safe to share between threads. Encoding is serialised by a lock:
+ * the Rust tokenizer would tolerate concurrent reads, but DJL's JNI glue hands every call a mutable
+ * alias of the same native object, and a {@link #close()} racing an encode would free memory in
+ * use. Encoding an item costs tens of microseconds, so for parallel throughput give each worker
+ * (Flink subtask) its own instance rather than share one.
  */
 public final class T5Tokenizer implements AutoCloseable {
 
@@ -59,7 +59,11 @@ public final class T5Tokenizer implements AutoCloseable {
     private final Object lock = new Object();
     private HuggingFaceTokenizer tokenizer; // null once closed; guarded by lock
 
-    private T5Tokenizer(Path path, String sha256, int unkId, BitSet injectableSpecialIds,
+    private T5Tokenizer(
+            Path path,
+            String sha256,
+            int unkId,
+            BitSet injectableSpecialIds,
             HuggingFaceTokenizer tokenizer) {
         this.path = path;
         this.sha256 = sha256;
@@ -71,13 +75,15 @@ public final class T5Tokenizer implements AutoCloseable {
     /**
      * Loads a tokenizer from a local {@code tokenizer.json} file.
      *
-     * @throws IOException if the file is missing, unreadable, or not a Hugging Face
-     *     tokenizer.json with an {@code <unk>} token (the message names the path)
+     * @throws IOException if the file is missing, unreadable, or not a Hugging Face tokenizer.json
+     *     with an {@code <unk>} token (the message names the path)
      */
     public static T5Tokenizer load(Path tokenizerJson) throws IOException {
         Path file = tokenizerJson.toAbsolutePath().normalize();
         if (!Files.isRegularFile(file)) {
-            throw new NoSuchFileException(file.toString(), null,
+            throw new NoSuchFileException(
+                    file.toString(),
+                    null,
                     "tokenizer.json not found (expected models/t5-small-tokenizer/tokenizer.json"
                             + " or the model bundle's tokenizer.json)");
         }
@@ -91,10 +97,14 @@ public final class T5Tokenizer implements AutoCloseable {
         } catch (IOException e) {
             throw new IOException("Not a tokenizer.json (invalid JSON): " + file, e);
         }
-        if (root == null || !root.isObject() || !root.path("model").isObject()
+        if (root == null
+                || !root.isObject()
+                || !root.path("model").isObject()
                 || !root.path("added_tokens").isArray()) {
-            throw new IOException("Not a Hugging Face tokenizer.json (needs 'model' and"
-                    + " 'added_tokens'): " + file);
+            throw new IOException(
+                    "Not a Hugging Face tokenizer.json (needs 'model' and"
+                            + " 'added_tokens'): "
+                            + file);
         }
         int unkId = -1;
         BitSet specials = new BitSet();
@@ -114,10 +124,11 @@ public final class T5Tokenizer implements AutoCloseable {
         // addSpecialTokens=false: T5's post-processor would append </s>; the contract adds
         // </s> itself, only where it belongs. Truncation and padding off: limits are applied
         // to token ids per field by ItemFormatter, never by the tokenizer.
-        Map<String, String> options = Map.of(
-                "addSpecialTokens", "false",
-                "truncation", "false",
-                "padding", "false");
+        Map<String, String> options =
+                Map.of(
+                        "addSpecialTokens", "false",
+                        "truncation", "false",
+                        "padding", "false");
         HuggingFaceTokenizer hf;
         try {
             hf = HuggingFaceTokenizer.newInstance(file, options);
@@ -142,8 +153,8 @@ public final class T5Tokenizer implements AutoCloseable {
     }
 
     /**
-     * Token ids exactly as the tokenizer produces them, special ids included. For diagnostics
-     * and tests; item text must go through {@link #encode(String)}.
+     * Token ids exactly as the tokenizer produces them, special ids included. For diagnostics and
+     * tests; item text must go through {@link #encode(String)}.
      */
     public int[] encodeRaw(String text) {
         if (text == null) {
@@ -165,8 +176,8 @@ public final class T5Tokenizer implements AutoCloseable {
     }
 
     /**
-     * Text of {@code ids} with special tokens ({@code </s>}, padding, [SOS]) dropped: how a
-     * greedy summary becomes the published summary text (the same Rust decoder as Python's).
+     * Text of {@code ids} with special tokens ({@code </s>}, padding, [SOS]) dropped: how a greedy
+     * summary becomes the published summary text (the same Rust decoder as Python's).
      */
     public String decode(int[] ids) {
         long[] raw = new long[ids.length];
@@ -220,8 +231,8 @@ public final class T5Tokenizer implements AutoCloseable {
     private static void keepDjlOffline() {
         if (System.getProperty("ai.djl.offline") == null && System.getenv("DJL_OFFLINE") == null) {
             System.setProperty("ai.djl.offline", "true");
-        } else if (!Boolean.parseBoolean(System.getProperty("ai.djl.offline",
-                System.getenv("DJL_OFFLINE")))) {
+        } else if (!Boolean.parseBoolean(
+                System.getProperty("ai.djl.offline", System.getenv("DJL_OFFLINE")))) {
             LOG.warn("DJL offline mode was disabled explicitly; DJL may try to reach the network");
         }
         if (System.getProperty("OPT_OUT_TRACKING") == null

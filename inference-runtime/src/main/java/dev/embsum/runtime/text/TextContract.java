@@ -13,12 +13,11 @@ import java.util.Set;
 /**
  * The numbers and templates of docs/text-contract.md, as one immutable value.
  *
- * <p>Today {@link #defaults()} is the source; later the model bundle's manifest is, through
- * {@link #fromJson(JsonNode)} (the {@code config} object of
- * {@code schemas/golden/text-contract.json}). The canonical constructor does not validate, so a
- * broken configuration can be built and inspected; every factory and every consumer
- * ({@link ItemFormatter}, {@link EngagementHistory}, {@link SessionGrouper}) calls
- * {@link #validate()}, so a broken one is never used.
+ * <p>Today {@link #defaults()} is the source; later the model bundle's manifest is, through {@link
+ * #fromJson(JsonNode)} (the {@code config} object of {@code schemas/golden/text-contract.json}).
+ * The canonical constructor does not validate, so a broken configuration can be built and
+ * inspected; every factory and every consumer ({@link ItemFormatter}, {@link EngagementHistory},
+ * {@link SessionGrouper}) calls {@link #validate()}, so a broken one is never used.
  *
  * @param sosId [SOS] = {@code <extra_id_0>}, first token of every item (32099)
  * @param eosId {@code </s>}, ends content sequences and sessions (1)
@@ -43,39 +42,56 @@ public record TextContract(
 
     /** Domain of MIND news items. */
     public static final String NEWS = "news";
+
     /** Domain of Goodreads book items. */
     public static final String BOOK = "book";
 
-    private static final Set<String> JSON_KEYS = Set.of("sos_id", "eos_id", "pad_id", "unk_id",
-            "H", "p", "l", "item_max_tokens", "clauses");
+    private static final Set<String> JSON_KEYS =
+            Set.of(
+                    "sos_id",
+                    "eos_id",
+                    "pad_id",
+                    "unk_id",
+                    "H",
+                    "p",
+                    "l",
+                    "item_max_tokens",
+                    "clauses");
 
     public TextContract {
         Objects.requireNonNull(domains, "domains");
         Map<String, List<Clause>> copy = new LinkedHashMap<>();
-        domains.forEach((name, clauses) -> copy.put(
-                Objects.requireNonNull(name, "domain name"),
-                List.copyOf(Objects.requireNonNull(clauses, "clauses of " + name))));
+        domains.forEach(
+                (name, clauses) ->
+                        copy.put(
+                                Objects.requireNonNull(name, "domain name"),
+                                List.copyOf(
+                                        Objects.requireNonNull(clauses, "clauses of " + name))));
         domains = Collections.unmodifiableMap(copy);
     }
 
     /** The contract's values: the t5-small ids, H 60, p 4, l 512, 124 tokens per item. */
     public static TextContract defaults() {
         Map<String, List<Clause>> domains = new LinkedHashMap<>();
-        domains.put(NEWS, List.of(
-                new Clause("News Title:", "title", 32),
-                new Clause("News Abstract:", "abstract", 72),
-                new Clause("News Category:", "category", 8)));
-        domains.put(BOOK, List.of(
-                new Clause("Book Title:", "title", 24),
-                new Clause("Book Description:", "description", 85)));
+        domains.put(
+                NEWS,
+                List.of(
+                        new Clause("News Title:", "title", 32),
+                        new Clause("News Abstract:", "abstract", 72),
+                        new Clause("News Category:", "category", 8)));
+        domains.put(
+                BOOK,
+                List.of(
+                        new Clause("Book Title:", "title", 24),
+                        new Clause("Book Description:", "description", 85)));
         return new TextContract(32099, 1, 0, 2, 60, 4, 512, 124, domains).validate();
     }
 
     /**
      * Checks the configuration and returns it.
      *
-     * @throws IllegalArgumentException naming the offending values, notably when
-     *     {@code p × itemMaxTokens + 1 > l} (a full session would need truncation)
+     * @throws IllegalArgumentException naming the offending values, notably when {@code p ×
+     *     itemMaxTokens + 1 > l} (a full session would need truncation)
      */
     public TextContract validate() {
         for (int id : new int[] {sosId, eosId, padId, unkId}) {
@@ -91,26 +107,40 @@ public record TextContract(
         requirePositive("itemMaxTokens", itemMaxTokens);
         long fullSession = (long) sessionSize * itemMaxTokens + 1;
         if (fullSession > sessionMaxTokens) {
-            throw new IllegalArgumentException("text contract refused: p × item_max_tokens + 1 = "
-                    + sessionSize + " × " + itemMaxTokens + " + 1 = " + fullSession
-                    + " exceeds the session limit l = " + sessionMaxTokens
-                    + " (a full session would need truncation)");
+            throw new IllegalArgumentException(
+                    "text contract refused: p × item_max_tokens + 1 = "
+                            + sessionSize
+                            + " × "
+                            + itemMaxTokens
+                            + " + 1 = "
+                            + fullSession
+                            + " exceeds the session limit l = "
+                            + sessionMaxTokens
+                            + " (a full session would need truncation)");
         }
         if (domains.isEmpty()) {
             throw new IllegalArgumentException("text contract has no domains");
         }
-        domains.forEach((name, clauses) -> {
-            if (clauses.isEmpty()) {
-                throw new IllegalArgumentException("domain '" + name + "' has no clauses");
-            }
-            for (Clause clause : clauses) {
-                if (!ItemText.FIELDS.contains(clause.field())) {
-                    throw new IllegalArgumentException("domain '" + name + "' clause '"
-                            + clause.label() + "' names unknown field '" + clause.field()
-                            + "' (known: " + ItemText.FIELDS + ")");
-                }
-            }
-        });
+        domains.forEach(
+                (name, clauses) -> {
+                    if (clauses.isEmpty()) {
+                        throw new IllegalArgumentException("domain '" + name + "' has no clauses");
+                    }
+                    for (Clause clause : clauses) {
+                        if (!ItemText.FIELDS.contains(clause.field())) {
+                            throw new IllegalArgumentException(
+                                    "domain '"
+                                            + name
+                                            + "' clause '"
+                                            + clause.label()
+                                            + "' names unknown field '"
+                                            + clause.field()
+                                            + "' (known: "
+                                            + ItemText.FIELDS
+                                            + ")");
+                        }
+                    }
+                });
         return this;
     }
 
@@ -126,14 +156,32 @@ public record TextContract(
 
     /** A copy with another p (p = 1 is the "no session grouping" ablation), validated. */
     public TextContract withSessionSize(int p) {
-        return new TextContract(sosId, eosId, padId, unkId, historySize, p, sessionMaxTokens,
-                itemMaxTokens, domains).validate();
+        return new TextContract(
+                        sosId,
+                        eosId,
+                        padId,
+                        unkId,
+                        historySize,
+                        p,
+                        sessionMaxTokens,
+                        itemMaxTokens,
+                        domains)
+                .validate();
     }
 
     /** A copy with another H, validated. */
     public TextContract withHistorySize(int h) {
-        return new TextContract(sosId, eosId, padId, unkId, h, sessionSize, sessionMaxTokens,
-                itemMaxTokens, domains).validate();
+        return new TextContract(
+                        sosId,
+                        eosId,
+                        padId,
+                        unkId,
+                        h,
+                        sessionSize,
+                        sessionMaxTokens,
+                        itemMaxTokens,
+                        domains)
+                .validate();
     }
 
     /** Reads a plain map of the {@link #fromJson(JsonNode)} shape (e.g. parsed YAML/JSON). */
@@ -164,8 +212,12 @@ public record TextContract(
         for (Map.Entry<String, JsonNode> key : config.properties()) {
             String name = key.getKey();
             if (!JSON_KEYS.contains(name)) {
-                throw new IllegalArgumentException("text contract config has unknown key '"
-                        + name + "' (known: " + JSON_KEYS + ")");
+                throw new IllegalArgumentException(
+                        "text contract config has unknown key '"
+                                + name
+                                + "' (known: "
+                                + JSON_KEYS
+                                + ")");
             }
         }
         JsonNode table = config.get("clauses");
@@ -181,26 +233,34 @@ public record TextContract(
             }
             List<Clause> clauses = new ArrayList<>();
             for (JsonNode c : domain.getValue()) {
-                if (!c.path("label").isTextual() || !c.path("field").isTextual()
+                if (!c.path("label").isTextual()
+                        || !c.path("field").isTextual()
                         || !c.path("max_tokens").isIntegralNumber()) {
-                    throw new IllegalArgumentException("domain '" + domain.getKey()
-                            + "': a clause needs label, field and max_tokens, got " + c);
+                    throw new IllegalArgumentException(
+                            "domain '"
+                                    + domain.getKey()
+                                    + "': a clause needs label, field and max_tokens, got "
+                                    + c);
                 }
-                clauses.add(new Clause(c.get("label").asText(), c.get("field").asText(),
-                        c.get("max_tokens").asInt()));
+                clauses.add(
+                        new Clause(
+                                c.get("label").asText(),
+                                c.get("field").asText(),
+                                c.get("max_tokens").asInt()));
             }
             domains.put(domain.getKey(), clauses);
         }
         return new TextContract(
-                requiredInt(config, "sos_id"),
-                requiredInt(config, "eos_id"),
-                requiredInt(config, "pad_id"),
-                requiredInt(config, "unk_id"),
-                requiredInt(config, "H"),
-                requiredInt(config, "p"),
-                requiredInt(config, "l"),
-                requiredInt(config, "item_max_tokens"),
-                domains).validate();
+                        requiredInt(config, "sos_id"),
+                        requiredInt(config, "eos_id"),
+                        requiredInt(config, "pad_id"),
+                        requiredInt(config, "unk_id"),
+                        requiredInt(config, "H"),
+                        requiredInt(config, "p"),
+                        requiredInt(config, "l"),
+                        requiredInt(config, "item_max_tokens"),
+                        domains)
+                .validate();
     }
 
     private static int requiredInt(JsonNode config, String name) {

@@ -3,11 +3,11 @@ package dev.embsum.runtime.text;
 /**
  * 16-bit storage of token ids (docs/design.md 6.2: history state keeps token ids as 16 bits).
  *
- * <p>Ids are held in {@code char[]} because {@code char} is Java's unsigned 16-bit type: the
- * round trip is a plain narrowing cast one way and a widening cast back, exact for every id in
- * 0..65535, with no sign masking to forget (a {@code short} would turn 40000 into -25536). The
- * t5-small vocabulary needs 0..32127. The byte form (big-endian, 2 bytes per id) is what a
- * state serializer writes.
+ * <p>Ids are held in {@code char[]} because {@code char} is Java's unsigned 16-bit type: the round
+ * trip is a plain narrowing cast one way and a widening cast back, exact for every id in 0..65535,
+ * with no sign masking to forget (a {@code short} would turn 40000 into -25536). The t5-small
+ * vocabulary needs 0..32127. The byte form (big-endian, 2 bytes per id) is what a state serializer
+ * writes.
  */
 public final class TokenIds {
 

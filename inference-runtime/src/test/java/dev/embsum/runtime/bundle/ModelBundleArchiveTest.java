@@ -25,11 +25,11 @@ class ModelBundleArchiveTest {
 
     private static final byte[] SOME_BYTES = "x".getBytes(StandardCharsets.UTF_8);
 
-    @TempDir
-    Path temp;
+    @TempDir Path temp;
 
     /** Where archives are extracted; must be empty again after every test. */
     private Path extractions;
+
     private ExtractionOptions options;
 
     @BeforeEach
@@ -60,11 +60,10 @@ class ModelBundleArchiveTest {
             assertThat(opened.manifest().dModel())
                     .isEqualTo(TestBundles.readManifest(dir).get("model").get("d_model").asInt());
             assertThat(opened.graphPath("session_encoder")).isRegularFile();
-            assertThat(opened.verifyReport().files())
-                    .isEqualTo(opened.manifest().files().size());
+            assertThat(opened.verifyReport().files()).isEqualTo(opened.manifest().files().size());
         }
         assertThat(opened.dir()).doesNotExist();
-        opened.close();  // idempotent
+        opened.close(); // idempotent
     }
 
     @Test
@@ -79,10 +78,12 @@ class ModelBundleArchiveTest {
 
     @Test
     void refusesAParentDirectoryEntry() throws Exception {
-        Path archive = archive(tar -> {
-            directory(tar, "v1/");
-            TestBundles.addBytes(tar, "v1/../x", SOME_BYTES);
-        });
+        Path archive =
+                archive(
+                        tar -> {
+                            directory(tar, "v1/");
+                            TestBundles.addBytes(tar, "v1/../x", SOME_BYTES);
+                        });
         assertRefused(() -> ModelBundle.open(archive, null, options), "hostile.tar.gz")
                 .hasMessageContaining("archive member \"v1/../x\" has an unsafe path");
     }
@@ -96,35 +97,43 @@ class ModelBundleArchiveTest {
 
     @Test
     void refusesASymbolicLink() throws Exception {
-        Path archive = archive(tar -> {
-            directory(tar, "v1/");
-            TarArchiveEntry link = new TarArchiveEntry("v1/weights.bin", TarConstants.LF_SYMLINK);
-            link.setLinkName("/etc/passwd");
-            tar.putArchiveEntry(link);
-            tar.closeArchiveEntry();
-        });
+        Path archive =
+                archive(
+                        tar -> {
+                            directory(tar, "v1/");
+                            TarArchiveEntry link =
+                                    new TarArchiveEntry("v1/weights.bin", TarConstants.LF_SYMLINK);
+                            link.setLinkName("/etc/passwd");
+                            tar.putArchiveEntry(link);
+                            tar.closeArchiveEntry();
+                        });
         assertRefused(() -> ModelBundle.open(archive, null, options), "hostile.tar.gz")
                 .hasMessageContaining("\"v1/weights.bin\" is a symbolic link to \"/etc/passwd\"");
     }
 
     @Test
     void refusesAHardLink() throws Exception {
-        Path archive = archive(tar -> {
-            TarArchiveEntry link = new TarArchiveEntry("v1/weights.bin", TarConstants.LF_LINK);
-            link.setLinkName("v1/other");
-            tar.putArchiveEntry(link);
-            tar.closeArchiveEntry();
-        });
+        Path archive =
+                archive(
+                        tar -> {
+                            TarArchiveEntry link =
+                                    new TarArchiveEntry("v1/weights.bin", TarConstants.LF_LINK);
+                            link.setLinkName("v1/other");
+                            tar.putArchiveEntry(link);
+                            tar.closeArchiveEntry();
+                        });
         assertRefused(() -> ModelBundle.open(archive, null, options), "hostile.tar.gz")
                 .hasMessageContaining("is a hard link to \"v1/other\"");
     }
 
     @Test
     void refusesTwoTopDirectories() throws Exception {
-        Path archive = archive(tar -> {
-            TestBundles.addBytes(tar, "v1/manifest.json", SOME_BYTES);
-            TestBundles.addBytes(tar, "v2/manifest.json", SOME_BYTES);
-        });
+        Path archive =
+                archive(
+                        tar -> {
+                            TestBundles.addBytes(tar, "v1/manifest.json", SOME_BYTES);
+                            TestBundles.addBytes(tar, "v2/manifest.json", SOME_BYTES);
+                        });
         assertRefused(() -> ModelBundle.open(archive, null, options), "hostile.tar.gz")
                 .hasMessageContaining("more than one top directory (\"v1\" and \"v2\")");
     }
@@ -138,17 +147,19 @@ class ModelBundleArchiveTest {
 
     @Test
     void refusesADuplicateEntry() throws Exception {
-        Path archive = archive(tar -> {
-            TestBundles.addBytes(tar, "v1/weights.bin", SOME_BYTES);
-            TestBundles.addBytes(tar, "v1/weights.bin", SOME_BYTES);
-        });
+        Path archive =
+                archive(
+                        tar -> {
+                            TestBundles.addBytes(tar, "v1/weights.bin", SOME_BYTES);
+                            TestBundles.addBytes(tar, "v1/weights.bin", SOME_BYTES);
+                        });
         assertRefused(() -> ModelBundle.open(archive, null, options), "hostile.tar.gz")
                 .hasMessageContaining("\"v1/weights.bin\" appears twice");
     }
 
     @Test
     void refusesAnEmptyArchive() throws Exception {
-        Path archive = archive(tar -> { });
+        Path archive = archive(tar -> {});
         assertRefused(() -> ModelBundle.open(archive, null, options), "hostile.tar.gz")
                 .hasMessageContaining("the archive is empty");
     }
@@ -158,8 +169,11 @@ class ModelBundleArchiveTest {
         Path dir = TestBundles.copyDemoBundle(temp);
         Path archive = TestBundles.writeTarGz(dir, "latest", temp.resolve("latest.tar.gz"));
         assertRefused(() -> ModelBundle.open(archive, null, options), "latest.tar.gz")
-                .hasMessageContaining("the archive's top directory \"latest\" is not the"
-                        + " model_version \"" + dir.getFileName() + "\"");
+                .hasMessageContaining(
+                        "the archive's top directory \"latest\" is not the"
+                                + " model_version \""
+                                + dir.getFileName()
+                                + "\"");
     }
 
     @Test

@@ -24,8 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** Opening a bundle directory: a good one, and each way a damaged one is refused. */
 class ModelBundleTest {
 
-    @TempDir
-    Path temp;
+    @TempDir Path temp;
 
     private Path bundle;
     private JsonNode expected;
@@ -67,7 +66,8 @@ class ModelBundleTest {
             assertThat(report.duration()).isPositive();
 
             assertThat(opened.graphPath("decoder_step"))
-                    .isEqualTo(opened.dir().resolve("decoder_step.onnx")).isRegularFile();
+                    .isEqualTo(opened.dir().resolve("decoder_step.onnx"))
+                    .isRegularFile();
             assertThat(opened.resolve("golden/index.json")).isRegularFile();
             assertThat(opened.resolve("manifest.json")).isRegularFile();
         }
@@ -91,8 +91,8 @@ class ModelBundleTest {
     @Test
     void refusesAFlippedByteInWeights() throws Exception {
         Path weights = bundle.resolve("weights.bin");
-        try (FileChannel channel = FileChannel.open(weights, StandardOpenOption.READ,
-                StandardOpenOption.WRITE)) {
+        try (FileChannel channel =
+                FileChannel.open(weights, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             long middle = channel.size() / 2;
             ByteBuffer one = ByteBuffer.allocate(1);
             channel.read(one, middle);
@@ -179,8 +179,14 @@ class ModelBundleTest {
     @Test
     void resolvesOnlyTheBundlesOwnFiles() throws Exception {
         try (ModelBundle opened = ModelBundle.open(bundle)) {
-            for (String outside : new String[] {"../etc/passwd", "/etc/passwd", "golden",
-                    "golden/../weights.bin", "nope.onnx"}) {
+            for (String outside :
+                    new String[] {
+                        "../etc/passwd",
+                        "/etc/passwd",
+                        "golden",
+                        "golden/../weights.bin",
+                        "nope.onnx"
+                    }) {
                 assertThatThrownBy(() -> opened.resolve(outside))
                         .isInstanceOf(IllegalArgumentException.class)
                         .hasMessageContaining("\"" + outside + "\" is not a file of bundle");
@@ -195,8 +201,11 @@ class ModelBundleTest {
     void refusesWhatIsNotABundle() throws Exception {
         Path missing = temp.resolve("nowhere");
         assertRefused(() -> ModelBundle.open(missing), "nowhere")
-                .hasMessage("bundle " + missing + ": nowhere: does not exist; expected a bundle"
-                        + " directory or a .tar.gz archive");
+                .hasMessage(
+                        "bundle "
+                                + missing
+                                + ": nowhere: does not exist; expected a bundle"
+                                + " directory or a .tar.gz archive");
         Path zip = Files.writeString(temp.resolve("bundle.zip"), "PK");
         assertRefused(() -> ModelBundle.open(zip), "bundle.zip")
                 .hasMessageContaining("is not a bundle");
@@ -209,7 +218,7 @@ class ModelBundleTest {
     }
 
     static String sha256(Path file) throws Exception {
-        return HexFormat.of().formatHex(
-                MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+        return HexFormat.of()
+                .formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
     }
 }

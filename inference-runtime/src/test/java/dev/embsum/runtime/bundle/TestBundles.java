@@ -1,11 +1,11 @@
 package dev.embsum.runtime.bundle;
 
-import dev.embsum.runtime.TestBundle;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.embsum.runtime.TestBundle;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.FileVisitResult;
@@ -24,8 +24,8 @@ import org.assertj.core.api.AbstractThrowableAssert;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 
 /**
- * The real bundle the tests open, and copies of it to damage. The bundle itself is never
- * modified: tests copy it into their own temporary directory first.
+ * The real bundle the tests open, and copies of it to damage. The bundle itself is never modified:
+ * tests copy it into their own temporary directory first.
  */
 final class TestBundles {
 
@@ -34,9 +34,8 @@ final class TestBundles {
     private TestBundles() {}
 
     /**
-     * The bundle under test: system property {@code embsum.test.bundle} if set, else the
-     * committed demo bundle {@code <embsum.root>/models/demo}. Fails (never skips) if there is
-     * none.
+     * The bundle under test: system property {@code embsum.test.bundle} if set, else the committed
+     * demo bundle {@code <embsum.root>/models/demo}. Fails (never skips) if there is none.
      */
     static Path demoBundleDir() {
         return TestBundle.dir();
@@ -46,21 +45,23 @@ final class TestBundles {
     static Path copyDemoBundle(Path parent) throws IOException {
         Path source = demoBundleDir();
         Path target = parent.resolve(readManifest(source).get("model_version").asText());
-        Files.walkFileTree(source, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attributes)
-                    throws IOException {
-                Files.createDirectories(target.resolve(source.relativize(dir).toString()));
-                return FileVisitResult.CONTINUE;
-            }
+        Files.walkFileTree(
+                source,
+                new SimpleFileVisitor<>() {
+                    @Override
+                    public FileVisitResult preVisitDirectory(
+                            Path dir, BasicFileAttributes attributes) throws IOException {
+                        Files.createDirectories(target.resolve(source.relativize(dir).toString()));
+                        return FileVisitResult.CONTINUE;
+                    }
 
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attributes)
-                    throws IOException {
-                Files.copy(file, target.resolve(source.relativize(file).toString()));
-                return FileVisitResult.CONTINUE;
-            }
-        });
+                    @Override
+                    public FileVisitResult visitFile(Path file, BasicFileAttributes attributes)
+                            throws IOException {
+                        Files.copy(file, target.resolve(source.relativize(file).toString()));
+                        return FileVisitResult.CONTINUE;
+                    }
+                });
         return target;
     }
 
@@ -74,8 +75,8 @@ final class TestBundles {
     }
 
     /**
-     * Archives {@code bundleDir} as the Python exporter does: the top directory {@code top},
-     * then {@code top/manifest.json}, then everything else in sorted order.
+     * Archives {@code bundleDir} as the Python exporter does: the top directory {@code top}, then
+     * {@code top/manifest.json}, then everything else in sorted order.
      */
     static Path writeTarGz(Path bundleDir, String top, Path archive) throws IOException {
         List<Path> rest = new ArrayList<>();
@@ -141,8 +142,8 @@ final class TestBundles {
         BundleException refusal = catchThrowableOfType(BundleException.class, open);
         assertThat(refusal).as("BundleException").isNotNull();
         assertThat(refusal.file()).isEqualTo(file);
-        assertThat(refusal.getMessage()).isEqualTo(
-                "bundle " + refusal.source() + ": " + file + ": " + refusal.problem());
+        assertThat(refusal.getMessage())
+                .isEqualTo("bundle " + refusal.source() + ": " + file + ": " + refusal.problem());
         return assertThat(refusal);
     }
 

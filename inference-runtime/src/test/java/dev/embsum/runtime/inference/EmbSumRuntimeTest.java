@@ -1,9 +1,9 @@
 package dev.embsum.runtime.inference;
 
-import dev.embsum.runtime.TestBundle;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.embsum.runtime.TestBundle;
 import dev.embsum.runtime.text.EngagementHistory;
 import dev.embsum.runtime.text.ItemFormatter;
 import dev.embsum.runtime.text.ItemText;
@@ -21,8 +21,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The Java runtime against the bundle's golden vectors (PyTorch), and the runtime's own
- * guarantees: batching, chunking and the encoder cache never change a result.
+ * The Java runtime against the bundle's golden vectors (PyTorch), and the runtime's own guarantees:
+ * batching, chunking and the encoder cache never change a result.
  */
 class EmbSumRuntimeTest {
 
@@ -32,7 +32,9 @@ class EmbSumRuntimeTest {
 
     @BeforeAll
     static void open() throws Exception {
-        runtime = EmbSumRuntime.open(TestBundle.dir(), InferenceOptions.defaults().withIntraOpThreads(1));
+        runtime =
+                EmbSumRuntime.open(
+                        TestBundle.dir(), InferenceOptions.defaults().withIntraOpThreads(1));
         histories = mindHistories(runtime, 12);
         SessionGrouper grouper = new SessionGrouper(runtime.contract());
         mindUsers = histories.stream().map(grouper::sessions).toList();
@@ -56,9 +58,14 @@ class EmbSumRuntimeTest {
     @Test
     void oneByOneAndChunkedEqualTheBatch() throws Exception {
         List<UserRefresh> batch = runtime.refresh(mindUsers);
-        try (EmbSumRuntime chunked = EmbSumRuntime.open(TestBundle.dir(),
-                InferenceOptions.defaults().withIntraOpThreads(1).withMaxDecodeBatch(3)
-                        .withEncoderTokenBudget(600).withEncoderCacheBytes(0))) {
+        try (EmbSumRuntime chunked =
+                EmbSumRuntime.open(
+                        TestBundle.dir(),
+                        InferenceOptions.defaults()
+                                .withIntraOpThreads(1)
+                                .withMaxDecodeBatch(3)
+                                .withEncoderTokenBudget(600)
+                                .withEncoderCacheBytes(0))) {
             List<UserRefresh> small = chunked.refresh(mindUsers);
             for (int u = 0; u < mindUsers.size(); u++) {
                 UserRefresh alone = chunked.refreshOne(mindUsers.get(u));
@@ -83,10 +90,16 @@ class EmbSumRuntimeTest {
             CacheStats after = runtime.cacheStats();
             int slides = history.size() == history.capacity() ? 1 : 0;
             assertThat(after.misses() - warm.misses()).as("sessions encoded").isEqualTo(1 + slides);
-            assertThat(after.hits() - warm.hits()).as("sessions from the cache").isEqualTo(sessions.size() - 1 - slides);
+            assertThat(after.hits() - warm.hits())
+                    .as("sessions from the cache")
+                    .isEqualTo(sessions.size() - 1 - slides);
 
-            try (EmbSumRuntime cold = EmbSumRuntime.open(TestBundle.dir(),
-                    InferenceOptions.defaults().withIntraOpThreads(1).withEncoderCacheBytes(0))) {
+            try (EmbSumRuntime cold =
+                    EmbSumRuntime.open(
+                            TestBundle.dir(),
+                            InferenceOptions.defaults()
+                                    .withIntraOpThreads(1)
+                                    .withEncoderCacheBytes(0))) {
                 assertSame(incremental, cold.refreshOne(sessions), "incremental vs full");
             }
         }
@@ -94,8 +107,12 @@ class EmbSumRuntimeTest {
 
     @Test
     void cacheStaysWithinItsByteBound() throws Exception {
-        try (EmbSumRuntime tiny = EmbSumRuntime.open(TestBundle.dir(),
-                InferenceOptions.defaults().withIntraOpThreads(1).withEncoderCacheBytes(200_000))) {
+        try (EmbSumRuntime tiny =
+                EmbSumRuntime.open(
+                        TestBundle.dir(),
+                        InferenceOptions.defaults()
+                                .withIntraOpThreads(1)
+                                .withEncoderCacheBytes(200_000))) {
             tiny.refresh(mindUsers);
             CacheStats stats = tiny.cacheStats();
             assertThat(stats.bytes()).isPositive().isLessThanOrEqualTo(200_000);
@@ -112,7 +129,9 @@ class EmbSumRuntimeTest {
                 rows.add(s.tokens());
             }
         }
-        rows.add(formatter.contentTokens(formatter.itemTokens(ItemText.news("X", "A title", "", ""))));
+        rows.add(
+                formatter.contentTokens(
+                        formatter.itemTokens(ItemText.news("X", "A title", "", ""))));
         List<EncodedContent> batch = runtime.embedContents(rows);
         for (int i = 0; i < rows.size(); i += 7) {
             EncodedContent alone = runtime.embedContents(List.of(rows.get(i))).get(0);
@@ -155,11 +174,18 @@ class EmbSumRuntimeTest {
 
     @Test
     void cudaWithoutAGpuFallsBackToCpu() throws Exception {
-        try (EmbSumRuntime cuda = EmbSumRuntime.open(TestBundle.dir(),
-                InferenceOptions.defaults().withIntraOpThreads(1).withProvider(ExecutionProvider.CUDA, 0))) {
+        try (EmbSumRuntime cuda =
+                EmbSumRuntime.open(
+                        TestBundle.dir(),
+                        InferenceOptions.defaults()
+                                .withIntraOpThreads(1)
+                                .withProvider(ExecutionProvider.CUDA, 0))) {
             // the CPU artifact has no CUDA provider: the runtime must still serve, on CPU
             assertThat(cuda.provider()).isEqualTo(ExecutionProvider.CPU);
-            assertSame(cuda.refreshOne(mindUsers.get(2)), runtime.refreshOne(mindUsers.get(2)), "cuda fallback");
+            assertSame(
+                    cuda.refreshOne(mindUsers.get(2)),
+                    runtime.refreshOne(mindUsers.get(2)),
+                    "cuda fallback");
         }
     }
 
@@ -174,7 +200,9 @@ class EmbSumRuntimeTest {
     static void assertClose(float[] got, float[] want, String what) {
         assertThat(got).as(what + " length").hasSize(want.length);
         for (int i = 0; i < got.length; i++) {
-            assertThat((double) Math.abs(got[i] - want[i])).as(what + "[" + i + "]").isLessThanOrEqualTo(1e-5);
+            assertThat((double) Math.abs(got[i] - want[i]))
+                    .as(what + "[" + i + "]")
+                    .isLessThanOrEqualTo(1e-5);
         }
     }
 
@@ -183,14 +211,16 @@ class EmbSumRuntimeTest {
         Path mind = Paths.get(System.getProperty("embsum.root", ".")).resolve("data/mind");
         java.util.Map<String, int[]> tokens = new java.util.HashMap<>();
         ItemFormatter formatter = new ItemFormatter(rt.tokenizer(), rt.contract());
-        try (BufferedReader r = Files.newBufferedReader(mind.resolve("news.tsv"), StandardCharsets.UTF_8)) {
+        try (BufferedReader r =
+                Files.newBufferedReader(mind.resolve("news.tsv"), StandardCharsets.UTF_8)) {
             for (String line; (line = r.readLine()) != null; ) {
                 String[] f = line.split("\t", -1);
                 tokens.put(f[0], formatter.itemTokens(ItemText.news(f[0], f[3], f[4], f[1])));
             }
         }
         List<EngagementHistory> out = new ArrayList<>();
-        try (BufferedReader r = Files.newBufferedReader(mind.resolve("behaviors.tsv"), StandardCharsets.UTF_8)) {
+        try (BufferedReader r =
+                Files.newBufferedReader(mind.resolve("behaviors.tsv"), StandardCharsets.UTF_8)) {
             for (String line; (line = r.readLine()) != null && out.size() < users; ) {
                 String[] f = line.split("\t", -1);
                 EngagementHistory h = EngagementHistory.empty(rt.contract());

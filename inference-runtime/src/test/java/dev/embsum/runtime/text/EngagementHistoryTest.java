@@ -111,13 +111,15 @@ class EngagementHistoryTest {
     @Test
     void restoresFromStateAndKeepsCounting() {
         EngagementHistory original = replay(EngagementHistory.empty(4), "i1", "i2", "i3", "i2");
-        EngagementHistory restored = EngagementHistory.restore(4, original.entries(),
-                original.nextSeq(), original.historyVersion());
+        EngagementHistory restored =
+                EngagementHistory.restore(
+                        4, original.entries(), original.nextSeq(), original.historyVersion());
         assertThat(restored).isEqualTo(original);
         assertThat(replay(restored, "i9")).isEqualTo(replay(original, "i9"));
         // A smaller H keeps the newest entries.
-        EngagementHistory smaller = EngagementHistory.restore(2, original.entries(),
-                original.nextSeq(), original.historyVersion());
+        EngagementHistory smaller =
+                EngagementHistory.restore(
+                        2, original.entries(), original.nextSeq(), original.historyVersion());
         assertThat(ids(smaller)).containsExactly("i3", "i2");
     }
 

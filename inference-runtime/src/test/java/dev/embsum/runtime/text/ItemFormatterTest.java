@@ -40,8 +40,16 @@ class ItemFormatterTest {
     @Test
     void newsItemWithEveryField() {
         int[] ids = formatter.itemTokens(ItemText.news("N1", "cat cat", "dog", "sports"));
-        assertThat(ids).containsExactly(concat(new int[] {SOS}, NEWS_TITLE, new int[] {CAT, CAT},
-                NEWS_ABSTRACT, new int[] {DOG}, NEWS_CATEGORY, new int[] {SPORTS}));
+        assertThat(ids)
+                .containsExactly(
+                        concat(
+                                new int[] {SOS},
+                                NEWS_TITLE,
+                                new int[] {CAT, CAT},
+                                NEWS_ABSTRACT,
+                                new int[] {DOG},
+                                NEWS_CATEGORY,
+                                new int[] {SPORTS}));
     }
 
     @Test
@@ -54,18 +62,30 @@ class ItemFormatterTest {
     @Test
     void missingFieldsDropTheirClauseAndTheFirstPresentClauseHasNoSeparator() {
         assertThat(formatter.itemTokens(ItemText.news("N2", null, "dog", "sports")))
-                .containsExactly(concat(new int[] {SOS}, NEWS_ABSTRACT_FIRST, new int[] {DOG},
-                        NEWS_CATEGORY, new int[] {SPORTS}));
+                .containsExactly(
+                        concat(
+                                new int[] {SOS},
+                                NEWS_ABSTRACT_FIRST,
+                                new int[] {DOG},
+                                NEWS_CATEGORY,
+                                new int[] {SPORTS}));
         assertThat(formatter.itemTokens(ItemText.news("N3", "cat", "", "sports")))
-                .containsExactly(concat(new int[] {SOS}, NEWS_TITLE, new int[] {CAT},
-                        NEWS_CATEGORY, new int[] {SPORTS}));
+                .containsExactly(
+                        concat(
+                                new int[] {SOS},
+                                NEWS_TITLE,
+                                new int[] {CAT},
+                                NEWS_CATEGORY,
+                                new int[] {SPORTS}));
     }
 
     @Test
     void blankMeansMissingWithPythonsWhitespace() {
         // U+00A0 and U+2007 are whitespace for Python's str.strip() but not Java's String.strip().
         int[] expected = concat(new int[] {SOS}, NEWS_TITLE, new int[] {CAT});
-        assertThat(formatter.itemTokens(ItemText.news("N4", "  cat\t\n", " \u00a0\u2007 ", "\u3000")))
+        assertThat(
+                        formatter.itemTokens(
+                                ItemText.news("N4", "  cat\t\n", " \u00a0\u2007 ", "\u3000")))
                 .containsExactly(expected);
     }
 
@@ -79,10 +99,20 @@ class ItemFormatterTest {
     @Test
     void itemsAreCappedAt124Tokens() {
         // 1 + 3 + 32 + 5 + 72 + 5 + 8 = 126 tokens before the cap: the category loses two ids.
-        int[] ids = formatter.itemTokens(ItemText.news("N6",
-                repeat("cat", 40), repeat("dog", 80), repeat("sports", 10)));
-        assertThat(ids).containsExactly(concat(new int[] {SOS}, NEWS_TITLE, fill(CAT, 32),
-                NEWS_ABSTRACT, fill(DOG, 72), NEWS_CATEGORY, fill(SPORTS, 6)));
+        int[] ids =
+                formatter.itemTokens(
+                        ItemText.news(
+                                "N6", repeat("cat", 40), repeat("dog", 80), repeat("sports", 10)));
+        assertThat(ids)
+                .containsExactly(
+                        concat(
+                                new int[] {SOS},
+                                NEWS_TITLE,
+                                fill(CAT, 32),
+                                NEWS_ABSTRACT,
+                                fill(DOG, 72),
+                                NEWS_CATEGORY,
+                                fill(SPORTS, 6)));
         assertThat(ids).hasSize(124);
         assertThat(formatter.contentTokens(ids)).hasSize(125).endsWith(1);
     }
@@ -90,16 +120,23 @@ class ItemFormatterTest {
     @Test
     void bookItemsUseTheirOwnTemplateAndFitUnderTheCap() {
         int[] ids = formatter.itemTokens(ItemText.book("B1", repeat("cat", 30), repeat("dog", 90)));
-        assertThat(ids).containsExactly(concat(new int[] {SOS}, BOOK_TITLE, fill(CAT, 24),
-                BOOK_DESCRIPTION, fill(DOG, 85)));
+        assertThat(ids)
+                .containsExactly(
+                        concat(
+                                new int[] {SOS},
+                                BOOK_TITLE,
+                                fill(CAT, 24),
+                                BOOK_DESCRIPTION,
+                                fill(DOG, 85)));
         assertThat(ids).hasSize(118);
     }
 
     @Test
     void injectedSpecialTokensBecomeUnk() {
         int[] ids = formatter.itemTokens(ItemText.news("N7", "a <extra_id_0> </s> b", null, null));
-        assertThat(ids).containsExactly(concat(new int[] {SOS}, NEWS_TITLE,
-                new int[] {3, 9, 2, 2, 3, 115}));
+        assertThat(ids)
+                .containsExactly(
+                        concat(new int[] {SOS}, NEWS_TITLE, new int[] {3, 9, 2, 2, 3, 115}));
         // Only the formatter's own [SOS] remains; no forged end of sequence.
         assertThat(IntStream.of(ids).filter(i -> i == SOS).count()).isEqualTo(1);
         assertThat(ids).doesNotContain(1);
@@ -112,15 +149,18 @@ class ItemFormatterTest {
                 .hasMessageContaining("N8")
                 .hasMessageContaining("no text");
         // A book has no category clause, so a category alone is no text either.
-        assertThatThrownBy(() -> formatter.itemTokens(
-                new ItemText("B2", TextContract.BOOK, null, null, "fiction")))
+        assertThatThrownBy(
+                        () ->
+                                formatter.itemTokens(
+                                        new ItemText(
+                                                "B2", TextContract.BOOK, null, null, "fiction")))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
     void anUnknownDomainIsRefused() {
-        assertThatThrownBy(() -> formatter.itemTokens(
-                new ItemText("M1", "movie", "cat", null, null)))
+        assertThatThrownBy(
+                        () -> formatter.itemTokens(new ItemText("M1", "movie", "cat", null, null)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("unknown item domain 'movie'")
                 .hasMessageContaining("news");

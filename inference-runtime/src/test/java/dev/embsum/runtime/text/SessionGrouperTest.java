@@ -23,16 +23,15 @@ class SessionGrouperTest {
 
     @Test
     void groupsByFourWithSosPositionsAndOneEosPerSession() {
-        EngagementHistory h = replay(EngagementHistory.empty(60),
-                "i1", "i2", "i3", "i4", "i5", "i6");
+        EngagementHistory h =
+                replay(EngagementHistory.empty(60), "i1", "i2", "i3", "i4", "i5", "i6");
         List<Session> sessions = grouper.sessions(h);
         assertThat(sessions).hasSize(2);
 
         Session first = sessions.get(0);
         assertThat(first.sessionId()).isZero();
         assertThat(first.itemIds()).containsExactly("i1", "i2", "i3", "i4");
-        assertThat(first.tokens())
-                .containsExactly(SOS, 101, SOS, 102, SOS, 103, SOS, 104, 1);
+        assertThat(first.tokens()).containsExactly(SOS, 101, SOS, 102, SOS, 103, SOS, 104, 1);
         assertThat(first.sosPositions()).containsExactly(0, 2, 4, 6);
 
         Session second = sessions.get(1);
@@ -44,10 +43,11 @@ class SessionGrouperTest {
 
     @Test
     void sosPositionsFollowItemLengths() {
-        EngagementHistory h = EngagementHistory.empty(60)
-                .add("a", 0, new int[] {SOS, 7, 8, 9})
-                .add("b", 0, new int[] {SOS})
-                .add("c", 0, new int[] {SOS, 5, 6});
+        EngagementHistory h =
+                EngagementHistory.empty(60)
+                        .add("a", 0, new int[] {SOS, 7, 8, 9})
+                        .add("b", 0, new int[] {SOS})
+                        .add("c", 0, new int[] {SOS, 5, 6});
         Session s = grouper.sessions(h).get(0);
         assertThat(s.tokens()).containsExactly(SOS, 7, 8, 9, SOS, SOS, 5, 6, 1);
         assertThat(s.sosPositions()).containsExactly(0, 4, 5);
@@ -56,17 +56,30 @@ class SessionGrouperTest {
     @Test
     void dedupeLeavesHolesAndTheWindowEdgeCutsTheOldestSession() {
         // seqs 0..5, then i2 again (seq 6): session 0 = {i1, i3, i4}, session 1 = {i5, i6, i2}
-        EngagementHistory h = replay(EngagementHistory.empty(60),
-                "i1", "i2", "i3", "i4", "i5", "i6", "i2");
-        assertThat(grouper.sessions(h)).extracting(Session::itemIds).containsExactly(
-                List.of("i1", "i3", "i4"), List.of("i5", "i6", "i2"));
+        EngagementHistory h =
+                replay(EngagementHistory.empty(60), "i1", "i2", "i3", "i4", "i5", "i6", "i2");
+        assertThat(grouper.sessions(h))
+                .extracting(Session::itemIds)
+                .containsExactly(List.of("i1", "i3", "i4"), List.of("i5", "i6", "i2"));
 
         // H = 5 over 10 clicks keeps seqs 5..9 (i6..i10): session 1 = seqs 5..7, 2 = seqs 8..9.
-        EngagementHistory w = replay(EngagementHistory.empty(5),
-                "i1", "i2", "i3", "i4", "i5", "i6", "i7", "i8", "i9", "i10");
+        EngagementHistory w =
+                replay(
+                        EngagementHistory.empty(5),
+                        "i1",
+                        "i2",
+                        "i3",
+                        "i4",
+                        "i5",
+                        "i6",
+                        "i7",
+                        "i8",
+                        "i9",
+                        "i10");
         assertThat(grouper.sessions(w)).extracting(Session::sessionId).containsExactly(1L, 2L);
-        assertThat(grouper.sessions(w)).extracting(Session::itemIds).containsExactly(
-                List.of("i6", "i7", "i8"), List.of("i9", "i10"));
+        assertThat(grouper.sessions(w))
+                .extracting(Session::itemIds)
+                .containsExactly(List.of("i6", "i7", "i8"), List.of("i9", "i10"));
     }
 
     @Test
@@ -94,7 +107,7 @@ class SessionGrouperTest {
         List<Session> a = grouper.sessions(before);
         List<Session> b = grouper.sessions(after);
         assertThat(a).hasSameSizeAs(b);
-        assertThat(b.get(0).itemIds()).containsExactly("i3");           // oldest lost i2
+        assertThat(b.get(0).itemIds()).containsExactly("i3"); // oldest lost i2
         assertThat(a.get(0).itemIds()).containsExactly("i2", "i3");
         assertThat(b.get(15).itemIds()).containsExactly("i60", "i61", "i62"); // newest gained
         for (int i = 1; i < 15; i++) {
@@ -129,8 +142,8 @@ class SessionGrouperTest {
     void overlongSessionsFromAnotherContractAreRefused() {
         int[] big = new int[200];
         big[0] = SOS;
-        EngagementHistory h = EngagementHistory.empty(60)
-                .add("a", 0, big).add("b", 0, big).add("c", 0, big);
+        EngagementHistory h =
+                EngagementHistory.empty(60).add("a", 0, big).add("b", 0, big).add("c", 0, big);
         assertThatThrownBy(() -> grouper.sessions(h))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("601")

@@ -53,8 +53,7 @@ class T5TokenizerTest {
     void injectedSpecialTokensBecomeUnk() {
         assertThat(tokenizer.encodeRaw("a <extra_id_0> </s> b"))
                 .containsExactly(3, 9, 32099, 1, 3, 115);
-        assertThat(tokenizer.encode("a <extra_id_0> </s> b"))
-                .containsExactly(3, 9, 2, 2, 3, 115);
+        assertThat(tokenizer.encode("a <extra_id_0> </s> b")).containsExactly(3, 9, 2, 2, 3, 115);
         // <pad> and the last sentinel too; <unk> itself stays.
         assertThat(tokenizer.encodeRaw("<pad><extra_id_99><unk>")).containsExactly(0, 32000, 2);
         assertThat(tokenizer.encode("<pad><extra_id_99><unk>")).containsExactly(2, 2, 2);
@@ -63,8 +62,8 @@ class T5TokenizerTest {
     @Test
     void replacedIdsAreExactlyPadEosAndTheSentinels() {
         assertThat(tokenizer.unkId()).isEqualTo(2);
-        List<Integer> replaced = IntStream.range(0, 32128)
-                .filter(tokenizer::isReplacedSpecialId).boxed().toList();
+        List<Integer> replaced =
+                IntStream.range(0, 32128).filter(tokenizer::isReplacedSpecialId).boxed().toList();
         List<Integer> expected = new ArrayList<>(List.of(0, 1));
         IntStream.rangeClosed(32000, 32099).forEach(expected::add);
         assertThat(replaced).isEqualTo(expected);
@@ -81,8 +80,8 @@ class T5TokenizerTest {
     @Test
     void recordsTheFileDigest() throws IOException {
         assertThat(tokenizer.sha256()).matches("[0-9a-f]{64}");
-        assertThat(tokenizer.path()).isEqualTo(
-                TestFiles.tokenizerJson().toAbsolutePath().normalize());
+        assertThat(tokenizer.path())
+                .isEqualTo(TestFiles.tokenizerJson().toAbsolutePath().normalize());
     }
 
     @Test
@@ -119,8 +118,10 @@ class T5TokenizerTest {
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining("Not a tokenizer.json")
                 .hasMessageContaining(garbage.toString());
-        Path other = Files.write(dir.resolve("config.json"),
-                "{\"d_model\": 512}".getBytes(StandardCharsets.UTF_8));
+        Path other =
+                Files.write(
+                        dir.resolve("config.json"),
+                        "{\"d_model\": 512}".getBytes(StandardCharsets.UTF_8));
         assertThatThrownBy(() -> T5Tokenizer.load(other))
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining("Not a Hugging Face tokenizer.json");

@@ -22,13 +22,15 @@ class TextContractTest {
         assertThat(c.sessionSize()).isEqualTo(4);
         assertThat(c.sessionMaxTokens()).isEqualTo(512);
         assertThat(c.itemMaxTokens()).isEqualTo(124);
-        assertThat(c.clauses("news")).containsExactly(
-                new Clause("News Title:", "title", 32),
-                new Clause("News Abstract:", "abstract", 72),
-                new Clause("News Category:", "category", 8));
-        assertThat(c.clauses("book")).containsExactly(
-                new Clause("Book Title:", "title", 24),
-                new Clause("Book Description:", "description", 85));
+        assertThat(c.clauses("news"))
+                .containsExactly(
+                        new Clause("News Title:", "title", 32),
+                        new Clause("News Abstract:", "abstract", 72),
+                        new Clause("News Category:", "category", 8));
+        assertThat(c.clauses("book"))
+                .containsExactly(
+                        new Clause("Book Title:", "title", 24),
+                        new Clause("Book Description:", "description", 85));
     }
 
     @Test
@@ -40,8 +42,17 @@ class TextContractTest {
                 .hasMessageContaining("512");
         // 4 × 124 + 1 = 497 ≤ 512 is fine; 4 × 127 + 1 = 509, 4 × 128 + 1 = 513 is not.
         TextContract d = TextContract.defaults();
-        TextContract tight = new TextContract(d.sosId(), d.eosId(), d.padId(), d.unkId(),
-                d.historySize(), 4, 512, 128, d.domains());
+        TextContract tight =
+                new TextContract(
+                        d.sosId(),
+                        d.eosId(),
+                        d.padId(),
+                        d.unkId(),
+                        d.historySize(),
+                        4,
+                        512,
+                        128,
+                        d.domains());
         assertThatThrownBy(tight::validate).hasMessageContaining("513").hasMessageContaining("512");
     }
 
@@ -50,17 +61,38 @@ class TextContractTest {
         TextContract d = TextContract.defaults();
         assertThatThrownBy(() -> d.withHistorySize(0)).hasMessageContaining("H");
         assertThatThrownBy(() -> d.withSessionSize(0)).hasMessageContaining("p");
-        assertThatThrownBy(() -> new TextContract(70000, 1, 0, 2, 60, 4, 512, 124, d.domains())
-                .validate()).hasMessageContaining("70000");
-        assertThatThrownBy(() -> new TextContract(32099, 1, 0, 2, 60, 4, 512, 124,
-                Map.of("news", List.of(new Clause("News Body:", "body", 10)))).validate())
+        assertThatThrownBy(
+                        () ->
+                                new TextContract(70000, 1, 0, 2, 60, 4, 512, 124, d.domains())
+                                        .validate())
+                .hasMessageContaining("70000");
+        assertThatThrownBy(
+                        () ->
+                                new TextContract(
+                                                32099,
+                                                1,
+                                                0,
+                                                2,
+                                                60,
+                                                4,
+                                                512,
+                                                124,
+                                                Map.of(
+                                                        "news",
+                                                        List.of(
+                                                                new Clause(
+                                                                        "News Body:", "body", 10))))
+                                        .validate())
                 .hasMessageContaining("unknown field 'body'");
     }
 
     @Test
     void readsTheGoldenConfigShape() throws Exception {
         // As written by the Python side (TextConfig.to_dict): domains sorted, clause objects.
-        JsonNode json = new ObjectMapper().readTree("""
+        JsonNode json =
+                new ObjectMapper()
+                        .readTree(
+                                """
                 {"sos_id": 32099, "eos_id": 1, "pad_id": 0, "unk_id": 2,
                  "H": 60, "p": 4, "l": 512, "item_max_tokens": 124,
                  "clauses": {
@@ -76,11 +108,35 @@ class TextContractTest {
 
     @Test
     void readsAPlainMap() {
-        Map<String, Object> map = Map.of(
-                "sos_id", 32099, "eos_id", 1, "pad_id", 0, "unk_id", 2,
-                "H", 10, "p", 1, "l", 512, "item_max_tokens", 124,
-                "clauses", Map.of("news", List.of(
-                        Map.of("label", "News Title:", "field", "title", "max_tokens", 32))));
+        Map<String, Object> map =
+                Map.of(
+                        "sos_id",
+                        32099,
+                        "eos_id",
+                        1,
+                        "pad_id",
+                        0,
+                        "unk_id",
+                        2,
+                        "H",
+                        10,
+                        "p",
+                        1,
+                        "l",
+                        512,
+                        "item_max_tokens",
+                        124,
+                        "clauses",
+                        Map.of(
+                                "news",
+                                List.of(
+                                        Map.of(
+                                                "label",
+                                                "News Title:",
+                                                "field",
+                                                "title",
+                                                "max_tokens",
+                                                32))));
         TextContract c = TextContract.fromMap(map);
         assertThat(c.historySize()).isEqualTo(10);
         assertThat(c.sessionSize()).isEqualTo(1);
@@ -89,11 +145,36 @@ class TextContractTest {
 
     @Test
     void anUnknownKeyIsRefused() {
-        Map<String, Object> map = new java.util.HashMap<>(Map.of(
-                "sos_id", 32099, "eos_id", 1, "pad_id", 0, "unk_id", 2,
-                "H", 10, "p", 1, "l", 512, "item_max_tokens", 124,
-                "clauses", Map.of("news", List.of(
-                        Map.of("label", "News Title:", "field", "title", "max_tokens", 32)))));
+        Map<String, Object> map =
+                new java.util.HashMap<>(
+                        Map.of(
+                                "sos_id",
+                                32099,
+                                "eos_id",
+                                1,
+                                "pad_id",
+                                0,
+                                "unk_id",
+                                2,
+                                "H",
+                                10,
+                                "p",
+                                1,
+                                "l",
+                                512,
+                                "item_max_tokens",
+                                124,
+                                "clauses",
+                                Map.of(
+                                        "news",
+                                        List.of(
+                                                Map.of(
+                                                        "label",
+                                                        "News Title:",
+                                                        "field",
+                                                        "title",
+                                                        "max_tokens",
+                                                        32)))));
         map.put("item_max_token", 100);
         assertThatThrownBy(() -> TextContract.fromMap(map))
                 .isInstanceOf(IllegalArgumentException.class)
@@ -102,7 +183,10 @@ class TextContractTest {
 
     @Test
     void aMissingValueIsAnErrorNotADefault() throws Exception {
-        JsonNode json = new ObjectMapper().readTree("""
+        JsonNode json =
+                new ObjectMapper()
+                        .readTree(
+                                """
                 {"sos_id": 32099, "eos_id": 1, "pad_id": 0, "unk_id": 2, "H": 60, "p": 4,
                  "item_max_tokens": 124, "clauses": {"news":
                    [{"label": "News Title:", "field": "title", "max_tokens": 32}]}}

@@ -11,48 +11,49 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
  * Flink deserialization schema reading Avro single-object encoding.
  *
  * <p>A null message (a Kafka tombstone) returns null, which Flink's collector-based path skips.
- * Every other undecodable message throws {@link MalformedRecordException}; a job that must not
- * fail on bad input reads raw bytes instead and decodes in an operator that dead-letters.
+ * Every other undecodable message throws {@link MalformedRecordException}; a job that must not fail
+ * on bad input reads raw bytes instead and decodes in an operator that dead-letters.
  *
- * <p>{@link #getProducedType()} is {@code TypeInformation.of(recordClass)}, which for Avro
- * records needs {@code org.apache.flink:flink-avro} on the job's classpath (Flink then uses its
+ * <p>{@link #getProducedType()} is {@code TypeInformation.of(recordClass)}, which for Avro records
+ * needs {@code org.apache.flink:flink-avro} on the job's classpath (Flink then uses its
  * AvroSerializer, which also keeps state schema-evolvable).
  */
-public final class SingleObjectDeserializationSchema<T extends SpecificRecord> implements DeserializationSchema<T> {
+public final class SingleObjectDeserializationSchema<T extends SpecificRecord>
+        implements DeserializationSchema<T> {
 
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  private final Class<T> type;
-  // Not serializable; rebuilt (from the shared cache) on each task after deployment.
-  private transient SingleObjectCodec<T> codec;
+    private final Class<T> type;
+    // Not serializable; rebuilt (from the shared cache) on each task after deployment.
+    private transient SingleObjectCodec<T> codec;
 
-  public SingleObjectDeserializationSchema(Class<T> type) {
-    this.type = Objects.requireNonNull(type, "type");
-  }
-
-  /**
-   * @return the record, or null for a null message
-   * @throws MalformedRecordException for any other undecodable message
-   */
-  @Override
-  public T deserialize(byte[] message) {
-    return message == null ? null : codec().decode(message);
-  }
-
-  @Override
-  public boolean isEndOfStream(T nextElement) {
-    return false;
-  }
-
-  @Override
-  public TypeInformation<T> getProducedType() {
-    return TypeInformation.of(type);
-  }
-
-  private SingleObjectCodec<T> codec() {
-    if (codec == null) {
-      codec = SingleObjectCodec.forClass(type);
+    public SingleObjectDeserializationSchema(Class<T> type) {
+        this.type = Objects.requireNonNull(type, "type");
     }
-    return codec;
-  }
+
+    /**
+     * @return the record, or null for a null message
+     * @throws MalformedRecordException for any other undecodable message
+     */
+    @Override
+    public T deserialize(byte[] message) {
+        return message == null ? null : codec().decode(message);
+    }
+
+    @Override
+    public boolean isEndOfStream(T nextElement) {
+        return false;
+    }
+
+    @Override
+    public TypeInformation<T> getProducedType() {
+        return TypeInformation.of(type);
+    }
+
+    private SingleObjectCodec<T> codec() {
+        if (codec == null) {
+            codec = SingleObjectCodec.forClass(type);
+        }
+        return codec;
+    }
 }

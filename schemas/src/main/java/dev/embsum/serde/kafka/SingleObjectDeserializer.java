@@ -10,48 +10,54 @@ import org.apache.kafka.common.serialization.Deserializer;
  * Kafka deserializer reading Avro single-object encoding.
  *
  * <p>A null value (a tombstone: the key was deleted from a compacted topic) returns null, so
- * consumers can tell deletions from data; every other bad input, including an empty array,
- * throws {@link MalformedRecordException}. Inside a KafkaConsumer that surfaces as a
- * {@code RecordDeserializationException} whose cause is the MalformedRecordException and which
- * carries the partition and offset, so the record can be skipped or dead-lettered.
+ * consumers can tell deletions from data; every other bad input, including an empty array, throws
+ * {@link MalformedRecordException}. Inside a KafkaConsumer that surfaces as a {@code
+ * RecordDeserializationException} whose cause is the MalformedRecordException and which carries the
+ * partition and offset, so the record can be skipped or dead-lettered.
  *
- * <p>Construct it with the record class, or let Kafka create it from {@code value.deserializer}
- * and name the class in {@link #RECORD_CLASS_CONFIG}.
+ * <p>Construct it with the record class, or let Kafka create it from {@code value.deserializer} and
+ * name the class in {@link #RECORD_CLASS_CONFIG}.
  */
 public final class SingleObjectDeserializer<T extends SpecificRecord> implements Deserializer<T> {
 
-  /** Client config naming the record class when Kafka instantiates this deserializer. */
-  public static final String RECORD_CLASS_CONFIG = SingleObjectSerializer.RECORD_CLASS_CONFIG;
+    /** Client config naming the record class when Kafka instantiates this deserializer. */
+    public static final String RECORD_CLASS_CONFIG = SingleObjectSerializer.RECORD_CLASS_CONFIG;
 
-  private SingleObjectCodec<T> codec;
+    private SingleObjectCodec<T> codec;
 
-  /** For instantiation by Kafka; {@link #configure} must then find {@link #RECORD_CLASS_CONFIG}. */
-  public SingleObjectDeserializer() {}
+    /**
+     * For instantiation by Kafka; {@link #configure} must then find {@link #RECORD_CLASS_CONFIG}.
+     */
+    public SingleObjectDeserializer() {}
 
-  public SingleObjectDeserializer(Class<T> type) {
-    this.codec = SingleObjectCodec.forClass(type);
-  }
-
-  @Override
-  @SuppressWarnings("unchecked")
-  public void configure(Map<String, ?> configs, boolean isKey) {
-    if (codec == null) {
-      codec = (SingleObjectCodec<T>) SingleObjectCodec.forClass(RecordClassConfig.read(configs, RECORD_CLASS_CONFIG));
+    public SingleObjectDeserializer(Class<T> type) {
+        this.codec = SingleObjectCodec.forClass(type);
     }
-  }
 
-  /**
-   * @return the record, or null for a null value (tombstone)
-   * @throws MalformedRecordException for any other undecodable value
-   */
-  @Override
-  public T deserialize(String topic, byte[] data) {
-    if (data == null) {
-      return null;
+    @Override
+    @SuppressWarnings("unchecked")
+    public void configure(Map<String, ?> configs, boolean isKey) {
+        if (codec == null) {
+            codec =
+                    (SingleObjectCodec<T>)
+                            SingleObjectCodec.forClass(
+                                    RecordClassConfig.read(configs, RECORD_CLASS_CONFIG));
+        }
     }
-    if (codec == null) {
-      throw new IllegalStateException("not configured: set " + RECORD_CLASS_CONFIG + " or pass the record class");
+
+    /**
+     * @return the record, or null for a null value (tombstone)
+     * @throws MalformedRecordException for any other undecodable value
+     */
+    @Override
+    public T deserialize(String topic, byte[] data) {
+        if (data == null) {
+            return null;
+        }
+        if (codec == null) {
+            throw new IllegalStateException(
+                    "not configured: set " + RECORD_CLASS_CONFIG + " or pass the record class");
+        }
+        return codec.decode(data);
     }
-    return codec.decode(data);
-  }
 }

@@ -10,43 +10,49 @@ import org.apache.kafka.common.serialization.Serializer;
  * Kafka serializer writing Avro single-object encoding. A null record becomes a null value (a
  * tombstone on compacted topics).
  *
- * <p>Construct it with the record class, or let Kafka create it from {@code value.serializer}
- * and name the class in {@link #RECORD_CLASS_CONFIG}.
+ * <p>Construct it with the record class, or let Kafka create it from {@code value.serializer} and
+ * name the class in {@link #RECORD_CLASS_CONFIG}.
  */
 public final class SingleObjectSerializer<T extends SpecificRecord> implements Serializer<T> {
 
-  /** Client config naming the record class when Kafka instantiates this serializer. */
-  public static final String RECORD_CLASS_CONFIG = "embsum.serde.record.class";
+    /** Client config naming the record class when Kafka instantiates this serializer. */
+    public static final String RECORD_CLASS_CONFIG = "embsum.serde.record.class";
 
-  private SingleObjectCodec<T> codec;
+    private SingleObjectCodec<T> codec;
 
-  /** For instantiation by Kafka; {@link #configure} must then find {@link #RECORD_CLASS_CONFIG}. */
-  public SingleObjectSerializer() {}
+    /**
+     * For instantiation by Kafka; {@link #configure} must then find {@link #RECORD_CLASS_CONFIG}.
+     */
+    public SingleObjectSerializer() {}
 
-  public SingleObjectSerializer(Class<T> type) {
-    this.codec = SingleObjectCodec.forClass(type);
-  }
-
-  @Override
-  @SuppressWarnings("unchecked")
-  public void configure(Map<String, ?> configs, boolean isKey) {
-    if (codec == null) {
-      codec = (SingleObjectCodec<T>) SingleObjectCodec.forClass(RecordClassConfig.read(configs, RECORD_CLASS_CONFIG));
+    public SingleObjectSerializer(Class<T> type) {
+        this.codec = SingleObjectCodec.forClass(type);
     }
-  }
 
-  @Override
-  public byte[] serialize(String topic, T data) {
-    if (data == null) {
-      return null;
+    @Override
+    @SuppressWarnings("unchecked")
+    public void configure(Map<String, ?> configs, boolean isKey) {
+        if (codec == null) {
+            codec =
+                    (SingleObjectCodec<T>)
+                            SingleObjectCodec.forClass(
+                                    RecordClassConfig.read(configs, RECORD_CLASS_CONFIG));
+        }
     }
-    if (codec == null) {
-      throw new IllegalStateException("not configured: set " + RECORD_CLASS_CONFIG + " or pass the record class");
+
+    @Override
+    public byte[] serialize(String topic, T data) {
+        if (data == null) {
+            return null;
+        }
+        if (codec == null) {
+            throw new IllegalStateException(
+                    "not configured: set " + RECORD_CLASS_CONFIG + " or pass the record class");
+        }
+        try {
+            return codec.encode(data);
+        } catch (IllegalArgumentException e) {
+            throw new SerializationException("topic " + topic + ": " + e.getMessage(), e);
+        }
     }
-    try {
-      return codec.encode(data);
-    } catch (IllegalArgumentException e) {
-      throw new SerializationException("topic " + topic + ": " + e.getMessage(), e);
-    }
-  }
 }

@@ -18,79 +18,113 @@ import org.junit.jupiter.api.Test;
 
 class KafkaSerdeTest {
 
-  private static ClickEvent click() {
-    return ClickEvent.newBuilder().setEventId("e").setUserId("u").setItemId("i")
-        .setEventTime(Instant.ofEpochMilli(5)).setAction(Action.RATE).setRating(4).build();
-  }
-
-  @Test
-  void roundTripsThroughKafkaSerde() {
-    try (var serializer = new SingleObjectSerializer<>(ClickEvent.class);
-         var deserializer = new SingleObjectDeserializer<>(ClickEvent.class)) {
-      byte[] bytes = serializer.serialize("clicks", click());
-      assertThat(bytes).isEqualTo(SingleObjectCodec.forClass(ClickEvent.class).encode(click()));
-      assertThat(deserializer.deserialize("clicks", bytes)).isEqualTo(click());
-      assertThat(deserializer.deserialize("clicks", new RecordHeaders(), ByteBuffer.wrap(bytes))).isEqualTo(click());
+    private static ClickEvent click() {
+        return ClickEvent.newBuilder()
+                .setEventId("e")
+                .setUserId("u")
+                .setItemId("i")
+                .setEventTime(Instant.ofEpochMilli(5))
+                .setAction(Action.RATE)
+                .setRating(4)
+                .build();
     }
-  }
 
-  @Test
-  void nullIsATombstoneBothWays() {
-    try (var serializer = new SingleObjectSerializer<>(ContentItem.class);
-         var deserializer = new SingleObjectDeserializer<>(ContentItem.class)) {
-      assertThat(serializer.serialize("content", null)).isNull();
-      assertThat(deserializer.deserialize("content", null)).isNull();
-      assertThat(deserializer.deserialize("content", new RecordHeaders(), (ByteBuffer) null)).isNull();
+    @Test
+    void roundTripsThroughKafkaSerde() {
+        try (var serializer = new SingleObjectSerializer<>(ClickEvent.class);
+                var deserializer = new SingleObjectDeserializer<>(ClickEvent.class)) {
+            byte[] bytes = serializer.serialize("clicks", click());
+            assertThat(bytes)
+                    .isEqualTo(SingleObjectCodec.forClass(ClickEvent.class).encode(click()));
+            assertThat(deserializer.deserialize("clicks", bytes)).isEqualTo(click());
+            assertThat(
+                            deserializer.deserialize(
+                                    "clicks", new RecordHeaders(), ByteBuffer.wrap(bytes)))
+                    .isEqualTo(click());
+        }
     }
-  }
 
-  @Test
-  void badBytesThrowMalformedRecordException() {
-    try (var deserializer = new SingleObjectDeserializer<>(ClickEvent.class)) {
-      assertThatThrownBy(() -> deserializer.deserialize("clicks", new byte[0]))
-          .isInstanceOfSatisfying(MalformedRecordException.class,
-              e -> assertThat(e.kind()).isEqualTo(MalformedRecordException.Kind.EMPTY));
-      assertThatThrownBy(() -> deserializer.deserialize("clicks", "{\"json\":1}".getBytes()))
-          .isInstanceOfSatisfying(MalformedRecordException.class,
-              e -> assertThat(e.kind()).isEqualTo(MalformedRecordException.Kind.BAD_MAGIC));
+    @Test
+    void nullIsATombstoneBothWays() {
+        try (var serializer = new SingleObjectSerializer<>(ContentItem.class);
+                var deserializer = new SingleObjectDeserializer<>(ContentItem.class)) {
+            assertThat(serializer.serialize("content", null)).isNull();
+            assertThat(deserializer.deserialize("content", null)).isNull();
+            assertThat(deserializer.deserialize("content", new RecordHeaders(), (ByteBuffer) null))
+                    .isNull();
+        }
     }
-  }
 
-  @Test
-  void unwritableRecordIsASerializationException() {
-    ClickEvent bad = click();
-    bad.setItemId(null);
-    try (var serializer = new SingleObjectSerializer<>(ClickEvent.class)) {
-      assertThatThrownBy(() -> serializer.serialize("clicks", bad))
-          .isInstanceOf(SerializationException.class)
-          .hasMessageContaining("topic clicks").hasMessageContaining("item_id");
+    @Test
+    void badBytesThrowMalformedRecordException() {
+        try (var deserializer = new SingleObjectDeserializer<>(ClickEvent.class)) {
+            assertThatThrownBy(() -> deserializer.deserialize("clicks", new byte[0]))
+                    .isInstanceOfSatisfying(
+                            MalformedRecordException.class,
+                            e ->
+                                    assertThat(e.kind())
+                                            .isEqualTo(MalformedRecordException.Kind.EMPTY));
+            assertThatThrownBy(() -> deserializer.deserialize("clicks", "{\"json\":1}".getBytes()))
+                    .isInstanceOfSatisfying(
+                            MalformedRecordException.class,
+                            e ->
+                                    assertThat(e.kind())
+                                            .isEqualTo(MalformedRecordException.Kind.BAD_MAGIC));
+        }
     }
-  }
 
-  @Test
-  void configuredByClassNameLikeKafkaDoes() {
-    Map<String, Object> configs = Map.of(SingleObjectSerializer.RECORD_CLASS_CONFIG, "dev.embsum.avro.ClickEvent");
-    try (var serializer = new SingleObjectSerializer<ClickEvent>();
-         var deserializer = new SingleObjectDeserializer<ClickEvent>()) {
-      serializer.configure(configs, false);
-      deserializer.configure(Map.of(SingleObjectDeserializer.RECORD_CLASS_CONFIG, ClickEvent.class), false);
-      assertThat(deserializer.deserialize("clicks", serializer.serialize("clicks", click()))).isEqualTo(click());
+    @Test
+    void unwritableRecordIsASerializationException() {
+        ClickEvent bad = click();
+        bad.setItemId(null);
+        try (var serializer = new SingleObjectSerializer<>(ClickEvent.class)) {
+            assertThatThrownBy(() -> serializer.serialize("clicks", bad))
+                    .isInstanceOf(SerializationException.class)
+                    .hasMessageContaining("topic clicks")
+                    .hasMessageContaining("item_id");
+        }
     }
-  }
 
-  @Test
-  void badOrMissingConfigIsAConfigException() {
-    try (var deserializer = new SingleObjectDeserializer<ClickEvent>()) {
-      assertThatThrownBy(() -> deserializer.configure(Map.of(), false))
-          .isInstanceOf(ConfigException.class).hasMessageContaining(SingleObjectDeserializer.RECORD_CLASS_CONFIG);
-      assertThatThrownBy(() -> deserializer.configure(
-          Map.of(SingleObjectDeserializer.RECORD_CLASS_CONFIG, "java.lang.String"), false))
-          .isInstanceOf(ConfigException.class).hasMessageContaining("SpecificRecord");
-      assertThatThrownBy(() -> deserializer.configure(
-          Map.of(SingleObjectDeserializer.RECORD_CLASS_CONFIG, "dev.embsum.avro.Nope"), false))
-          .isInstanceOf(ConfigException.class);
-      assertThatThrownBy(() -> deserializer.deserialize("clicks", new byte[] {1}))
-          .isInstanceOf(IllegalStateException.class).hasMessageContaining("not configured");
+    @Test
+    void configuredByClassNameLikeKafkaDoes() {
+        Map<String, Object> configs =
+                Map.of(SingleObjectSerializer.RECORD_CLASS_CONFIG, "dev.embsum.avro.ClickEvent");
+        try (var serializer = new SingleObjectSerializer<ClickEvent>();
+                var deserializer = new SingleObjectDeserializer<ClickEvent>()) {
+            serializer.configure(configs, false);
+            deserializer.configure(
+                    Map.of(SingleObjectDeserializer.RECORD_CLASS_CONFIG, ClickEvent.class), false);
+            assertThat(deserializer.deserialize("clicks", serializer.serialize("clicks", click())))
+                    .isEqualTo(click());
+        }
     }
-  }
+
+    @Test
+    void badOrMissingConfigIsAConfigException() {
+        try (var deserializer = new SingleObjectDeserializer<ClickEvent>()) {
+            assertThatThrownBy(() -> deserializer.configure(Map.of(), false))
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining(SingleObjectDeserializer.RECORD_CLASS_CONFIG);
+            assertThatThrownBy(
+                            () ->
+                                    deserializer.configure(
+                                            Map.of(
+                                                    SingleObjectDeserializer.RECORD_CLASS_CONFIG,
+                                                    "java.lang.String"),
+                                            false))
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("SpecificRecord");
+            assertThatThrownBy(
+                            () ->
+                                    deserializer.configure(
+                                            Map.of(
+                                                    SingleObjectDeserializer.RECORD_CLASS_CONFIG,
+                                                    "dev.embsum.avro.Nope"),
+                                            false))
+                    .isInstanceOf(ConfigException.class);
+            assertThatThrownBy(() -> deserializer.deserialize("clicks", new byte[] {1}))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("not configured");
+        }
+    }
 }

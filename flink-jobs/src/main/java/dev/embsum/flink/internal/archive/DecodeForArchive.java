@@ -15,10 +15,11 @@ import org.apache.flink.util.Collector;
 /**
  * Topic bytes → the Avro record to archive. The archive keeps what producers sent, so only
  * undecodable bytes are refused (dead letter MALFORMED, bytes kept); a decodable record that the
- * streaming job would reject as INVALID is still archived — the trainer applies its own rules.
- * A tombstone (null value, a compacted topic's delete marker) is not an event: skipped, counted.
+ * streaming job would reject as INVALID is still archived — the trainer applies its own rules. A
+ * tombstone (null value, a compacted topic's delete marker) is not an event: skipped, counted.
  */
-public final class DecodeForArchive<T extends SpecificRecord> extends ProcessFunction<RawRecord, T> {
+public final class DecodeForArchive<T extends SpecificRecord>
+        extends ProcessFunction<RawRecord, T> {
 
     private static final long serialVersionUID = 1L;
 
@@ -29,7 +30,9 @@ public final class DecodeForArchive<T extends SpecificRecord> extends ProcessFun
     private transient Counter malformed;
     private transient Counter tombstones;
 
-    /** @param job the name written to DeadLetter.job */
+    /**
+     * @param job the name written to DeadLetter.job
+     */
     public DecodeForArchive(Class<T> type, String job) {
         this.type = type;
         this.job = job;
@@ -56,8 +59,14 @@ public final class DecodeForArchive<T extends SpecificRecord> extends ProcessFun
             record = codec.decode(value);
         } catch (MalformedRecordException e) {
             malformed.inc();
-            ctx.output(DeadLetters.TAG, DeadLetters.of(raw, DeadLetterKinds.MALFORMED, e.getMessage(), job,
-                    ctx.timerService().currentProcessingTime()));
+            ctx.output(
+                    DeadLetters.TAG,
+                    DeadLetters.of(
+                            raw,
+                            DeadLetterKinds.MALFORMED,
+                            e.getMessage(),
+                            job,
+                            ctx.timerService().currentProcessingTime()));
             return;
         }
         archived.inc();

@@ -9,14 +9,15 @@ import org.apache.flink.streaming.api.functions.sink.filesystem.bucketassigners.
 import org.apache.flink.util.function.SerializableFunction;
 
 /**
- * Puts each record in the bucket {@code dt=YYYY-MM-DD} of its own event time (UTC), not the time
- * it was written: a replay or a late event lands in the day it happened, so the trainer's
- * "older days train, newest day dev" split is by when users acted.
+ * Puts each record in the bucket {@code dt=YYYY-MM-DD} of its own event time (UTC), not the time it
+ * was written: a replay or a late event lands in the day it happened, so the trainer's "older days
+ * train, newest day dev" split is by when users acted.
  */
 public final class EventDateBucketAssigner<T> implements BucketAssigner<T, String> {
 
     private static final long serialVersionUID = 1L;
-    private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyy-MM-dd").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter DAY =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd").withZone(ZoneOffset.UTC);
 
     private final SerializableFunction<T, Instant> eventTime;
 

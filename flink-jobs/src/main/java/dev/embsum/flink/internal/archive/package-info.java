@@ -1,6 +1,4 @@
-/**
- * ArchiveJob's operators: decoding for the archive, event-day buckets.
- */
+/** ArchiveJob's operators: decoding for the archive, event-day buckets. */
 @Internal
 package dev.embsum.flink.internal.archive;
 

@@ -19,15 +19,15 @@ import org.apache.flink.util.Collector;
 
 /**
  * Keyed by user_id, right after user-history (same partitioning, so chained, no shuffle): spaces
- * out the backfill requests a model release causes, at most {@code usersPerSecond} per subtask,
- * so re-embedding every user does not crowd out the refreshes for new clicks. Normal refresh
- * requests pass straight through.
+ * out the backfill requests a model release causes, at most {@code usersPerSecond} per subtask, so
+ * re-embedding every user does not crowd out the refreshes for new clicks. Normal refresh requests
+ * pass straight through.
  *
  * <ul>
  *   <li>A backfill request gets the next free slot of this subtask, {@code max(now, next slot)},
- *       and the slot after it is 1 s / {@code usersPerSecond} later; a processing-time timer at
- *       the slot sends it. Slots are spaced in microseconds, so rates above 1,000/s work (several
- *       users share a millisecond).
+ *       and the slot after it is 1 s / {@code usersPerSecond} later; a processing-time timer at the
+ *       slot sends it. Slots are spaced in microseconds, so rates above 1,000/s work (several users
+ *       share a millisecond).
  *   <li>A user with a pending backfill keeps one slot: a newer release's backfill replaces the
  *       request (its history is at least as new, its release newer), and a refresh for new clicks
  *       cancels it: that refresh carries the newest history and was made after the release (its
@@ -40,21 +40,25 @@ import org.apache.flink.util.Collector;
  * </ul>
  *
  * <p>State: {@code pending-backfill} ValueState&lt;PendingBackfill&gt; (request + slot; no TTL:
- * every entry is cleared when its timer fires), operator ListStates {@code next-slot-micros}
- * and {@code pending-count}.
+ * every entry is cleared when its timer fires), operator ListStates {@code next-slot-micros} and
+ * {@code pending-count}.
  *
  * <p>Metrics: {@code backfillPending} (gauge: backfill requests waiting for their slot; its sum
- * over subtasks is 0 once the backfill is done), {@code backfillEmitted} (counter),
- * {@code backfillSuperseded} (counter: pending backfills cancelled by a refresh for new clicks).
- * The pending count is checkpointed, so it is exact after a restore. A rescale redistributes the
- * pending requests by key group but the counts as list entries: the sum over subtasks stays
- * exact, a single subtask's value does not (it can read negative, and stay off by that much).
+ * over subtasks is 0 once the backfill is done), {@code backfillEmitted} (counter), {@code
+ * backfillSuperseded} (counter: pending backfills cancelled by a refresh for new clicks). The
+ * pending count is checkpointed, so it is exact after a restore. A rescale redistributes the
+ * pending requests by key group but the counts as list entries: the sum over subtasks stays exact,
+ * a single subtask's value does not (it can read negative, and stay off by that much).
  */
-public final class BackfillPacer extends KeyedProcessFunction<String, RefreshRequest, RefreshRequest>
+public final class BackfillPacer
+        extends KeyedProcessFunction<String, RefreshRequest, RefreshRequest>
         implements CheckpointedFunction {
 
     private static final long serialVersionUID = 1L;
-    /** A restored slot this late was missed while the job was down (not just due at the restart). */
+
+    /**
+     * A restored slot this late was missed while the job was down (not just due at the restart).
+     */
     static final long MISSED_SLOT_MS = 1_000;
 
     private final int usersPerSecond;
@@ -76,7 +80,8 @@ public final class BackfillPacer extends KeyedProcessFunction<String, RefreshReq
      */
     public BackfillPacer(int usersPerSecond) {
         if (usersPerSecond < 0) {
-            throw new IllegalArgumentException("usersPerSecond must be >= 0, got " + usersPerSecond);
+            throw new IllegalArgumentException(
+                    "usersPerSecond must be >= 0, got " + usersPerSecond);
         }
         this.usersPerSecond = usersPerSecond;
         this.slotMicros = usersPerSecond == 0 ? 0 : Math.max(1, 1_000_000L / usersPerSecond);
@@ -84,10 +89,12 @@ public final class BackfillPacer extends KeyedProcessFunction<String, RefreshReq
 
     @Override
     public void initializeState(FunctionInitializationContext context) throws Exception {
-        nextSlotState = context.getOperatorStateStore().getListState(
-                new ListStateDescriptor<>("next-slot-micros", Types.LONG));
-        pendingCountState = context.getOperatorStateStore().getListState(
-                new ListStateDescriptor<>("pending-count", Types.LONG));
+        nextSlotState =
+                context.getOperatorStateStore()
+                        .getListState(new ListStateDescriptor<>("next-slot-micros", Types.LONG));
+        pendingCountState =
+                context.getOperatorStateStore()
+                        .getListState(new ListStateDescriptor<>("pending-count", Types.LONG));
         nextSlotMicros = 0;
         for (Long slot : nextSlotState.get()) {
             nextSlotMicros = Math.max(nextSlotMicros, slot); // several after a rescale: the latest
@@ -109,8 +116,12 @@ public final class BackfillPacer extends KeyedProcessFunction<String, RefreshReq
 
     @Override
     public void open(OpenContext openContext) {
-        pending = getRuntimeContext().getState(
-                new ValueStateDescriptor<>("pending-backfill", TypeInformation.of(PendingBackfill.class)));
+        pending =
+                getRuntimeContext()
+                        .getState(
+                                new ValueStateDescriptor<>(
+                                        "pending-backfill",
+                                        TypeInformation.of(PendingBackfill.class)));
         var metrics = getRuntimeContext().getMetricGroup();
         emitted = metrics.counter("backfillEmitted");
         superseded = metrics.counter("backfillSuperseded");
@@ -118,7 +129,8 @@ public final class BackfillPacer extends KeyedProcessFunction<String, RefreshReq
     }
 
     @Override
-    public void processElement(RefreshRequest request, Context ctx, Collector<RefreshRequest> out) throws Exception {
+    public void processElement(RefreshRequest request, Context ctx, Collector<RefreshRequest> out)
+            throws Exception {
         noteStart(ctx.timerService().currentProcessingTime());
         PendingBackfill waiting = pending.value();
         if (!request.getBackfill()) {
@@ -143,7 +155,8 @@ public final class BackfillPacer extends KeyedProcessFunction<String, RefreshReq
     }
 
     @Override
-    public void onTimer(long timestamp, OnTimerContext ctx, Collector<RefreshRequest> out) throws Exception {
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<RefreshRequest> out)
+            throws Exception {
         long now = ctx.timerService().currentProcessingTime();
         noteStart(now);
         PendingBackfill waiting = pending.value();
@@ -167,8 +180,8 @@ public final class BackfillPacer extends KeyedProcessFunction<String, RefreshReq
     }
 
     /**
-     * Remembers the processing time of this instance's first call: every timer it registers is
-     * due at or after it, so an earlier one was restored.
+     * Remembers the processing time of this instance's first call: every timer it registers is due
+     * at or after it, so an earlier one was restored.
      */
     private void noteStart(long now) {
         if (startedAtMs == Long.MIN_VALUE) {

@@ -1,6 +1,4 @@
-/**
- * Pacing of the backfill a model release causes.
- */
+/** Pacing of the backfill a model release causes. */
 @Internal
 package dev.embsum.flink.internal.backfill;
 

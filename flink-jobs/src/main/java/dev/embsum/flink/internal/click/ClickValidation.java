@@ -15,14 +15,14 @@ import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 
 /**
- * {@code clicks} bytes → accepted engagements. Decoding happens here, not in the source, so a
- * bad record becomes a dead letter instead of failing the job:
+ * {@code clicks} bytes → accepted engagements. Decoding happens here, not in the source, so a bad
+ * record becomes a dead letter instead of failing the job:
  *
  * <ul>
- *   <li>undecodable bytes (any {@link MalformedRecordException} kind, a null value included) →
- *       dead letter MALFORMED;
- *   <li>decoded but breaking a rule (blank ids, a RATE without a rating, a rating outside 1..5)
- *       → dead letter INVALID;
+ *   <li>undecodable bytes (any {@link MalformedRecordException} kind, a null value included) → dead
+ *       letter MALFORMED;
+ *   <li>decoded but breaking a rule (blank ids, a RATE without a rating, a rating outside 1..5) →
+ *       dead letter INVALID;
  *   <li>a RATE with rating ≤ 3 is valid but not an engagement (docs/design.md 3): dropped and
  *       counted, not dead-lettered;
  *   <li>everything else (a CLICK, or a RATE with rating &gt; 3) is emitted.
@@ -40,7 +40,9 @@ public final class ClickValidation extends ProcessFunction<RawRecord, ValidClick
     private transient Counter malformed;
     private transient Counter invalid;
 
-    /** @param job the name written to DeadLetter.job */
+    /**
+     * @param job the name written to DeadLetter.job
+     */
     public ClickValidation(String job) {
         this.job = job;
     }
@@ -61,28 +63,41 @@ public final class ClickValidation extends ProcessFunction<RawRecord, ValidClick
             click = codec.decode(RawRecords.value(raw));
         } catch (MalformedRecordException e) {
             malformed.inc();
-            ctx.output(DeadLetters.TAG, DeadLetters.of(raw, DeadLetterKinds.MALFORMED, e.getMessage(), job,
-                    ctx.timerService().currentProcessingTime()));
+            ctx.output(
+                    DeadLetters.TAG,
+                    DeadLetters.of(
+                            raw,
+                            DeadLetterKinds.MALFORMED,
+                            e.getMessage(),
+                            job,
+                            ctx.timerService().currentProcessingTime()));
             return;
         }
         String problem = problem(click);
         if (problem != null) {
             invalid.inc();
-            ctx.output(DeadLetters.TAG, DeadLetters.of(raw, DeadLetterKinds.INVALID, problem, job,
-                    ctx.timerService().currentProcessingTime()));
+            ctx.output(
+                    DeadLetters.TAG,
+                    DeadLetters.of(
+                            raw,
+                            DeadLetterKinds.INVALID,
+                            problem,
+                            job,
+                            ctx.timerService().currentProcessingTime()));
             return;
         }
         if (click.getAction() == Action.RATE && click.getRating() <= 3) {
             notEngagements.inc();
             return;
         }
-        out.collect(ValidClick.newBuilder()
-                .setEventId(click.getEventId())
-                .setUserId(click.getUserId())
-                .setItemId(click.getItemId())
-                .setEventTimeMs(click.getEventTime().toEpochMilli())
-                .setOrigin(raw)
-                .build());
+        out.collect(
+                ValidClick.newBuilder()
+                        .setEventId(click.getEventId())
+                        .setUserId(click.getUserId())
+                        .setItemId(click.getItemId())
+                        .setEventTimeMs(click.getEventTime().toEpochMilli())
+                        .setOrigin(raw)
+                        .build());
     }
 
     /** Why a decoded click breaks a rule, or null if it does not. */

@@ -1,6 +1,4 @@
-/**
- * Decoding and validation of clicks.
- */
+/** Decoding and validation of clicks. */
 @Internal
 package dev.embsum.flink.internal.click;
 

@@ -68,26 +68,45 @@ public final class ContentFormatting extends ProcessFunction<RawRecord, ItemToke
         try {
             item = codec.decode(RawRecords.value(raw));
         } catch (MalformedRecordException e) {
-            ctx.output(DeadLetters.TAG, DeadLetters.of(raw, DeadLetterKinds.MALFORMED, e.getMessage(), job,
-                    ctx.timerService().currentProcessingTime()));
+            ctx.output(
+                    DeadLetters.TAG,
+                    DeadLetters.of(
+                            raw,
+                            DeadLetterKinds.MALFORMED,
+                            e.getMessage(),
+                            job,
+                            ctx.timerService().currentProcessingTime()));
             return;
         }
         if (item.getItemId().isBlank()) {
-            ctx.output(DeadLetters.TAG, DeadLetters.of(raw, DeadLetterKinds.INVALID, "item_id is blank", job,
-                    ctx.timerService().currentProcessingTime()));
+            ctx.output(
+                    DeadLetters.TAG,
+                    DeadLetters.of(
+                            raw,
+                            DeadLetterKinds.INVALID,
+                            "item_id is blank",
+                            job,
+                            ctx.timerService().currentProcessingTime()));
             return;
         }
-        ItemTokens.Builder tokens = ItemTokens.newBuilder()
-                .setItemId(item.getItemId())
-                .setUpdatedAtMs(item.getUpdatedAt().toEpochMilli())
-                .setDeleted(item.getDeleted())
-                .setTokens(null);
+        ItemTokens.Builder tokens =
+                ItemTokens.newBuilder()
+                        .setItemId(item.getItemId())
+                        .setUpdatedAtMs(item.getUpdatedAt().toEpochMilli())
+                        .setDeleted(item.getDeleted())
+                        .setTokens(null);
         if (!item.getDeleted()) {
             try {
                 tokens.setTokens(TokenBytes.pack(tokenizer.itemTokens(item)));
             } catch (IllegalArgumentException e) {
-                ctx.output(DeadLetters.TAG, DeadLetters.of(raw, DeadLetterKinds.INVALID, e.getMessage(), job,
-                        ctx.timerService().currentProcessingTime()));
+                ctx.output(
+                        DeadLetters.TAG,
+                        DeadLetters.of(
+                                raw,
+                                DeadLetterKinds.INVALID,
+                                e.getMessage(),
+                                job,
+                                ctx.timerService().currentProcessingTime()));
                 return;
             }
         }

@@ -1,6 +1,4 @@
-/**
- * Decoding, validation and tokenization of content items.
- */
+/** Decoding, validation and tokenization of content items. */
 @Internal
 package dev.embsum.flink.internal.content;
 

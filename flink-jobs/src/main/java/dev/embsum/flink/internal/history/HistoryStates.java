@@ -9,22 +9,25 @@ import java.util.List;
 
 /**
  * Converts between the Avro state form of a history ({@link HistoryEntryState}s + next_seq +
- * history_version) and inference-runtime's {@link EngagementHistory}, which owns the history
- * rules (dedupe, window, seq). Keeping the rules there means the job and the oracle of the tests
- * cannot drift apart.
+ * history_version) and inference-runtime's {@link EngagementHistory}, which owns the history rules
+ * (dedupe, window, seq). Keeping the rules there means the job and the oracle of the tests cannot
+ * drift apart.
  */
 public final class HistoryStates {
 
-    private HistoryStates() {
-    }
+    private HistoryStates() {}
 
     /** The history of stored entries; with a smaller capacity than stored, the newest are kept. */
-    public static EngagementHistory toHistory(int capacity, List<HistoryEntryState> entries, long nextSeq,
-            long historyVersion) {
+    public static EngagementHistory toHistory(
+            int capacity, List<HistoryEntryState> entries, long nextSeq, long historyVersion) {
         List<HistoryEntry> restored = new ArrayList<>(entries.size());
         for (HistoryEntryState e : entries) {
-            restored.add(HistoryEntry.fromPacked(e.getItemId(), e.getSeq(), e.getEventTimeMs(),
-                    TokenBytes.unpackChars(e.getTokens())));
+            restored.add(
+                    HistoryEntry.fromPacked(
+                            e.getItemId(),
+                            e.getSeq(),
+                            e.getEventTimeMs(),
+                            TokenBytes.unpackChars(e.getTokens())));
         }
         return EngagementHistory.restore(capacity, restored, nextSeq, historyVersion);
     }
@@ -33,12 +36,13 @@ public final class HistoryStates {
     public static List<HistoryEntryState> toEntries(EngagementHistory history) {
         List<HistoryEntryState> out = new ArrayList<>(history.size());
         for (HistoryEntry e : history.entries()) {
-            out.add(HistoryEntryState.newBuilder()
-                    .setItemId(e.itemId())
-                    .setSeq(e.seq())
-                    .setEventTimeMs(e.eventTimeMillis())
-                    .setTokens(TokenBytes.packChars(e.packedTokens()))
-                    .build());
+            out.add(
+                    HistoryEntryState.newBuilder()
+                            .setItemId(e.itemId())
+                            .setSeq(e.seq())
+                            .setEventTimeMs(e.eventTimeMillis())
+                            .setTokens(TokenBytes.packChars(e.packedTokens()))
+                            .build());
         }
         return out;
     }

@@ -1,6 +1,4 @@
-/**
- * Per-user engagement history in keyed state, and the refresh debounce.
- */
+/** Per-user engagement history in keyed state, and the refresh debounce. */
 @Internal
 package dev.embsum.flink.internal.history;
 

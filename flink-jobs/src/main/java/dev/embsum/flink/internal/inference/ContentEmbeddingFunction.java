@@ -14,12 +14,13 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Item tokens → content poly-embeddings (CPE), micro-batched like {@link UserRefreshFunction}.
- * The CPE input is the item tokens followed by {@code </s>} (docs/text-contract.md section 2).
- * Model releases arrive in-band ({@code ItemOrRelease.release}, from item-tokens, which follows
- * each one with every item it holds, so the whole catalogue is re-embedded by the new model).
+ * Item tokens → content poly-embeddings (CPE), micro-batched like {@link UserRefreshFunction}. The
+ * CPE input is the item tokens followed by {@code </s>} (docs/text-contract.md section 2). Model
+ * releases arrive in-band ({@code ItemOrRelease.release}, from item-tokens, which follows each one
+ * with every item it holds, so the whole catalogue is re-embedded by the new model).
  */
-public final class ContentEmbeddingFunction extends MicroBatchedModelFunction<ItemOrRelease, ContentEmbedding> {
+public final class ContentEmbeddingFunction
+        extends MicroBatchedModelFunction<ItemOrRelease, ContentEmbedding> {
 
     private static final long serialVersionUID = 1L;
 
@@ -38,7 +39,8 @@ public final class ContentEmbeddingFunction extends MicroBatchedModelFunction<It
     }
 
     @Override
-    List<ContentEmbedding> run(List<ItemOrRelease> requests, EmbSumRuntime runtime) throws Exception {
+    List<ContentEmbedding> run(List<ItemOrRelease> requests, EmbSumRuntime runtime)
+            throws Exception {
         List<ItemTokens> batch = new ArrayList<>(requests.size());
         requests.forEach(in -> batch.add(in.getItem()));
         int eos = runtime.contract().eosId();
@@ -52,14 +54,15 @@ public final class ContentEmbeddingFunction extends MicroBatchedModelFunction<It
         List<EncodedContent> encoded = runtime.embedContents(inputs);
         List<ContentEmbedding> out = new ArrayList<>(batch.size());
         for (int i = 0; i < batch.size(); i++) {
-            out.add(ContentEmbedding.newBuilder()
-                    .setItemId(batch.get(i).getItemId())
-                    .setModelVersion(runtime.modelVersion())
-                    .setN(runtime.cpeCodes())
-                    .setD(runtime.dim())
-                    .setCpe(Float32Bytes.pack(encoded.get(i).cpe()))
-                    .setCpeKey(Float32Bytes.pack(encoded.get(i).cpeKey()))
-                    .build());
+            out.add(
+                    ContentEmbedding.newBuilder()
+                            .setItemId(batch.get(i).getItemId())
+                            .setModelVersion(runtime.modelVersion())
+                            .setN(runtime.cpeCodes())
+                            .setD(runtime.dim())
+                            .setCpe(Float32Bytes.pack(encoded.get(i).cpe()))
+                            .setCpeKey(Float32Bytes.pack(encoded.get(i).cpeKey()))
+                            .build());
         }
         return out;
     }

@@ -28,7 +28,8 @@ public final class ItemTokenizer implements AutoCloseable {
     public static ItemTokenizer open(Path bundlePath) throws IOException, BundleException {
         try (ModelBundle bundle = ModelBundle.open(bundlePath)) {
             TextContract contract = TextContract.fromJson(bundle.manifest().text());
-            T5Tokenizer tokenizer = T5Tokenizer.load(bundle.resolve(bundle.manifest().tokenizerFile()));
+            T5Tokenizer tokenizer =
+                    T5Tokenizer.load(bundle.resolve(bundle.manifest().tokenizerFile()));
             try {
                 return new ItemTokenizer(tokenizer, contract);
             } catch (RuntimeException e) {
@@ -42,8 +43,13 @@ public final class ItemTokenizer implements AutoCloseable {
      * @throws IllegalArgumentException when the item has no text (every template field blank)
      */
     public int[] itemTokens(ContentItem item) {
-        return formatter.itemTokens(new ItemText(item.getItemId(), item.getDomain().name(),
-                item.getTitle(), item.getAbstract$(), item.getCategory()));
+        return formatter.itemTokens(
+                new ItemText(
+                        item.getItemId(),
+                        item.getDomain().name(),
+                        item.getTitle(),
+                        item.getAbstract$(),
+                        item.getCategory()));
     }
 
     /** Item tokens + {@code </s>}: the CPE input. */

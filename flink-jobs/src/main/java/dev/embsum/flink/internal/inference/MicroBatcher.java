@@ -10,17 +10,17 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Groups requests submitted from any thread into batches for one worker thread: a batch closes
- * when it holds {@code maxBatch} requests or {@code maxWait} after its first request arrived,
- * whichever comes first. Model calls are far cheaper per request in batches (one encoder run for
- * many sessions, decoding steps shared by many users), and one worker keeps the model's threads
- * from competing with each other.
+ * Groups requests submitted from any thread into batches for one worker thread: a batch closes when
+ * it holds {@code maxBatch} requests or {@code maxWait} after its first request arrived, whichever
+ * comes first. Model calls are far cheaper per request in batches (one encoder run for many
+ * sessions, decoding steps shared by many users), and one worker keeps the model's threads from
+ * competing with each other.
  *
  * <p>Batches run one at a time, in order, so whatever the batch function reads at the start of a
- * batch (e.g. the current model of a {@link ModelHolder}) holds for the whole batch.
- * {@link #runBetweenBatches} queues an action (a model swap) in the same order as the requests:
- * it runs on the worker after every request submitted before it and before any submitted after
- * it, never inside a batch.
+ * batch (e.g. the current model of a {@link ModelHolder}) holds for the whole batch. {@link
+ * #runBetweenBatches} queues an action (a model swap) in the same order as the requests: it runs on
+ * the worker after every request submitted before it and before any submitted after it, never
+ * inside a batch.
  *
  * @param <I> request
  * @param <O> result, one per request
@@ -132,7 +132,8 @@ public final class MicroBatcher<I, O> implements AutoCloseable {
                     long deadline = System.nanoTime() + maxWaitNanos;
                     while (batch.size() < maxBatch) {
                         long left = deadline - System.nanoTime();
-                        Entry next = left <= 0 ? queue.poll() : queue.poll(left, TimeUnit.NANOSECONDS);
+                        Entry next =
+                                left <= 0 ? queue.poll() : queue.poll(left, TimeUnit.NANOSECONDS);
                         if (next == null) {
                             break;
                         }
@@ -173,8 +174,12 @@ public final class MicroBatcher<I, O> implements AutoCloseable {
         try {
             List<O> results = function.apply(requests);
             if (results.size() != batch.size()) {
-                throw new IllegalStateException("batch function returned " + results.size()
-                        + " results for " + batch.size() + " requests");
+                throw new IllegalStateException(
+                        "batch function returned "
+                                + results.size()
+                                + " results for "
+                                + batch.size()
+                                + " requests");
             }
             for (int i = 0; i < batch.size(); i++) {
                 batch.get(i).result.complete(results.get(i));

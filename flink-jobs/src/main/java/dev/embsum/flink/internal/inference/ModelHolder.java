@@ -30,8 +30,8 @@ public final class ModelHolder implements AutoCloseable {
     }
 
     /**
-     * Installs {@code next} and returns the previous model. The caller closes the previous one
-     * once no batch uses it (e.g. by swapping on the batch worker thread).
+     * Installs {@code next} and returns the previous model. The caller closes the previous one once
+     * no batch uses it (e.g. by swapping on the batch worker thread).
      */
     public EmbSumRuntime swap(EmbSumRuntime next) {
         return current.getAndSet(next);

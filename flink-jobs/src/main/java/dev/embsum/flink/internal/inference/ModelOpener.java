@@ -5,10 +5,10 @@ import java.io.Serializable;
 import java.nio.file.Path;
 
 /**
- * Opens the model an operator runs. Serializable: the job builds it on the client and every
- * subtask opens its own model in {@code open()}. {@link BundleOpener} opens and verifies a
- * bundle; a model release (hot swap, {@link ModelSwap}) opens the next bundle through
- * {@link #openRuntime(Path, String)} and {@link #warmUp}.
+ * Opens the model an operator runs. Serializable: the job builds it on the client and every subtask
+ * opens its own model in {@code open()}. {@link BundleOpener} opens and verifies a bundle; a model
+ * release (hot swap, {@link ModelSwap}) opens the next bundle through {@link #openRuntime(Path,
+ * String)} and {@link #warmUp}.
  */
 public interface ModelOpener extends Serializable {
 

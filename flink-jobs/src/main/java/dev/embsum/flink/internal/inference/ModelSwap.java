@@ -13,24 +13,27 @@ import org.slf4j.LoggerFactory;
 /**
  * Applies a model release to one inference subtask (docs/design.md 6.6): load the released bundle
  * (checksums verified again, {@code manifest.json} = bundle_sha256), run its golden warm-up, then
- * swap it into the {@link ModelHolder} and close the old model. Runs on the subtask's
- * {@link MicroBatcher} worker between two batches, so no batch ever sees two models and nothing
- * else uses the old model when it is closed.
+ * swap it into the {@link ModelHolder} and close the old model. Runs on the subtask's {@link
+ * MicroBatcher} worker between two batches, so no batch ever sees two models and nothing else uses
+ * the old model when it is closed.
  *
  * <p>A release that fails to load or to reproduce its golden vectors is refused: logged at ERROR
- * with the reason (which names the file or golden case), counted in
- * {@code modelReleasesRefused}, and the old model keeps serving. A release of the model already
- * serving (same model_version and manifest) changes nothing; a different bundle under the
- * serving model_version is refused (a model_version names one bundle, and consumers tell models
- * apart by it).
+ * with the reason (which names the file or golden case), counted in {@code modelReleasesRefused},
+ * and the old model keeps serving. A release of the model already serving (same model_version and
+ * manifest) changes nothing; a different bundle under the serving model_version is refused (a
+ * model_version names one bundle, and consumers tell models apart by it).
  *
- * <p>Not thread-safe: {@link #apply} is called from the worker thread only; {@link #serving()}
- * and {@link #servingVersion()} may be read from any thread.
+ * <p>Not thread-safe: {@link #apply} is called from the worker thread only; {@link #serving()} and
+ * {@link #servingVersion()} may be read from any thread.
  */
 final class ModelSwap {
 
     /** What {@link #apply} did. */
-    enum Outcome { SWAPPED, UNCHANGED, REFUSED }
+    enum Outcome {
+        SWAPPED,
+        UNCHANGED,
+        REFUSED
+    }
 
     private static final Logger LOG = LoggerFactory.getLogger(ModelSwap.class);
 
@@ -46,7 +49,12 @@ final class ModelSwap {
      * @param serving the release the holder's model came from, or null for the configured bundle
      * @param operator names the subtask in log lines
      */
-    ModelSwap(ModelOpener opener, ModelHolder holder, VerifiedRelease serving, String operator, Counter accepted,
+    ModelSwap(
+            ModelOpener opener,
+            ModelHolder holder,
+            VerifiedRelease serving,
+            String operator,
+            Counter accepted,
             Counter refused) {
         this.opener = opener;
         this.holder = holder;
@@ -75,9 +83,16 @@ final class ModelSwap {
                 LOG.info("{}: model release {} is already serving; nothing to do", operator, what);
                 return Outcome.UNCHANGED;
             }
-            return refuse(release, "model_version " + release.getModelVersion() + " is serving from another bundle"
-                    + " (manifest sha256 " + current.bundle().manifestSha256() + "); a model_version names one"
-                    + " bundle, so release the new bundle under a new model_version", null);
+            return refuse(
+                    release,
+                    "model_version "
+                            + release.getModelVersion()
+                            + " is serving from another bundle"
+                            + " (manifest sha256 "
+                            + current.bundle().manifestSha256()
+                            + "); a model_version names one"
+                            + " bundle, so release the new bundle under a new model_version",
+                    null);
         }
         long start = System.nanoTime();
         EmbSumRuntime next;
@@ -88,8 +103,11 @@ final class ModelSwap {
         }
         try {
             if (!next.modelVersion().equals(release.getModelVersion())) {
-                throw new IllegalStateException("the bundle at " + release.getBundlePath() + " is model_version "
-                        + next.modelVersion());
+                throw new IllegalStateException(
+                        "the bundle at "
+                                + release.getBundlePath()
+                                + " is model_version "
+                                + next.modelVersion());
             }
             opener.warmUp(next);
         } catch (Exception e) {
@@ -101,8 +119,12 @@ final class ModelSwap {
         servingVersion = next.modelVersion();
         previous.close();
         accepted.inc();
-        LOG.info("{}: now serving model {} (was {}): loaded, verified and warmed up in {} ms", operator, what,
-                previous.modelVersion(), (System.nanoTime() - start) / 1_000_000);
+        LOG.info(
+                "{}: now serving model {} (was {}): loaded, verified and warmed up in {} ms",
+                operator,
+                what,
+                previous.modelVersion(),
+                (System.nanoTime() - start) / 1_000_000);
         return Outcome.SWAPPED;
     }
 
@@ -110,9 +132,17 @@ final class ModelSwap {
         refused.inc();
         // a damaged bundle or a golden mismatch is fully described by its message; anything
         // else gets its stack trace
-        boolean expected = cause == null || cause instanceof BundleException || cause instanceof GoldenMismatchException;
-        LOG.error("{}: model release {} refused, keeping model {}: {}", operator, Releases.describe(release),
-                holder.current().modelVersion(), reason, expected ? null : cause);
+        boolean expected =
+                cause == null
+                        || cause instanceof BundleException
+                        || cause instanceof GoldenMismatchException;
+        LOG.error(
+                "{}: model release {} refused, keeping model {}: {}",
+                operator,
+                Releases.describe(release),
+                holder.current().modelVersion(),
+                reason,
+                expected ? null : cause);
         return Outcome.REFUSED;
     }
 }

@@ -1,6 +1,6 @@
 /**
- * The model inside the job: opening and swapping bundles, micro-batched user refreshes and
- * content embeddings, version guards.
+ * The model inside the job: opening and swapping bundles, micro-batched user refreshes and content
+ * embeddings, version guards.
  */
 @Internal
 package dev.embsum.flink.internal.inference;

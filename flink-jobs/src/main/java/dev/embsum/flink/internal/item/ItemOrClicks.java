@@ -10,8 +10,7 @@ public final class ItemOrClicks {
 
     public static final TypeInformation<ItemOrClick> TYPE = TypeInformation.of(ItemOrClick.class);
 
-    private ItemOrClicks() {
-    }
+    private ItemOrClicks() {}
 
     public static ItemOrClick of(ItemTokens item) {
         return ItemOrClick.newBuilder().setItem(item).setClick(null).build();

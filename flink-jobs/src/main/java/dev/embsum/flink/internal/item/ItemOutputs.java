@@ -14,6 +14,5 @@ public final class ItemOutputs {
     public static final OutputTag<ItemOrRelease> TO_EMBED =
             new OutputTag<>("items-to-embed", TypeInformation.of(ItemOrRelease.class));
 
-    private ItemOutputs() {
-    }
+    private ItemOutputs() {}
 }

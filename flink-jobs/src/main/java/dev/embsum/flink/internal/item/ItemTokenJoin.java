@@ -23,42 +23,49 @@ import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction
 import org.apache.flink.util.Collector;
 
 /**
- * Keyed by item_id: holds each item's tokens (content updates) and attaches them to clicks, so
- * the user-keyed history never needs the catalogue. Both arrive on one keyed input
- * ({@link ItemOrClick}); the second, broadcast input is the model releases.
+ * Keyed by item_id: holds each item's tokens (content updates) and attaches them to clicks, so the
+ * user-keyed history never needs the catalogue. Both arrive on one keyed input ({@link
+ * ItemOrClick}); the second, broadcast input is the model releases.
  *
- * <p>State: {@code item} (ValueState&lt;ItemTokens&gt;, no TTL: the catalogue is long-lived and
- * the content topic is compacted), {@code waiting} (ListState&lt;ValidClick&gt;: clicks that
- * arrived before their item, each with a processing-time timer at arrival + timeout) and the
- * broadcast state {@link Releases#broadcastState()} (the newest release).
+ * <p>State: {@code item} (ValueState&lt;ItemTokens&gt;, no TTL: the catalogue is long-lived and the
+ * content topic is compacted), {@code waiting} (ListState&lt;ValidClick&gt;: clicks that arrived
+ * before their item, each with a processing-time timer at arrival + timeout) and the broadcast
+ * state {@link Releases#broadcastState()} (the newest release).
  *
  * <p>Rules:
+ *
  * <ul>
- *   <li>the newest {@code updated_at} wins; an older update (reordered or replayed) is ignored
- *       and counted. An update with the same updated_at and tokens is a redelivery: the state is
- *       kept and nothing is re-embedded;
- *   <li>an accepted update replaces the tokens, releases the waiting clicks and is sent to
- *       {@link ItemOutputs#TO_EMBED} for a new CPE. Clicks already in histories keep the tokens
- *       they were accepted with: a history is what the user saw;
+ *   <li>the newest {@code updated_at} wins; an older update (reordered or replayed) is ignored and
+ *       counted. An update with the same updated_at and tokens is a redelivery: the state is kept
+ *       and nothing is re-embedded;
+ *   <li>an accepted update replaces the tokens, releases the waiting clicks and is sent to {@link
+ *       ItemOutputs#TO_EMBED} for a new CPE. Clicks already in histories keep the tokens they were
+ *       accepted with: a history is what the user saw;
  *   <li>a deletion keeps a tombstone (so an older update cannot resurrect the item), dead-letters
  *       the waiting clicks, and later clicks for the item, as UNKNOWN_ITEM;
  *   <li>a click still waiting when its timer fires → dead letter UNKNOWN_ITEM, with the original
  *       record's bytes and position;
- *   <li>a model release goes to {@link ItemOutputs#TO_EMBED} (the CPE operator swaps models
- *       there), followed by every item in this subtask's state that is not deleted: CPEs of the
- *       old model cannot be scored against UPEs of the new one, so the whole catalogue is
- *       re-embedded. This happens in one step (the output back-pressures at the CPE operator's
- *       pace; checkpoints wait meanwhile) and is counted in {@code itemsReEmbedded}.
+ *   <li>a model release goes to {@link ItemOutputs#TO_EMBED} (the CPE operator swaps models there),
+ *       followed by every item in this subtask's state that is not deleted: CPEs of the old model
+ *       cannot be scored against UPEs of the new one, so the whole catalogue is re-embedded. This
+ *       happens in one step (the output back-pressures at the CPE operator's pace; checkpoints wait
+ *       meanwhile) and is counted in {@code itemsReEmbedded}.
  * </ul>
  */
-public final class ItemTokenJoin extends KeyedBroadcastProcessFunction<String, ItemOrClick, VerifiedRelease, TokenizedClick> {
+public final class ItemTokenJoin
+        extends KeyedBroadcastProcessFunction<
+                String, ItemOrClick, VerifiedRelease, TokenizedClick> {
 
     private static final long serialVersionUID = 1L;
 
-    /** Per function instance (not static): descriptors hold serializers, which are not thread-safe. */
+    /**
+     * Per function instance (not static): descriptors hold serializers, which are not thread-safe.
+     */
     private final ValueStateDescriptor<ItemTokens> itemDescriptor =
             new ValueStateDescriptor<>("item", TypeInformation.of(ItemTokens.class));
-    private final MapStateDescriptor<String, VerifiedRelease> releaseState = Releases.broadcastState();
+
+    private final MapStateDescriptor<String, VerifiedRelease> releaseState =
+            Releases.broadcastState();
 
     private final long unknownItemTimeoutMs;
     private final String job;
@@ -76,15 +83,20 @@ public final class ItemTokenJoin extends KeyedBroadcastProcessFunction<String, I
     @Override
     public void open(OpenContext openContext) {
         item = getRuntimeContext().getState(itemDescriptor);
-        waiting = getRuntimeContext().getListState(
-                new ListStateDescriptor<>("waiting", TypeInformation.of(ValidClick.class)));
+        waiting =
+                getRuntimeContext()
+                        .getListState(
+                                new ListStateDescriptor<>(
+                                        "waiting", TypeInformation.of(ValidClick.class)));
         staleUpdates = getRuntimeContext().getMetricGroup().counter("itemStaleUpdates");
         unknownItems = getRuntimeContext().getMetricGroup().counter("clicksUnknownItem");
         reEmbedded = getRuntimeContext().getMetricGroup().counter("itemsReEmbedded");
     }
 
     @Override
-    public void processElement(ItemOrClick input, ReadOnlyContext ctx, Collector<TokenizedClick> out) throws Exception {
+    public void processElement(
+            ItemOrClick input, ReadOnlyContext ctx, Collector<TokenizedClick> out)
+            throws Exception {
         if (input.getItem() != null) {
             onItem(input.getItem(), ctx, out);
         } else {
@@ -93,20 +105,25 @@ public final class ItemTokenJoin extends KeyedBroadcastProcessFunction<String, I
     }
 
     @Override
-    public void processBroadcastElement(VerifiedRelease release, Context ctx, Collector<TokenizedClick> out)
-            throws Exception {
+    public void processBroadcastElement(
+            VerifiedRelease release, Context ctx, Collector<TokenizedClick> out) throws Exception {
         ctx.getBroadcastState(releaseState).put(Releases.CURRENT, release);
-        ctx.output(ItemOutputs.TO_EMBED, ItemOrRelease.newBuilder().setItem(null).setRelease(release).build());
-        ctx.applyToKeyedState(itemDescriptor, (key, state) -> {
-            ItemTokens tokens = state.value();
-            if (tokens != null && !tokens.getDeleted()) {
-                ctx.output(ItemOutputs.TO_EMBED, toEmbed(tokens));
-                reEmbedded.inc();
-            }
-        });
+        ctx.output(
+                ItemOutputs.TO_EMBED,
+                ItemOrRelease.newBuilder().setItem(null).setRelease(release).build());
+        ctx.applyToKeyedState(
+                itemDescriptor,
+                (key, state) -> {
+                    ItemTokens tokens = state.value();
+                    if (tokens != null && !tokens.getDeleted()) {
+                        ctx.output(ItemOutputs.TO_EMBED, toEmbed(tokens));
+                        reEmbedded.inc();
+                    }
+                });
     }
 
-    private void onItem(ItemTokens update, ReadOnlyContext ctx, Collector<TokenizedClick> out) throws Exception {
+    private void onItem(ItemTokens update, ReadOnlyContext ctx, Collector<TokenizedClick> out)
+            throws Exception {
         ItemTokens current = item.value();
         if (current != null && update.getUpdatedAtMs() < current.getUpdatedAtMs()) {
             staleUpdates.inc();
@@ -119,8 +136,15 @@ public final class ItemTokenJoin extends KeyedBroadcastProcessFunction<String, I
         long now = ctx.timerService().currentProcessingTime();
         for (ValidClick click : waiting.get()) {
             if (update.getDeleted()) {
-                deadLetter(click, "item " + click.getItemId() + " was deleted (updated_at "
-                        + update.getUpdatedAtMs() + ") while the click waited for it", ctx, now);
+                deadLetter(
+                        click,
+                        "item "
+                                + click.getItemId()
+                                + " was deleted (updated_at "
+                                + update.getUpdatedAtMs()
+                                + ") while the click waited for it",
+                        ctx,
+                        now);
             } else {
                 out.collect(join(click, update));
             }
@@ -131,7 +155,8 @@ public final class ItemTokenJoin extends KeyedBroadcastProcessFunction<String, I
         }
     }
 
-    private void onClick(ValidClick click, ReadOnlyContext ctx, Collector<TokenizedClick> out) throws Exception {
+    private void onClick(ValidClick click, ReadOnlyContext ctx, Collector<TokenizedClick> out)
+            throws Exception {
         ItemTokens current = item.value();
         long now = ctx.timerService().currentProcessingTime();
         if (current == null) {
@@ -139,20 +164,35 @@ public final class ItemTokenJoin extends KeyedBroadcastProcessFunction<String, I
             waiting.add(click);
             ctx.timerService().registerProcessingTimeTimer(now + unknownItemTimeoutMs);
         } else if (current.getDeleted()) {
-            deadLetter(click, "item " + click.getItemId() + " is deleted (updated_at "
-                    + current.getUpdatedAtMs() + ")", ctx, now);
+            deadLetter(
+                    click,
+                    "item "
+                            + click.getItemId()
+                            + " is deleted (updated_at "
+                            + current.getUpdatedAtMs()
+                            + ")",
+                    ctx,
+                    now);
         } else {
             out.collect(join(click, current));
         }
     }
 
     @Override
-    public void onTimer(long timestamp, OnTimerContext ctx, Collector<TokenizedClick> out) throws Exception {
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<TokenizedClick> out)
+            throws Exception {
         List<ValidClick> keep = new ArrayList<>();
         for (ValidClick click : waiting.get()) {
             if (click.getWaitingSinceMs() + unknownItemTimeoutMs <= timestamp) {
-                deadLetter(click, "no content for item " + click.getItemId() + " arrived within "
-                        + unknownItemTimeoutMs + " ms of the click", ctx, timestamp);
+                deadLetter(
+                        click,
+                        "no content for item "
+                                + click.getItemId()
+                                + " arrived within "
+                                + unknownItemTimeoutMs
+                                + " ms of the click",
+                        ctx,
+                        timestamp);
             } else {
                 keep.add(click);
             }
@@ -162,7 +202,9 @@ public final class ItemTokenJoin extends KeyedBroadcastProcessFunction<String, I
 
     private void deadLetter(ValidClick click, String message, ReadOnlyContext ctx, long now) {
         unknownItems.inc();
-        ctx.output(DeadLetters.TAG, DeadLetters.of(click.getOrigin(), DeadLetterKinds.UNKNOWN_ITEM, message, job, now));
+        ctx.output(
+                DeadLetters.TAG,
+                DeadLetters.of(click.getOrigin(), DeadLetterKinds.UNKNOWN_ITEM, message, job, now));
     }
 
     private static ItemOrRelease toEmbed(ItemTokens tokens) {

@@ -1,6 +1,4 @@
-/**
- * The join of clicks with their items' tokens.
- */
+/** The join of clicks with their items' tokens. */
 @Internal
 package dev.embsum.flink.internal.item;
 

@@ -7,8 +7,7 @@ import org.apache.flink.configuration.Configuration;
 /** The {@code kafka.*} settings of a job configuration as Kafka client properties. */
 final class KafkaClientProperties {
 
-    private KafkaClientProperties() {
-    }
+    private KafkaClientProperties() {}
 
     static Properties of(Configuration config) {
         Properties p = new Properties();

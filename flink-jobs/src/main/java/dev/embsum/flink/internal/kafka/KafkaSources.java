@@ -2,8 +2,8 @@ package dev.embsum.flink.internal.kafka;
 
 import dev.embsum.avro.state.RawRecord;
 import dev.embsum.flink.ArchiveJob;
-import dev.embsum.flink.ArchiveSources;
 import dev.embsum.flink.ArchiveOptions;
+import dev.embsum.flink.ArchiveSources;
 import dev.embsum.flink.CommonOptions;
 import dev.embsum.flink.EmbSumJob;
 import dev.embsum.flink.EmbSumOptions;
@@ -28,9 +28,9 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
  * drained stop, which Flink emits itself.
  *
  * <p>{@code model-releases} always starts from the earliest offset without state (not from the
- * group's committed offsets: a redeployment without state must see the release in effect, and
- * the serving model is not part of the group's offsets), with parallelism 1 (one partition,
- * releases in order).
+ * group's committed offsets: a redeployment without state must see the release in effect, and the
+ * serving model is not part of the group's offsets), with parallelism 1 (one partition, releases in
+ * order).
  */
 public final class KafkaSources implements JobSources, ArchiveSources {
 
@@ -52,21 +52,33 @@ public final class KafkaSources implements JobSources, ArchiveSources {
 
     @Override
     public DataStream<RawRecord> impressions(StreamExecutionEnvironment env) {
-        return read(env, config.get(ArchiveOptions.TOPIC_IMPRESSIONS), ArchiveJob.Uids.SOURCE_IMPRESSIONS);
+        return read(
+                env,
+                config.get(ArchiveOptions.TOPIC_IMPRESSIONS),
+                ArchiveJob.Uids.SOURCE_IMPRESSIONS);
     }
 
     @Override
     public DataStream<RawRecord> modelReleases(StreamExecutionEnvironment env) {
         String topic = config.get(EmbSumOptions.TOPIC_MODEL_RELEASES);
-        return env.fromSource(source(topic, EmbSumJob.Uids.SOURCE_MODEL_RELEASES, OffsetsInitializer.earliest()),
-                        WatermarkStrategy.noWatermarks(), topic)
-                .uid(EmbSumJob.Uids.SOURCE_MODEL_RELEASES).setParallelism(1);
+        return env.fromSource(
+                        source(
+                                topic,
+                                EmbSumJob.Uids.SOURCE_MODEL_RELEASES,
+                                OffsetsInitializer.earliest()),
+                        WatermarkStrategy.noWatermarks(),
+                        topic)
+                .uid(EmbSumJob.Uids.SOURCE_MODEL_RELEASES)
+                .setParallelism(1);
     }
 
     @SuppressWarnings("deprecation") // OffsetResetStrategy: the connector's API still takes it
     private DataStream<RawRecord> read(StreamExecutionEnvironment env, String topic, String uid) {
-        KafkaSource<RawRecord> source = source(topic, uid,
-                OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST));
+        KafkaSource<RawRecord> source =
+                source(
+                        topic,
+                        uid,
+                        OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST));
         return env.fromSource(source, WatermarkStrategy.noWatermarks(), topic).uid(uid);
     }
 

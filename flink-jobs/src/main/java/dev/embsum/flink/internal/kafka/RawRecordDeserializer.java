@@ -18,13 +18,14 @@ public final class RawRecordDeserializer implements KafkaRecordDeserializationSc
 
     @Override
     public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<RawRecord> out) {
-        out.collect(RawRecord.newBuilder()
-                .setTopic(record.topic())
-                .setPartition(record.partition())
-                .setOffset(record.offset())
-                .setKey(record.key() == null ? null : ByteBuffer.wrap(record.key()))
-                .setValue(record.value() == null ? null : ByteBuffer.wrap(record.value()))
-                .build());
+        out.collect(
+                RawRecord.newBuilder()
+                        .setTopic(record.topic())
+                        .setPartition(record.partition())
+                        .setOffset(record.offset())
+                        .setKey(record.key() == null ? null : ByteBuffer.wrap(record.key()))
+                        .setValue(record.value() == null ? null : ByteBuffer.wrap(record.value()))
+                        .build());
     }
 
     @Override

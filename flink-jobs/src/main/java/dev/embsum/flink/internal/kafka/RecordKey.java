@@ -25,17 +25,20 @@ public final class RecordKey<T> implements SerializationSchema<T> {
         return new RecordKey<>(r -> field.apply(r).getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Key bytes carried by the record, unchanged (a dead letter's original key); null stays null. */
+    /**
+     * Key bytes carried by the record, unchanged (a dead letter's original key); null stays null.
+     */
     public static <T> RecordKey<T> bytes(SerializableFunction<T, ByteBuffer> field) {
-        return new RecordKey<>(r -> {
-            ByteBuffer b = field.apply(r);
-            if (b == null) {
-                return null;
-            }
-            byte[] out = new byte[b.remaining()];
-            b.duplicate().get(out);
-            return out;
-        });
+        return new RecordKey<>(
+                r -> {
+                    ByteBuffer b = field.apply(r);
+                    if (b == null) {
+                        return null;
+                    }
+                    byte[] out = new byte[b.remaining()];
+                    b.duplicate().get(out);
+                    return out;
+                });
     }
 
     @Override

@@ -1,6 +1,6 @@
 /**
- * The jobs' Kafka sources and sinks (public through {@code JobSources.kafka},
- * {@code JobSinks.kafka} and {@code ArchiveSources.kafka}).
+ * The jobs' Kafka sources and sinks (public through {@code JobSources.kafka}, {@code
+ * JobSinks.kafka} and {@code ArchiveSources.kafka}).
  */
 @Internal
 package dev.embsum.flink.internal.kafka;

@@ -1,6 +1,4 @@
-/**
- * Model releases: validation of a release's bundle and its broadcast to the operators.
- */
+/** Model releases: validation of a release's bundle and its broadcast to the operators. */
 @Internal
 package dev.embsum.flink.internal.release;
 

@@ -26,9 +26,12 @@ class BackfillPacerTest {
         final KeyedOneInputStreamOperatorTestHarness<String, RefreshRequest, RefreshRequest> h;
 
         Fixture(int usersPerSecond, OperatorSubtaskState restore, long startMs) throws Exception {
-            h = new KeyedOneInputStreamOperatorTestHarness<>(
-                    new KeyedProcessOperator<>(new BackfillPacer(usersPerSecond)),
-                    RefreshRequest::getUserId, Types.STRING, env);
+            h =
+                    new KeyedOneInputStreamOperatorTestHarness<>(
+                            new KeyedProcessOperator<>(new BackfillPacer(usersPerSecond)),
+                            RefreshRequest::getUserId,
+                            Types.STRING,
+                            env);
             h.setup();
             if (restore != null) {
                 h.initializeState(restore);
@@ -39,7 +42,9 @@ class BackfillPacerTest {
 
         /** What left the pacer so far, as user@history_version. */
         List<String> sent() {
-            return h.extractOutputValues().stream().map(r -> r.getUserId() + "@" + r.getHistoryVersion()).toList();
+            return h.extractOutputValues().stream()
+                    .map(r -> r.getUserId() + "@" + r.getHistoryVersion())
+                    .toList();
         }
 
         long pending() {
@@ -75,7 +80,8 @@ class BackfillPacerTest {
             assertThat(f.sent()).hasSize(4);
             f.h.setProcessingTime(1_200);
             assertThat(f.sent()).containsExactly("u0@1", "u1@1", "u2@1", "u3@1", "u4@1");
-            assertThat(f.h.extractOutputValues()).allSatisfy(r -> assertThat(r.getBackfill()).isTrue());
+            assertThat(f.h.extractOutputValues())
+                    .allSatisfy(r -> assertThat(r.getBackfill()).isTrue());
             assertThat(f.pending()).isZero();
             assertThat(f.counter("backfillEmitted")).isEqualTo(5);
             assertThat(f.h.numKeyedStateEntries()).isZero();
@@ -110,7 +116,8 @@ class BackfillPacerTest {
             f.h.processElement(backfill("u1", 3, "v2"), 0);
             f.h.processElement(backfill("u2", 5, "v2"), 0);
             f.h.processElement(refresh("u3", 9, "v2"), 0); // no backfill pending: straight through
-            f.h.processElement(refresh("u2", 6, "v2"), 0); // u2 clicked: its refresh replaces the backfill
+            f.h.processElement(
+                    refresh("u2", 6, "v2"), 0); // u2 clicked: its refresh replaces the backfill
             assertThat(f.sent()).containsExactly("u3@9", "u2@6");
             assertThat(f.h.extractOutputValues()).noneMatch(RefreshRequest::getBackfill);
             assertThat(f.pending()).isEqualTo(1);
@@ -133,7 +140,8 @@ class BackfillPacerTest {
             assertThat(f.pending()).isEqualTo(2);
             assertThat(f.h.numProcessingTimeTimers()).isEqualTo(2);
             f.h.setProcessingTime(1_000);
-            assertThat(f.h.extractOutputValues()).extracting(r -> r.getUserId() + " " + r.getAfterRelease().getModelVersion())
+            assertThat(f.h.extractOutputValues())
+                    .extracting(r -> r.getUserId() + " " + r.getAfterRelease().getModelVersion())
                     .containsExactly("u1 v2", "u2 v3");
             assertThat(f.counter("backfillEmitted")).isEqualTo(2);
         }
@@ -180,7 +188,8 @@ class BackfillPacerTest {
     void withTheBackfillOffRequestsOnlyPassThrough() throws Exception {
         try (var f = new Fixture(0, null, 0)) {
             f.h.processElement(refresh("u1", 1, null), 0);
-            f.h.processElement(backfill("u2", 1, "v2"), 0); // none come from user-history; at once if any
+            f.h.processElement(
+                    backfill("u2", 1, "v2"), 0); // none come from user-history; at once if any
             f.h.setProcessingTime(0);
             assertThat(f.sent()).containsExactly("u1@1", "u2@1");
         }
@@ -194,13 +203,30 @@ class BackfillPacerTest {
         return request(user, version, release, false);
     }
 
-    private static RefreshRequest request(String user, long version, String release, boolean backfill) {
-        return RefreshRequest.newBuilder().setUserId(user).setHistoryVersion(version)
-                .setEntries(List.of(HistoryEntryState.newBuilder().setItemId("A").setSeq(0).setEventTimeMs(1)
-                        .setTokens(ByteBuffer.wrap(new byte[] {1, 0})).build()))
-                .setNextSeq(1).setLastEventTimeMs(1).setFirstPendingAtMs(0)
-                .setAfterRelease(release == null ? null
-                        : ReleaseRef.newBuilder().setModelVersion(release).setSeq(release.hashCode()).build())
-                .setBackfill(backfill).build();
+    private static RefreshRequest request(
+            String user, long version, String release, boolean backfill) {
+        return RefreshRequest.newBuilder()
+                .setUserId(user)
+                .setHistoryVersion(version)
+                .setEntries(
+                        List.of(
+                                HistoryEntryState.newBuilder()
+                                        .setItemId("A")
+                                        .setSeq(0)
+                                        .setEventTimeMs(1)
+                                        .setTokens(ByteBuffer.wrap(new byte[] {1, 0}))
+                                        .build()))
+                .setNextSeq(1)
+                .setLastEventTimeMs(1)
+                .setFirstPendingAtMs(0)
+                .setAfterRelease(
+                        release == null
+                                ? null
+                                : ReleaseRef.newBuilder()
+                                        .setModelVersion(release)
+                                        .setSeq(release.hashCode())
+                                        .build())
+                .setBackfill(backfill)
+                .build();
     }
 }

@@ -18,8 +18,10 @@ import org.junit.jupiter.api.Test;
 
 class ClickValidationTest {
 
-    private static OneInputStreamOperatorTestHarness<RawRecord, ValidClick> harness() throws Exception {
-        return ProcessFunctionTestHarnesses.forProcessFunction(new ClickValidation("test/validate"));
+    private static OneInputStreamOperatorTestHarness<RawRecord, ValidClick> harness()
+            throws Exception {
+        return ProcessFunctionTestHarnesses.forProcessFunction(
+                new ClickValidation("test/validate"));
     }
 
     @Test
@@ -28,7 +30,9 @@ class ClickValidationTest {
             h.processElement(raw(click("e1", "u1", "N1", Action.CLICK, null)), 0);
             h.processElement(raw(click("e2", "u1", "N2", Action.RATE, 4)), 0);
             h.processElement(raw(click("e3", "u1", "N3", Action.RATE, 5)), 0);
-            assertThat(h.extractOutputValues()).extracting(ValidClick::getEventId).containsExactly("e1", "e2", "e3");
+            assertThat(h.extractOutputValues())
+                    .extracting(ValidClick::getEventId)
+                    .containsExactly("e1", "e2", "e3");
             assertThat(h.extractOutputValues().get(0).getEventTimeMs()).isEqualTo(1_000);
             assertThat(h.getSideOutput(DeadLetters.TAG)).isNull();
         }
@@ -52,7 +56,9 @@ class ClickValidationTest {
             h.processElement(bad, 0);
             h.processElement(RawRecords.unpositioned("clicks", "u1", null), 0);
             List<DeadLetter> dead = deadLetters(h);
-            assertThat(dead).extracting(DeadLetter::getErrorKind).containsExactly("MALFORMED", "MALFORMED");
+            assertThat(dead)
+                    .extracting(DeadLetter::getErrorKind)
+                    .containsExactly("MALFORMED", "MALFORMED");
             assertThat(dead.get(0).getValue()).isEqualTo(bad.getValue());
             assertThat(dead.get(0).getSourceTopic()).isEqualTo("clicks");
             assertThat(dead.get(0).getJob()).isEqualTo("test/validate");
@@ -70,18 +76,22 @@ class ClickValidationTest {
             h.processElement(raw(click("e5", "u1", "", Action.CLICK, null)), 0);
             h.processElement(raw(click("", "u1", "N1", Action.CLICK, null)), 0);
             assertThat(h.extractOutputValues()).isEmpty();
-            assertThat(deadLetters(h)).extracting(DeadLetter::getErrorMessage).containsExactly(
-                    "RATE event e1 has no rating",
-                    "rating 6 of event e2 is outside 1..5",
-                    "rating 0 of event e3 is outside 1..5",
-                    "user_id is blank (event e4)",
-                    "item_id is blank (event e5)",
-                    "event_id is blank");
-            assertThat(deadLetters(h)).allSatisfy(d -> assertThat(d.getErrorKind()).isEqualTo("INVALID"));
+            assertThat(deadLetters(h))
+                    .extracting(DeadLetter::getErrorMessage)
+                    .containsExactly(
+                            "RATE event e1 has no rating",
+                            "rating 6 of event e2 is outside 1..5",
+                            "rating 0 of event e3 is outside 1..5",
+                            "user_id is blank (event e4)",
+                            "item_id is blank (event e5)",
+                            "event_id is blank");
+            assertThat(deadLetters(h))
+                    .allSatisfy(d -> assertThat(d.getErrorKind()).isEqualTo("INVALID"));
         }
     }
 
-    private static List<DeadLetter> deadLetters(OneInputStreamOperatorTestHarness<RawRecord, ValidClick> h) {
+    private static List<DeadLetter> deadLetters(
+            OneInputStreamOperatorTestHarness<RawRecord, ValidClick> h) {
         return h.getSideOutput(DeadLetters.TAG).stream().map(StreamRecord::getValue).toList();
     }
 }

@@ -7,12 +7,12 @@ import dev.embsum.avro.DeadLetter;
 import dev.embsum.avro.Domain;
 import dev.embsum.avro.state.ItemTokens;
 import dev.embsum.avro.state.RawRecord;
-import dev.embsum.runtime.TestBundle;
 import dev.embsum.flink.internal.DeadLetters;
 import dev.embsum.flink.internal.RawRecords;
 import dev.embsum.flink.internal.TokenBytes;
 import dev.embsum.flink.internal.inference.BundleOpener;
 import dev.embsum.flink.internal.inference.ItemTokenizer;
+import dev.embsum.runtime.TestBundle;
 import dev.embsum.serde.DeadLetterKinds;
 import dev.embsum.serde.SingleObjectCodec;
 import java.time.Instant;
@@ -23,31 +23,44 @@ import org.junit.jupiter.api.Test;
 
 class ContentFormattingTest {
 
-    private static OneInputStreamOperatorTestHarness<RawRecord, ItemTokens> harness() throws Exception {
-        return ProcessFunctionTestHarnesses.forProcessFunction(new ContentFormatting(
-                new BundleOpener(TestBundle.dir().toString(), 1, 1, 0, 8), "test/content"));
+    private static OneInputStreamOperatorTestHarness<RawRecord, ItemTokens> harness()
+            throws Exception {
+        return ProcessFunctionTestHarnesses.forProcessFunction(
+                new ContentFormatting(
+                        new BundleOpener(TestBundle.dir().toString(), 1, 1, 0, 8), "test/content"));
     }
 
     private static RawRecord raw(ContentItem item) {
-        return RawRecords.unpositioned("content", item.getItemId(),
+        return RawRecords.unpositioned(
+                "content",
+                item.getItemId(),
                 SingleObjectCodec.forClass(ContentItem.class).encode(item));
     }
 
     private static ContentItem news(String id, String title, boolean deleted) {
-        return ContentItem.newBuilder().setItemId(id).setDomain(Domain.news).setTitle(title)
-                .setAbstract$(null).setCategory(null).setSubcategory(null)
-                .setUpdatedAt(Instant.ofEpochMilli(42)).setDeleted(deleted).build();
+        return ContentItem.newBuilder()
+                .setItemId(id)
+                .setDomain(Domain.news)
+                .setTitle(title)
+                .setAbstract$(null)
+                .setCategory(null)
+                .setSubcategory(null)
+                .setUpdatedAt(Instant.ofEpochMilli(42))
+                .setDeleted(deleted)
+                .build();
     }
 
     @Test
     void itemsAreTokenizedByTheBundlesTextContract() throws Exception {
         ContentItem item = news("N1", "The Brands Queen Elizabeth Swears By", false);
-        try (var h = harness(); ItemTokenizer tokenizer = ItemTokenizer.open(TestBundle.dir())) {
+        try (var h = harness();
+                ItemTokenizer tokenizer = ItemTokenizer.open(TestBundle.dir())) {
             h.processElement(raw(item), 0);
             ItemTokens out = h.extractOutputValues().get(0);
             assertThat(out.getItemId()).isEqualTo("N1");
             assertThat(out.getUpdatedAtMs()).isEqualTo(42);
-            assertThat(TokenBytes.unpack(out.getTokens())).containsExactly(tokenizer.itemTokens(item));
+            assertThat(TokenBytes.unpack(out.getTokens()))
+                    .containsExactly(tokenizer.itemTokens(item));
             assertThat(TokenBytes.unpack(out.getTokens())[0]).isEqualTo(32099);
         }
     }
@@ -57,10 +70,13 @@ class ContentFormattingTest {
         try (var h = harness()) {
             h.processElement(raw(news("N1", "", true)), 0);
             h.processElement(RawRecords.unpositioned("content", "N1", null), 0);
-            assertThat(h.extractOutputValues()).singleElement().satisfies(t -> {
-                assertThat(t.getDeleted()).isTrue();
-                assertThat(t.getTokens()).isNull();
-            });
+            assertThat(h.extractOutputValues())
+                    .singleElement()
+                    .satisfies(
+                            t -> {
+                                assertThat(t.getDeleted()).isTrue();
+                                assertThat(t.getTokens()).isNull();
+                            });
             assertThat(h.getSideOutput(DeadLetters.TAG)).isNull();
         }
     }
@@ -72,9 +88,13 @@ class ContentFormattingTest {
             h.processElement(raw(news(" ", "A title", false)), 0);
             h.processElement(RawRecords.unpositioned("content", "N2", new byte[] {9}), 0);
             assertThat(h.extractOutputValues()).isEmpty();
-            assertThat(h.getSideOutput(DeadLetters.TAG)).map(StreamRecord::getValue)
+            assertThat(h.getSideOutput(DeadLetters.TAG))
+                    .map(StreamRecord::getValue)
                     .extracting(DeadLetter::getErrorKind)
-                    .containsExactly(DeadLetterKinds.INVALID, DeadLetterKinds.INVALID, DeadLetterKinds.MALFORMED);
+                    .containsExactly(
+                            DeadLetterKinds.INVALID,
+                            DeadLetterKinds.INVALID,
+                            DeadLetterKinds.MALFORMED);
         }
     }
 }

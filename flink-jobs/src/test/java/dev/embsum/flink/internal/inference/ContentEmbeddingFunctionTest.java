@@ -14,8 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.api.operators.async.AsyncWaitOperatorFactory;
@@ -26,13 +26,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The CPE operator (async, micro-batched) around a hot swap, on real bundles: the release is
- * applied in-band, the serving release survives a snapshot/restore, and a restore whose bundle
- * is gone fails naming it.
+ * applied in-band, the serving release survives a snapshot/restore, and a restore whose bundle is
+ * gone fails naming it.
  */
 class ContentEmbeddingFunctionTest {
 
-    @TempDir
-    static Path tmp;
+    @TempDir static Path tmp;
     private static Path v2;
 
     @BeforeAll
@@ -42,11 +41,17 @@ class ContentEmbeddingFunctionTest {
 
     private static OneInputStreamOperatorTestHarness<ItemOrRelease, ContentEmbedding> harness(
             OperatorSubtaskState restore) throws Exception {
-        var function = new ContentEmbeddingFunction(new BundleOpener(TestBundle.dir().toString(), 1, 8, 0, 8),
-                8, Duration.ofMillis(5));
-        var h = new OneInputStreamOperatorTestHarness<ItemOrRelease, ContentEmbedding>(
-                new AsyncWaitOperatorFactory<>(function, 60_000, 16, AsyncDataStream.OutputMode.UNORDERED),
-                TypeInformation.of(ItemOrRelease.class).createSerializer(new SerializerConfigImpl()));
+        var function =
+                new ContentEmbeddingFunction(
+                        new BundleOpener(TestBundle.dir().toString(), 1, 8, 0, 8),
+                        8,
+                        Duration.ofMillis(5));
+        var h =
+                new OneInputStreamOperatorTestHarness<ItemOrRelease, ContentEmbedding>(
+                        new AsyncWaitOperatorFactory<>(
+                                function, 60_000, 16, AsyncDataStream.OutputMode.UNORDERED),
+                        TypeInformation.of(ItemOrRelease.class)
+                                .createSerializer(new SerializerConfigImpl()));
         if (restore != null) {
             h.initializeState(restore);
         }
@@ -71,15 +76,18 @@ class ContentEmbeddingFunctionTest {
             h.processElement(in(item("N2", 1, 32099, 10, 11)), 0);
             h.endInput();
             List<ContentEmbedding> out = h.extractOutputValues();
-            assertThat(out).extracting(e -> e.getItemId() + "@" + e.getModelVersion())
+            assertThat(out)
+                    .extracting(e -> e.getItemId() + "@" + e.getModelVersion())
                     .containsExactly("N1@demo-mind-small-1", "N2@demo-v2");
-            assertThat(out.get(1).getCpe()).isEqualTo(out.get(0).getCpe()); // same graphs, same tokens
+            assertThat(out.get(1).getCpe())
+                    .isEqualTo(out.get(0).getCpe()); // same graphs, same tokens
             snapshot = h.snapshot(1, 1);
         }
         try (var h = harness(snapshot)) {
             h.processElement(in(item("N3", 1, 32099, 12)), 0);
             h.endInput();
-            assertThat(h.extractOutputValues()).extracting(ContentEmbedding::getModelVersion)
+            assertThat(h.extractOutputValues())
+                    .extracting(ContentEmbedding::getModelVersion)
                     .containsExactly("demo-v2");
         }
 

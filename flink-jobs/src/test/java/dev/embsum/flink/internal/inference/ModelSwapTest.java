@@ -20,11 +20,13 @@ import org.junit.jupiter.api.io.TempDir;
 /** Swaps on real bundles: the test bundle, a re-versioned copy and damaged copies. */
 class ModelSwapTest {
 
-    /** A smaller summary cap than the bundle's, as in the job tests: the warm-up must still pass. */
-    private static final ModelOpener OPENER = new BundleOpener(TestBundle.dir().toString(), 1, 8, 1 << 20, 8);
+    /**
+     * A smaller summary cap than the bundle's, as in the job tests: the warm-up must still pass.
+     */
+    private static final ModelOpener OPENER =
+            new BundleOpener(TestBundle.dir().toString(), 1, 8, 1 << 20, 8);
 
-    @TempDir
-    static Path tmp;
+    @TempDir static Path tmp;
     private static Path v2;
 
     private ModelHolder holder;
@@ -58,11 +60,13 @@ class ModelSwapTest {
         assertThat(swap.apply(release)).isEqualTo(ModelSwap.Outcome.SWAPPED);
 
         assertThat(holder.current().modelVersion()).isEqualTo("demo-v2");
-        assertThat(holder.current().summaryCap()).isEqualTo(8); // the job's settings, not the warm-up's
+        assertThat(holder.current().summaryCap())
+                .isEqualTo(8); // the job's settings, not the warm-up's
         assertThat(swap.serving()).isEqualTo(release);
         assertThat(accepted.getCount()).isEqualTo(1);
         assertThat(refused.getCount()).isZero();
-        assertThatThrownBy(() -> old.embedContents(List.of(new int[] {32099, 1}))).isInstanceOf(Exception.class);
+        assertThatThrownBy(() -> old.embedContents(List.of(new int[] {32099, 1})))
+                .isInstanceOf(Exception.class);
         assertThat(holder.current().embedContents(List.of(new int[] {32099, 1}))).hasSize(1);
 
         assertThat(swap.apply(release)).isEqualTo(ModelSwap.Outcome.UNCHANGED); // already serving
@@ -75,7 +79,8 @@ class ModelSwapTest {
         TestReleases.breakGoldenKeepChecksums(bad);
         EmbSumRuntime old = holder.current();
 
-        assertThat(swap.apply(TestReleases.verified("demo-golden", bad, 1))).isEqualTo(ModelSwap.Outcome.REFUSED);
+        assertThat(swap.apply(TestReleases.verified("demo-golden", bad, 1)))
+                .isEqualTo(ModelSwap.Outcome.REFUSED);
 
         assertThat(holder.current()).isSameAs(old);
         assertThat(swap.serving()).isNull();
@@ -108,10 +113,19 @@ class ModelSwapTest {
 
     @Test
     void swapsHappenOnTheBatchWorkerBetweenBatches() throws Exception {
-        try (var batcher = new MicroBatcher<Integer, String>("t", 4, Duration.ofMillis(5),
-                batch -> batch.stream().map(i -> holder.current().modelVersion()).toList())) {
+        try (var batcher =
+                new MicroBatcher<Integer, String>(
+                        "t",
+                        4,
+                        Duration.ofMillis(5),
+                        batch ->
+                                batch.stream()
+                                        .map(i -> holder.current().modelVersion())
+                                        .toList())) {
             var before = batcher.submit(1);
-            var swapped = batcher.runBetweenBatches(() -> swap.apply(TestReleases.verified("demo-v2", v2, 1)));
+            var swapped =
+                    batcher.runBetweenBatches(
+                            () -> swap.apply(TestReleases.verified("demo-v2", v2, 1)));
             var after = batcher.submit(2);
             swapped.get();
             assertThat(before.get()).isEqualTo("demo-mind-small-1");

@@ -25,14 +25,18 @@ class VersionGuardTest {
 
     @Test
     void neverEmitsAnOlderVersionAfterANewerOnePerUser() throws Exception {
-        try (var h = ProcessFunctionTestHarnesses.forKeyedProcessFunction(new VersionGuard(Duration.ofDays(1)),
-                TimedEmbedding::userId, Types.STRING)) {
+        try (var h =
+                ProcessFunctionTestHarnesses.forKeyedProcessFunction(
+                        new VersionGuard(Duration.ofDays(1)),
+                        TimedEmbedding::userId,
+                        Types.STRING)) {
             h.processElement(embedding("u1", 2, 0), 0);
             h.processElement(embedding("u1", 1, 0), 0);
             h.processElement(embedding("u2", 1, 0), 0);
             h.processElement(embedding("u1", 2, 0), 0);
             h.processElement(embedding("u1", 3, 0), 0);
-            assertThat(h.extractOutputValues()).extracting(e -> e.getUserId() + "@" + e.getHistoryVersion())
+            assertThat(h.extractOutputValues())
+                    .extracting(e -> e.getUserId() + "@" + e.getHistoryVersion())
                     .containsExactly("u1@2", "u2@1", "u1@2", "u1@3");
         }
     }
@@ -41,9 +45,12 @@ class VersionGuardTest {
     void measuresClickToEmitLatencyOfEmittedRefreshesOnly() throws Exception {
         InterceptedMetrics metrics = new InterceptedMetrics();
         try (var env = metrics.environment();
-                var h = new KeyedOneInputStreamOperatorTestHarness<>(
-                        new KeyedProcessOperator<>(new VersionGuard(Duration.ofDays(1))),
-                        TimedEmbedding::userId, Types.STRING, env)) {
+                var h =
+                        new KeyedOneInputStreamOperatorTestHarness<>(
+                                new KeyedProcessOperator<>(new VersionGuard(Duration.ofDays(1))),
+                                TimedEmbedding::userId,
+                                Types.STRING,
+                                env)) {
             h.open();
             h.setProcessingTime(10_000);
             h.processElement(embedding("u1", 2, 9_000), 0); // 1000 ms
@@ -55,8 +62,12 @@ class VersionGuardTest {
             assertThat(latency.getCount()).isEqualTo(2);
             assertThat(latency.getStatistics().getMin()).isEqualTo(300);
             assertThat(latency.getStatistics().getMax()).isEqualTo(1_000);
-            assertThat(((Gauge<?>) metrics.operator.get("refreshLatencyLastMs")).getValue()).isEqualTo(300L);
-            assertThat(((org.apache.flink.metrics.Counter) metrics.operator.get("embeddingsStaleDropped")).getCount())
+            assertThat(((Gauge<?>) metrics.operator.get("refreshLatencyLastMs")).getValue())
+                    .isEqualTo(300L);
+            assertThat(
+                            ((org.apache.flink.metrics.Counter)
+                                            metrics.operator.get("embeddingsStaleDropped"))
+                                    .getCount())
                     .isEqualTo(1);
         }
     }
@@ -64,18 +75,26 @@ class VersionGuardTest {
     @Test
     void aBackfillByANewModelPassesAtTheSameVersionButAnUnchangedOneIsDropped() throws Exception {
         InterceptedMetrics metrics = new InterceptedMetrics();
-        try (var env = metrics.environment(); var h = guard(metrics, env, null)) {
+        try (var env = metrics.environment();
+                var h = guard(metrics, env, null)) {
             h.setProcessingTime(10_000);
             h.processElement(embedding("u1", 2, "v1", 9_000, false), 0);
-            h.processElement(embedding("u1", 2, "v2", 0, true), 0); // the backfill: new model, same history
-            h.processElement(embedding("u1", 2, "v2", 0, true), 0); // again (e.g. a refused release): dropped
+            h.processElement(
+                    embedding("u1", 2, "v2", 0, true), 0); // the backfill: new model, same history
+            h.processElement(
+                    embedding("u1", 2, "v2", 0, true),
+                    0); // again (e.g. a refused release): dropped
             h.processElement(embedding("u1", 1, "v2", 0, true), 0); // older than emitted: stale
-            assertThat(h.extractOutputValues()).extracting(e -> e.getHistoryVersion() + " " + e.getModelVersion())
+            assertThat(h.extractOutputValues())
+                    .extracting(e -> e.getHistoryVersion() + " " + e.getModelVersion())
                     .containsExactly("2 v1", "2 v2");
-            assertThat(((Counter) metrics.operator.get("backfillUnchangedDropped")).getCount()).isEqualTo(1);
-            assertThat(((Counter) metrics.operator.get("embeddingsStaleDropped")).getCount()).isEqualTo(1);
+            assertThat(((Counter) metrics.operator.get("backfillUnchangedDropped")).getCount())
+                    .isEqualTo(1);
+            assertThat(((Counter) metrics.operator.get("embeddingsStaleDropped")).getCount())
+                    .isEqualTo(1);
             // a backfill has no click to measure from: one latency sample, the refresh's
-            assertThat(((Histogram) metrics.operator.get("refreshLatencyMs")).getCount()).isEqualTo(1);
+            assertThat(((Histogram) metrics.operator.get("refreshLatencyMs")).getCount())
+                    .isEqualTo(1);
         }
     }
 
@@ -83,7 +102,8 @@ class VersionGuardTest {
     void countsUsersPerModelVersionAndForgetsThemWithTheirHistory() throws Exception {
         InterceptedMetrics metrics = new InterceptedMetrics();
         long day = Duration.ofDays(1).toMillis();
-        try (var env = metrics.environment(); var h = guard(metrics, env, null)) {
+        try (var env = metrics.environment();
+                var h = guard(metrics, env, null)) {
             h.setProcessingTime(0);
             h.processElement(embedding("u1", 1, "v1", 0, false), 0);
             h.processElement(embedding("u2", 1, "v1", 0, false), 0);
@@ -112,14 +132,16 @@ class VersionGuardTest {
     void usersPerModelSurviveARestore() throws Exception {
         OperatorSubtaskState snapshot;
         InterceptedMetrics before = new InterceptedMetrics();
-        try (var env = before.environment(); var h = guard(before, env, null)) {
+        try (var env = before.environment();
+                var h = guard(before, env, null)) {
             h.processElement(embedding("u1", 1, "v1", 0, false), 0);
             h.processElement(embedding("u2", 1, "v1", 0, false), 0);
             h.processElement(embedding("u2", 1, "v2", 0, true), 0);
             snapshot = h.snapshot(1, 1);
         }
         InterceptedMetrics after = new InterceptedMetrics();
-        try (var env = after.environment(); var h = guard(after, env, snapshot)) {
+        try (var env = after.environment();
+                var h = guard(after, env, snapshot)) {
             assertThat(usersOn(after, "v1")).isEqualTo(1L);
             assertThat(usersOn(after, "v2")).isEqualTo(1L);
             h.processElement(embedding("u1", 1, "v2", 0, true), 0);
@@ -128,11 +150,15 @@ class VersionGuardTest {
         }
     }
 
-    private static KeyedOneInputStreamOperatorTestHarness<String, TimedEmbedding, UserEmbedding> guard(
-            InterceptedMetrics metrics, MockEnvironment env, OperatorSubtaskState restore) throws Exception {
-        var h = new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new VersionGuard(Duration.ofDays(1))), TimedEmbedding::userId,
-                Types.STRING, env);
+    private static KeyedOneInputStreamOperatorTestHarness<String, TimedEmbedding, UserEmbedding>
+            guard(InterceptedMetrics metrics, MockEnvironment env, OperatorSubtaskState restore)
+                    throws Exception {
+        var h =
+                new KeyedOneInputStreamOperatorTestHarness<>(
+                        new KeyedProcessOperator<>(new VersionGuard(Duration.ofDays(1))),
+                        TimedEmbedding::userId,
+                        Types.STRING,
+                        env);
         h.setup();
         if (restore != null) {
             h.initializeState(restore);
@@ -142,8 +168,14 @@ class VersionGuardTest {
     }
 
     private static Object usersOn(InterceptedMetrics metrics, String modelVersion) {
-        Gauge<?> gauge = (Gauge<?>) metrics.grouped(VersionGuard.MODEL_VERSION_GROUP + "." + modelVersion + "."
-                + VersionGuard.USERS_ON_MODEL);
+        Gauge<?> gauge =
+                (Gauge<?>)
+                        metrics.grouped(
+                                VersionGuard.MODEL_VERSION_GROUP
+                                        + "."
+                                        + modelVersion
+                                        + "."
+                                        + VersionGuard.USERS_ON_MODEL);
         assertThat(gauge).as("usersOnModel gauge of %s", modelVersion).isNotNull();
         return gauge.getValue();
     }
@@ -158,11 +190,22 @@ class VersionGuardTest {
         return embedding(user, version, "m", firstPendingAtMs, false);
     }
 
-    private static TimedEmbedding embedding(String user, long version, String model, long firstPendingAtMs,
-            boolean backfill) {
-        return new TimedEmbedding(UserEmbedding.newBuilder().setUserId(user).setModelVersion(model)
-                .setHistoryVersion(version).setM(1).setD(1).setUpe(ByteBuffer.allocate(4)).setSummary(null)
-                .setHistoryItemIds(List.of("A")).setLastEventTime(Instant.EPOCH).setComputedAt(Instant.EPOCH)
-                .build(), firstPendingAtMs, backfill);
+    private static TimedEmbedding embedding(
+            String user, long version, String model, long firstPendingAtMs, boolean backfill) {
+        return new TimedEmbedding(
+                UserEmbedding.newBuilder()
+                        .setUserId(user)
+                        .setModelVersion(model)
+                        .setHistoryVersion(version)
+                        .setM(1)
+                        .setD(1)
+                        .setUpe(ByteBuffer.allocate(4))
+                        .setSummary(null)
+                        .setHistoryItemIds(List.of("A"))
+                        .setLastEventTime(Instant.EPOCH)
+                        .setComputedAt(Instant.EPOCH)
+                        .build(),
+                firstPendingAtMs,
+                backfill);
     }
 }

@@ -28,10 +28,14 @@ class ItemTokenJoinTest {
 
     private static final long TIMEOUT = 10_000;
 
-    private static KeyedBroadcastOperatorTestHarness<String, ItemOrClick, VerifiedRelease, TokenizedClick> harness()
-            throws Exception {
-        return ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction(new ItemTokenJoin(TIMEOUT, "test/items"),
-                ItemOrClicks::itemId, Types.STRING, Releases.broadcastState());
+    private static KeyedBroadcastOperatorTestHarness<
+                    String, ItemOrClick, VerifiedRelease, TokenizedClick>
+            harness() throws Exception {
+        return ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction(
+                new ItemTokenJoin(TIMEOUT, "test/items"),
+                ItemOrClicks::itemId,
+                Types.STRING,
+                Releases.broadcastState());
     }
 
     @Test
@@ -39,10 +43,14 @@ class ItemTokenJoinTest {
         try (var h = harness()) {
             h.processElement(ItemOrClicks.of(item("N1", 5, 32099, 10, 11)), 0);
             h.processElement(ItemOrClicks.of(valid("e1", "u1", "N1")), 0);
-            assertThat(h.extractOutputValues()).singleElement().satisfies(c -> {
-                assertThat(c.getUserId()).isEqualTo("u1");
-                assertThat(TokenBytes.unpack(c.getTokens())).containsExactly(32099, 10, 11);
-            });
+            assertThat(h.extractOutputValues())
+                    .singleElement()
+                    .satisfies(
+                            c -> {
+                                assertThat(c.getUserId()).isEqualTo("u1");
+                                assertThat(TokenBytes.unpack(c.getTokens()))
+                                        .containsExactly(32099, 10, 11);
+                            });
             assertThat(toEmbed(h)).extracting(ItemTokens::getItemId).containsExactly("N1");
         }
     }
@@ -56,7 +64,9 @@ class ItemTokenJoinTest {
             assertThat(h.extractOutputValues()).isEmpty();
             h.setProcessingTime(5_000);
             h.processElement(ItemOrClicks.of(item("N1", 5, 32099, 7)), 0);
-            assertThat(h.extractOutputValues()).extracting(TokenizedClick::getEventId).containsExactly("e1", "e2");
+            assertThat(h.extractOutputValues())
+                    .extracting(TokenizedClick::getEventId)
+                    .containsExactly("e1", "e2");
             h.setProcessingTime(100 + TIMEOUT);
             assertThat(h.getSideOutput(DeadLetters.TAG)).isNull();
         }
@@ -71,13 +81,20 @@ class ItemTokenJoinTest {
             h.processElement(ItemOrClicks.of(valid("e2", "u1", "N9")), 0);
             h.setProcessingTime(100 + TIMEOUT);
             List<DeadLetter> dead = deadLetters(h);
-            assertThat(dead).singleElement().satisfies(d -> {
-                assertThat(d.getErrorKind()).isEqualTo(DeadLetterKinds.UNKNOWN_ITEM);
-                assertThat(d.getErrorMessage()).contains("N9");
-                assertThat(d.getSourceTopic()).isEqualTo("clicks");
-            });
-            h.processElement(ItemOrClicks.of(item("N9", 1, 32099)), 0); // the second click is still waiting
-            assertThat(h.extractOutputValues()).extracting(TokenizedClick::getEventId).containsExactly("e2");
+            assertThat(dead)
+                    .singleElement()
+                    .satisfies(
+                            d -> {
+                                assertThat(d.getErrorKind())
+                                        .isEqualTo(DeadLetterKinds.UNKNOWN_ITEM);
+                                assertThat(d.getErrorMessage()).contains("N9");
+                                assertThat(d.getSourceTopic()).isEqualTo("clicks");
+                            });
+            h.processElement(
+                    ItemOrClicks.of(item("N9", 1, 32099)), 0); // the second click is still waiting
+            assertThat(h.extractOutputValues())
+                    .extracting(TokenizedClick::getEventId)
+                    .containsExactly("e2");
         }
     }
 
@@ -88,7 +105,8 @@ class ItemTokenJoinTest {
             h.processElement(ItemOrClicks.of(item("N1", 5, 32099, 999)), 0);
             h.processElement(ItemOrClicks.of(item("N1", 10, 32099, 1000)), 0);
             h.processElement(ItemOrClicks.of(valid("e1", "u1", "N1")), 0);
-            assertThat(TokenBytes.unpack(h.extractOutputValues().get(0).getTokens())).containsExactly(32099, 1000);
+            assertThat(TokenBytes.unpack(h.extractOutputValues().get(0).getTokens()))
+                    .containsExactly(32099, 1000);
             assertThat(toEmbed(h)).hasSize(1);
             h.processElement(ItemOrClicks.of(item("N1", 11, 32099, 1001)), 0);
             assertThat(toEmbed(h)).hasSize(2);
@@ -103,12 +121,17 @@ class ItemTokenJoinTest {
             h.processElement(ItemOrClicks.of(item("N1", 9, 32099, 5)), 0);
             h.processElement(ItemOrClicks.of(valid("e2", "u1", "N1")), 0);
             assertThat(h.extractOutputValues()).isEmpty();
-            assertThat(deadLetters(h)).extracting(DeadLetter::getErrorKind)
+            assertThat(deadLetters(h))
+                    .extracting(DeadLetter::getErrorKind)
                     .containsExactly(DeadLetterKinds.UNKNOWN_ITEM, DeadLetterKinds.UNKNOWN_ITEM);
             assertThat(toEmbed(h)).isEmpty();
-            h.processElement(ItemOrClicks.of(item("N1", 11, 32099, 5)), 0); // re-published later: back in service
+            h.processElement(
+                    ItemOrClicks.of(item("N1", 11, 32099, 5)),
+                    0); // re-published later: back in service
             h.processElement(ItemOrClicks.of(valid("e3", "u1", "N1")), 0);
-            assertThat(h.extractOutputValues()).extracting(TokenizedClick::getEventId).containsExactly("e3");
+            assertThat(h.extractOutputValues())
+                    .extracting(TokenizedClick::getEventId)
+                    .containsExactly("e3");
         }
     }
 
@@ -126,33 +149,51 @@ class ItemTokenJoinTest {
 
             List<ItemOrRelease> out = toEmbedAll(h);
             assertThat(out).hasSize(3);
-            assertThat(out.get(0).getRelease()).isEqualTo(release); // first: the CPE operator swaps, then embeds
-            assertThat(out.subList(1, 3)).allSatisfy(o -> assertThat(o.getRelease()).isNull())
-                    .extracting(o -> o.getItem().getItemId()).containsExactlyInAnyOrder("N1", "N2");
-            assertThat(h.getBroadcastState(Releases.broadcastState()).get(Releases.CURRENT)).isEqualTo(release);
+            assertThat(out.get(0).getRelease())
+                    .isEqualTo(release); // first: the CPE operator swaps, then embeds
+            assertThat(out.subList(1, 3))
+                    .allSatisfy(o -> assertThat(o.getRelease()).isNull())
+                    .extracting(o -> o.getItem().getItemId())
+                    .containsExactlyInAnyOrder("N1", "N2");
+            assertThat(h.getBroadcastState(Releases.broadcastState()).get(Releases.CURRENT))
+                    .isEqualTo(release);
             assertThat(h.extractOutputValues()).isEmpty();
 
-            h.processElement(ItemOrClicks.of(item("N4", 6, 32099, 4)), 0); // the waiting click still joins
-            assertThat(h.extractOutputValues()).extracting(TokenizedClick::getEventId).containsExactly("e1");
+            h.processElement(
+                    ItemOrClicks.of(item("N4", 6, 32099, 4)), 0); // the waiting click still joins
+            assertThat(h.extractOutputValues())
+                    .extracting(TokenizedClick::getEventId)
+                    .containsExactly("e1");
         }
     }
 
     private static VerifiedRelease release(String version) {
-        return VerifiedRelease.newBuilder().setModelVersion(version).setBundleUri("/models/" + version)
-                .setBundlePath("/models/" + version).setBundleSha256("ab".repeat(32)).setReleasedAtMs(1).build();
+        return VerifiedRelease.newBuilder()
+                .setModelVersion(version)
+                .setBundleUri("/models/" + version)
+                .setBundlePath("/models/" + version)
+                .setBundleSha256("ab".repeat(32))
+                .setReleasedAtMs(1)
+                .build();
     }
 
     /** Items sent to embedding (releases left out). */
-    private static List<ItemTokens> toEmbed(KeyedBroadcastOperatorTestHarness<String, ItemOrClick, VerifiedRelease, TokenizedClick> h) {
+    private static List<ItemTokens> toEmbed(
+            KeyedBroadcastOperatorTestHarness<String, ItemOrClick, VerifiedRelease, TokenizedClick>
+                    h) {
         return toEmbedAll(h).stream().map(ItemOrRelease::getItem).filter(Objects::nonNull).toList();
     }
 
-    private static List<ItemOrRelease> toEmbedAll(KeyedBroadcastOperatorTestHarness<String, ItemOrClick, VerifiedRelease, TokenizedClick> h) {
+    private static List<ItemOrRelease> toEmbedAll(
+            KeyedBroadcastOperatorTestHarness<String, ItemOrClick, VerifiedRelease, TokenizedClick>
+                    h) {
         Queue<StreamRecord<ItemOrRelease>> q = h.getSideOutput(ItemOutputs.TO_EMBED);
         return q == null ? List.of() : q.stream().map(StreamRecord::getValue).toList();
     }
 
-    private static List<DeadLetter> deadLetters(KeyedBroadcastOperatorTestHarness<String, ItemOrClick, VerifiedRelease, TokenizedClick> h) {
+    private static List<DeadLetter> deadLetters(
+            KeyedBroadcastOperatorTestHarness<String, ItemOrClick, VerifiedRelease, TokenizedClick>
+                    h) {
         Queue<StreamRecord<DeadLetter>> q = h.getSideOutput(DeadLetters.TAG);
         return q == null ? List.of() : q.stream().map(StreamRecord::getValue).toList();
     }

@@ -6,9 +6,9 @@ public final class BundlePaths {
     private BundlePaths() {}
 
     /**
-     * Whether {@code path} is a safe bundle-relative path: segments separated by {@code /}, none
-     * of them empty, {@code .} or {@code ..}, and no backslash or NUL. Such a path, resolved
-     * against a directory, always stays inside it: no absolute paths, no climbing out.
+     * Whether {@code path} is a safe bundle-relative path: segments separated by {@code /}, none of
+     * them empty, {@code .} or {@code ..}, and no backslash or NUL. Such a path, resolved against a
+     * directory, always stays inside it: no absolute paths, no climbing out.
      */
     public static boolean isSafeRelative(String path) {
         if (path.isEmpty() || path.indexOf('\\') >= 0 || path.indexOf('\0') >= 0) {

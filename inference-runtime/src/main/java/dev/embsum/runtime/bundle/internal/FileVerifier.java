@@ -17,12 +17,12 @@ import java.util.TreeMap;
 
 /**
  * Checks a bundle directory against its manifest (docs/model-bundle.md section 3, step 3): every
- * file listed in {@code files} exists as a regular file with exactly its size and SHA-256, and
- * the directory holds nothing else (manifest.json aside): no unlisted file, no symbolic link, no
+ * file listed in {@code files} exists as a regular file with exactly its size and SHA-256, and the
+ * directory holds nothing else (manifest.json aside): no unlisted file, no symbolic link, no
  * special file.
  *
- * <p>Sizes are compared before anything is hashed, so a truncated file fails fast; hashing
- * streams every byte once through a 1 MiB buffer.
+ * <p>Sizes are compared before anything is hashed, so a truncated file fails fast; hashing streams
+ * every byte once through a 1 MiB buffer.
  */
 public final class FileVerifier {
 
@@ -38,8 +38,8 @@ public final class FileVerifier {
 
     /**
      * @param source the bundle being opened, for error messages
-     * @throws BundleException naming the first file that is missing, extra, of another size or
-     *     with another checksum
+     * @throws BundleException naming the first file that is missing, extra, of another size or with
+     *     another checksum
      */
     public static VerifyReport verify(Path dir, BundleManifest manifest, String source)
             throws BundleException {
@@ -52,8 +52,8 @@ public final class FileVerifier {
         requireOnlyListedFiles(present);
         requireListedSizes(present);
         long bytes = requireListedChecksums();
-        return new VerifyReport(manifest.files().size(), bytes,
-                Duration.ofNanos(System.nanoTime() - start));
+        return new VerifyReport(
+                manifest.files().size(), bytes, Duration.ofNanos(System.nanoTime() - start));
     }
 
     private void requireOnlyListedFiles(Map<String, BasicFileAttributes> present)
@@ -63,12 +63,14 @@ public final class FileVerifier {
             BasicFileAttributes attributes = file.getValue();
             if (!attributes.isRegularFile()) {
                 String what = attributes.isSymbolicLink() ? "a symbolic link" : "a special file";
-                throw problem(name, "is " + what
-                        + "; a bundle holds only regular files and directories");
+                throw problem(
+                        name, "is " + what + "; a bundle holds only regular files and directories");
             }
             if (!name.equals(BundleManifest.FILE) && !manifest.files().containsKey(name)) {
-                throw problem(name, "is in the bundle but not listed in manifest.json files;"
-                        + " remove it, or re-export the bundle");
+                throw problem(
+                        name,
+                        "is in the bundle but not listed in manifest.json files;"
+                                + " remove it, or re-export the bundle");
             }
         }
     }
@@ -82,8 +84,13 @@ public final class FileVerifier {
                 throw problem(name, "is missing from the bundle (listed in manifest.json files)");
             }
             if (attributes.size() != listed.getValue().bytes()) {
-                throw problem(name, "is " + attributes.size() + " bytes, manifest.json says "
-                        + listed.getValue().bytes() + ": truncated or modified");
+                throw problem(
+                        name,
+                        "is "
+                                + attributes.size()
+                                + " bytes, manifest.json says "
+                                + listed.getValue().bytes()
+                                + ": truncated or modified");
             }
         }
     }
@@ -102,12 +109,22 @@ public final class FileVerifier {
                 throw new BundleException(source, name, "cannot be read: " + e, e);
             }
             if (actual.bytes() != expected.bytes()) {
-                throw problem(name, "changed while being verified (" + actual.bytes()
-                        + " bytes read, " + expected.bytes() + " expected)");
+                throw problem(
+                        name,
+                        "changed while being verified ("
+                                + actual.bytes()
+                                + " bytes read, "
+                                + expected.bytes()
+                                + " expected)");
             }
             if (!actual.sha256().equals(expected.sha256())) {
-                throw problem(name, "sha256 " + actual.sha256() + " does not match manifest.json ("
-                        + expected.sha256() + "): the file was modified or damaged");
+                throw problem(
+                        name,
+                        "sha256 "
+                                + actual.sha256()
+                                + " does not match manifest.json ("
+                                + expected.sha256()
+                                + "): the file was modified or damaged");
             }
             bytes += actual.bytes();
         }
@@ -119,18 +136,23 @@ public final class FileVerifier {
         Map<String, BasicFileAttributes> found = new TreeMap<>();
         try {
             // Symbolic links are not followed: they are reported as what they are.
-            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
-                    found.put(relative(file), attributes);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
+            Files.walkFileTree(
+                    dir,
+                    new SimpleFileVisitor<>() {
+                        @Override
+                        public FileVisitResult visitFile(
+                                Path file, BasicFileAttributes attributes) {
+                            found.put(relative(file), attributes);
+                            return FileVisitResult.CONTINUE;
+                        }
+                    });
         } catch (IOException e) {
-            String file = e instanceof FileSystemException failed && failed.getFile() != null
-                    ? relative(Path.of(failed.getFile())) : "";
-            throw new BundleException(source, file.isEmpty() ? "." : file,
-                    "cannot be listed: " + e, e);
+            String file =
+                    e instanceof FileSystemException failed && failed.getFile() != null
+                            ? relative(Path.of(failed.getFile()))
+                            : "";
+            throw new BundleException(
+                    source, file.isEmpty() ? "." : file, "cannot be listed: " + e, e);
         }
         return found;
     }

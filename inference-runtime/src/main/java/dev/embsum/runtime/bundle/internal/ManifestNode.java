@@ -12,8 +12,8 @@ import java.util.regex.Pattern;
 /**
  * A JSON value of manifest.json together with its path in the document ({@code onnx.graphs.
  * decoder_step.inputs[2].shape}), so that every missing or ill-typed field is reported by path.
- * Each accessor reads a required child and fails with a {@link BundleException} naming
- * {@code manifest.json} and the child's path.
+ * Each accessor reads a required child and fails with a {@link BundleException} naming {@code
+ * manifest.json} and the child's path.
  */
 public final class ManifestNode {
 
@@ -33,7 +33,9 @@ public final class ManifestNode {
     /** The document root, which must be a JSON object. */
     public static ManifestNode root(JsonNode document, String source) throws BundleException {
         if (document == null || !document.isObject()) {
-            throw new BundleException(source, BundleManifest.FILE,
+            throw new BundleException(
+                    source,
+                    BundleManifest.FILE,
                     "must be a JSON object, got " + describe(document));
         }
         return new ManifestNode(document, "", source);
@@ -111,7 +113,8 @@ public final class ManifestNode {
     /** The required child {@code key}, an integer in {@code [min, Integer.MAX_VALUE]}. */
     public int integer(String key, int min) throws BundleException {
         ManifestNode child = child(key);
-        if (!child.value.isIntegralNumber() || !child.value.canConvertToInt()
+        if (!child.value.isIntegralNumber()
+                || !child.value.canConvertToInt()
                 || child.value.intValue() < min) {
             throw child.invalid("must be an integer >= " + min + ", got " + describe(child.value));
         }
@@ -121,7 +124,8 @@ public final class ManifestNode {
     /** The required child {@code key}, an integer in {@code [0, Long.MAX_VALUE]}. */
     public long nonNegativeLong(String key) throws BundleException {
         ManifestNode child = child(key);
-        if (!child.value.isIntegralNumber() || !child.value.canConvertToLong()
+        if (!child.value.isIntegralNumber()
+                || !child.value.canConvertToLong()
                 || child.value.longValue() < 0) {
             throw child.invalid("must be an integer >= 0, got " + describe(child.value));
         }
@@ -131,7 +135,8 @@ public final class ManifestNode {
     /** The required child {@code key}, a finite number >= 0. */
     public double nonNegativeNumber(String key) throws BundleException {
         ManifestNode child = child(key);
-        if (!child.value.isNumber() || !Double.isFinite(child.value.doubleValue())
+        if (!child.value.isNumber()
+                || !Double.isFinite(child.value.doubleValue())
                 || child.value.doubleValue() < 0) {
             throw child.invalid("must be a number >= 0, got " + describe(child.value));
         }

@@ -10,8 +10,8 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
- * SHA-256 of files, streamed through one reusable 1 MiB buffer: a multi-GB {@code weights.bin}
- * is hashed without being loaded. Not thread-safe; use one instance per thread.
+ * SHA-256 of files, streamed through one reusable 1 MiB buffer: a multi-GB {@code weights.bin} is
+ * hashed without being loaded. Not thread-safe; use one instance per thread.
  */
 public final class Sha256 {
 

@@ -17,14 +17,14 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 
 /**
  * Extracts a bundle archive ({@code .tar.gz}) into an empty directory, refusing anything but
- * regular files and directories under exactly one top directory (docs/model-bundle.md section
- * 3, step 1): no absolute paths, no {@code ..}, no links or devices, no duplicate entries.
+ * regular files and directories under exactly one top directory (docs/model-bundle.md section 3,
+ * step 1): no absolute paths, no {@code ..}, no links or devices, no duplicate entries.
  *
  * <p>The archive is untrusted input, so extraction is bounded: at most {@code maxBytes} of
- * uncompressed tar stream (a small archive must not fill the disk) and at most
- * {@link #MAX_ENTRIES} entries (nor exhaust its inodes). Any error while reading means the
- * archive is truncated or corrupt; an error while writing is reported as such. Every failure
- * names the archive. The caller owns the destination and deletes it when extraction fails.
+ * uncompressed tar stream (a small archive must not fill the disk) and at most {@link #MAX_ENTRIES}
+ * entries (nor exhaust its inodes). Any error while reading means the archive is truncated or
+ * corrupt; an error while writing is reported as such. Every failure names the archive. The caller
+ * owns the destination and deletes it when extraction fails.
  */
 public final class TarGzExtractor {
 
@@ -89,45 +89,64 @@ public final class TarGzExtractor {
             throw corrupt(e);
         }
         if (top == null) {
-            throw refused("the archive is empty; expected one top directory named like the"
-                    + " model_version");
+            throw refused(
+                    "the archive is empty; expected one top directory named like the"
+                            + " model_version");
         }
         return destination.resolve(top);
     }
 
-    private void extractEntry(TarArchiveEntry entry, TarArchiveInputStream tar,
-            GzipCompressorInputStream gzip) throws BundleException {
+    private void extractEntry(
+            TarArchiveEntry entry, TarArchiveInputStream tar, GzipCompressorInputStream gzip)
+            throws BundleException {
         if (seen.size() == MAX_ENTRIES) {
-            throw refused("the archive holds more than " + MAX_ENTRIES + " entries; a bundle"
-                    + " has a few dozen");
+            throw refused(
+                    "the archive holds more than "
+                            + MAX_ENTRIES
+                            + " entries; a bundle"
+                            + " has a few dozen");
         }
         String name = entry.getName();
         // isFile() also answers true for links and devices: the type flag decides.
         byte type = entry.getLinkFlag();
         boolean directory = type == TarConstants.LF_DIR;
-        boolean regular = (type == TarConstants.LF_NORMAL || type == TarConstants.LF_OLDNORM)
-                && !name.endsWith("/");
-        String path = directory && name.endsWith("/")
-                ? name.substring(0, name.length() - 1) : name;
+        boolean regular =
+                (type == TarConstants.LF_NORMAL || type == TarConstants.LF_OLDNORM)
+                        && !name.endsWith("/");
+        String path = directory && name.endsWith("/") ? name.substring(0, name.length() - 1) : name;
         if (!BundlePaths.isSafeRelative(path)) {
-            throw refused("archive member \"" + name + "\" has an unsafe path (absolute, or with"
-                    + " an empty, '.' or '..' segment)");
+            throw refused(
+                    "archive member \""
+                            + name
+                            + "\" has an unsafe path (absolute, or with"
+                            + " an empty, '.' or '..' segment)");
         }
         if (!regular && !directory) {
-            throw refused("archive member \"" + name + "\" is " + describeType(entry)
-                    + "; a bundle archive holds only regular files and directories");
+            throw refused(
+                    "archive member \""
+                            + name
+                            + "\" is "
+                            + describeType(entry)
+                            + "; a bundle archive holds only regular files and directories");
         }
         int slash = path.indexOf('/');
         String entryTop = slash < 0 ? path : path.substring(0, slash);
         if (slash < 0 && regular) {
-            throw refused("archive member \"" + name + "\" is outside the top directory; the"
-                    + " archive must hold exactly one directory, named like the model_version");
+            throw refused(
+                    "archive member \""
+                            + name
+                            + "\" is outside the top directory; the"
+                            + " archive must hold exactly one directory, named like the model_version");
         }
         if (top == null) {
             top = entryTop;
         } else if (!top.equals(entryTop)) {
-            throw refused("the archive holds more than one top directory (\"" + top + "\" and \""
-                    + entryTop + "\"); it must hold exactly one, named like the model_version");
+            throw refused(
+                    "the archive holds more than one top directory (\""
+                            + top
+                            + "\" and \""
+                            + entryTop
+                            + "\"); it must hold exactly one, named like the model_version");
         }
         if (!seen.add(path)) {
             throw refused("archive member \"" + path + "\" appears twice");
@@ -149,8 +168,9 @@ public final class TarGzExtractor {
         }
     }
 
-    private void writeFile(String name, Path target, TarArchiveInputStream tar,
-            GzipCompressorInputStream gzip) throws BundleException {
+    private void writeFile(
+            String name, Path target, TarArchiveInputStream tar, GzipCompressorInputStream gzip)
+            throws BundleException {
         try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW)) {
             for (int read; (read = readSome(tar, gzip)) >= 0; ) {
                 out.write(buffer, 0, read);
@@ -206,9 +226,12 @@ public final class TarGzExtractor {
     }
 
     private BundleException tooLarge() {
-        return refused("the archive expands to more than " + maxBytes + " bytes, the extraction"
-                + " limit; refused so that an archive bomb cannot fill the disk (raise the limit"
-                + " if the bundle really is that large)");
+        return refused(
+                "the archive expands to more than "
+                        + maxBytes
+                        + " bytes, the extraction"
+                        + " limit; refused so that an archive bomb cannot fill the disk (raise the limit"
+                        + " if the bundle really is that large)");
     }
 
     private BundleException corrupt(IOException e) {

@@ -1,6 +1,6 @@
 /**
- * The bundle loader's parts: paths, archive extraction, checksums, manifest parsing. Reached
- * from outside only through {@code dev.embsum.runtime.bundle.ModelBundle}.
+ * The bundle loader's parts: paths, archive extraction, checksums, manifest parsing. Reached from
+ * outside only through {@code dev.embsum.runtime.bundle.ModelBundle}.
  */
 @Internal
 package dev.embsum.runtime.bundle.internal;
