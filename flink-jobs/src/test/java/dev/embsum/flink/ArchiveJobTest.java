@@ -10,6 +10,7 @@ import dev.embsum.avro.state.RawRecord;
 import dev.embsum.flink.demo.MindReplay;
 import dev.embsum.flink.internal.RawRecords;
 import dev.embsum.flink.internal.archive.EventDateBucketAssigner;
+import dev.embsum.flink.testing.EmbSumMiniCluster;
 import dev.embsum.serde.DeadLetterKinds;
 import dev.embsum.serde.SingleObjectCodec;
 import java.io.IOException;
@@ -36,13 +37,10 @@ import org.apache.flink.api.common.state.CheckpointListener;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -51,16 +49,10 @@ import org.junit.jupiter.api.io.TempDir;
  * files partitioned by event day, each record exactly once — also across a failure — and the
  * undecodable ones in dead-letters.
  */
+@EmbSumMiniCluster(slots = 2)
 class ArchiveJobTest {
 
     private static final int USERS = 40;
-
-    @RegisterExtension
-    static final MiniClusterExtension MINI_CLUSTER = new MiniClusterExtension(
-            new MiniClusterResourceConfiguration.Builder()
-                    .setNumberTaskManagers(1)
-                    .setNumberSlotsPerTaskManager(2)
-                    .build());
 
     private static MindReplay mind;
 

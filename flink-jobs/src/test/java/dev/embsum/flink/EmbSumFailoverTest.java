@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.embsum.avro.ClickEvent;
 import dev.embsum.avro.state.RawRecord;
+import dev.embsum.flink.testing.EmbSumMiniCluster;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -13,11 +14,8 @@ import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -27,14 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * twice (a replayed click would raise history_version), no user missing.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
+@EmbSumMiniCluster
 class EmbSumFailoverTest {
-
-    @RegisterExtension
-    static final MiniClusterExtension MINI_CLUSTER = new MiniClusterExtension(
-            new MiniClusterResourceConfiguration.Builder()
-                    .setNumberTaskManagers(1)
-                    .setNumberSlotsPerTaskManager(1)
-                    .build());
 
     @TempDir
     static Path checkpoints;

@@ -9,6 +9,7 @@ import dev.embsum.avro.DeadLetter;
 import dev.embsum.avro.UserEmbedding;
 import dev.embsum.flink.demo.EmbeddedKafka;
 import dev.embsum.flink.demo.OutputWatcher;
+import dev.embsum.flink.testing.EmbSumMiniCluster;
 import dev.embsum.runtime.TestBundle;
 import dev.embsum.serde.DeadLetterKinds;
 import dev.embsum.serde.SingleObjectCodec;
@@ -21,15 +22,12 @@ import java.util.Map;
 import java.util.Properties;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,17 +38,11 @@ import org.junit.jupiter.api.io.TempDir;
  * every user's newest embedding on {@code user-embeddings} equals the oracle, and each bad
  * record is on {@code dead-letters} with its topic, partition, offset, key and bytes.
  */
+@EmbSumMiniCluster
 class EmbSumKafkaTest {
 
     private static final int SUMMARY_TOKENS = 8;
     private static final int USERS = 30;
-
-    @RegisterExtension
-    static final MiniClusterExtension MINI_CLUSTER = new MiniClusterExtension(
-            new MiniClusterResourceConfiguration.Builder()
-                    .setNumberTaskManagers(1)
-                    .setNumberSlotsPerTaskManager(1)
-                    .build());
 
     // static: deleted after the MiniCluster has stopped, so no checkpoint clean-up races the deletion
     @TempDir

@@ -7,6 +7,7 @@ import dev.embsum.avro.UserEmbedding;
 import dev.embsum.avro.state.RawRecord;
 import dev.embsum.flink.internal.TestReleases;
 import dev.embsum.flink.internal.inference.VersionGuard;
+import dev.embsum.flink.testing.EmbSumMiniCluster;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,14 +27,11 @@ import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.Metric;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -56,10 +54,11 @@ import org.junit.jupiter.api.io.TempDir;
  * a task.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
+@EmbSumMiniCluster(slots = ModelBackfillTest.PARALLELISM)
 class ModelBackfillTest {
 
     private static final int USERS = 40;
-    private static final int PARALLELISM = 2;
+    static final int PARALLELISM = 2;
     private static final int RATE = 20; // users per second per subtask
     private static final String V1 = "demo-mind-small-1";
     private static final String V2 = "demo-backfill-2";
@@ -67,14 +66,6 @@ class ModelBackfillTest {
     private static final long POLL_MS = 10;
 
     private static final InMemoryReporter METRICS = InMemoryReporter.createWithRetainedMetrics();
-
-    @RegisterExtension
-    static final MiniClusterExtension MINI_CLUSTER = new MiniClusterExtension(
-            new MiniClusterResourceConfiguration.Builder()
-                    .setConfiguration(METRICS.addToConfiguration(new Configuration()))
-                    .setNumberTaskManagers(1)
-                    .setNumberSlotsPerTaskManager(PARALLELISM)
-                    .build());
 
     /** Runs whose release may be published / whose release topic may end (set by the test thread). */
     private static final Set<String> RELEASED = ConcurrentHashMap.newKeySet();

@@ -10,6 +10,7 @@ import dev.embsum.avro.UserEmbedding;
 import dev.embsum.avro.state.RawRecord;
 import dev.embsum.flink.internal.RawRecords;
 import dev.embsum.flink.internal.TestReleases;
+import dev.embsum.flink.testing.EmbSumMiniCluster;
 import dev.embsum.runtime.TestBundle;
 import dev.embsum.serde.DeadLetterKinds;
 import dev.embsum.serde.SingleObjectCodec;
@@ -32,12 +33,9 @@ import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.Metric;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -58,23 +56,16 @@ import org.junit.jupiter.api.io.TempDir;
  * The second bundle is the test bundle re-versioned ({@link TestReleases}): the same numbers
  * under another model_version, which the runtime takes from the bundle it loaded.
  */
+@EmbSumMiniCluster(slots = ModelHotSwapTest.PARALLELISM)
 class ModelHotSwapTest {
 
     private static final int SUMMARY_TOKENS = 8;
-    private static final int PARALLELISM = 2;
+    static final int PARALLELISM = 2;
     private static final String V1 = "demo-mind-small-1";
     private static final String V2 = "demo-swap-2";
     private static final long GATE_TIMEOUT_NANOS = 90_000_000_000L;
 
     private static final InMemoryReporter METRICS = InMemoryReporter.createWithRetainedMetrics();
-
-    @RegisterExtension
-    static final MiniClusterExtension MINI_CLUSTER = new MiniClusterExtension(
-            new MiniClusterResourceConfiguration.Builder()
-                    .setConfiguration(METRICS.addToConfiguration(new Configuration()))
-                    .setNumberTaskManagers(1)
-                    .setNumberSlotsPerTaskManager(PARALLELISM)
-                    .build());
 
     /** The running test's sinks, for the gates inside the job (same JVM). */
     private static volatile Run run;

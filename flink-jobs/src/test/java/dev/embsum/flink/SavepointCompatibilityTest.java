@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.embsum.avro.ClickEvent;
 import dev.embsum.avro.UserEmbedding;
 import dev.embsum.avro.state.RawRecord;
+import dev.embsum.flink.testing.EmbSumMiniCluster;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,13 +20,10 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -46,19 +44,13 @@ import org.junit.jupiter.api.io.TempDir;
  * -Dembsum.savepoint.write=<name>}, then commit {@code src/test/resources/savepoints/<name>}.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
+@EmbSumMiniCluster
 class SavepointCompatibilityTest {
 
     private static final int USERS = 20;
     private static final int MAX_HISTORY = 20;
     private static final Path SAVEPOINTS = Paths.get(System.getProperty("embsum.root", ".."))
             .resolve("flink-jobs/src/test/resources/savepoints");
-
-    @RegisterExtension
-    static final MiniClusterExtension MINI_CLUSTER = new MiniClusterExtension(
-            new MiniClusterResourceConfiguration.Builder()
-                    .setNumberTaskManagers(1)
-                    .setNumberSlotsPerTaskManager(1)
-                    .build());
 
     @TempDir
     static Path checkpoints;
