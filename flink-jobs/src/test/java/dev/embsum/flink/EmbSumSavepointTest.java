@@ -3,20 +3,13 @@ package dev.embsum.flink;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.embsum.avro.ClickEvent;
-import dev.embsum.avro.UserEmbedding;
 import dev.embsum.avro.state.RawRecord;
 import dev.embsum.flink.testing.EmbSumMiniCluster;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.StateRecoveryOptions;
-import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.core.execution.SavepointFormatType;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,24 +37,10 @@ class EmbSumSavepointTest {
         List<RawRecord> clickRecords = JobFixture.clickRecords(clicks);
         List<RawRecord> content = JobFixture.contentRecords(mind.items.values());
         int half = clicks.size() / 2;
-        Map<String, Long> firstHalfVersions = new LinkedHashMap<>();
-        clicks.subList(0, half).forEach(c -> firstHalfVersions.merge(c.getUserId(), 1L, Long::sum));
-
         try (JobFixture job = new JobFixture("savepoint")) {
             // Version 1: stops before the second half and stays running (idle) there.
-            StreamExecutionEnvironment v1 = JobFixture.environment(JobFixture.flinkConfiguration(checkpoints));
-            new EmbSumJob(JobFixture.config(),
-                    JobFixture.sources(content, clickRecords,
-                            job.afterContent(content.size()).and(ReplayGate.holdAt(half))),
-                    job.sinks()).build(v1);
-            JobClient running = v1.executeAsync("embsum v1");
-            JobFixture.await(running, "embeddings of the first half", () -> {
-                Map<String, UserEmbedding> last = job.lastEmbeddingPerUser();
-                return firstHalfVersions.entrySet().stream().allMatch(e -> last.containsKey(e.getKey())
-                        && last.get(e.getKey()).getHistoryVersion() == e.getValue());
-            }, Duration.ofMinutes(3));
-            String savepoint = running.stopWithSavepoint(false, savepoints.toUri().toString(),
-                    SavepointFormatType.CANONICAL).get(2, TimeUnit.MINUTES);
+            String savepoint = job.runFirstHalfAndStopWithSavepoint("embsum v1", content, clicks, half, checkpoints,
+                    savepoints);
             int embeddingsOfV1 = job.users.results().size();
 
             // Version 2: a new pass-through operator, a smaller batch; the same uids otherwise. Its

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
 import org.apache.flink.api.common.JobExecutionResult;
@@ -31,6 +32,7 @@ import org.apache.flink.metrics.groups.OperatorMetricGroup;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
@@ -107,6 +109,31 @@ final class JobFixture implements AutoCloseable {
     /** Holds the clicks until all {@code items} content embeddings are out (see {@link #sources}). */
     ReplayGate afterContent(int items) {
         return ReplayGate.afterSinkHolds(contents.name(), items);
+    }
+
+    /**
+     * Runs the job (test settings, checkpoints under {@code checkpoints}) over {@code content} and
+     * {@code clicks}, holding the clicks at {@code half} until every user's embedding covers their
+     * clicks of the first half, then stops it with a canonical savepoint under {@code savepoints}.
+     *
+     * @return the savepoint's location, as {@link JobClient#stopWithSavepoint} reports it
+     */
+    String runFirstHalfAndStopWithSavepoint(String jobName, List<RawRecord> content, List<ClickEvent> clicks,
+            int half, Path checkpoints, Path savepoints) throws Exception {
+        Map<String, Long> firstHalfVersions = new LinkedHashMap<>();
+        clicks.subList(0, half).forEach(c -> firstHalfVersions.merge(c.getUserId(), 1L, Long::sum));
+        StreamExecutionEnvironment env = environment(flinkConfiguration(checkpoints));
+        new EmbSumJob(config(),
+                sources(content, clickRecords(clicks), afterContent(content.size()).and(ReplayGate.holdAt(half))),
+                sinks()).build(env);
+        JobClient running = env.executeAsync(jobName);
+        await(running, "embeddings of the first half", () -> {
+            Map<String, UserEmbedding> last = lastEmbeddingPerUser();
+            return firstHalfVersions.entrySet().stream().allMatch(e -> last.containsKey(e.getKey())
+                    && last.get(e.getKey()).getHistoryVersion() == e.getValue());
+        }, Duration.ofMinutes(3));
+        return running.stopWithSavepoint(false, savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
+                .get(2, TimeUnit.MINUTES);
     }
 
     /**

@@ -3,14 +3,12 @@ package dev.embsum.flink;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.embsum.avro.ClickEvent;
-import dev.embsum.avro.UserEmbedding;
 import dev.embsum.avro.state.RawRecord;
 import dev.embsum.flink.testing.EmbSumMiniCluster;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,9 +16,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.StateRecoveryOptions;
-import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.core.execution.SavepointFormatType;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
@@ -102,25 +97,11 @@ class SavepointCompatibilityTest {
         assertThat(target).as("savepoint to write").doesNotExist();
         MindSample mind = MindSample.load(USERS, MAX_HISTORY);
         List<ClickEvent> clicks = mind.roundRobinClicks();
-        List<RawRecord> clickRecords = JobFixture.clickRecords(clicks);
         List<RawRecord> content = JobFixture.contentRecords(mind.items.values());
         int half = clicks.size() / 2;
-        Map<String, Long> firstHalfVersions = new LinkedHashMap<>();
-        clicks.subList(0, half).forEach(c -> firstHalfVersions.merge(c.getUserId(), 1L, Long::sum));
         try (JobFixture job = new JobFixture("savepoint-write")) {
-            StreamExecutionEnvironment env = JobFixture.environment(JobFixture.flinkConfiguration(checkpoints));
-            new EmbSumJob(JobFixture.config(),
-                    JobFixture.sources(content, clickRecords,
-                            job.afterContent(content.size()).and(ReplayGate.holdAt(half))),
-                    job.sinks()).build(env);
-            JobClient running = env.executeAsync("embsum savepoint writer");
-            JobFixture.await(running, "embeddings of the first half", () -> {
-                Map<String, UserEmbedding> last = job.lastEmbeddingPerUser();
-                return firstHalfVersions.entrySet().stream().allMatch(e -> last.containsKey(e.getKey())
-                        && last.get(e.getKey()).getHistoryVersion() == e.getValue());
-            }, Duration.ofMinutes(3));
-            String location = running.stopWithSavepoint(false, written.toUri().toString(),
-                    SavepointFormatType.CANONICAL).get(2, TimeUnit.MINUTES);
+            String location = job.runFirstHalfAndStopWithSavepoint("embsum savepoint writer", content, clicks, half,
+                    checkpoints, written);
             Path savepoint = location.startsWith("file:") ? Paths.get(java.net.URI.create(location)) : Paths.get(location);
             copyTree(savepoint, target);
         }
