@@ -10,24 +10,14 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** {@code embsum dlq replay}: exactly the selected payloads go back, byte for byte, to their source topic. */
+@InProcessKafka
 class DlqReplayCommandTest {
 
+    /** Set by {@link InProcessKafka}. */
     private static TestKafka kafka;
-
-    @BeforeAll
-    static void startBroker() throws Exception {
-        kafka = TestKafka.start();
-    }
-
-    @AfterAll
-    static void stopBroker() throws Exception {
-        kafka.close();
-    }
 
     private static byte[] click(String user, String item) {
         return SingleObjectCodec.forClass(ClickEvent.class).encode(ClickEvent.newBuilder().setEventId(user + "-" + item)

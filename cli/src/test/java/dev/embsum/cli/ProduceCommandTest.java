@@ -29,8 +29,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -38,6 +36,7 @@ import org.junit.jupiter.api.Test;
  * the job's codec; counts are held against the files (counted here independently), a few records
  * field by field.
  */
+@InProcessKafka
 class ProduceCommandTest {
 
     private static final Path ROOT = Paths.get(System.getProperty("embsum.root", ".."));
@@ -45,17 +44,8 @@ class ProduceCommandTest {
     private static final Path GOODREADS = ROOT.resolve("data/goodreads");
     private static final DateTimeFormatter ROW_TIME = DateTimeFormatter.ofPattern("M/d/yyyy h:mm:ss a", Locale.US);
 
+    /** Set by {@link InProcessKafka}. */
     private static TestKafka kafka;
-
-    @BeforeAll
-    static void startBroker() throws Exception {
-        kafka = TestKafka.start();
-    }
-
-    @AfterAll
-    static void stopBroker() throws Exception {
-        kafka.close();
-    }
 
     /** MIND's first 12 users: content, clicks and impressions, read back and compared with the TSV files. */
     @Test

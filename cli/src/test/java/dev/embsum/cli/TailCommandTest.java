@@ -16,24 +16,14 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** {@code embsum tail}: what was published is printed readably, per record type. */
+@InProcessKafka
 class TailCommandTest {
 
+    /** Set by {@link InProcessKafka}. */
     private static TestKafka kafka;
-
-    @BeforeAll
-    static void startBroker() throws Exception {
-        kafka = TestKafka.start();
-    }
-
-    @AfterAll
-    static void stopBroker() throws Exception {
-        kafka.close();
-    }
 
     @Test
     void userEmbeddingsShowUserVersionsVectorsAndSummary() throws Exception {
