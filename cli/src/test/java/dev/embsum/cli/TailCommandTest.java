@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 
 /** {@code embsum tail}: what was published is printed readably, per record type. */
@@ -109,7 +110,11 @@ class TailCommandTest {
         while (!tail.isDone() && System.nanoTime() < deadline) {
             kafka.send("tail-live", bytes("U2"), codec.encode(userEmbedding("U2", 5, new float[6], "other user")));
             kafka.send("tail-live", bytes("U1"), codec.encode(userEmbedding("U1", 2, new float[6], "new")));
-            Thread.sleep(300);
+            try {
+                tail.get(300, TimeUnit.MILLISECONDS); // a wait on the tail, ended as soon as it has printed
+            } catch (TimeoutException notYet) {
+                // nothing printed yet: publish another pair
+            }
         }
         Cli.Result r = tail.get(60, TimeUnit.SECONDS);
         assertThat(r.status()).as(r.toString()).isZero();

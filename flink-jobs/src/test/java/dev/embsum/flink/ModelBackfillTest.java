@@ -116,6 +116,8 @@ class ModelBackfillTest {
                     if (emitted == USERS) {
                         allEmittedAt = now;
                     }
+                    // the sampling interval of the counters, not a wait: the loop ends on the
+                    // condition (every user emitted) and measures when it became true
                     Thread.sleep(POLL_MS);
                 }
                 JobFixture.await(run.client, "every user on model 2", () -> everyUserOn(run, V2), WAIT);
@@ -180,7 +182,10 @@ class ModelBackfillTest {
                     return subtasks.size() == PARALLELISM && subtasks.stream()
                             .allMatch(m -> V2.equals(((Gauge<?>) m.get("modelVersion")).getValue()));
                 }, WAIT);
-                Thread.sleep(1_000); // with the backfill on, most users would be on model 2 by now
+                // A deliberate pause, not a wait for a condition: this proves that nothing happens
+                // (no backfill embedding), and there is no event or metric to wait on for an absence.
+                // With the backfill on, most users would be on model 2 by now.
+                Thread.sleep(1_000);
                 ENDABLE.add(run.name);
                 run.client.getJobExecutionResult().get();
 
