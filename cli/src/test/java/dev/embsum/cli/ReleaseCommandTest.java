@@ -16,8 +16,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,19 +23,11 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code embsum release}: the demo bundle is verified (checksums + golden check) and announced as a
  * correct ModelRelease; a damaged copy is refused and nothing is published.
  */
+@InProcessKafka
 class ReleaseCommandTest {
 
+    /** Set by {@link InProcessKafka}. */
     private static TestKafka kafka;
-
-    @BeforeAll
-    static void startBroker() throws Exception {
-        kafka = TestKafka.start();
-    }
-
-    @AfterAll
-    static void stopBroker() throws Exception {
-        kafka.close();
-    }
 
     @Test
     void verifiedBundleIsReleasedAsCurrent() throws Exception {

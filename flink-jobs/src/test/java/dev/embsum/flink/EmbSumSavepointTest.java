@@ -3,46 +3,32 @@ package dev.embsum.flink;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.embsum.avro.ClickEvent;
-import dev.embsum.avro.UserEmbedding;
 import dev.embsum.avro.state.RawRecord;
+import dev.embsum.flink.testing.EmbSumMiniCluster;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.StateRecoveryOptions;
-import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.core.execution.SavepointFormatType;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Upgrade through a savepoint (issue 8): the job is stopped with a savepoint mid-stream, and a
- * changed version of it (one more operator on the click path with a new uid, a different {@code
- * inference.max-batch}) starts from that savepoint and reads the rest of the clicks → every user's
- * final embedding equals the oracle over all their clicks, i.e. the histories of the first half
- * survived the upgrade.
+ * changed version of it (one more operator on the click path with a new uid, a different
+ * {@code inference.max-batch}) starts from that savepoint and reads the rest of the clicks →
+ * every user's final embedding equals the oracle over all their clicks, i.e. the histories of
+ * the first half survived the upgrade.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
+@EmbSumMiniCluster
 class EmbSumSavepointTest {
 
-    @RegisterExtension
-    static final MiniClusterExtension MINI_CLUSTER =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(1)
-                            .build());
-
-    @TempDir static Path checkpoints;
-    @TempDir static Path savepoints;
+    @TempDir
+    static Path checkpoints;
+    @TempDir
+    static Path savepoints;
 
     @Test
     void aChangedJobRestoredFromASavepointKeepsEveryUsersHistory() throws Exception {
@@ -51,41 +37,10 @@ class EmbSumSavepointTest {
         List<RawRecord> clickRecords = JobFixture.clickRecords(clicks);
         List<RawRecord> content = JobFixture.contentRecords(mind.items.values());
         int half = clicks.size() / 2;
-        Map<String, Long> firstHalfVersions = new LinkedHashMap<>();
-        clicks.subList(0, half).forEach(c -> firstHalfVersions.merge(c.getUserId(), 1L, Long::sum));
-
         try (JobFixture job = new JobFixture("savepoint")) {
             // Version 1: stops before the second half and stays running (idle) there.
-            StreamExecutionEnvironment v1 =
-                    JobFixture.environment(JobFixture.flinkConfiguration(checkpoints));
-            new EmbSumJob(
-                            JobFixture.config(),
-                            JobFixture.sources(
-                                    content,
-                                    clickRecords,
-                                    job.afterContent(content.size()).and(ReplayGate.holdAt(half))),
-                            job.sinks())
-                    .build(v1);
-            JobClient running = v1.executeAsync("embsum v1");
-            JobFixture.await(
-                    running,
-                    "embeddings of the first half",
-                    () -> {
-                        Map<String, UserEmbedding> last = job.lastEmbeddingPerUser();
-                        return firstHalfVersions.entrySet().stream()
-                                .allMatch(
-                                        e ->
-                                                last.containsKey(e.getKey())
-                                                        && last.get(e.getKey()).getHistoryVersion()
-                                                                == e.getValue());
-                    },
-                    Duration.ofMinutes(3));
-            String savepoint =
-                    running.stopWithSavepoint(
-                                    false,
-                                    savepoints.toUri().toString(),
-                                    SavepointFormatType.CANONICAL)
-                            .get(2, TimeUnit.MINUTES);
+            String savepoint = job.runFirstHalfAndStopWithSavepoint("embsum v1", content, clicks, half, checkpoints,
+                    savepoints);
             int embeddingsOfV1 = job.users.results().size();
 
             // Version 2: a new pass-through operator, a smaller batch; the same uids otherwise. Its
@@ -93,41 +48,24 @@ class EmbSumSavepointTest {
             // (which would rebuild the histories without the savepoint).
             Configuration conf = JobFixture.flinkConfiguration(checkpoints);
             conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
-            ReplayGate resumesAtHalf =
-                    (next, atEnd, checkpointed) -> {
-                        if (next < half) {
-                            throw new IllegalStateException(
-                                    "v2 replays click "
-                                            + next
-                                            + ": the source did not resume at "
-                                            + half
-                                            + " from the savepoint");
-                        }
-                        return true;
-                    };
-            JobFixture.run(
-                    new EmbSumJob(
-                            JobFixture.config().set(EmbSumOptions.INFERENCE_MAX_BATCH, 8),
-                            JobFixture.sources(
-                                    content,
-                                    clickRecords,
-                                    resumesAtHalf,
-                                    s ->
-                                            s.map(r -> r)
-                                                    .returns(RawRecord.class)
-                                                    .uid("test-clicks-audit-v2")
-                                                    .name("pass-through (v2 only)")),
+            ReplayGate resumesAtHalf = (next, atEnd, checkpointed) -> {
+                if (next < half) {
+                    throw new IllegalStateException("v2 replays click " + next + ": the source did not resume at "
+                            + half + " from the savepoint");
+                }
+                return true;
+            };
+            JobFixture.run(new EmbSumJob(JobFixture.config().set(EmbSumOptions.INFERENCE_MAX_BATCH, 8),
+                            JobFixture.sources(content, clickRecords, resumesAtHalf,
+                                    s -> s.map(r -> r).returns(RawRecord.class)
+                                            .uid("test-clicks-audit-v2").name("pass-through (v2 only)")),
                             job.sinks()),
                     JobFixture.environment(conf));
 
-            assertThat(job.users.results())
-                    .as("version 2 emitted")
-                    .hasSizeGreaterThan(embeddingsOfV1);
-            assertThat(job.contents.results())
-                    .as("content embedded once: v2 restored the item state")
+            assertThat(job.users.results()).as("version 2 emitted").hasSizeGreaterThan(embeddingsOfV1);
+            assertThat(job.contents.results()).as("content embedded once: v2 restored the item state")
                     .hasSize(content.size());
-            JobFixture.assertEveryUserMatchesTheOracle(
-                    mind.clicksByUser, mind.items, job.lastEmbeddingPerUser());
+            JobFixture.assertEveryUserMatchesTheOracle(mind.clicksByUser, mind.items, job.lastEmbeddingPerUser());
         }
     }
 }

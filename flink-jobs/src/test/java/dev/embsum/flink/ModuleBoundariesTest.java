@@ -1,9 +1,6 @@
 package dev.embsum.flink;
 
-import com.tngtech.archunit.core.domain.JavaClasses;
-import dev.embsum.annotation.ModuleRules;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import dev.embsum.annotation.AbstractModuleBoundariesTest;
 
 /**
  * flink-jobs' boundaries (docs/architecture.md, "Module boundaries"); its tests included.
@@ -12,22 +9,9 @@ import org.junit.jupiter.api.Test;
  * jobs wire the internal operators; {@code internal.kafka} implements {@code JobSources}, {@code
  * internal.inference} reads the job's options).
  */
-class ModuleBoundariesTest {
+class ModuleBoundariesTest extends AbstractModuleBoundariesTest {
 
-    private static JavaClasses module;
-
-    @BeforeAll
-    static void importModule() {
-        module = ModuleRules.classesOf(EmbSumJob.class, ModuleBoundariesTest.class);
-    }
-
-    @Test
-    void usesNoInternalPackageOfAnotherModule() {
-        ModuleRules.noInternalPackageOfAnotherModule(module).check(module);
-    }
-
-    @Test
-    void internalPackagesAreMarkedInternal() {
-        ModuleRules.internalPackagesAreMarkedInternal().check(module);
+    ModuleBoundariesTest() {
+        super(EmbSumJob.class);
     }
 }

@@ -3,13 +3,12 @@ package dev.embsum.flink;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.embsum.avro.ClickEvent;
-import dev.embsum.avro.UserEmbedding;
 import dev.embsum.avro.state.RawRecord;
+import dev.embsum.flink.testing.EmbSumMiniCluster;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,53 +16,41 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.StateRecoveryOptions;
-import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.core.execution.SavepointFormatType;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A savepoint written by an earlier version of the job, committed under {@code
- * src/test/resources/savepoints/}, restores into today's job: operator uids, state names and state
- * serializers (Avro schemas of {@code dev.embsum.avro.state}) are a compatibility contract with
- * every running deployment, and a refactoring that renames an operator, moves a state class or
- * changes a serializer breaks this test instead of a production upgrade.
+ * A savepoint written by an earlier version of the job, committed under
+ * {@code src/test/resources/savepoints/}, restores into today's job: operator uids, state names
+ * and state serializers (Avro schemas of {@code dev.embsum.avro.state}) are a compatibility
+ * contract with every running deployment, and a refactoring that renames an operator, moves a
+ * state class or changes a serializer breaks this test instead of a production upgrade.
  *
  * <p>The committed savepoint {@code before-issue-14} was taken by the job as of commit 76a5e1d
  * (before the configuration, module and package reshaping of issue 14): 20 MIND users, the first
  * half of their clicks (round robin), stopped with a canonical savepoint. Today's job restores it
- * and reads the second half; every user must then equal the oracle over all of their clicks, and no
- * item is embedded again (the item state came through).
+ * and reads the second half; every user must then equal the oracle over all of their clicks, and
+ * no item is embedded again (the item state came through).
  *
- * <p>To add a savepoint of the current version (before a change that must stay compatible): {@code
- * mvn -pl flink-jobs test -Dtest=SavepointCompatibilityTest -Dembsum.savepoint.write=<name>}, then
- * commit {@code src/test/resources/savepoints/<name>}.
+ * <p>To add a savepoint of the current version (before a change that must stay compatible):
+ * {@code mvn -pl flink-jobs test -Dtest=SavepointCompatibilityTest
+ * -Dembsum.savepoint.write=<name>}, then commit {@code src/test/resources/savepoints/<name>}.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
+@EmbSumMiniCluster
 class SavepointCompatibilityTest {
 
     private static final int USERS = 20;
     private static final int MAX_HISTORY = 20;
-    private static final Path SAVEPOINTS =
-            Paths.get(System.getProperty("embsum.root", ".."))
-                    .resolve("flink-jobs/src/test/resources/savepoints");
+    private static final Path SAVEPOINTS = Paths.get(System.getProperty("embsum.root", ".."))
+            .resolve("flink-jobs/src/test/resources/savepoints");
 
-    @RegisterExtension
-    static final MiniClusterExtension MINI_CLUSTER =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(1)
-                            .build());
-
-    @TempDir static Path checkpoints;
-    @TempDir static Path written;
+    @TempDir
+    static Path checkpoints;
+    @TempDir
+    static Path written;
 
     @Test
     void theSavepointOfTheJobBeforeIssue14RestoresIntoTodaysJob() throws Exception {
@@ -80,48 +67,29 @@ class SavepointCompatibilityTest {
         try (JobFixture job = new JobFixture("savepoint-compat")) {
             Configuration conf = JobFixture.flinkConfiguration(checkpoints);
             conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepointDir.toUri().toString());
-            ReplayGate resumesAtHalf =
-                    (next, atEnd, checkpointed) -> {
-                        if (next < half) {
-                            throw new IllegalStateException(
-                                    "the restored job replays click "
-                                            + next
-                                            + ": its source did not resume at "
-                                            + half
-                                            + " from the savepoint");
-                        }
-                        return true;
-                    };
-            JobFixture.run(
-                    new EmbSumJob(
-                            JobFixture.config(),
-                            JobFixture.sources(content, clickRecords, resumesAtHalf),
-                            job.sinks()),
+            ReplayGate resumesAtHalf = (next, atEnd, checkpointed) -> {
+                if (next < half) {
+                    throw new IllegalStateException("the restored job replays click " + next
+                            + ": its source did not resume at " + half + " from the savepoint");
+                }
+                return true;
+            };
+            JobFixture.run(new EmbSumJob(JobFixture.config(),
+                    JobFixture.sources(content, clickRecords, resumesAtHalf), job.sinks()),
                     JobFixture.environment(conf));
 
-            assertThat(job.contents.results())
-                    .as("no item embedded again: the item state was restored")
-                    .isEmpty();
+            assertThat(job.contents.results()).as("no item embedded again: the item state was restored").isEmpty();
             // Users with clicks after the savepoint get a new embedding, which must cover all of
             // their clicks: the first half came from the restored history state.
             Map<String, List<ClickEvent>> clickedAfterTheSavepoint = new LinkedHashMap<>();
-            clicks.subList(half, clicks.size())
-                    .forEach(
-                            c ->
-                                    clickedAfterTheSavepoint.put(
-                                            c.getUserId(), mind.clicksByUser.get(c.getUserId())));
-            assertThat(clickedAfterTheSavepoint)
-                    .as("users with clicks on both sides of the savepoint")
-                    .hasSizeGreaterThan(5);
-            JobFixture.assertEveryUserMatchesTheOracle(
-                    clickedAfterTheSavepoint, mind.items, job.lastEmbeddingPerUser());
+            clicks.subList(half, clicks.size()).forEach(c -> clickedAfterTheSavepoint.put(c.getUserId(),
+                    mind.clicksByUser.get(c.getUserId())));
+            assertThat(clickedAfterTheSavepoint).as("users with clicks on both sides of the savepoint").hasSizeGreaterThan(5);
+            JobFixture.assertEveryUserMatchesTheOracle(clickedAfterTheSavepoint, mind.items, job.lastEmbeddingPerUser());
         }
     }
 
-    /**
-     * Writes a savepoint of this version after the first half of the clicks (see the class
-     * comment).
-     */
+    /** Writes a savepoint of this version after the first half of the clicks (see the class comment). */
     @Test
     @EnabledIfSystemProperty(named = "embsum.savepoint.write", matches = ".+")
     void writeASavepointOfThisVersion() throws Exception {
@@ -129,46 +97,12 @@ class SavepointCompatibilityTest {
         assertThat(target).as("savepoint to write").doesNotExist();
         MindSample mind = MindSample.load(USERS, MAX_HISTORY);
         List<ClickEvent> clicks = mind.roundRobinClicks();
-        List<RawRecord> clickRecords = JobFixture.clickRecords(clicks);
         List<RawRecord> content = JobFixture.contentRecords(mind.items.values());
         int half = clicks.size() / 2;
-        Map<String, Long> firstHalfVersions = new LinkedHashMap<>();
-        clicks.subList(0, half).forEach(c -> firstHalfVersions.merge(c.getUserId(), 1L, Long::sum));
         try (JobFixture job = new JobFixture("savepoint-write")) {
-            StreamExecutionEnvironment env =
-                    JobFixture.environment(JobFixture.flinkConfiguration(checkpoints));
-            new EmbSumJob(
-                            JobFixture.config(),
-                            JobFixture.sources(
-                                    content,
-                                    clickRecords,
-                                    job.afterContent(content.size()).and(ReplayGate.holdAt(half))),
-                            job.sinks())
-                    .build(env);
-            JobClient running = env.executeAsync("embsum savepoint writer");
-            JobFixture.await(
-                    running,
-                    "embeddings of the first half",
-                    () -> {
-                        Map<String, UserEmbedding> last = job.lastEmbeddingPerUser();
-                        return firstHalfVersions.entrySet().stream()
-                                .allMatch(
-                                        e ->
-                                                last.containsKey(e.getKey())
-                                                        && last.get(e.getKey()).getHistoryVersion()
-                                                                == e.getValue());
-                    },
-                    Duration.ofMinutes(3));
-            String location =
-                    running.stopWithSavepoint(
-                                    false,
-                                    written.toUri().toString(),
-                                    SavepointFormatType.CANONICAL)
-                            .get(2, TimeUnit.MINUTES);
-            Path savepoint =
-                    location.startsWith("file:")
-                            ? Paths.get(java.net.URI.create(location))
-                            : Paths.get(location);
+            String location = job.runFirstHalfAndStopWithSavepoint("embsum savepoint writer", content, clicks, half,
+                    checkpoints, written);
+            Path savepoint = location.startsWith("file:") ? Paths.get(java.net.URI.create(location)) : Paths.get(location);
             copyTree(savepoint, target);
         }
     }

@@ -2,10 +2,8 @@ package dev.embsum.runtime;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
-import com.tngtech.archunit.core.domain.JavaClasses;
-import dev.embsum.annotation.ModuleRules;
+import dev.embsum.annotation.AbstractModuleBoundariesTest;
 import dev.embsum.runtime.inference.EmbSumRuntime;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -15,13 +13,10 @@ import org.junit.jupiter.api.Test;
  * parses through the internal {@code ManifestNode}, which throws the public {@code
  * BundleException}), as an API package and its internal helpers tend to.
  */
-class ModuleBoundariesTest {
+class ModuleBoundariesTest extends AbstractModuleBoundariesTest {
 
-    private static JavaClasses module;
-
-    @BeforeAll
-    static void importModule() {
-        module = ModuleRules.classesOf(EmbSumRuntime.class, ModuleBoundariesTest.class);
+    ModuleBoundariesTest() {
+        super(EmbSumRuntime.class);
     }
 
     /** Plain Java building blocks: the job wraps them in Flink, other programs use them without. */
@@ -32,15 +27,5 @@ class ModuleBoundariesTest {
                 .dependOnClassesThat()
                 .resideInAPackage("org.apache.flink..")
                 .check(module);
-    }
-
-    @Test
-    void usesNoInternalPackageOfAnotherModule() {
-        ModuleRules.noInternalPackageOfAnotherModule(module).check(module);
-    }
-
-    @Test
-    void internalPackagesAreMarkedInternal() {
-        ModuleRules.internalPackagesAreMarkedInternal().check(module);
     }
 }
