@@ -19,7 +19,9 @@ public abstract class AbstractModuleBoundariesTest {
     /** The module's production classes and its tests (the subclass's location). */
     protected JavaClasses module;
 
-    /** @param productionClass any class of the module's production code, to locate it */
+    /**
+     * @param productionClass any class of the module's production code, to locate it
+     */
     protected AbstractModuleBoundariesTest(Class<?> productionClass) {
         this.productionClass = productionClass;
     }

@@ -10,9 +10,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * One in-process KRaft broker for the whole test class ({@link TestKafka#start()}: the topics of
- * docs/design.md 2), stopped after the last test. The extension assigns it to every static
- * {@link TestKafka} field of the class before {@code @BeforeAll} methods run, and resolves
- * {@code TestKafka} parameters.
+ * docs/design.md 2), stopped after the last test. The extension assigns it to every static {@link
+ * TestKafka} field of the class before {@code @BeforeAll} methods run, and resolves {@code
+ * TestKafka} parameters.
  *
  * <p>Replaces the {@code @BeforeAll startBroker} / {@code @AfterAll stopBroker} pair each command
  * test copied.
@@ -22,5 +22,4 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.TYPE)
 @ExtendWith(InProcessKafkaExtension.class)
-@interface InProcessKafka {
-}
+@interface InProcessKafka {}

@@ -9,7 +9,8 @@ import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
 
 /** The extension behind {@link InProcessKafka}. */
-final class InProcessKafkaExtension implements BeforeAllCallback, AfterAllCallback, ParameterResolver {
+final class InProcessKafkaExtension
+        implements BeforeAllCallback, AfterAllCallback, ParameterResolver {
 
     private static final ExtensionContext.Namespace NAMESPACE =
             ExtensionContext.Namespace.create(InProcessKafkaExtension.class);
@@ -18,7 +19,9 @@ final class InProcessKafkaExtension implements BeforeAllCallback, AfterAllCallba
     public void beforeAll(ExtensionContext context) throws Exception {
         TestKafka kafka = TestKafka.start();
         context.getStore(NAMESPACE).put(TestKafka.class, kafka);
-        for (Class<?> c = context.getRequiredTestClass(); c != null && c != Object.class; c = c.getSuperclass()) {
+        for (Class<?> c = context.getRequiredTestClass();
+                c != null && c != Object.class;
+                c = c.getSuperclass()) {
             for (Field field : c.getDeclaredFields()) {
                 if (Modifier.isStatic(field.getModifiers()) && field.getType() == TestKafka.class) {
                     field.setAccessible(true);

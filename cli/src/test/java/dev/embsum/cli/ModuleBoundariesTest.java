@@ -18,7 +18,11 @@ class ModuleBoundariesTest extends AbstractModuleBoundariesTest {
 
     @Test
     void usesNoInternalPackageOfTheJobs() {
-        noClasses().should().dependOnClassesThat().resideInAPackage("dev.embsum.flink.internal..").check(module);
+        noClasses()
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("dev.embsum.flink.internal..")
+                .check(module);
     }
 
     /**
@@ -27,9 +31,12 @@ class ModuleBoundariesTest extends AbstractModuleBoundariesTest {
      */
     @Test
     void runsNothingOfTheJobModuleButTheMindReplay() {
-        noClasses().should()
-                .dependOnClassesThat(resideInAPackage("dev.embsum.flink..").and(type(MindReplay.class).negate()))
-                .because("records, serde and dead-letter kinds are in schemas, Recommender in ranker")
+        noClasses()
+                .should()
+                .dependOnClassesThat(
+                        resideInAPackage("dev.embsum.flink..").and(type(MindReplay.class).negate()))
+                .because(
+                        "records, serde and dead-letter kinds are in schemas, Recommender in ranker")
                 .check(production());
     }
 

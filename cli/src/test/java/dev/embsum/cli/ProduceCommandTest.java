@@ -42,23 +42,47 @@ class ProduceCommandTest {
     private static final Path ROOT = Paths.get(System.getProperty("embsum.root", ".."));
     private static final Path MIND = ROOT.resolve("data/mind");
     private static final Path GOODREADS = ROOT.resolve("data/goodreads");
-    private static final DateTimeFormatter ROW_TIME = DateTimeFormatter.ofPattern("M/d/yyyy h:mm:ss a", Locale.US);
+    private static final DateTimeFormatter ROW_TIME =
+            DateTimeFormatter.ofPattern("M/d/yyyy h:mm:ss a", Locale.US);
 
     /** Set by {@link InProcessKafka}. */
     private static TestKafka kafka;
 
-    /** MIND's first 12 users: content, clicks and impressions, read back and compared with the TSV files. */
+    /**
+     * MIND's first 12 users: content, clicks and impressions, read back and compared with the TSV
+     * files.
+     */
     @Test
     void mindUsersAreReplayedAsTheJobReadsThem() throws Exception {
         MindFiles expected = MindFiles.firstUsers(12);
         kafka.createTopics("mind-content", "mind-clicks", "mind-impressions");
-        Cli.Result r = Cli.run("produce", "--mind", MIND.toString(), "--users", "12", "--rate", "0",
-                "--topic-content", "mind-content", "--topic-clicks", "mind-clicks", "--topic-impressions",
-                "mind-impressions", "--bootstrap-servers", kafka.bootstrap());
+        Cli.Result r =
+                Cli.run(
+                        "produce",
+                        "--mind",
+                        MIND.toString(),
+                        "--users",
+                        "12",
+                        "--rate",
+                        "0",
+                        "--topic-content",
+                        "mind-content",
+                        "--topic-clicks",
+                        "mind-clicks",
+                        "--topic-impressions",
+                        "mind-impressions",
+                        "--bootstrap-servers",
+                        kafka.bootstrap());
         assertThat(r.status()).as(r.toString()).isZero();
-        assertThat(r.out()).startsWith("published " + (expected.items.size() + expected.clicks + expected.rows.size())
-                + " records").contains(expected.items.size() + " to 'mind-content'", expected.clicks + " to 'mind-clicks'",
-                expected.rows.size() + " to 'mind-impressions'");
+        assertThat(r.out())
+                .startsWith(
+                        "published "
+                                + (expected.items.size() + expected.clicks + expected.rows.size())
+                                + " records")
+                .contains(
+                        expected.items.size() + " to 'mind-content'",
+                        expected.clicks + " to 'mind-clicks'",
+                        expected.rows.size() + " to 'mind-impressions'");
         assertThat(r.err()).contains("MIND " + MIND + ": 12 users");
 
         // content: every news item the users saw or clicked, keyed by item_id, fields from news.tsv
@@ -72,10 +96,13 @@ class ProduceCommandTest {
         }
         assertThat(content).hasSize(expected.items.size());
         assertThat(published.keySet()).isEqualTo(expected.items);
-        String[] n = expected.news.get(expected.rows.get(0)[3].split(" ")[0]); // the first user's oldest click
+        String[] n =
+                expected.news.get(
+                        expected.rows.get(0)[3].split(" ")[0]); // the first user's oldest click
         ContentItem item = published.get(n[0]);
         assertThat(item.getDomain()).isEqualTo(Domain.news);
-        // news.tsv: id, category, subcategory, title, abstract; an empty field is a missing (null) one
+        // news.tsv: id, category, subcategory, title, abstract; an empty field is a missing (null)
+        // one
         assertThat(item.getCategory()).isEqualTo(n[1].isEmpty() ? null : n[1]);
         assertThat(item.getSubcategory()).isEqualTo(n[2].isEmpty() ? null : n[2]);
         assertThat(item.getTitle()).isEqualTo(n[3]);
@@ -95,8 +122,11 @@ class ProduceCommandTest {
         Impression first = byId.get(row[0]);
         assertThat(first.getUserId()).isEqualTo(row[1]);
         assertThat(first.getEventTime()).isEqualTo(rowTime(row));
-        assertThat(first.getItemIds()).containsExactlyElementsOf(
-                Arrays.stream(row[4].split(" ")).map(s -> s.substring(0, s.lastIndexOf('-'))).toList());
+        assertThat(first.getItemIds())
+                .containsExactlyElementsOf(
+                        Arrays.stream(row[4].split(" "))
+                                .map(s -> s.substring(0, s.lastIndexOf('-')))
+                                .toList());
 
         // clicks: per user in file order (History first), keyed by user_id
         SingleObjectCodec<ClickEvent> clicks = SingleObjectCodec.forClass(ClickEvent.class);
@@ -109,34 +139,61 @@ class ProduceCommandTest {
         }
         assertThat(clickRecords).hasSize(expected.clicks);
         List<ClickEvent> u = byUser.get(row[1]);
-        List<String> history = Arrays.stream(row[3].split(" ")).filter(expected.news::containsKey).toList();
-        assertThat(u.subList(0, history.size())).extracting(ClickEvent::getItemId).containsExactlyElementsOf(history);
+        List<String> history =
+                Arrays.stream(row[3].split(" ")).filter(expected.news::containsKey).toList();
+        assertThat(u.subList(0, history.size()))
+                .extracting(ClickEvent::getItemId)
+                .containsExactlyElementsOf(history);
         ClickEvent h0 = u.get(0);
         assertThat(h0.getEventId()).isEqualTo(row[1] + "-h0");
         assertThat(h0.getAction()).isEqualTo(Action.CLICK);
         assertThat(h0.getRating()).isNull();
         assertThat(h0.getImpressionId()).isNull();
         assertThat(h0.getEventTime()).isBefore(rowTime(row));
-        ClickEvent labelled = u.get(history.size()); // the first clicked impression of the first row
-        String firstClicked = Arrays.stream(row[4].split(" ")).filter(s -> s.endsWith("-1")).findFirst().orElseThrow();
-        assertThat(labelled.getItemId()).isEqualTo(firstClicked.substring(0, firstClicked.length() - 2));
+        ClickEvent labelled =
+                u.get(history.size()); // the first clicked impression of the first row
+        String firstClicked =
+                Arrays.stream(row[4].split(" "))
+                        .filter(s -> s.endsWith("-1"))
+                        .findFirst()
+                        .orElseThrow();
+        assertThat(labelled.getItemId())
+                .isEqualTo(firstClicked.substring(0, firstClicked.length() - 2));
         assertThat(labelled.getImpressionId()).isEqualTo(row[0]);
         assertThat(labelled.getEventTime()).isEqualTo(rowTime(row));
     }
 
-    /** Goodreads' first 5 users: ratings as RATE clicks, the books they rated (quoted, multi-line CSV fields). */
+    /**
+     * Goodreads' first 5 users: ratings as RATE clicks, the books they rated (quoted, multi-line
+     * CSV fields).
+     */
     @Test
     void goodreadsRatingsAndBooks() throws Exception {
         kafka.createTopics("gr-content", "gr-clicks");
-        Cli.Result r = Cli.run("produce", "--goodreads", GOODREADS.toString(), "--users", "5", "--rate", "0",
-                "--topic-content", "gr-content", "--topic-clicks", "gr-clicks", "--topic-impressions", "no-such-topic",
-                "--bootstrap-servers", kafka.bootstrap());
+        Cli.Result r =
+                Cli.run(
+                        "produce",
+                        "--goodreads",
+                        GOODREADS.toString(),
+                        "--users",
+                        "5",
+                        "--rate",
+                        "0",
+                        "--topic-content",
+                        "gr-content",
+                        "--topic-clicks",
+                        "gr-clicks",
+                        "--topic-impressions",
+                        "no-such-topic",
+                        "--bootstrap-servers",
+                        kafka.bootstrap());
         assertThat(r.status()).as(r.toString()).isZero();
 
         // Ratings.csv has no quoted fields: book_id,user_id,rating
         List<String[]> ratings = new ArrayList<>();
         Set<String> users = new LinkedHashSet<>();
-        List<String> lines = Files.readAllLines(GOODREADS.resolve("Ratings.csv"), StandardCharsets.UTF_8);
+        List<String> lines =
+                Files.readAllLines(GOODREADS.resolve("Ratings.csv"), StandardCharsets.UTF_8);
         Map<String, Long> rowOf = new HashMap<>();
         for (int i = 1; i < lines.size(); i++) {
             String[] f = lines.get(i).split(",");
@@ -150,78 +207,154 @@ class ProduceCommandTest {
         Set<String> books = new LinkedHashSet<>();
         ratings.forEach(f -> books.add(f[0]));
         // Goodreads has no impressions: the impressions topic is not even needed.
-        assertThat(r.out()).contains(books.size() + " to 'gr-content'", ratings.size() + " to 'gr-clicks'")
+        assertThat(r.out())
+                .contains(books.size() + " to 'gr-content'", ratings.size() + " to 'gr-clicks'")
                 .doesNotContain("no-such-topic");
-        assertThat(r.err()).contains("Goodreads " + GOODREADS + ": 5 users, " + books.size() + " books, "
-                + ratings.size() + " ratings");
+        assertThat(r.err())
+                .contains(
+                        "Goodreads "
+                                + GOODREADS
+                                + ": 5 users, "
+                                + books.size()
+                                + " books, "
+                                + ratings.size()
+                                + " ratings");
 
         SingleObjectCodec<ClickEvent> clicks = SingleObjectCodec.forClass(ClickEvent.class);
         List<ConsumerRecord<byte[], byte[]>> clickRecords = kafka.readAll("gr-clicks");
-        clickRecords.forEach(c -> assertThat(key(c)).isEqualTo(clicks.decode(c.value()).getUserId()));
+        clickRecords.forEach(
+                c -> assertThat(key(c)).isEqualTo(clicks.decode(c.value()).getUserId()));
         List<ClickEvent> rated = clickRecords.stream().map(c -> clicks.decode(c.value())).toList();
         assertThat(rated).hasSize(ratings.size());
         for (ClickEvent c : rated) {
             assertThat(c.getAction()).isEqualTo(Action.RATE);
-            assertThat(c.getEventId()).isEqualTo("goodreads-" + c.getUserId() + "-" + c.getItemId());
-            assertThat(c.getEventTime()).isEqualTo(
-                    Instant.parse("2017-01-01T00:00:00Z").plusSeconds(rowOf.get(c.getUserId() + "/" + c.getItemId())));
+            assertThat(c.getEventId())
+                    .isEqualTo("goodreads-" + c.getUserId() + "-" + c.getItemId());
+            assertThat(c.getEventTime())
+                    .isEqualTo(
+                            Instant.parse("2017-01-01T00:00:00Z")
+                                    .plusSeconds(rowOf.get(c.getUserId() + "/" + c.getItemId())));
         }
         String[] first = ratings.get(0);
-        ClickEvent c0 = rated.stream().filter(c -> c.getUserId().equals(first[1]) && c.getItemId().equals(first[0]))
-                .findFirst().orElseThrow();
+        ClickEvent c0 =
+                rated.stream()
+                        .filter(
+                                c ->
+                                        c.getUserId().equals(first[1])
+                                                && c.getItemId().equals(first[0]))
+                        .findFirst()
+                        .orElseThrow();
         assertThat(c0.getRating()).isEqualTo(Integer.parseInt(first[2]));
 
         SingleObjectCodec<ContentItem> items = SingleObjectCodec.forClass(ContentItem.class);
         Map<String, ContentItem> byId = new HashMap<>();
         List<ConsumerRecord<byte[], byte[]>> contentRecords = kafka.readAll("gr-content");
-        contentRecords.stream().map(c -> items.decode(c.value())).forEach(i -> byId.put(i.getItemId(), i));
+        contentRecords.stream()
+                .map(c -> items.decode(c.value()))
+                .forEach(i -> byId.put(i.getItemId(), i));
         assertThat(contentRecords).hasSize(books.size());
         assertThat(byId.keySet()).isEqualTo(books);
         assertThat(byId.values()).allMatch(i -> i.getDomain() == Domain.book && !i.getDeleted());
         ContentItem hungerGames = byId.get("1");
         assertThat(hungerGames.getTitle()).isEqualTo("The Hunger Games (The Hunger Games, #1)");
-        // A description that spans five lines in book_descriptions.csv, byte for byte (sha256 as Python's csv reads it).
-        assertThat(hungerGames.getAbstract$()).startsWith("The Hunger Games is a 2008 dystopian novel").contains("\n");
-        assertThat(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                .digest(hungerGames.getAbstract$().getBytes(StandardCharsets.UTF_8))))
+        // A description that spans five lines in book_descriptions.csv, byte for byte (sha256 as
+        // Python's csv reads it).
+        assertThat(hungerGames.getAbstract$())
+                .startsWith("The Hunger Games is a 2008 dystopian novel")
+                .contains("\n");
+        assertThat(
+                        HexFormat.of()
+                                .formatHex(
+                                        MessageDigest.getInstance("SHA-256")
+                                                .digest(
+                                                        hungerGames
+                                                                .getAbstract$()
+                                                                .getBytes(StandardCharsets.UTF_8))))
                 .isEqualTo("7557dd48c286b9f20b4422ad19c17a684eb2da53bc23266a2101a4783a8df4c2");
-        assertThat(byId.get("931").getTitle()).isEqualTo("Not That Kind of Girl: A Young Woman Tells You What She's \"Learned\"");
+        assertThat(byId.get("931").getTitle())
+                .isEqualTo("Not That Kind of Girl: A Young Woman Tells You What She's \"Learned\"");
         assertThat(hungerGames.getCategory()).isNull();
     }
 
     @Test
     void onlySelectedStreams() throws Exception {
         kafka.createTopics("only-content", "only-clicks", "only-impressions");
-        Cli.Result r = Cli.run("produce", "--mind", MIND.toString(), "--users", "2", "--rate", "0", "--only",
-                "impressions", "--topic-content", "only-content", "--topic-clicks", "only-clicks",
-                "--topic-impressions", "only-impressions", "--bootstrap-servers", kafka.bootstrap());
+        Cli.Result r =
+                Cli.run(
+                        "produce",
+                        "--mind",
+                        MIND.toString(),
+                        "--users",
+                        "2",
+                        "--rate",
+                        "0",
+                        "--only",
+                        "impressions",
+                        "--topic-content",
+                        "only-content",
+                        "--topic-clicks",
+                        "only-clicks",
+                        "--topic-impressions",
+                        "only-impressions",
+                        "--bootstrap-servers",
+                        kafka.bootstrap());
         assertThat(r.status()).as(r.toString()).isZero();
         assertThat(kafka.endOffsets("only-clicks")).isZero();
         assertThat(kafka.endOffsets("only-content")).isZero();
-        assertThat(kafka.endOffsets("only-impressions")).isEqualTo(MindFiles.firstUsers(2).rows.size());
+        assertThat(kafka.endOffsets("only-impressions"))
+                .isEqualTo(MindFiles.firstUsers(2).rows.size());
     }
 
     @Test
     void aMissingTopicIsNamedWithItsOption() {
-        Cli.Result r = Cli.run("produce", "--mind", MIND.toString(), "--users", "1", "--topic-clicks", "klicks",
-                "--bootstrap-servers", kafka.bootstrap());
+        Cli.Result r =
+                Cli.run(
+                        "produce",
+                        "--mind",
+                        MIND.toString(),
+                        "--users",
+                        "1",
+                        "--topic-clicks",
+                        "klicks",
+                        "--bootstrap-servers",
+                        kafka.bootstrap());
         assertThat(r.status()).isEqualTo(1);
-        assertThat(r.err()).contains("embsum produce: no topic 'klicks' (--topic-clicks) on " + kafka.bootstrap()
-                + ". Create the topics first");
+        assertThat(r.err())
+                .contains(
+                        "embsum produce: no topic 'klicks' (--topic-clicks) on "
+                                + kafka.bootstrap()
+                                + ". Create the topics first");
     }
 
     @Test
     void rateLimitHoldsOnAverage() throws IOException {
         long start = System.nanoTime();
-        Cli.Result r = Cli.run("produce", "--mind", MIND.toString(), "--users", "10", "--only", "impressions",
-                "--rate", "40", "--bootstrap-servers", kafka.bootstrap());
+        Cli.Result r =
+                Cli.run(
+                        "produce",
+                        "--mind",
+                        MIND.toString(),
+                        "--users",
+                        "10",
+                        "--only",
+                        "impressions",
+                        "--rate",
+                        "40",
+                        "--bootstrap-servers",
+                        kafka.bootstrap());
         double seconds = (System.nanoTime() - start) / 1e9;
         assertThat(r.status()).as(r.toString()).isZero();
         int rows = MindFiles.firstUsers(10).rows.size();
         assertThat(rows).isGreaterThan(10);
         // n records at 40/s: the last is due after (n - 1) / 40 s
         assertThat(seconds).isGreaterThanOrEqualTo((rows - 1) / 40.0);
-        assertThat(r.err()).contains("publishing [##############################] " + rows + "/" + rows + " 100%");
+        assertThat(r.err())
+                .contains(
+                        "publishing [##############################] "
+                                + rows
+                                + "/"
+                                + rows
+                                + " 100%");
     }
 
     private static String key(ConsumerRecord<byte[], byte[]> r) {
@@ -241,12 +374,14 @@ class ProduceCommandTest {
 
         static MindFiles firstUsers(int n) throws IOException {
             MindFiles m = new MindFiles();
-            for (String line : Files.readAllLines(MIND.resolve("news.tsv"), StandardCharsets.UTF_8)) {
+            for (String line :
+                    Files.readAllLines(MIND.resolve("news.tsv"), StandardCharsets.UTF_8)) {
                 String[] f = line.split("\t", -1);
                 m.news.put(f[0], f);
             }
             Set<String> users = new LinkedHashSet<>();
-            for (String line : Files.readAllLines(MIND.resolve("behaviors.tsv"), StandardCharsets.UTF_8)) {
+            for (String line :
+                    Files.readAllLines(MIND.resolve("behaviors.tsv"), StandardCharsets.UTF_8)) {
                 String[] f = line.split("\t", -1);
                 boolean firstRow = !users.contains(f[1]);
                 if (firstRow && users.size() == n) {

@@ -31,12 +31,12 @@ import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.RichMapFunction;
-import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
-import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.api.common.state.CheckpointListener;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.junit.jupiter.api.BeforeAll;
@@ -44,10 +44,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The archive job on a MiniCluster (parallelism 2, RocksDB, checkpoints): the MIND sample's
- * clicks, impressions and content, with undecodable records mixed in, land in Avro container
- * files partitioned by event day, each record exactly once — also across a failure — and the
- * undecodable ones in dead-letters.
+ * The archive job on a MiniCluster (parallelism 2, RocksDB, checkpoints): the MIND sample's clicks,
+ * impressions and content, with undecodable records mixed in, land in Avro container files
+ * partitioned by event day, each record exactly once — also across a failure — and the undecodable
+ * ones in dead-letters.
  */
 @EmbSumMiniCluster(slots = 2)
 class ArchiveJobTest {
@@ -56,12 +56,14 @@ class ArchiveJobTest {
 
     private static MindReplay mind;
 
-    @TempDir
-    Path archive;
+    @TempDir Path archive;
 
     @BeforeAll
     static void loadMind() throws IOException {
-        mind = MindReplay.load(Paths.get(System.getProperty("embsum.root", "..")).resolve("data/mind"), USERS);
+        mind =
+                MindReplay.load(
+                        Paths.get(System.getProperty("embsum.root", "..")).resolve("data/mind"),
+                        USERS);
     }
 
     @Test
@@ -72,14 +74,20 @@ class ArchiveJobTest {
         in.clicks.add(RawRecords.unpositioned("clicks", "u", new byte[] {1, 2, 3}));
         in.impressions.add(RawRecords.unpositioned("impressions", "u", new byte[0]));
         in.content.add(RawRecords.unpositioned("content", "N1", "not avro".getBytes()));
-        in.content.add(RawRecords.unpositioned("content", "N2", null)); // tombstone: skipped, not dead
+        in.content.add(
+                RawRecords.unpositioned("content", "N2", null)); // tombstone: skipped, not dead
 
         run(in, dead, "none");
 
         assertArchived("clicks", ClickEvent.class, mind.clicks, ClickEvent::getEventTime);
         assertArchived("impressions", Impression.class, mind.impressions, Impression::getEventTime);
-        assertArchived("content", ContentItem.class, new ArrayList<>(mind.items.values()), ContentItem::getUpdatedAt);
-        assertThat(dead.results()).hasSize(3)
+        assertArchived(
+                "content",
+                ContentItem.class,
+                new ArrayList<>(mind.items.values()),
+                ContentItem::getUpdatedAt);
+        assertThat(dead.results())
+                .hasSize(3)
                 .allSatisfy(d -> assertThat(d.getErrorKind()).isEqualTo(DeadLetterKinds.MALFORMED))
                 .extracting(DeadLetter::getSourceTopic)
                 .containsExactlyInAnyOrder("clicks", "impressions", "content");
@@ -96,40 +104,57 @@ class ArchiveJobTest {
 
         run(new Inputs(true, run), dead, "fixed-delay");
 
-        assertThat(FailOnceAfterCheckpoint.failed(run)).as("the injected failure happened").isTrue();
+        assertThat(FailOnceAfterCheckpoint.failed(run))
+                .as("the injected failure happened")
+                .isTrue();
         assertArchived("clicks", ClickEvent.class, mind.clicks, ClickEvent::getEventTime);
         assertArchived("impressions", Impression.class, mind.impressions, Impression::getEventTime);
-        assertArchived("content", ContentItem.class, new ArrayList<>(mind.items.values()), ContentItem::getUpdatedAt);
+        assertArchived(
+                "content",
+                ContentItem.class,
+                new ArrayList<>(mind.items.values()),
+                ContentItem::getUpdatedAt);
         assertThat(dead.results()).isEmpty();
     }
 
-    private void run(Inputs in, CollectingSink<DeadLetter> dead, String restartStrategy) throws Exception {
-        Configuration config = new Configuration()
-                .set(ArchiveOptions.ARCHIVE_PATH, archive.toUri().toString())
-                .set(CommonOptions.CHECKPOINT_INTERVAL, Duration.ofMillis(200));
+    private void run(Inputs in, CollectingSink<DeadLetter> dead, String restartStrategy)
+            throws Exception {
+        Configuration config =
+                new Configuration()
+                        .set(ArchiveOptions.ARCHIVE_PATH, archive.toUri().toString())
+                        .set(CommonOptions.CHECKPOINT_INTERVAL, Duration.ofMillis(200));
         Configuration conf = EmbSumJob.flinkConfiguration();
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, restartStrategy);
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 2);
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, java.time.Duration.ofMillis(100));
+        conf.set(
+                RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY,
+                java.time.Duration.ofMillis(100));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         env.setParallelism(2);
         new ArchiveJob(config, in, dead).execute(env);
     }
 
-    /** The files of one topic hold exactly {@code expected}, each in the folder of its event day. */
-    private <T extends SpecificRecordBase> void assertArchived(String topic, Class<T> type, List<T> expected,
-            Function<T, Instant> eventTime) throws IOException {
+    /**
+     * The files of one topic hold exactly {@code expected}, each in the folder of its event day.
+     */
+    private <T extends SpecificRecordBase> void assertArchived(
+            String topic, Class<T> type, List<T> expected, Function<T, Instant> eventTime)
+            throws IOException {
         List<T> archived = new ArrayList<>();
         try (Stream<Path> files = Files.walk(archive.resolve(topic))) {
             // Hidden files are in-progress parts, also orphans of a failed attempt (Flink leaves
             // those behind); readers skip them, as the trainer does.
-            for (Path file : files.filter(Files::isRegularFile)
-                    .filter(f -> !f.getFileName().toString().startsWith(".")).toList()) {
+            for (Path file :
+                    files.filter(Files::isRegularFile)
+                            .filter(f -> !f.getFileName().toString().startsWith("."))
+                            .toList()) {
                 assertThat(file.getFileName().toString()).startsWith("part-").endsWith(".avro");
-                try (DataFileReader<T> reader = new DataFileReader<>(file.toFile(), new SpecificDatumReader<>(type))) {
+                try (DataFileReader<T> reader =
+                        new DataFileReader<>(file.toFile(), new SpecificDatumReader<>(type))) {
                     for (T record : reader) {
                         assertThat(file.getParent().getFileName().toString())
-                                .isEqualTo(EventDateBucketAssigner.bucketOf(eventTime.apply(record)));
+                                .isEqualTo(
+                                        EventDateBucketAssigner.bucketOf(eventTime.apply(record)));
                         archived.add(record);
                     }
                 }
@@ -137,15 +162,27 @@ class ArchiveJobTest {
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
-        assertThat(archived).as(topic).hasSize(expected.size()).containsExactlyInAnyOrderElementsOf(expected);
+        assertThat(archived)
+                .as(topic)
+                .hasSize(expected.size())
+                .containsExactlyInAnyOrderElementsOf(expected);
     }
 
-    /** The MIND replay as undecoded records; with {@code failOnce}, clicks fail once after a checkpoint. */
+    /**
+     * The MIND replay as undecoded records; with {@code failOnce}, clicks fail once after a
+     * checkpoint.
+     */
     private static final class Inputs implements ArchiveSources {
-        final List<RawRecord> clicks = encode("clicks", mind.clicks, ClickEvent.class, c -> c.getUserId());
-        final List<RawRecord> impressions = encode("impressions", mind.impressions, Impression.class, i -> i.getUserId());
-        final List<RawRecord> content = encode("content", new ArrayList<>(mind.items.values()), ContentItem.class,
-                i -> i.getItemId());
+        final List<RawRecord> clicks =
+                encode("clicks", mind.clicks, ClickEvent.class, c -> c.getUserId());
+        final List<RawRecord> impressions =
+                encode("impressions", mind.impressions, Impression.class, i -> i.getUserId());
+        final List<RawRecord> content =
+                encode(
+                        "content",
+                        new ArrayList<>(mind.items.values()),
+                        ContentItem.class,
+                        i -> i.getItemId());
         final boolean failOnce;
         final String run;
 
@@ -161,15 +198,22 @@ class ArchiveJobTest {
             }
             // rate-limited like a live topic, so checkpoints complete while clicks still flow
             List<RawRecord> all = clicks;
-            DataGeneratorSource<RawRecord> paced = new DataGeneratorSource<>(i -> all.get(i.intValue()), all.size(),
-                    RateLimiterStrategy.perSecond(all.size() / 3.0), TypeInformation.of(RawRecord.class));
-            return env.fromSource(paced, WatermarkStrategy.noWatermarks(), "paced clicks").uid("test-clicks")
-                    .map(new FailOnceAfterCheckpoint(run, all.size() / 8)).uid("test-fail-once");
+            DataGeneratorSource<RawRecord> paced =
+                    new DataGeneratorSource<>(
+                            i -> all.get(i.intValue()),
+                            all.size(),
+                            RateLimiterStrategy.perSecond(all.size() / 3.0),
+                            TypeInformation.of(RawRecord.class));
+            return env.fromSource(paced, WatermarkStrategy.noWatermarks(), "paced clicks")
+                    .uid("test-clicks")
+                    .map(new FailOnceAfterCheckpoint(run, all.size() / 8))
+                    .uid("test-fail-once");
         }
 
         @Override
         public DataStream<RawRecord> impressions(StreamExecutionEnvironment env) {
-            return env.fromData(impressions, TypeInformation.of(RawRecord.class)).uid("test-impressions");
+            return env.fromData(impressions, TypeInformation.of(RawRecord.class))
+                    .uid("test-impressions");
         }
 
         @Override
@@ -177,8 +221,8 @@ class ArchiveJobTest {
             return env.fromData(content, TypeInformation.of(RawRecord.class)).uid("test-content");
         }
 
-        private static <T extends SpecificRecordBase> List<RawRecord> encode(String topic, List<T> records,
-                Class<T> type, Function<T, String> key) {
+        private static <T extends SpecificRecordBase> List<RawRecord> encode(
+                String topic, List<T> records, Class<T> type, Function<T, String> key) {
             SingleObjectCodec<T> codec = SingleObjectCodec.forClass(type);
             List<RawRecord> out = new ArrayList<>();
             for (T r : records) {

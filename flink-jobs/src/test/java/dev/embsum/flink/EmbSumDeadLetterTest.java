@@ -33,11 +33,11 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Bad input: 1,200 malformed, invalid and unknown-item clicks interleaved with 50 MIND users'
- * good clicks → every bad one is dead-lettered exactly once, with the right error kind, a reason,
- * its exact bytes and position; every good click is processed (each user's final embedding
- * equals the oracle over their good clicks); the job keeps running to the end; the per-kind
- * dead-letter counters agree.
+ * Bad input: 1,200 malformed, invalid and unknown-item clicks interleaved with 50 MIND users' good
+ * clicks → every bad one is dead-lettered exactly once, with the right error kind, a reason, its
+ * exact bytes and position; every good click is processed (each user's final embedding equals the
+ * oracle over their good clicks); the job keeps running to the end; the per-kind dead-letter
+ * counters agree.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 @EmbSumMiniCluster
@@ -47,12 +47,10 @@ class EmbSumDeadLetterTest {
 
     private static final InMemoryReporter METRICS = InMemoryReporter.createWithRetainedMetrics();
 
-    @TempDir
-    static Path checkpoints;
+    @TempDir static Path checkpoints;
 
     /** A bad click and what its dead letter must say. */
-    private record Bad(String key, byte[] value, String kind, String reason) {
-    }
+    private record Bad(String key, byte[] value, String kind, String reason) {}
 
     @Test
     void everyBadClickIsDeadLetteredWithItsKindAndEveryGoodOneIsProcessed() throws Exception {
@@ -67,49 +65,82 @@ class EmbSumDeadLetterTest {
         int g = 0;
         for (int b = 0; b < bad.size(); b++) {
             for (; g < (long) (b + 1) * good.size() / bad.size(); g++) {
-                clicks.add(JobFixture.record("clicks", clicks.size(), good.get(g).getUserId(),
-                        codec.encode(good.get(g))));
+                clicks.add(
+                        JobFixture.record(
+                                "clicks",
+                                clicks.size(),
+                                good.get(g).getUserId(),
+                                codec.encode(good.get(g))));
             }
             badByOffset.put((long) clicks.size(), bad.get(b));
-            clicks.add(JobFixture.record("clicks", clicks.size(), bad.get(b).key(), bad.get(b).value()));
+            clicks.add(
+                    JobFixture.record(
+                            "clicks", clicks.size(), bad.get(b).key(), bad.get(b).value()));
         }
         List<RawRecord> content = JobFixture.contentRecords(mind.items.values());
 
         try (JobFixture job = new JobFixture("dead-letters")) {
             // Ends only once every dead letter is out: unknown-item clicks wait in processing time.
-            ReplayGate gate = job.afterContent(content.size())
-                    .and(ReplayGate.endOnceSinkHolds(job.dead.name(), bad.size()));
-            Configuration config = JobFixture.config().set(EmbSumOptions.ITEM_UNKNOWN_TIMEOUT, Duration.ofMillis(200));
-            JobExecutionResult result = JobFixture.run(
-                    new EmbSumJob(config, JobFixture.sources(content, clicks, gate), job.sinks()),
-                    JobFixture.environment(JobFixture.flinkConfiguration(checkpoints)));
+            ReplayGate gate =
+                    job.afterContent(content.size())
+                            .and(ReplayGate.endOnceSinkHolds(job.dead.name(), bad.size()));
+            Configuration config =
+                    JobFixture.config()
+                            .set(EmbSumOptions.ITEM_UNKNOWN_TIMEOUT, Duration.ofMillis(200));
+            JobExecutionResult result =
+                    JobFixture.run(
+                            new EmbSumJob(
+                                    config, JobFixture.sources(content, clicks, gate), job.sinks()),
+                            JobFixture.environment(JobFixture.flinkConfiguration(checkpoints)));
 
             List<DeadLetter> dead = job.dead.results();
             assertThat(dead).as("one dead letter per bad click").hasSize(bad.size());
-            Map<Long, DeadLetter> deadByOffset = dead.stream()
-                    .collect(Collectors.toMap(DeadLetter::getOffset, Function.identity()));
+            Map<Long, DeadLetter> deadByOffset =
+                    dead.stream()
+                            .collect(Collectors.toMap(DeadLetter::getOffset, Function.identity()));
             assertThat(deadByOffset.keySet()).isEqualTo(badByOffset.keySet());
             for (Map.Entry<Long, Bad> e : badByOffset.entrySet()) {
                 DeadLetter d = deadByOffset.get(e.getKey());
                 Bad expected = e.getValue();
-                assertThat(d.getErrorKind()).as("kind of offset %d", e.getKey()).isEqualTo(expected.kind());
-                assertThat(d.getErrorMessage()).as("reason of offset %d", e.getKey()).contains(expected.reason());
+                assertThat(d.getErrorKind())
+                        .as("kind of offset %d", e.getKey())
+                        .isEqualTo(expected.kind());
+                assertThat(d.getErrorMessage())
+                        .as("reason of offset %d", e.getKey())
+                        .contains(expected.reason());
                 assertThat(d.getSourceTopic()).isEqualTo("clicks");
                 assertThat(d.getPartition()).isZero();
-                assertThat(bytes(d.getValue())).as("bytes of offset %d", e.getKey()).isEqualTo(expected.value());
-                assertThat(new String(bytes(d.getKey()), StandardCharsets.UTF_8)).isEqualTo(expected.key());
-                assertThat(d.getJob()).endsWith(expected.kind().equals(DeadLetterKinds.UNKNOWN_ITEM)
-                        ? "/" + EmbSumJob.Uids.ITEM_TOKENS : "/" + EmbSumJob.Uids.VALIDATE_CLICKS);
+                assertThat(bytes(d.getValue()))
+                        .as("bytes of offset %d", e.getKey())
+                        .isEqualTo(expected.value());
+                assertThat(new String(bytes(d.getKey()), StandardCharsets.UTF_8))
+                        .isEqualTo(expected.key());
+                assertThat(d.getJob())
+                        .endsWith(
+                                expected.kind().equals(DeadLetterKinds.UNKNOWN_ITEM)
+                                        ? "/" + EmbSumJob.Uids.ITEM_TOKENS
+                                        : "/" + EmbSumJob.Uids.VALIDATE_CLICKS);
             }
 
-            JobFixture.assertEveryUserMatchesTheOracle(mind.clicksByUser, mind.items, job.lastEmbeddingPerUser());
+            JobFixture.assertEveryUserMatchesTheOracle(
+                    mind.clicksByUser, mind.items, job.lastEmbeddingPerUser());
 
-            Map<String, Long> perKind = bad.stream().collect(Collectors.groupingBy(Bad::kind, Collectors.counting()));
-            for (String kind : List.of(DeadLetterKinds.MALFORMED, DeadLetterKinds.INVALID,
-                    DeadLetterKinds.UNKNOWN_ITEM)) {
-                Counter counter = (Counter) JobFixture.metric(METRICS, result.getJobID(),
-                        "\\.deadLetters\\." + kind + "$");
-                assertThat(counter.getCount()).as("deadLetters.%s", kind).isEqualTo(perKind.get(kind));
+            Map<String, Long> perKind =
+                    bad.stream().collect(Collectors.groupingBy(Bad::kind, Collectors.counting()));
+            for (String kind :
+                    List.of(
+                            DeadLetterKinds.MALFORMED,
+                            DeadLetterKinds.INVALID,
+                            DeadLetterKinds.UNKNOWN_ITEM)) {
+                Counter counter =
+                        (Counter)
+                                JobFixture.metric(
+                                        METRICS,
+                                        result.getJobID(),
+                                        "\\.deadLetters\\." + kind + "$");
+                assertThat(counter.getCount())
+                        .as("deadLetters.%s", kind)
+                        .isEqualTo(perKind.get(kind));
             }
         }
     }
@@ -125,52 +156,129 @@ class EmbSumDeadLetterTest {
             String user = users.get(i % users.size());
             String item = items.get(random.nextInt(items.size()));
             String id = "bad-" + i;
-            bad.add(switch (i % 6) {
-                case 0 -> { // garbage: random bytes, sometimes empty or with the right magic
-                    byte[] value = new byte[random.nextInt(40)];
-                    random.nextBytes(value);
-                    if (value.length > 2 && random.nextBoolean()) {
-                        value[0] = (byte) 0xC3;
-                        value[1] = 0x01;
-                    }
-                    yield new Bad(user, value, DeadLetterKinds.MALFORMED, "");
-                }
-                case 1 -> { // a valid click cut short
-                    byte[] whole = codec.encode(click(id, user, item, Action.CLICK, null));
-                    yield new Bad(user, Arrays.copyOf(whole, 1 + random.nextInt(whole.length - 1)),
-                            DeadLetterKinds.MALFORMED, "");
-                }
-                case 2 -> // another record type on the clicks topic
-                        new Bad(user, SingleObjectCodec.forClass(ContentItem.class).encode(anItem),
-                                DeadLetterKinds.MALFORMED, "WRONG_TYPE");
-                case 3 -> { // rating out of 1..5, on a CLICK or a RATE
-                    int rating = List.of(0, 6, 9, -1, 100).get(random.nextInt(5));
-                    yield new Bad(user, codec.encode(click(id, user, item,
-                            random.nextBoolean() ? Action.CLICK : Action.RATE, rating)),
-                            DeadLetterKinds.INVALID, "outside 1..5");
-                }
-                case 4 -> switch (random.nextInt(4)) { // a missing id, or a RATE without a rating
-                    case 0 -> new Bad(user, codec.encode(click(id, "", item, Action.CLICK, null)),
-                            DeadLetterKinds.INVALID, "user_id is blank");
-                    case 1 -> new Bad(user, codec.encode(click(id, user, " ", Action.CLICK, null)),
-                            DeadLetterKinds.INVALID, "item_id is blank");
-                    case 2 -> new Bad(user, codec.encode(click("", user, item, Action.CLICK, null)),
-                            DeadLetterKinds.INVALID, "event_id is blank");
-                    default -> new Bad(user, codec.encode(click(id, user, item, Action.RATE, null)),
-                            DeadLetterKinds.INVALID, "has no rating");
-                };
-                default -> // a click on an item the catalogue never gets
-                        new Bad(user, codec.encode(click(id, user, "N-unknown-" + i, Action.CLICK, null)),
-                                DeadLetterKinds.UNKNOWN_ITEM, "no content for item N-unknown-" + i);
-            });
+            bad.add(
+                    switch (i % 6) {
+                        case 0 -> { // garbage: random bytes, sometimes empty or with the right
+                            // magic
+                            byte[] value = new byte[random.nextInt(40)];
+                            random.nextBytes(value);
+                            if (value.length > 2 && random.nextBoolean()) {
+                                value[0] = (byte) 0xC3;
+                                value[1] = 0x01;
+                            }
+                            yield new Bad(user, value, DeadLetterKinds.MALFORMED, "");
+                        }
+                        case 1 -> { // a valid click cut short
+                            byte[] whole = codec.encode(click(id, user, item, Action.CLICK, null));
+                            yield new Bad(
+                                    user,
+                                    Arrays.copyOf(whole, 1 + random.nextInt(whole.length - 1)),
+                                    DeadLetterKinds.MALFORMED,
+                                    "");
+                        }
+                        case 2 -> // another record type on the clicks topic
+                                new Bad(
+                                        user,
+                                        SingleObjectCodec.forClass(ContentItem.class)
+                                                .encode(anItem),
+                                        DeadLetterKinds.MALFORMED,
+                                        "WRONG_TYPE");
+                        case 3 -> { // rating out of 1..5, on a CLICK or a RATE
+                            int rating = List.of(0, 6, 9, -1, 100).get(random.nextInt(5));
+                            yield new Bad(
+                                    user,
+                                    codec.encode(
+                                            click(
+                                                    id,
+                                                    user,
+                                                    item,
+                                                    random.nextBoolean()
+                                                            ? Action.CLICK
+                                                            : Action.RATE,
+                                                    rating)),
+                                    DeadLetterKinds.INVALID,
+                                    "outside 1..5");
+                        }
+                        case 4 ->
+                                switch (random.nextInt(
+                                        4)) { // a missing id, or a RATE without a rating
+                                    case 0 ->
+                                            new Bad(
+                                                    user,
+                                                    codec.encode(
+                                                            click(
+                                                                    id,
+                                                                    "",
+                                                                    item,
+                                                                    Action.CLICK,
+                                                                    null)),
+                                                    DeadLetterKinds.INVALID,
+                                                    "user_id is blank");
+                                    case 1 ->
+                                            new Bad(
+                                                    user,
+                                                    codec.encode(
+                                                            click(
+                                                                    id,
+                                                                    user,
+                                                                    " ",
+                                                                    Action.CLICK,
+                                                                    null)),
+                                                    DeadLetterKinds.INVALID,
+                                                    "item_id is blank");
+                                    case 2 ->
+                                            new Bad(
+                                                    user,
+                                                    codec.encode(
+                                                            click(
+                                                                    "",
+                                                                    user,
+                                                                    item,
+                                                                    Action.CLICK,
+                                                                    null)),
+                                                    DeadLetterKinds.INVALID,
+                                                    "event_id is blank");
+                                    default ->
+                                            new Bad(
+                                                    user,
+                                                    codec.encode(
+                                                            click(
+                                                                    id,
+                                                                    user,
+                                                                    item,
+                                                                    Action.RATE,
+                                                                    null)),
+                                                    DeadLetterKinds.INVALID,
+                                                    "has no rating");
+                                };
+                        default -> // a click on an item the catalogue never gets
+                                new Bad(
+                                        user,
+                                        codec.encode(
+                                                click(
+                                                        id,
+                                                        user,
+                                                        "N-unknown-" + i,
+                                                        Action.CLICK,
+                                                        null)),
+                                        DeadLetterKinds.UNKNOWN_ITEM,
+                                        "no content for item N-unknown-" + i);
+                    });
         }
         return bad;
     }
 
-    private static ClickEvent click(String id, String user, String item, Action action, Integer rating) {
-        return ClickEvent.newBuilder().setEventId(id).setUserId(user).setItemId(item)
-                .setEventTime(Instant.parse("2019-11-10T00:00:00Z")).setAction(action)
-                .setRating(rating).setImpressionId(null).build();
+    private static ClickEvent click(
+            String id, String user, String item, Action action, Integer rating) {
+        return ClickEvent.newBuilder()
+                .setEventId(id)
+                .setUserId(user)
+                .setItemId(item)
+                .setEventTime(Instant.parse("2019-11-10T00:00:00Z"))
+                .setAction(action)
+                .setRating(rating)
+                .setImpressionId(null)
+                .build();
     }
 
     private static byte[] bytes(ByteBuffer buffer) {

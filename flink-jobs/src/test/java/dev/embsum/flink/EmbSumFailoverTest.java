@@ -28,8 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 @EmbSumMiniCluster
 class EmbSumFailoverTest {
 
-    @TempDir
-    static Path checkpoints;
+    @TempDir static Path checkpoints;
 
     @Test
     void afterAFailureMidStreamEveryUserStillEndsAtTheOracle() throws Exception {
@@ -45,31 +44,52 @@ class EmbSumFailoverTest {
             // The second half waits for a checkpoint taken at or after the middle, so the
             // failure at 3/4 restores mid-stream rather than from the start; after the failure the
             // source must resume there (a replay from the start would rebuild every history).
-            ReplayGate resumesMidStream = (next, atEnd, checkpointed) -> {
-                if (FailOnce.FAILED.contains(run) && next < half) {
-                    throw new IllegalStateException("the restarted job replays click " + next
-                            + ": it did not restore the checkpoint taken at or after " + half);
-                }
-                return true;
-            };
-            ReplayGate gate = job.afterContent(contentRecords.size()).and(ReplayGate.checkpointAt(half))
-                    .and(resumesMidStream);
-            JobSources sources = JobFixture.sources(contentRecords, clickRecords, gate,
-                    s -> s.map(new FailOnce(run, failAt)).uid("test-fail-once").name("fail once (test)"));
+            ReplayGate resumesMidStream =
+                    (next, atEnd, checkpointed) -> {
+                        if (FailOnce.FAILED.contains(run) && next < half) {
+                            throw new IllegalStateException(
+                                    "the restarted job replays click "
+                                            + next
+                                            + ": it did not restore the checkpoint taken at or after "
+                                            + half);
+                        }
+                        return true;
+                    };
+            ReplayGate gate =
+                    job.afterContent(contentRecords.size())
+                            .and(ReplayGate.checkpointAt(half))
+                            .and(resumesMidStream);
+            JobSources sources =
+                    JobFixture.sources(
+                            contentRecords,
+                            clickRecords,
+                            gate,
+                            s ->
+                                    s.map(new FailOnce(run, failAt))
+                                            .uid("test-fail-once")
+                                            .name("fail once (test)"));
             Configuration conf = JobFixture.flinkConfiguration(checkpoints);
             conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
             conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
-            conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(200));
+            conf.set(
+                    RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY,
+                    Duration.ofMillis(200));
 
-            JobFixture.run(new EmbSumJob(JobFixture.config(), sources, job.sinks()),
+            JobFixture.run(
+                    new EmbSumJob(JobFixture.config(), sources, job.sinks()),
                     JobFixture.environment(conf));
 
             assertThat(FailOnce.FAILED).as("the failure was injected").contains(run);
-            // Restored from a checkpoint taken after the catalogue was in state: no item embedded twice.
-            assertThat(job.contents.results()).as("content embeddings").hasSize(contentRecords.size());
-            assertThat(job.users.collected()).as("embeddings after the restart")
+            // Restored from a checkpoint taken after the catalogue was in state: no item embedded
+            // twice.
+            assertThat(job.contents.results())
+                    .as("content embeddings")
+                    .hasSize(contentRecords.size());
+            assertThat(job.users.collected())
+                    .as("embeddings after the restart")
                     .anySatisfy(c -> assertThat(c.attempt()).isPositive());
-            JobFixture.assertEveryUserMatchesTheOracle(mind.clicksByUser, mind.items, job.lastEmbeddingPerUser());
+            JobFixture.assertEveryUserMatchesTheOracle(
+                    mind.clicksByUser, mind.items, job.lastEmbeddingPerUser());
         }
     }
 

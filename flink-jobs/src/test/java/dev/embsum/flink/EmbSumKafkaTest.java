@@ -28,15 +28,15 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The job between a real (in-process KRaft) Kafka broker and a Flink MiniCluster: MIND content
- * and clicks published with the Avro single-object serde, plus malformed and invalid records →
- * every user's newest embedding on {@code user-embeddings} equals the oracle, and each bad
- * record is on {@code dead-letters} with its topic, partition, offset, key and bytes.
+ * The job between a real (in-process KRaft) Kafka broker and a Flink MiniCluster: MIND content and
+ * clicks published with the Avro single-object serde, plus malformed and invalid records → every
+ * user's newest embedding on {@code user-embeddings} equals the oracle, and each bad record is on
+ * {@code dead-letters} with its topic, partition, offset, key and bytes.
  */
 @EmbSumMiniCluster
 class EmbSumKafkaTest {
@@ -44,31 +44,35 @@ class EmbSumKafkaTest {
     private static final int SUMMARY_TOKENS = 8;
     private static final int USERS = 30;
 
-    // static: deleted after the MiniCluster has stopped, so no checkpoint clean-up races the deletion
-    @TempDir
-    static Path checkpoints;
+    // static: deleted after the MiniCluster has stopped, so no checkpoint clean-up races the
+    // deletion
+    @TempDir static Path checkpoints;
 
-    /** Exactly-once output is read committed (OutputWatcher), so it also proves the commits happen. */
+    /**
+     * Exactly-once output is read committed (OutputWatcher), so it also proves the commits happen.
+     */
     @ParameterizedTest(name = "delivery.guarantee={0}")
     @EnumSource(DeliveryGuarantee.class)
-    void kafkaOutputEqualsTheOracleAndBadRecordsAreDeadLettered(DeliveryGuarantee deliveryGuarantee) throws Exception {
+    void kafkaOutputEqualsTheOracleAndBadRecordsAreDeadLettered(DeliveryGuarantee deliveryGuarantee)
+            throws Exception {
         MindSample mind = MindSample.load(USERS, 80);
         assertThat(mind.clicksByUser).hasSize(USERS);
         SingleObjectCodec<ClickEvent> clickCodec = SingleObjectCodec.forClass(ClickEvent.class);
         SingleObjectCodec<ContentItem> itemCodec = SingleObjectCodec.forClass(ContentItem.class);
 
         try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
-            Configuration config = new Configuration()
-                    .set(CommonOptions.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrapServers())
-                    .set(CommonOptions.JOB_NAME, "kafka-test")
-                    .set(EmbSumOptions.BUNDLE_PATH, TestBundle.dir().toString())
-                    .set(EmbSumOptions.INFERENCE_MAX_SUMMARY_TOKENS, SUMMARY_TOKENS)
-                    .set(EmbSumOptions.REFRESH_DEBOUNCE, Duration.ofMillis(20))
-                    .set(EmbSumOptions.REFRESH_MAX_DELAY, Duration.ofMillis(100))
-                    .set(CommonOptions.CHECKPOINT_INTERVAL, Duration.ofSeconds(1))
-                    // a loaded CI machine is not a hung model
-                    .set(EmbSumOptions.INFERENCE_TIMEOUT, Duration.ofMinutes(5))
-                    .set(CommonOptions.DELIVERY_GUARANTEE, deliveryGuarantee);
+            Configuration config =
+                    new Configuration()
+                            .set(CommonOptions.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrapServers())
+                            .set(CommonOptions.JOB_NAME, "kafka-test")
+                            .set(EmbSumOptions.BUNDLE_PATH, TestBundle.dir().toString())
+                            .set(EmbSumOptions.INFERENCE_MAX_SUMMARY_TOKENS, SUMMARY_TOKENS)
+                            .set(EmbSumOptions.REFRESH_DEBOUNCE, Duration.ofMillis(20))
+                            .set(EmbSumOptions.REFRESH_MAX_DELAY, Duration.ofMillis(100))
+                            .set(CommonOptions.CHECKPOINT_INTERVAL, Duration.ofSeconds(1))
+                            // a loaded CI machine is not a hung model
+                            .set(EmbSumOptions.INFERENCE_TIMEOUT, Duration.ofMinutes(5))
+                            .set(CommonOptions.DELIVERY_GUARANTEE, deliveryGuarantee);
             kafka.createTopics(config, 2);
             String contentTopic = config.get(CommonOptions.TOPIC_CONTENT);
             String clicksTopic = config.get(CommonOptions.TOPIC_CLICKS);
@@ -80,37 +84,75 @@ class EmbSumKafkaTest {
             try (KafkaProducer<String, byte[]> producer = producer(kafka);
                     OutputWatcher out = OutputWatcher.start(kafka.bootstrapServers(), config)) {
                 for (ContentItem item : mind.items.values()) {
-                    producer.send(new ProducerRecord<>(contentTopic, item.getItemId(), itemCodec.encode(item)));
+                    producer.send(
+                            new ProducerRecord<>(
+                                    contentTopic, item.getItemId(), itemCodec.encode(item)));
                 }
-                badContent = producer.send(new ProducerRecord<>(contentTopic, "N-bad",
-                        new byte[] {(byte) 0xC3, 0x01, 9})).get();
+                badContent =
+                        producer.send(
+                                        new ProducerRecord<>(
+                                                contentTopic,
+                                                "N-bad",
+                                                new byte[] {(byte) 0xC3, 0x01, 9}))
+                                .get();
 
                 Configuration conf = JobFixture.flinkConfiguration(checkpoints);
-                try (StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf)) {
+                try (StreamExecutionEnvironment env =
+                        StreamExecutionEnvironment.getExecutionEnvironment(conf)) {
                     env.setParallelism(1);
-                    new EmbSumJob(config, JobSources.kafka(config), JobSinks.kafka(config)).build(env);
+                    new EmbSumJob(config, JobSources.kafka(config), JobSinks.kafka(config))
+                            .build(env);
                     JobClient job = env.executeAsync(config.get(CommonOptions.JOB_NAME));
                     try {
-                        // Clicks go out once every item is embedded, i.e. its tokens are in the join's
+                        // Clicks go out once every item is embedded, i.e. its tokens are in the
+                        // join's
                         // state: a click that waits for its item is overtaken by the user's later
                         // clicks, and the history (arrival order) would differ from the log order.
-                        assertThat(out.await(() -> running(job, "content embeddings")
-                                && out.contentCount() == mind.items.size(), Duration.ofMinutes(3)))
-                                .as("content embeddings for all %d items", mind.items.size()).isTrue();
+                        assertThat(
+                                        out.await(
+                                                () ->
+                                                        running(job, "content embeddings")
+                                                                && out.contentCount()
+                                                                        == mind.items.size(),
+                                                Duration.ofMinutes(3)))
+                                .as("content embeddings for all %d items", mind.items.size())
+                                .isTrue();
                         for (ClickEvent c : mind.roundRobinClicks()) {
-                            producer.send(new ProducerRecord<>(clicksTopic, c.getUserId(), clickCodec.encode(c)));
+                            producer.send(
+                                    new ProducerRecord<>(
+                                            clicksTopic, c.getUserId(), clickCodec.encode(c)));
                         }
-                        badClick = producer.send(new ProducerRecord<>(clicksTopic, "U-broken", badClickBytes)).get();
-                        ClickEvent outOfRange = click("U-rating", mind.items.keySet().iterator().next(), 9);
-                        invalidClick = producer.send(new ProducerRecord<>(clicksTopic, "U-rating",
-                                clickCodec.encode(outOfRange))).get();
+                        badClick =
+                                producer.send(
+                                                new ProducerRecord<>(
+                                                        clicksTopic, "U-broken", badClickBytes))
+                                        .get();
+                        ClickEvent outOfRange =
+                                click("U-rating", mind.items.keySet().iterator().next(), 9);
+                        invalidClick =
+                                producer.send(
+                                                new ProducerRecord<>(
+                                                        clicksTopic,
+                                                        "U-rating",
+                                                        clickCodec.encode(outOfRange)))
+                                        .get();
 
-                        boolean done = out.await(() -> running(job, "every user's final embedding")
-                                        && out.deadLetterCount() >= 3 && allCurrent(out.users(), mind),
-                                Duration.ofMinutes(4));
-                        assertThat(done).as("every user at its final history_version (%d of %d), 3 dead letters (%d)",
-                                mind.clicksByUser.keySet().stream().filter(u -> current(out.users(), mind, u)).count(),
-                                USERS, out.deadLetterCount()).isTrue();
+                        boolean done =
+                                out.await(
+                                        () ->
+                                                running(job, "every user's final embedding")
+                                                        && out.deadLetterCount() >= 3
+                                                        && allCurrent(out.users(), mind),
+                                        Duration.ofMinutes(4));
+                        assertThat(done)
+                                .as(
+                                        "every user at its final history_version (%d of %d), 3 dead letters (%d)",
+                                        mind.clicksByUser.keySet().stream()
+                                                .filter(u -> current(out.users(), mind, u))
+                                                .count(),
+                                        USERS,
+                                        out.deadLetterCount())
+                                .isTrue();
                     } finally {
                         job.cancel().get();
                     }
@@ -131,7 +173,9 @@ class EmbSumKafkaTest {
                 assertDeadLetter(dead, badClick, DeadLetterKinds.MALFORMED, "U-broken");
                 assertDeadLetter(dead, invalidClick, DeadLetterKinds.INVALID, "U-rating");
                 DeadLetter broken = find(dead, badClick);
-                assertThat(bytes(broken.getValue())).as("the bytes exactly as published").isEqualTo(badClickBytes);
+                assertThat(bytes(broken.getValue()))
+                        .as("the bytes exactly as published")
+                        .isEqualTo(badClickBytes);
                 assertThat(broken.getJob()).startsWith("kafka-test/");
             }
         }
@@ -152,7 +196,8 @@ class EmbSumKafkaTest {
         return e != null && e.getHistoryVersion() == mind.clicksByUser.get(user).size();
     }
 
-    private static void assertDeadLetter(List<DeadLetter> dead, RecordMetadata where, String kind, String key) {
+    private static void assertDeadLetter(
+            List<DeadLetter> dead, RecordMetadata where, String kind, String key) {
         DeadLetter d = find(dead, where);
         assertThat(d.getErrorKind()).isEqualTo(kind);
         assertThat(d.getErrorMessage()).isNotBlank();
@@ -161,10 +206,14 @@ class EmbSumKafkaTest {
 
     private static DeadLetter find(List<DeadLetter> dead, RecordMetadata where) {
         return dead.stream()
-                .filter(d -> d.getSourceTopic().equals(where.topic()) && d.getPartition() == where.partition()
-                        && d.getOffset() == where.offset())
+                .filter(
+                        d ->
+                                d.getSourceTopic().equals(where.topic())
+                                        && d.getPartition() == where.partition()
+                                        && d.getOffset() == where.offset())
                 .findFirst()
-                .orElseThrow(() -> new AssertionError("no dead letter for " + where + " in " + dead));
+                .orElseThrow(
+                        () -> new AssertionError("no dead letter for " + where + " in " + dead));
     }
 
     private static byte[] bytes(java.nio.ByteBuffer b) {
@@ -174,9 +223,15 @@ class EmbSumKafkaTest {
     }
 
     private static ClickEvent click(String user, String item, int rating) {
-        return ClickEvent.newBuilder().setEventId(user + "-1").setUserId(user).setItemId(item)
-                .setEventTime(Instant.parse("2019-11-10T00:00:00Z")).setAction(Action.CLICK).setRating(rating)
-                .setImpressionId(null).build();
+        return ClickEvent.newBuilder()
+                .setEventId(user + "-1")
+                .setUserId(user)
+                .setItemId(item)
+                .setEventTime(Instant.parse("2019-11-10T00:00:00Z"))
+                .setAction(Action.CLICK)
+                .setRating(rating)
+                .setImpressionId(null)
+                .build();
     }
 
     private static KafkaProducer<String, byte[]> producer(EmbeddedKafka kafka) {

@@ -13,6 +13,7 @@ import dev.embsum.serde.SingleObjectCodec;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -20,31 +21,30 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.JobID;
-import org.apache.flink.metrics.Metric;
-import org.apache.flink.metrics.groups.OperatorMetricGroup;
-import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.api.common.JobStatus;
-import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.metrics.Metric;
+import org.apache.flink.metrics.groups.OperatorMetricGroup;
+import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.ExceptionUtils;
 
 /**
- * The shared plumbing of the job tests (whole job on a MiniCluster, RocksDB, the real bundle):
- * test settings, in-memory sources ({@link ReplaySource}), collecting sinks, running with a
- * failure that names its root cause, and the oracle check of every user's final embedding.
+ * The shared plumbing of the job tests (whole job on a MiniCluster, RocksDB, the real bundle): test
+ * settings, in-memory sources ({@link ReplaySource}), collecting sinks, running with a failure that
+ * names its root cause, and the oracle check of every user's final embedding.
  *
  * <p>One fixture per job run (or per pair of runs sharing sinks, e.g. before and after a
  * savepoint); close it to free what its sinks collected.
@@ -53,6 +53,7 @@ final class JobFixture implements AutoCloseable {
 
     /** Summary tokens for tests: the cap changes results, the oracle uses the same. */
     static final int SUMMARY_TOKENS = 8;
+
     static final String CLICKS_UID = "test-clicks";
     static final String CONTENT_UID = "test-content";
 
@@ -95,7 +96,9 @@ final class JobFixture implements AutoCloseable {
         return conf;
     }
 
-    /** An environment on the test's MiniCluster, parallelism 1 (see flink-jobs/README.md, Tests). */
+    /**
+     * An environment on the test's MiniCluster, parallelism 1 (see flink-jobs/README.md, Tests).
+     */
     static StreamExecutionEnvironment environment(Configuration conf) {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         env.setParallelism(1);
@@ -106,7 +109,9 @@ final class JobFixture implements AutoCloseable {
         return new JobSinks(users, contents, dead);
     }
 
-    /** Holds the clicks until all {@code items} content embeddings are out (see {@link #sources}). */
+    /**
+     * Holds the clicks until all {@code items} content embeddings are out (see {@link #sources}).
+     */
     ReplayGate afterContent(int items) {
         return ReplayGate.afterSinkHolds(contents.name(), items);
     }
@@ -118,21 +123,41 @@ final class JobFixture implements AutoCloseable {
      *
      * @return the savepoint's location, as {@link JobClient#stopWithSavepoint} reports it
      */
-    String runFirstHalfAndStopWithSavepoint(String jobName, List<RawRecord> content, List<ClickEvent> clicks,
-            int half, Path checkpoints, Path savepoints) throws Exception {
+    String runFirstHalfAndStopWithSavepoint(
+            String jobName,
+            List<RawRecord> content,
+            List<ClickEvent> clicks,
+            int half,
+            Path checkpoints,
+            Path savepoints)
+            throws Exception {
         Map<String, Long> firstHalfVersions = new LinkedHashMap<>();
         clicks.subList(0, half).forEach(c -> firstHalfVersions.merge(c.getUserId(), 1L, Long::sum));
         StreamExecutionEnvironment env = environment(flinkConfiguration(checkpoints));
-        new EmbSumJob(config(),
-                sources(content, clickRecords(clicks), afterContent(content.size()).and(ReplayGate.holdAt(half))),
-                sinks()).build(env);
+        new EmbSumJob(
+                        config(),
+                        sources(
+                                content,
+                                clickRecords(clicks),
+                                afterContent(content.size()).and(ReplayGate.holdAt(half))),
+                        sinks())
+                .build(env);
         JobClient running = env.executeAsync(jobName);
-        await(running, "embeddings of the first half", () -> {
-            Map<String, UserEmbedding> last = lastEmbeddingPerUser();
-            return firstHalfVersions.entrySet().stream().allMatch(e -> last.containsKey(e.getKey())
-                    && last.get(e.getKey()).getHistoryVersion() == e.getValue());
-        }, Duration.ofMinutes(3));
-        return running.stopWithSavepoint(false, savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
+        await(
+                running,
+                "embeddings of the first half",
+                () -> {
+                    Map<String, UserEmbedding> last = lastEmbeddingPerUser();
+                    return firstHalfVersions.entrySet().stream()
+                            .allMatch(
+                                    e ->
+                                            last.containsKey(e.getKey())
+                                                    && last.get(e.getKey()).getHistoryVersion()
+                                                            == e.getValue());
+                },
+                Duration.ofMinutes(3));
+        return running.stopWithSavepoint(
+                        false, savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
                 .get(2, TimeUnit.MINUTES);
     }
 
@@ -141,27 +166,40 @@ final class JobFixture implements AutoCloseable {
      * through {@code clickPath} (extra test operators, e.g. failure injection) before the job.
      *
      * <p>Clicks should wait for the content ({@link #afterContent}): with two sources racing, a
-     * click that waits for its item is overtaken by the user's later clicks, and the history
-     * order (arrival order, by contract) would differ from the log order the oracle replays.
+     * click that waits for its item is overtaken by the user's later clicks, and the history order
+     * (arrival order, by contract) would differ from the log order the oracle replays.
      */
-    static JobSources sources(List<RawRecord> content, List<RawRecord> clicks, ReplayGate clickGate,
+    static JobSources sources(
+            List<RawRecord> content,
+            List<RawRecord> clicks,
+            ReplayGate clickGate,
             UnaryOperator<DataStream<RawRecord>> clickPath) {
         return new JobSources() {
             @Override
             public DataStream<RawRecord> clicks(StreamExecutionEnvironment env) {
-                return clickPath.apply(ReplaySource.of(env, CLICKS_UID, clicks,
-                        TypeInformation.of(RawRecord.class), clickGate));
+                return clickPath.apply(
+                        ReplaySource.of(
+                                env,
+                                CLICKS_UID,
+                                clicks,
+                                TypeInformation.of(RawRecord.class),
+                                clickGate));
             }
 
             @Override
             public DataStream<RawRecord> content(StreamExecutionEnvironment env) {
-                return ReplaySource.of(env, CONTENT_UID, content, TypeInformation.of(RawRecord.class),
+                return ReplaySource.of(
+                        env,
+                        CONTENT_UID,
+                        content,
+                        TypeInformation.of(RawRecord.class),
                         ReplayGate.open());
             }
         };
     }
 
-    static JobSources sources(List<RawRecord> content, List<RawRecord> clicks, ReplayGate clickGate) {
+    static JobSources sources(
+            List<RawRecord> content, List<RawRecord> clicks, ReplayGate clickGate) {
         return sources(content, clicks, clickGate, UnaryOperator.identity());
     }
 
@@ -184,9 +222,14 @@ final class JobFixture implements AutoCloseable {
         return out;
     }
 
-    /** A record as a Kafka source would deliver it: partition 0, {@code offset}, key, value bytes. */
+    /**
+     * A record as a Kafka source would deliver it: partition 0, {@code offset}, key, value bytes.
+     */
     static RawRecord record(String topic, long offset, String key, byte[] value) {
-        return RawRecord.newBuilder().setTopic(topic).setPartition(0).setOffset(offset)
+        return RawRecord.newBuilder()
+                .setTopic(topic)
+                .setPartition(0)
+                .setOffset(offset)
                 .setKey(key == null ? null : ByteBuffer.wrap(key.getBytes(StandardCharsets.UTF_8)))
                 .setValue(value == null ? null : ByteBuffer.wrap(value))
                 .build();
@@ -206,10 +249,11 @@ final class JobFixture implements AutoCloseable {
 
     /**
      * Waits until {@code condition} holds for the running job of {@code client}. Fails at once,
-     * with the job's root cause, if the job ends first, and after {@code timeout} with
-     * {@code what}.
+     * with the job's root cause, if the job ends first, and after {@code timeout} with {@code
+     * what}.
      */
-    static void await(JobClient client, String what, BooleanSupplier condition, Duration timeout) throws Exception {
+    static void await(JobClient client, String what, BooleanSupplier condition, Duration timeout)
+            throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             failIfEnded(client, what);
@@ -221,8 +265,8 @@ final class JobFixture implements AutoCloseable {
     }
 
     /**
-     * Fails with the job's root cause (or its final status) if the job of {@code client} has
-     * ended, e.g. inside a wait for output that a failed job will never produce.
+     * Fails with the job's root cause (or its final status) if the job of {@code client} has ended,
+     * e.g. inside a wait for output that a failed job will never produce.
      */
     static void failIfEnded(JobClient client, String waitingFor) {
         JobStatus status;
@@ -243,7 +287,8 @@ final class JobFixture implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new AssertionError("interrupted", e);
         } catch (ExecutionException e) {
-            throw new AssertionError(describeFailure(e.getCause()) + "\nwhile waiting for " + waitingFor, e);
+            throw new AssertionError(
+                    describeFailure(e.getCause()) + "\nwhile waiting for " + waitingFor, e);
         }
         throw new AssertionError("the job ended (" + status + ") while waiting for " + waitingFor);
     }
@@ -256,14 +301,17 @@ final class JobFixture implements AutoCloseable {
             chain.append("\n  caused by ").append(t);
             root = t;
         }
-        return "the job failed: " + root + chain
-                + "\nroot cause stack:\n" + ExceptionUtils.stringifyException(root);
+        return "the job failed: "
+                + root
+                + chain
+                + "\nroot cause stack:\n"
+                + ExceptionUtils.stringifyException(root);
     }
 
     /**
      * The newest embedding of every user. Checks on the way that within each attempt (restarts
-     * replay from the last checkpoint, so across attempts a version may repeat or go back, as on
-     * an at-least-once topic) no user's history_version goes back.
+     * replay from the last checkpoint, so across attempts a version may repeat or go back, as on an
+     * at-least-once topic) no user's history_version goes back.
      */
     Map<String, UserEmbedding> lastEmbeddingPerUser() {
         Map<String, UserEmbedding> last = new LinkedHashMap<>();
@@ -272,8 +320,11 @@ final class JobFixture implements AutoCloseable {
             UserEmbedding e = c.value();
             UserEmbedding previous = last.get(e.getUserId());
             if (previous != null && lastAttempt.get(e.getUserId()) == c.attempt()) {
-                assertThat(e.getHistoryVersion()).as("history_version of %s never goes back (attempt %d)",
-                        e.getUserId(), c.attempt()).isGreaterThanOrEqualTo(previous.getHistoryVersion());
+                assertThat(e.getHistoryVersion())
+                        .as(
+                                "history_version of %s never goes back (attempt %d)",
+                                e.getUserId(), c.attempt())
+                        .isGreaterThanOrEqualTo(previous.getHistoryVersion());
             }
             last.put(e.getUserId(), e);
             lastAttempt.put(e.getUserId(), c.attempt());
@@ -285,8 +336,11 @@ final class JobFixture implements AutoCloseable {
      * Every user of {@code acceptedByUser} has a final embedding equal to the oracle's over their
      * accepted clicks (oldest first), and no other user has one.
      */
-    static void assertEveryUserMatchesTheOracle(Map<String, List<ClickEvent>> acceptedByUser,
-            Map<String, ContentItem> items, Map<String, UserEmbedding> last) throws Exception {
+    static void assertEveryUserMatchesTheOracle(
+            Map<String, List<ClickEvent>> acceptedByUser,
+            Map<String, ContentItem> items,
+            Map<String, UserEmbedding> last)
+            throws Exception {
         assertThat(last).as("users with an embedding").containsOnlyKeys(acceptedByUser.keySet());
         try (UserEmbeddingOracle oracle = UserEmbeddingOracle.open(SUMMARY_TOKENS)) {
             oracle.assertAllMatch(acceptedByUser, items, last);
@@ -301,17 +355,25 @@ final class JobFixture implements AutoCloseable {
      */
     static List<ClickEvent> inJobOrder(List<ClickEvent> clicks, UserEmbedding embedding) {
         List<String> order = embedding.getHistoryItemIds();
-        assertThat(order).as("items of %s", embedding.getUserId()).doesNotHaveDuplicates()
-                .containsExactlyInAnyOrderElementsOf(clicks.stream().map(ClickEvent::getItemId).toList());
+        assertThat(order)
+                .as("items of %s", embedding.getUserId())
+                .doesNotHaveDuplicates()
+                .containsExactlyInAnyOrderElementsOf(
+                        clicks.stream().map(ClickEvent::getItemId).toList());
         List<ClickEvent> out = new ArrayList<>(clicks);
         out.sort(Comparator.comparingInt(c -> order.indexOf(c.getItemId())));
         return out;
     }
 
-    /** Every subtask's metrics of the operator of job {@code jobId} whose name starts with {@code operatorName}. */
-    static List<Map<String, Metric>> operatorMetrics(InMemoryReporter reporter, JobID jobId, String operatorName) {
+    /**
+     * Every subtask's metrics of the operator of job {@code jobId} whose name starts with {@code
+     * operatorName}.
+     */
+    static List<Map<String, Metric>> operatorMetrics(
+            InMemoryReporter reporter, JobID jobId, String operatorName) {
         List<Map<String, Metric>> out = new ArrayList<>();
-        for (OperatorMetricGroup group : reporter.findOperatorMetricGroups(jobId, "^" + operatorName)) {
+        for (OperatorMetricGroup group :
+                reporter.findOperatorMetricGroups(jobId, "^" + operatorName)) {
             out.add(reporter.getMetricsByGroup(group));
         }
         return out;

@@ -41,17 +41,16 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <ul>
  *   <li>With the backfill on, every user's newest embedding is model 2's, once each, equal to an
- *       oracle running the second bundle, and the backfill kept to its rate: the pacers'
- *       {@code backfillEmitted} counters, sampled while it runs, took about (users of the busier
- *       subtask − 1) / rate from the first emit to the last (unpaced, all would leave at once),
- *       and the last embedding was computed at least that long after the release.
+ *       oracle running the second bundle, and the backfill kept to its rate: the pacers' {@code
+ *       backfillEmitted} counters, sampled while it runs, took about (users of the busier subtask −
+ *       1) / rate from the first emit to the last (unpaced, all would leave at once), and the last
+ *       embedding was computed at least that long after the release.
  *   <li>With the backfill off, users stay on model 1 (until their next click).
  * </ul>
  *
- * The second bundle is the test bundle re-versioned ({@link TestReleases}): the same numbers
- * under another model_version. Sources are {@link ReplaySource}s: the release and the end of the
- * release topic wait for the test thread ({@link #RELEASED}, {@link #ENDABLE}), without blocking
- * a task.
+ * The second bundle is the test bundle re-versioned ({@link TestReleases}): the same numbers under
+ * another model_version. Sources are {@link ReplaySource}s: the release and the end of the release
+ * topic wait for the test thread ({@link #RELEASED}, {@link #ENDABLE}), without blocking a task.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 @EmbSumMiniCluster(slots = ModelBackfillTest.PARALLELISM)
@@ -67,14 +66,17 @@ class ModelBackfillTest {
 
     private static final InMemoryReporter METRICS = InMemoryReporter.createWithRetainedMetrics();
 
-    /** Runs whose release may be published / whose release topic may end (set by the test thread). */
+    /**
+     * Runs whose release may be published / whose release topic may end (set by the test thread).
+     */
     private static final Set<String> RELEASED = ConcurrentHashMap.newKeySet();
+
     private static final Set<String> ENDABLE = ConcurrentHashMap.newKeySet();
 
-    @TempDir
-    static Path tmp;
+    @TempDir static Path tmp;
     private static Path v2;
     private static MindSample mind;
+
     /** The users of the test: ones whose clicks name each item once (see {@link #inJobOrder}). */
     private static Map<String, List<ClickEvent>> clicksByUser;
 
@@ -83,12 +85,14 @@ class ModelBackfillTest {
         v2 = TestReleases.reversioned(tmp, "v2", V2);
         mind = MindSample.load(2 * USERS, 8);
         clicksByUser = new LinkedHashMap<>();
-        mind.clicksByUser.forEach((user, clicks) -> {
-            if (clicksByUser.size() < USERS
-                    && clicks.stream().map(ClickEvent::getItemId).distinct().count() == clicks.size()) {
-                clicksByUser.put(user, clicks);
-            }
-        });
+        mind.clicksByUser.forEach(
+                (user, clicks) -> {
+                    if (clicksByUser.size() < USERS
+                            && clicks.stream().map(ClickEvent::getItemId).distinct().count()
+                                    == clicks.size()) {
+                        clicksByUser.put(user, clicks);
+                    }
+                });
         assertThat(clicksByUser).hasSize(USERS);
     }
 
@@ -107,7 +111,9 @@ class ModelBackfillTest {
                 long deadline = System.nanoTime() + WAIT.toNanos();
                 while (allEmittedAt < 0) {
                     JobFixture.failIfEnded(run.client, "the backfill");
-                    assertThat(System.nanoTime()).as("backfill done within %s", WAIT).isLessThan(deadline);
+                    assertThat(System.nanoTime())
+                            .as("backfill done within %s", WAIT)
+                            .isLessThan(deadline);
                     long emitted = sum(run.job, "backfill pacer", "backfillEmitted");
                     long now = System.currentTimeMillis();
                     if (emitted > 0 && firstEmitAt < 0) {
@@ -120,49 +126,79 @@ class ModelBackfillTest {
                     // condition (every user emitted) and measures when it became true
                     Thread.sleep(POLL_MS);
                 }
-                JobFixture.await(run.client, "every user on model 2", () -> everyUserOn(run, V2), WAIT);
+                JobFixture.await(
+                        run.client, "every user on model 2", () -> everyUserOn(run, V2), WAIT);
                 ENDABLE.add(run.name);
                 run.client.getJobExecutionResult().get();
 
-                // every user: model 1 until the release, then exactly one backfill embedding by model 2
+                // every user: model 1 until the release, then exactly one backfill embedding by
+                // model 2
                 Map<String, List<UserEmbedding>> byUser = byUser(fixture.users.results());
                 assertThat(byUser).containsOnlyKeys(clicksByUser.keySet());
-                byUser.forEach((user, embeddings) -> {
-                    List<UserEmbedding> onTwo = embeddings.stream().filter(e -> e.getModelVersion().equals(V2)).toList();
-                    assertThat(onTwo).as("model 2 embeddings of %s", user).hasSize(1);
-                    assertThat(embeddings.get(embeddings.size() - 1)).isSameAs(onTwo.get(0));
-                    assertThat(onTwo.get(0).getHistoryVersion()).isEqualTo(clicksByUser.get(user).size());
-                    assertThat(embeddings.subList(0, embeddings.size() - 1))
-                            .allSatisfy(e -> assertThat(e.getModelVersion()).isEqualTo(V1));
-                });
+                byUser.forEach(
+                        (user, embeddings) -> {
+                            List<UserEmbedding> onTwo =
+                                    embeddings.stream()
+                                            .filter(e -> e.getModelVersion().equals(V2))
+                                            .toList();
+                            assertThat(onTwo).as("model 2 embeddings of %s", user).hasSize(1);
+                            assertThat(embeddings.get(embeddings.size() - 1))
+                                    .isSameAs(onTwo.get(0));
+                            assertThat(onTwo.get(0).getHistoryVersion())
+                                    .isEqualTo(clicksByUser.get(user).size());
+                            assertThat(embeddings.subList(0, embeddings.size() - 1))
+                                    .allSatisfy(e -> assertThat(e.getModelVersion()).isEqualTo(V1));
+                        });
                 Map<String, UserEmbedding> last = fixture.lastEmbeddingPerUser();
-                try (UserEmbeddingOracle oracle = UserEmbeddingOracle.open(v2, JobFixture.SUMMARY_TOKENS)) {
+                try (UserEmbeddingOracle oracle =
+                        UserEmbeddingOracle.open(v2, JobFixture.SUMMARY_TOKENS)) {
                     oracle.assertAllMatch(inJobOrder(last), mind.items, last);
                 }
 
-                // the rate: each pacer subtask sends one request per 1/RATE s; the busier one had k users
+                // the rate: each pacer subtask sends one request per 1/RATE s; the busier one had k
+                // users
                 List<Long> scheduled = perSubtask(run.job, "user history", "backfillScheduled");
                 assertThat(scheduled).hasSize(PARALLELISM);
                 assertThat(scheduled.stream().mapToLong(Long::longValue).sum()).isEqualTo(USERS);
                 long k = scheduled.stream().mapToLong(Long::longValue).max().orElseThrow();
                 long paced = (k - 1) * 1000 / RATE;
-                System.out.printf("backfill: %s users per subtask, first to last emit %d ms (>= %d ms), last"
-                        + " embedding %d ms after the release%n", scheduled, allEmittedAt - firstEmitAt, paced,
+                System.out.printf(
+                        "backfill: %s users per subtask, first to last emit %d ms (>= %d ms), last"
+                                + " embedding %d ms after the release%n",
+                        scheduled,
+                        allEmittedAt - firstEmitAt,
+                        paced,
                         latestComputedAt(fixture, V2) - releasedAt);
-                // sampled, so the first emit may be seen late: a quarter off (unpaced it would be ~0)
-                assertThat(allEmittedAt - firstEmitAt).as("first to last backfill emit (sampled every %d ms)", POLL_MS)
+                // sampled, so the first emit may be seen late: a quarter off (unpaced it would be
+                // ~0)
+                assertThat(allEmittedAt - firstEmitAt)
+                        .as("first to last backfill emit (sampled every %d ms)", POLL_MS)
                         .isGreaterThanOrEqualTo(paced * 3 / 4);
-                assertThat(latestComputedAt(fixture, V2) - releasedAt).as("release to the last backfill embedding")
+                assertThat(latestComputedAt(fixture, V2) - releasedAt)
+                        .as("release to the last backfill embedding")
                         .isGreaterThanOrEqualTo(paced);
 
                 // metrics: every subtask done, users per model, backfills not in the click latency
-                assertThat(perSubtask(run.job, "backfill pacer", "backfillEmitted")).containsExactlyElementsOf(scheduled);
-                assertThat(perSubtask(run.job, "backfill pacer", "backfillPending")).containsOnly(0L);
-                assertThat(perSubtask(run.job, "backfill pacer", "backfillSuperseded")).containsOnly(0L);
-                assertThat(usersOnModel(run.job)).containsExactlyInAnyOrderEntriesOf(Map.of(V1, 0L, V2, (long) USERS));
-                long clickRefreshes = fixture.users.results().stream().filter(e -> e.getModelVersion().equals(V1)).count();
-                assertThat(JobFixture.operatorMetrics(METRICS, run.job, "never emit an older").stream()
-                        .mapToLong(m -> ((Histogram) m.get("refreshLatencyMs")).getCount()).sum())
+                assertThat(perSubtask(run.job, "backfill pacer", "backfillEmitted"))
+                        .containsExactlyElementsOf(scheduled);
+                assertThat(perSubtask(run.job, "backfill pacer", "backfillPending"))
+                        .containsOnly(0L);
+                assertThat(perSubtask(run.job, "backfill pacer", "backfillSuperseded"))
+                        .containsOnly(0L);
+                assertThat(usersOnModel(run.job))
+                        .containsExactlyInAnyOrderEntriesOf(Map.of(V1, 0L, V2, (long) USERS));
+                long clickRefreshes =
+                        fixture.users.results().stream()
+                                .filter(e -> e.getModelVersion().equals(V1))
+                                .count();
+                assertThat(
+                                JobFixture.operatorMetrics(METRICS, run.job, "never emit an older")
+                                        .stream()
+                                        .mapToLong(
+                                                m ->
+                                                        ((Histogram) m.get("refreshLatencyMs"))
+                                                                .getCount())
+                                        .sum())
                         .isEqualTo(clickRefreshes);
             } finally {
                 stop(run);
@@ -177,63 +213,95 @@ class ModelBackfillTest {
             try {
                 awaitModelOneForEveryUser(run);
                 RELEASED.add(run.name);
-                JobFixture.await(run.client, "every refresh-users subtask serving model 2", () -> {
-                    List<Map<String, Metric>> subtasks = JobFixture.operatorMetrics(METRICS, run.job, "refresh users");
-                    return subtasks.size() == PARALLELISM && subtasks.stream()
-                            .allMatch(m -> V2.equals(((Gauge<?>) m.get("modelVersion")).getValue()));
-                }, WAIT);
+                JobFixture.await(
+                        run.client,
+                        "every refresh-users subtask serving model 2",
+                        () -> {
+                            List<Map<String, Metric>> subtasks =
+                                    JobFixture.operatorMetrics(METRICS, run.job, "refresh users");
+                            return subtasks.size() == PARALLELISM
+                                    && subtasks.stream()
+                                            .allMatch(
+                                                    m ->
+                                                            V2.equals(
+                                                                    ((Gauge<?>)
+                                                                                    m.get(
+                                                                                            "modelVersion"))
+                                                                            .getValue()));
+                        },
+                        WAIT);
                 // A deliberate pause, not a wait for a condition: this proves that nothing happens
-                // (no backfill embedding), and there is no event or metric to wait on for an absence.
+                // (no backfill embedding), and there is no event or metric to wait on for an
+                // absence.
                 // With the backfill on, most users would be on model 2 by now.
                 Thread.sleep(1_000);
                 ENDABLE.add(run.name);
                 run.client.getJobExecutionResult().get();
 
-                assertThat(fixture.users.results()).isNotEmpty()
+                assertThat(fixture.users.results())
+                        .isNotEmpty()
                         .allSatisfy(e -> assertThat(e.getModelVersion()).isEqualTo(V1));
                 assertThat(fixture.lastEmbeddingPerUser()).hasSize(USERS);
-                assertThat(perSubtask(run.job, "user history", "backfillScheduled")).containsOnly(0L);
-                assertThat(usersOnModel(run.job)).containsExactlyEntriesOf(Map.of(V1, (long) USERS));
+                assertThat(perSubtask(run.job, "user history", "backfillScheduled"))
+                        .containsOnly(0L);
+                assertThat(usersOnModel(run.job))
+                        .containsExactlyEntriesOf(Map.of(V1, (long) USERS));
             } finally {
                 stop(run);
             }
         }
     }
 
-    private record Run(String name, JobClient client, JobID job) {
-    }
+    private record Run(String name, JobClient client, JobID job) {}
 
-    /** Starts the job: content, then every user's clicks, then (when the test says so) the release. */
+    /**
+     * Starts the job: content, then every user's clicks, then (when the test says so) the release.
+     */
     private static Run start(JobFixture fixture, int backfillRate) throws Exception {
         String name = fixture.users.name();
         List<RawRecord> content = JobFixture.contentRecords(mind.items.values());
         List<RawRecord> clicks = JobFixture.clickRecords(MindSample.roundRobin(clicksByUser));
-        List<RawRecord> releases = List.of(TestReleases.raw(
-                TestReleases.release(V2, v2.toUri().toString(), TestReleases.manifestSha256(v2), 1)));
+        List<RawRecord> releases =
+                List.of(
+                        TestReleases.raw(
+                                TestReleases.release(
+                                        V2,
+                                        v2.toUri().toString(),
+                                        TestReleases.manifestSha256(v2),
+                                        1)));
         JobSources base = JobFixture.sources(content, clicks, fixture.afterContent(content.size()));
-        JobSources sources = new JobSources() {
-            @Override
-            public DataStream<RawRecord> clicks(StreamExecutionEnvironment env) {
-                return base.clicks(env);
-            }
+        JobSources sources =
+                new JobSources() {
+                    @Override
+                    public DataStream<RawRecord> clicks(StreamExecutionEnvironment env) {
+                        return base.clicks(env);
+                    }
 
-            @Override
-            public DataStream<RawRecord> content(StreamExecutionEnvironment env) {
-                return base.content(env);
-            }
+                    @Override
+                    public DataStream<RawRecord> content(StreamExecutionEnvironment env) {
+                        return base.content(env);
+                    }
 
-            @Override
-            public DataStream<RawRecord> modelReleases(StreamExecutionEnvironment env) {
-                // open while the job runs: processing-time timers (the pacer's) fire only then
-                return ReplaySource.of(env, "test-releases", releases, TypeInformation.of(RawRecord.class),
-                        (next, atEnd, checkpointed) -> atEnd ? ENDABLE.contains(name) : RELEASED.contains(name));
-            }
-        };
-        Configuration config = JobFixture.config()
-                .set(EmbSumOptions.BACKFILL_USERS_PER_SECOND, backfillRate)
-                // no checkpoints: an aligned checkpoint would hold the release behind its barrier
-                // for up to a second, which only blurs the timing measured here
-                .set(CommonOptions.CHECKPOINT_INTERVAL, Duration.ZERO);
+                    @Override
+                    public DataStream<RawRecord> modelReleases(StreamExecutionEnvironment env) {
+                        // open while the job runs: processing-time timers (the pacer's) fire only
+                        // then
+                        return ReplaySource.of(
+                                env,
+                                "test-releases",
+                                releases,
+                                TypeInformation.of(RawRecord.class),
+                                (next, atEnd, checkpointed) ->
+                                        atEnd ? ENDABLE.contains(name) : RELEASED.contains(name));
+                    }
+                };
+        Configuration config =
+                JobFixture.config()
+                        .set(EmbSumOptions.BACKFILL_USERS_PER_SECOND, backfillRate)
+                        // no checkpoints: an aligned checkpoint would hold the release behind its
+                        // barrier
+                        // for up to a second, which only blurs the timing measured here
+                        .set(CommonOptions.CHECKPOINT_INTERVAL, Duration.ZERO);
         Configuration conf = JobFixture.flinkConfiguration(tmp.resolve("checkpoints"));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         env.setParallelism(PARALLELISM);
@@ -243,14 +311,21 @@ class ModelBackfillTest {
     }
 
     private static void awaitModelOneForEveryUser(Run run) throws Exception {
-        JobFixture.await(run.client, "every user's final embedding by model 1", () -> {
-            Map<String, Long> versions = new HashMap<>();
-            for (UserEmbedding e : CollectingSink.<UserEmbedding>results(run.name)) {
-                versions.merge(e.getUserId(), e.getHistoryVersion(), Math::max);
-            }
-            return clicksByUser.entrySet().stream()
-                    .allMatch(u -> versions.getOrDefault(u.getKey(), 0L) >= u.getValue().size());
-        }, WAIT);
+        JobFixture.await(
+                run.client,
+                "every user's final embedding by model 1",
+                () -> {
+                    Map<String, Long> versions = new HashMap<>();
+                    for (UserEmbedding e : CollectingSink.<UserEmbedding>results(run.name)) {
+                        versions.merge(e.getUserId(), e.getHistoryVersion(), Math::max);
+                    }
+                    return clicksByUser.entrySet().stream()
+                            .allMatch(
+                                    u ->
+                                            versions.getOrDefault(u.getKey(), 0L)
+                                                    >= u.getValue().size());
+                },
+                WAIT);
     }
 
     private static boolean everyUserOn(Run run, String model) {
@@ -276,27 +351,36 @@ class ModelBackfillTest {
     }
 
     private static long latestComputedAt(JobFixture fixture, String model) {
-        return fixture.users.results().stream().filter(e -> e.getModelVersion().equals(model))
-                .mapToLong(e -> e.getComputedAt().toEpochMilli()).max().orElseThrow();
+        return fixture.users.results().stream()
+                .filter(e -> e.getModelVersion().equals(model))
+                .mapToLong(e -> e.getComputedAt().toEpochMilli())
+                .max()
+                .orElseThrow();
     }
 
     /** Every user's clicks in the order the job accepted them ({@link JobFixture#inJobOrder}). */
     private static Map<String, List<ClickEvent>> inJobOrder(Map<String, UserEmbedding> last) {
         Map<String, List<ClickEvent>> out = new LinkedHashMap<>();
-        clicksByUser.forEach((user, clicks) -> out.put(user, JobFixture.inJobOrder(clicks, last.get(user))));
+        clicksByUser.forEach(
+                (user, clicks) -> out.put(user, JobFixture.inJobOrder(clicks, last.get(user))));
         return out;
     }
 
     /** A counter's or long gauge's value in every subtask of the operator. */
     private static List<Long> perSubtask(JobID job, String operatorName, String metric) {
-        return JobFixture.operatorMetrics(METRICS, job, operatorName).stream().map(m -> value(m.get(metric))).toList();
+        return JobFixture.operatorMetrics(METRICS, job, operatorName).stream()
+                .map(m -> value(m.get(metric)))
+                .toList();
     }
 
     /** The metric summed over the subtasks that registered it so far. */
     private static long sum(JobID job, String operatorName, String metric) {
         try {
-            return JobFixture.operatorMetrics(METRICS, job, operatorName).stream().map(m -> m.get(metric)).filter(m -> m != null)
-                    .mapToLong(ModelBackfillTest::value).sum();
+            return JobFixture.operatorMetrics(METRICS, job, operatorName).stream()
+                    .map(m -> m.get(metric))
+                    .filter(m -> m != null)
+                    .mapToLong(ModelBackfillTest::value)
+                    .sum();
         } catch (RuntimeException e) { // the reporter's maps change while the job starts
             return 0;
         }
@@ -311,13 +395,28 @@ class ModelBackfillTest {
     private static Map<String, Long> usersOnModel(JobID job) {
         Map<String, Long> out = new HashMap<>();
         String suffix = "." + VersionGuard.USERS_ON_MODEL;
-        METRICS.findMetrics(job, "\\." + VersionGuard.MODEL_VERSION_GROUP + "\\..*\\." + VersionGuard.USERS_ON_MODEL + "$")
-                .forEach((identifier, metric) -> {
-                    String scope = identifier.substring(0, identifier.length() - suffix.length());
-                    String version = scope.substring(scope.indexOf("." + VersionGuard.MODEL_VERSION_GROUP + ".")
-                            + VersionGuard.MODEL_VERSION_GROUP.length() + 2);
-                    out.merge(version, value(metric), Long::sum);
-                });
+        METRICS.findMetrics(
+                        job,
+                        "\\."
+                                + VersionGuard.MODEL_VERSION_GROUP
+                                + "\\..*\\."
+                                + VersionGuard.USERS_ON_MODEL
+                                + "$")
+                .forEach(
+                        (identifier, metric) -> {
+                            String scope =
+                                    identifier.substring(0, identifier.length() - suffix.length());
+                            String version =
+                                    scope.substring(
+                                            scope.indexOf(
+                                                            "."
+                                                                    + VersionGuard
+                                                                            .MODEL_VERSION_GROUP
+                                                                    + ".")
+                                                    + VersionGuard.MODEL_VERSION_GROUP.length()
+                                                    + 2);
+                            out.merge(version, value(metric), Long::sum);
+                        });
         return out;
     }
 }

@@ -45,16 +45,16 @@ import org.junit.jupiter.api.io.TempDir;
  * <ol>
  *   <li>content, then the first half of every user's clicks: embeddings of model 1;
  *   <li>once every user is embedded, the releases are published: the valid one is swapped in by
- *       every subtask of both inference operators and the catalogue is re-embedded; the damaged
- *       one is refused by validate-releases (dead letter BAD_RELEASE naming the file); the one
- *       that fails its golden warm-up is refused by every inference subtask (metric), and the
- *       new model keeps serving;
+ *       every subtask of both inference operators and the catalogue is re-embedded; the damaged one
+ *       is refused by validate-releases (dead letter BAD_RELEASE naming the file); the one that
+ *       fails its golden warm-up is refused by every inference subtask (metric), and the new model
+ *       keeps serving;
  *   <li>once the metrics show all that, the second half of the clicks: every later user embedding
  *       carries the new model_version and equals an oracle running the new bundle.
  * </ol>
  *
- * The second bundle is the test bundle re-versioned ({@link TestReleases}): the same numbers
- * under another model_version, which the runtime takes from the bundle it loaded.
+ * The second bundle is the test bundle re-versioned ({@link TestReleases}): the same numbers under
+ * another model_version, which the runtime takes from the bundle it loaded.
  */
 @EmbSumMiniCluster(slots = ModelHotSwapTest.PARALLELISM)
 class ModelHotSwapTest {
@@ -70,11 +70,10 @@ class ModelHotSwapTest {
     /** The running test's sinks, for the gates inside the job (same JVM). */
     private static volatile Run run;
 
-    private record Run(String users, String contents, String dead, int items, Map<String, Integer> phaseOne) {
-    }
+    private record Run(
+            String users, String contents, String dead, int items, Map<String, Integer> phaseOne) {}
 
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
 
     @Test
     void laterEmbeddingsCarryTheNewModelAndBadReleasesAreRefused() throws Exception {
@@ -83,34 +82,44 @@ class ModelHotSwapTest {
         TestReleases.flipOneByte(damaged, "session_encoder.onnx");
         Path noGolden = TestReleases.reversioned(tmp, "no-golden", "demo-no-golden");
         TestReleases.breakGoldenKeepChecksums(noGolden);
-        List<RawRecord> releases = List.of(
-                TestReleases.raw(TestReleases.release(V2, v2.toUri().toString(), TestReleases.manifestSha256(v2), 1)),
-                TestReleases.raw(TestReleases.release("demo-damaged", damaged, 2)),
-                TestReleases.raw(TestReleases.release("demo-no-golden", noGolden, 3)));
+        List<RawRecord> releases =
+                List.of(
+                        TestReleases.raw(
+                                TestReleases.release(
+                                        V2,
+                                        v2.toUri().toString(),
+                                        TestReleases.manifestSha256(v2),
+                                        1)),
+                        TestReleases.raw(TestReleases.release("demo-damaged", damaged, 2)),
+                        TestReleases.raw(TestReleases.release("demo-no-golden", noGolden, 3)));
 
         MindSample mind = MindSample.load(12, 12);
         Map<String, List<ClickEvent>> firstHalf = new LinkedHashMap<>();
         Map<String, List<ClickEvent>> secondHalf = new LinkedHashMap<>();
         Map<String, Integer> phaseOne = new HashMap<>();
-        mind.clicksByUser.forEach((user, clicks) -> {
-            int half = (clicks.size() + 1) / 2;
-            firstHalf.put(user, clicks.subList(0, half));
-            secondHalf.put(user, clicks.subList(half, clicks.size()));
-            phaseOne.put(user, half);
-        });
+        mind.clicksByUser.forEach(
+                (user, clicks) -> {
+                    int half = (clicks.size() + 1) / 2;
+                    firstHalf.put(user, clicks.subList(0, half));
+                    secondHalf.put(user, clicks.subList(half, clicks.size()));
+                    phaseOne.put(user, half);
+                });
         SingleObjectCodec<ClickEvent> clickCodec = SingleObjectCodec.forClass(ClickEvent.class);
         List<RawRecord> clickRecords = new ArrayList<>();
         for (ClickEvent c : MindSample.roundRobin(firstHalf)) {
-            clickRecords.add(RawRecords.unpositioned("clicks", c.getUserId(), clickCodec.encode(c)));
+            clickRecords.add(
+                    RawRecords.unpositioned("clicks", c.getUserId(), clickCodec.encode(c)));
         }
         int firstHalfCount = clickRecords.size();
         for (ClickEvent c : MindSample.roundRobin(secondHalf)) {
-            clickRecords.add(RawRecords.unpositioned("clicks", c.getUserId(), clickCodec.encode(c)));
+            clickRecords.add(
+                    RawRecords.unpositioned("clicks", c.getUserId(), clickCodec.encode(c)));
         }
         SingleObjectCodec<ContentItem> itemCodec = SingleObjectCodec.forClass(ContentItem.class);
         List<RawRecord> contentRecords = new ArrayList<>();
         for (ContentItem item : mind.items.values()) {
-            contentRecords.add(RawRecords.unpositioned("content", item.getItemId(), itemCodec.encode(item)));
+            contentRecords.add(
+                    RawRecords.unpositioned("content", item.getItemId(), itemCodec.encode(item)));
         }
 
         String name = "swap-" + System.nanoTime();
@@ -118,67 +127,96 @@ class ModelHotSwapTest {
         CollectingSink<ContentEmbedding> contents = new CollectingSink<>(name + "-contents");
         CollectingSink<DeadLetter> dead = new CollectingSink<>(name + "-dead");
         run = new Run(users.name(), contents.name(), dead.name(), contentRecords.size(), phaseOne);
-        Configuration config = new Configuration()
-                .set(EmbSumOptions.BUNDLE_PATH, TestBundle.dir().toString())
-                .set(EmbSumOptions.INFERENCE_MAX_SUMMARY_TOKENS, SUMMARY_TOKENS)
-                .set(EmbSumOptions.REFRESH_DEBOUNCE, Duration.ofMillis(20))
-                .set(EmbSumOptions.REFRESH_MAX_DELAY, Duration.ofMillis(100))
-                // The swap on each user's next click alone, so every embedding's model follows from
-                // its history_version; the backfill has its own test (ModelBackfillTest).
-                .set(EmbSumOptions.BACKFILL_USERS_PER_SECOND, 0)
-                // No checkpoints: the gates below block their source task, so its barriers would
-                // never reach the two-input operators, and aligned checkpoints would hold the
-                // releases that follow a barrier on the broadcast input until the gate opens.
-                // (ContentEmbeddingFunctionTest covers the serving release across a restore.)
-                .set(CommonOptions.CHECKPOINT_INTERVAL, Duration.ZERO);
-        JobSources sources = new JobSources() {
-            @Override
-            public DataStream<RawRecord> clicks(StreamExecutionEnvironment env) {
-                return env.fromData(clickRecords, TypeInformation.of(RawRecord.class)).uid("test-clicks")
-                        .map(new ClickGate(firstHalfCount)).uid("test-click-gate").setParallelism(1);
-            }
+        Configuration config =
+                new Configuration()
+                        .set(EmbSumOptions.BUNDLE_PATH, TestBundle.dir().toString())
+                        .set(EmbSumOptions.INFERENCE_MAX_SUMMARY_TOKENS, SUMMARY_TOKENS)
+                        .set(EmbSumOptions.REFRESH_DEBOUNCE, Duration.ofMillis(20))
+                        .set(EmbSumOptions.REFRESH_MAX_DELAY, Duration.ofMillis(100))
+                        // The swap on each user's next click alone, so every embedding's model
+                        // follows from
+                        // its history_version; the backfill has its own test (ModelBackfillTest).
+                        .set(EmbSumOptions.BACKFILL_USERS_PER_SECOND, 0)
+                        // No checkpoints: the gates below block their source task, so its barriers
+                        // would
+                        // never reach the two-input operators, and aligned checkpoints would hold
+                        // the
+                        // releases that follow a barrier on the broadcast input until the gate
+                        // opens.
+                        // (ContentEmbeddingFunctionTest covers the serving release across a
+                        // restore.)
+                        .set(CommonOptions.CHECKPOINT_INTERVAL, Duration.ZERO);
+        JobSources sources =
+                new JobSources() {
+                    @Override
+                    public DataStream<RawRecord> clicks(StreamExecutionEnvironment env) {
+                        return env.fromData(clickRecords, TypeInformation.of(RawRecord.class))
+                                .uid("test-clicks")
+                                .map(new ClickGate(firstHalfCount))
+                                .uid("test-click-gate")
+                                .setParallelism(1);
+                    }
 
-            @Override
-            public DataStream<RawRecord> content(StreamExecutionEnvironment env) {
-                return env.fromData(contentRecords, TypeInformation.of(RawRecord.class)).uid("test-content");
-            }
+                    @Override
+                    public DataStream<RawRecord> content(StreamExecutionEnvironment env) {
+                        return env.fromData(contentRecords, TypeInformation.of(RawRecord.class))
+                                .uid("test-content");
+                    }
 
-            @Override
-            public DataStream<RawRecord> modelReleases(StreamExecutionEnvironment env) {
-                return env.fromData(releases, TypeInformation.of(RawRecord.class)).uid("test-releases")
-                        .map(new ReleaseGate()).uid("test-release-gate").setParallelism(1);
-            }
-        };
+                    @Override
+                    public DataStream<RawRecord> modelReleases(StreamExecutionEnvironment env) {
+                        return env.fromData(releases, TypeInformation.of(RawRecord.class))
+                                .uid("test-releases")
+                                .map(new ReleaseGate())
+                                .uid("test-release-gate")
+                                .setParallelism(1);
+                    }
+                };
 
         Configuration conf = EmbSumJob.flinkConfiguration();
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         env.setParallelism(PARALLELISM);
         long start = System.nanoTime();
-        JobID job = new EmbSumJob(config, sources, new JobSinks(users, contents, dead)).execute(env).getJobID();
+        JobID job =
+                new EmbSumJob(config, sources, new JobSinks(users, contents, dead))
+                        .execute(env)
+                        .getJobID();
         System.out.printf("hot-swap job ran %d ms%n", (System.nanoTime() - start) / 1_000_000);
 
         // the damaged release: one dead letter, naming the release and the damaged file
-        assertThat(dead.results()).singleElement().satisfies(d -> {
-            assertThat(d.getErrorKind()).isEqualTo(DeadLetterKinds.BAD_RELEASE);
-            assertThat(d.getErrorMessage()).contains("release demo-damaged", "session_encoder.onnx", "does not match");
-            assertThat(d.getSourceTopic()).isEqualTo("model-releases");
-        });
+        assertThat(dead.results())
+                .singleElement()
+                .satisfies(
+                        d -> {
+                            assertThat(d.getErrorKind()).isEqualTo(DeadLetterKinds.BAD_RELEASE);
+                            assertThat(d.getErrorMessage())
+                                    .contains(
+                                            "release demo-damaged",
+                                            "session_encoder.onnx",
+                                            "does not match");
+                            assertThat(d.getSourceTopic()).isEqualTo("model-releases");
+                        });
 
-        // users: model 1 up to the release, model 2 after it, and the final embedding is the new model's
+        // users: model 1 up to the release, model 2 after it, and the final embedding is the new
+        // model's
         Map<String, UserEmbedding> last = new HashMap<>();
         for (UserEmbedding e : users.results()) {
             int phaseOneVersion = phaseOne.get(e.getUserId());
-            assertThat(e.getModelVersion()).as("user %s history_version %d", e.getUserId(), e.getHistoryVersion())
+            assertThat(e.getModelVersion())
+                    .as("user %s history_version %d", e.getUserId(), e.getHistoryVersion())
                     .isEqualTo(e.getHistoryVersion() <= phaseOneVersion ? V1 : V2);
             UserEmbedding previous = last.get(e.getUserId());
-            assertThat(previous == null || previous.getHistoryVersion() <= e.getHistoryVersion()).isTrue();
+            assertThat(previous == null || previous.getHistoryVersion() <= e.getHistoryVersion())
+                    .isTrue();
             last.put(e.getUserId(), e);
         }
         assertThat(last).hasSize(mind.clicksByUser.size());
         try (UserEmbeddingOracle oracle = UserEmbeddingOracle.open(v2, SUMMARY_TOKENS)) {
             for (Map.Entry<String, List<ClickEvent>> user : mind.clicksByUser.entrySet()) {
-                oracle.assertMatches(JobFixture.inJobOrder(user.getValue(), last.get(user.getKey())), mind.items,
+                oracle.assertMatches(
+                        JobFixture.inJobOrder(user.getValue(), last.get(user.getKey())),
+                        mind.items,
                         last.get(user.getKey()));
             }
         }
@@ -186,32 +224,56 @@ class ModelHotSwapTest {
         // content: embedded by model 1, then the whole catalogue again by model 2 (twice: after
         // the swap and after the refused release), with the same numbers (same graphs)
         Map<String, List<ContentEmbedding>> byItem = new HashMap<>();
-        contents.results().forEach(c -> byItem.computeIfAbsent(c.getItemId(), k -> new ArrayList<>()).add(c));
+        contents.results()
+                .forEach(c -> byItem.computeIfAbsent(c.getItemId(), k -> new ArrayList<>()).add(c));
         assertThat(byItem).hasSize(mind.items.size());
-        byItem.forEach((item, cpes) -> {
-            assertThat(cpes).extracting(ContentEmbedding::getModelVersion).as(item).containsExactly(V1, V2, V2);
-            assertThat(cpes.get(1).getCpe()).isEqualTo(cpes.get(0).getCpe());
-        });
+        byItem.forEach(
+                (item, cpes) -> {
+                    assertThat(cpes)
+                            .extracting(ContentEmbedding::getModelVersion)
+                            .as(item)
+                            .containsExactly(V1, V2, V2);
+                    assertThat(cpes.get(1).getCpe()).isEqualTo(cpes.get(0).getCpe());
+                });
 
         // metrics of every subtask
         for (String operator : List.of("refresh users", "embed content")) {
             List<Map<String, Metric>> subtasks = JobFixture.operatorMetrics(METRICS, job, operator);
-            assertThat(subtasks).as(operator).hasSize(PARALLELISM).allSatisfy(m -> {
-                assertThat(((Gauge<?>) m.get("modelVersion")).getValue()).isEqualTo(V2);
-                assertThat(((Gauge<?>) m.get("modelReleasedAtMs")).getValue()).isEqualTo(1L);
-                assertThat(((Counter) m.get("modelReleasesAccepted")).getCount()).isEqualTo(1);
-                assertThat(((Counter) m.get("modelReleasesRefused")).getCount()).isEqualTo(1);
-                assertThat(((Histogram) m.get("batchSize")).getCount()).isPositive();
-                assertThat((Double) ((Gauge<?>) m.get("batchFill")).getValue()).isBetween(0.0, 1.0);
-            });
+            assertThat(subtasks)
+                    .as(operator)
+                    .hasSize(PARALLELISM)
+                    .allSatisfy(
+                            m -> {
+                                assertThat(((Gauge<?>) m.get("modelVersion")).getValue())
+                                        .isEqualTo(V2);
+                                assertThat(((Gauge<?>) m.get("modelReleasedAtMs")).getValue())
+                                        .isEqualTo(1L);
+                                assertThat(((Counter) m.get("modelReleasesAccepted")).getCount())
+                                        .isEqualTo(1);
+                                assertThat(((Counter) m.get("modelReleasesRefused")).getCount())
+                                        .isEqualTo(1);
+                                assertThat(((Histogram) m.get("batchSize")).getCount())
+                                        .isPositive();
+                                assertThat((Double) ((Gauge<?>) m.get("batchFill")).getValue())
+                                        .isBetween(0.0, 1.0);
+                            });
         }
-        assertThat(JobFixture.operatorMetrics(METRICS, job, "refresh users")).allSatisfy(m ->
-                assertThat((Double) ((Gauge<?>) m.get("encoderCacheHitRate")).getValue()).isBetween(0.0, 1.0));
-        Map<String, Metric> validation = JobFixture.operatorMetrics(METRICS, job, "validate model releases").get(0);
+        assertThat(JobFixture.operatorMetrics(METRICS, job, "refresh users"))
+                .allSatisfy(
+                        m ->
+                                assertThat(
+                                                (Double)
+                                                        ((Gauge<?>) m.get("encoderCacheHitRate"))
+                                                                .getValue())
+                                        .isBetween(0.0, 1.0));
+        Map<String, Metric> validation =
+                JobFixture.operatorMetrics(METRICS, job, "validate model releases").get(0);
         assertThat(((Counter) validation.get("modelReleasesVerified")).getCount()).isEqualTo(2);
         assertThat(((Counter) validation.get("modelReleasesBad")).getCount()).isEqualTo(1);
-        assertThat(JobFixture.operatorMetrics(METRICS, job, "item tokens").stream()
-                .mapToLong(m -> ((Counter) m.get("itemsReEmbedded")).getCount()).sum())
+        assertThat(
+                        JobFixture.operatorMetrics(METRICS, job, "item tokens").stream()
+                                .mapToLong(m -> ((Counter) m.get("itemsReEmbedded")).getCount())
+                                .sum())
                 .isEqualTo(2L * mind.items.size());
     }
 
@@ -234,14 +296,20 @@ class ModelHotSwapTest {
         public RawRecord map(RawRecord release) throws InterruptedException {
             if (!open) {
                 Run r = run;
-                await("every user's first-half embedding", () -> {
-                    Map<String, Long> versions = new HashMap<>();
-                    for (UserEmbedding e : CollectingSink.<UserEmbedding>results(r.users())) {
-                        versions.merge(e.getUserId(), e.getHistoryVersion(), Math::max);
-                    }
-                    return r.phaseOne().entrySet().stream()
-                            .allMatch(u -> versions.getOrDefault(u.getKey(), 0L) >= u.getValue());
-                });
+                await(
+                        "every user's first-half embedding",
+                        () -> {
+                            Map<String, Long> versions = new HashMap<>();
+                            for (UserEmbedding e :
+                                    CollectingSink.<UserEmbedding>results(r.users())) {
+                                versions.merge(e.getUserId(), e.getHistoryVersion(), Math::max);
+                            }
+                            return r.phaseOne().entrySet().stream()
+                                    .allMatch(
+                                            u ->
+                                                    versions.getOrDefault(u.getKey(), 0L)
+                                                            >= u.getValue());
+                        });
                 open = true;
             }
             return release;
@@ -272,11 +340,14 @@ class ModelHotSwapTest {
         public RawRecord map(RawRecord click) throws InterruptedException {
             Run r = run;
             if (seen == 0) {
-                await("the catalogue's embeddings", () -> CollectingSink.size(r.contents()) >= r.items());
+                await(
+                        "the catalogue's embeddings",
+                        () -> CollectingSink.size(r.contents()) >= r.items());
             }
             if (seen == firstHalf) {
-                await("the swap, the refusals and the dead letter", () -> swappedAndRefused(job)
-                        && CollectingSink.size(r.dead()) >= 1);
+                await(
+                        "the swap, the refusals and the dead letter",
+                        () -> swappedAndRefused(job) && CollectingSink.size(r.dead()) >= 1);
             }
             seen++;
             return click;
@@ -284,11 +355,19 @@ class ModelHotSwapTest {
 
         private static boolean swappedAndRefused(JobID job) {
             try {
-                List<Map<String, Metric>> subtasks = new ArrayList<>(JobFixture.operatorMetrics(METRICS, job, "refresh users"));
+                List<Map<String, Metric>> subtasks =
+                        new ArrayList<>(JobFixture.operatorMetrics(METRICS, job, "refresh users"));
                 subtasks.addAll(JobFixture.operatorMetrics(METRICS, job, "embed content"));
-                return subtasks.size() == 2 * PARALLELISM && subtasks.stream().allMatch(m ->
-                        V2.equals(((Gauge<?>) m.get("modelVersion")).getValue())
-                                && ((Counter) m.get("modelReleasesRefused")).getCount() == 1);
+                return subtasks.size() == 2 * PARALLELISM
+                        && subtasks.stream()
+                                .allMatch(
+                                        m ->
+                                                V2.equals(
+                                                                ((Gauge<?>) m.get("modelVersion"))
+                                                                        .getValue())
+                                                        && ((Counter) m.get("modelReleasesRefused"))
+                                                                        .getCount()
+                                                                == 1);
             } catch (RuntimeException e) { // the reporter's maps change while the job starts
                 return false;
             }

@@ -10,13 +10,13 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * One Flink MiniCluster for the whole test class, with the settings the job tests share: one
- * TaskManager with {@link #slots()} slots. If the class declares a static
- * {@link org.apache.flink.runtime.testutils.InMemoryReporter} field, the cluster reports its
- * metrics there. Parameters that Flink's {@code MiniClusterExtension} resolves (MiniCluster,
- * ClusterClient, ...) and the {@code InMemoryReporter} can be injected into test methods.
+ * TaskManager with {@link #slots()} slots. If the class declares a static {@link
+ * org.apache.flink.runtime.testutils.InMemoryReporter} field, the cluster reports its metrics
+ * there. Parameters that Flink's {@code MiniClusterExtension} resolves (MiniCluster, ClusterClient,
+ * ...) and the {@code InMemoryReporter} can be injected into test methods.
  *
- * <p>Replaces the {@code @RegisterExtension static MiniClusterExtension} block each test copied.
- * A {@code static @TempDir} for checkpoints next to it is still deleted only after the cluster has
+ * <p>Replaces the {@code @RegisterExtension static MiniClusterExtension} block each test copied. A
+ * {@code static @TempDir} for checkpoints next to it is still deleted only after the cluster has
  * stopped (JUnit closes it after every {@code afterAll} callback).
  */
 @Documented

@@ -19,11 +19,15 @@ import org.junit.platform.commons.support.AnnotationSupport;
 
 /**
  * The extension behind {@link EmbSumMiniCluster}: builds Flink's {@link MiniClusterExtension} from
- * the annotation and forwards every callback to it, exactly as a
- * {@code @RegisterExtension static MiniClusterExtension} field would receive them.
+ * the annotation and forwards every callback to it, exactly as a {@code @RegisterExtension static
+ * MiniClusterExtension} field would receive them.
  */
 public final class EmbSumMiniClusterExtension
-        implements BeforeAllCallback, BeforeEachCallback, AfterEachCallback, AfterAllCallback, ParameterResolver {
+        implements BeforeAllCallback,
+                BeforeEachCallback,
+                AfterEachCallback,
+                AfterAllCallback,
+                ParameterResolver {
 
     private static final ExtensionContext.Namespace NAMESPACE =
             ExtensionContext.Namespace.create(EmbSumMiniClusterExtension.class);
@@ -33,15 +37,24 @@ public final class EmbSumMiniClusterExtension
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
         Class<?> testClass = context.getRequiredTestClass();
-        EmbSumMiniCluster settings = AnnotationSupport.findAnnotation(testClass, EmbSumMiniCluster.class)
-                .orElseThrow(() -> new ExtensionConfigurationException(testClass + " lacks @EmbSumMiniCluster"));
+        EmbSumMiniCluster settings =
+                AnnotationSupport.findAnnotation(testClass, EmbSumMiniCluster.class)
+                        .orElseThrow(
+                                () ->
+                                        new ExtensionConfigurationException(
+                                                testClass + " lacks @EmbSumMiniCluster"));
         InMemoryReporter reporter = reporterOf(testClass);
-        Configuration conf = reporter == null ? new Configuration() : reporter.addToConfiguration(new Configuration());
-        MiniClusterExtension cluster = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-                .setConfiguration(conf)
-                .setNumberTaskManagers(1)
-                .setNumberSlotsPerTaskManager(settings.slots())
-                .build());
+        Configuration conf =
+                reporter == null
+                        ? new Configuration()
+                        : reporter.addToConfiguration(new Configuration());
+        MiniClusterExtension cluster =
+                new MiniClusterExtension(
+                        new MiniClusterResourceConfiguration.Builder()
+                                .setConfiguration(conf)
+                                .setNumberTaskManagers(1)
+                                .setNumberSlotsPerTaskManager(settings.slots())
+                                .build());
         ExtensionContext.Store store = context.getStore(NAMESPACE);
         store.put(CLUSTER, cluster);
         if (reporter != null) {
@@ -82,21 +95,27 @@ public final class EmbSumMiniClusterExtension
     }
 
     private static MiniClusterExtension cluster(ExtensionContext context) {
-        MiniClusterExtension cluster = context.getStore(NAMESPACE).get(CLUSTER, MiniClusterExtension.class);
+        MiniClusterExtension cluster =
+                context.getStore(NAMESPACE).get(CLUSTER, MiniClusterExtension.class);
         if (cluster == null) {
-            throw new ParameterResolutionException("no MiniCluster: the class-level @EmbSumMiniCluster did not start");
+            throw new ParameterResolutionException(
+                    "no MiniCluster: the class-level @EmbSumMiniCluster did not start");
         }
         return cluster;
     }
 
-    /** The value of the test class's static {@code InMemoryReporter} field, or null if it has none. */
+    /**
+     * The value of the test class's static {@code InMemoryReporter} field, or null if it has none.
+     */
     private static InMemoryReporter reporterOf(Class<?> testClass) throws IllegalAccessException {
         InMemoryReporter found = null;
         for (Class<?> c = testClass; c != null && c != Object.class; c = c.getSuperclass()) {
             for (Field field : c.getDeclaredFields()) {
-                if (Modifier.isStatic(field.getModifiers()) && field.getType() == InMemoryReporter.class) {
+                if (Modifier.isStatic(field.getModifiers())
+                        && field.getType() == InMemoryReporter.class) {
                     if (found != null) {
-                        throw new ExtensionConfigurationException(testClass + " has more than one InMemoryReporter");
+                        throw new ExtensionConfigurationException(
+                                testClass + " has more than one InMemoryReporter");
                     }
                     field.setAccessible(true);
                     found = (InMemoryReporter) field.get(null);
