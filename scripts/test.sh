@@ -13,8 +13,8 @@ echo "== Python lint and format (ruff) =="
 echo "== Java tests (mvn verify) =="
 if ! mvn -B verify; then
     # Maven's summary shows only the top exception; print each failing test's causes too.
-    for report in */target/surefire-reports/*.txt; do
-        if grep -q -E "FAILURE|ERROR" "$report"; then
+    for report in */target/surefire-reports/*.txt */target/failsafe-reports/*.txt; do
+        if [ -f "$report" ] && grep -q -E "FAILURE|ERROR" "$report"; then
             echo "== $report =="
             grep -E "^(Tests run|[a-zA-Z].*(Exception|Error)|Caused by)" "$report" | head -40
         fi
