@@ -89,7 +89,12 @@ public final class ArchiveJob {
      *     no checkpoints (the archive publishes its files on checkpoints)
      */
     public ArchiveJob(Configuration config, ArchiveSources sources, Sink<DeadLetter> deadLetters) {
-        this.config = ArchiveOptions.SETTINGS.validate(Objects.requireNonNull(config, "config"));
+        // A Configuration made in code must not leave the archive in the streaming job's
+        // consumer group or transactional ids: the archive's own names apply here too.
+        this.config =
+                ArchiveOptions.SETTINGS.validate(
+                        ArchiveOptions.SETTINGS.withJobDefaults(
+                                Objects.requireNonNull(config, "config")));
         this.sources = Objects.requireNonNull(sources, "sources");
         this.deadLetters = Objects.requireNonNull(deadLetters, "deadLetters");
     }
@@ -169,7 +174,7 @@ public final class ArchiveJob {
      * consumer group or transactional ids.
      */
     public static void main(String[] args) throws Exception {
-        if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
+        if (java.util.List.of(args).contains("--help") || java.util.List.of(args).contains("-h")) {
             System.out.println(ArchiveOptions.SETTINGS.help());
             return;
         }

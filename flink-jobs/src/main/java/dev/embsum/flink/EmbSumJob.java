@@ -269,7 +269,7 @@ public final class EmbSumJob {
      * one.
      */
     public static void main(String[] args) throws Exception {
-        if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
+        if (java.util.List.of(args).contains("--help") || java.util.List.of(args).contains("-h")) {
             System.out.println(EmbSumOptions.SETTINGS.help());
             return;
         }

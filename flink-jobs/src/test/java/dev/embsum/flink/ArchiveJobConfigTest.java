@@ -94,4 +94,15 @@ class ArchiveJobConfigTest {
                 .hasMessageContaining("checkpoint.interval is 0")
                 .hasMessageContaining("publishes its files on checkpoints");
     }
+
+    /** A Configuration made in code gets the archive's own names too, not the streaming job's. */
+    @Test
+    void aConfigurationMadeInCodeGetsTheArchivesOwnNames() {
+        Configuration checked = ArchiveOptions.SETTINGS.withJobDefaults(new Configuration());
+
+        assertThat(checked.get(CommonOptions.JOB_NAME)).isEqualTo("embsum-archive");
+        assertThat(checked.get(CommonOptions.KAFKA_GROUP_ID)).isEqualTo("embsum-archive");
+        assertThat(checked.get(CommonOptions.DELIVERY_TRANSACTIONAL_ID_PREFIX))
+                .isEqualTo("embsum-archive");
+    }
 }

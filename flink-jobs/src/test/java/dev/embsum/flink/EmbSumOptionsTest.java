@@ -330,4 +330,41 @@ class EmbSumOptionsTest {
         assertThatThrownBy(() -> SETTINGS.fromArgs("--inference.cuda-device", "-1"))
                 .hasMessageContaining("expected a whole number >= 0");
     }
+
+    /** A value spread over lines (a PEM key) must not reach the error text or the logs. */
+    @Test
+    void aBadFileLineIsNamedByNumberNeverEchoed() throws Exception {
+        Path file = dir.resolve("job.conf");
+        Files.writeString(
+                file,
+                "kafka.ssl.keystore.key: -----BEGIN PRIVATE KEY-----\n"
+                        + "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n"
+                        + "b2Zmc2V0PQ==\n");
+        assertThatThrownBy(() -> SETTINGS.fromArgs("--config", file.toString()))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("line 2")
+                .hasMessageContaining("not shown")
+                .hasMessageNotContaining("MIIEvQIB");
+        Files.writeString(file, "kafka.ssl.keystore.key: x\nb2Zmc2V0PQ==\n");
+        assertThatThrownBy(() -> SETTINGS.fromArgs("--config", file.toString()))
+                .hasMessageContaining("line 2")
+                .hasMessageNotContaining("b2Zmc2V0");
+    }
+
+    @Test
+    void secretsBeyondPasswordsAreHidden() {
+        Configuration c =
+                SETTINGS.fromArgs(
+                        "--kafka.sasl.oauthbearer.assertion.private.key.passphrase", "s3cr3t",
+                        "--kafka.sasl.oauthbearer.token.endpoint.url.token", "t0k3n");
+        assertThat(SETTINGS.describe(c)).doesNotContain("s3cr3t", "t0k3n");
+        assertThat(c.toString()).doesNotContain("s3cr3t", "t0k3n");
+    }
+
+    @Test
+    void aSecondConfigFileIsRefused() {
+        assertThatThrownBy(() -> SETTINGS.fromArgs("--config", "a.conf", "--config", "b.conf"))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("--config is given twice");
+    }
 }

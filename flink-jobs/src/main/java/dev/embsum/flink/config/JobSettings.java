@@ -20,6 +20,7 @@ import java.util.stream.Collectors;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.GlobalConfiguration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,6 +45,13 @@ import org.slf4j.LoggerFactory;
  */
 @PublicEvolving
 public final class JobSettings {
+
+    /**
+     * What a key in a config file looks like (every declared and Kafka key is lower case); other
+     * text before a ':' or '=' is not echoed as a key, since it may be part of a secret value.
+     */
+    private static final java.util.regex.Pattern KEY_SYNTAX =
+            java.util.regex.Pattern.compile("[a-z0-9._-]+");
 
     /**
      * Keys under this prefix are Kafka client properties, passed through with the prefix removed.
@@ -175,6 +183,14 @@ public final class JobSettings {
             String key = arg.substring(2);
             String value = args[++i];
             if (key.equals("config")) {
+                if (file != null) {
+                    throw new InvalidConfigException(
+                            "--config is given twice ("
+                                    + file
+                                    + " and "
+                                    + value
+                                    + "): give one file; flags override single keys");
+                }
                 file = Path.of(value);
             } else {
                 Flag flag = new Flag(key, value, "flag --" + key);
@@ -222,15 +238,19 @@ public final class JobSettings {
             int eq = line.indexOf('=');
             int sep = colon < 0 ? eq : eq < 0 ? colon : Math.min(colon, eq);
             String origin = "file " + file + " line " + (n + 1);
-            if (sep <= 0) {
+            // The line itself is never echoed: a value spread over several lines (a PEM key,
+            // say) would put secret text into the error and the logs.
+            String key = sep <= 0 ? "" : line.substring(0, sep).strip();
+            if (!KEY_SYNTAX.matcher(key).matches()) {
                 throw new InvalidConfigException(
-                        origin + ": '" + line + "' is not 'key: value' or 'key=value'");
+                        origin
+                                + " ("
+                                + line.length()
+                                + " characters, not shown) is not 'key: value' or 'key=value'"
+                                + " with a key of lower-case letters, digits, '.', '-' and '_'; values must"
+                                + " fit on one line");
             }
-            into.accept(
-                    line.substring(0, sep).strip(),
-                    unquote(line.substring(sep + 1).strip()),
-                    origin,
-                    true);
+            into.accept(key, unquote(line.substring(sep + 1).strip()), origin, true);
         }
     }
 
@@ -266,6 +286,18 @@ public final class JobSettings {
         }
         groups.forEach(g -> g.checkCombination(conf));
         return conf;
+    }
+
+    /**
+     * A copy of {@code conf} with this job's own defaults applied where it leaves a shared option
+     * at the shared default (the archive's job name, group and transactional ids), as {@link
+     * Builder#build} does for loaded settings. For a Configuration made in code.
+     */
+    public Configuration withJobDefaults(Configuration conf) {
+        Configuration out = new MaskedConfiguration();
+        out.addAll(conf);
+        jobDefaults.values().forEach(d -> d.applyTo(out));
+        return out;
     }
 
     /**
@@ -337,15 +369,20 @@ public final class JobSettings {
     }
 
     /**
-     * True for keys whose values must not be shown: anything with password, secret or jaas in it,
-     * or ending in {@code .key} (e.g. {@code kafka.ssl.keystore.key}, a PEM private key).
+     * True for keys whose values must not be shown: anything with password, passphrase, secret,
+     * token, credential or jaas in it, ending in {@code .key} (e.g. {@code kafka.ssl.keystore.key},
+     * a PEM private key), or that Flink itself treats as sensitive.
      */
     public static boolean isSecret(String key) {
         String k = key.toLowerCase(Locale.ROOT);
         return k.contains("password")
+                || k.contains("passphrase")
                 || k.contains("jaas")
                 || k.contains("secret")
-                || k.endsWith(".key");
+                || k.contains("token")
+                || k.contains("credential")
+                || k.endsWith(".key")
+                || GlobalConfiguration.isSensitive(key); // never weaker than Flink's own masking
     }
 
     /** {@code value} as logs and messages may show it. */
