@@ -1,8 +1,6 @@
 package dev.embsum.serde.flink;
 
 import dev.embsum.serde.MalformedRecordException;
-import dev.embsum.serde.SingleObjectCodec;
-import java.util.Objects;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.serialization.DeserializationSchema;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -19,16 +17,12 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
  * AvroSerializer, which also keeps state schema-evolvable).
  */
 public final class SingleObjectDeserializationSchema<T extends SpecificRecord>
-        implements DeserializationSchema<T> {
+        extends SingleObjectSchema<T> implements DeserializationSchema<T> {
 
     private static final long serialVersionUID = 1L;
 
-    private final Class<T> type;
-    // Not serializable; rebuilt (from the shared cache) on each task after deployment.
-    private transient SingleObjectCodec<T> codec;
-
     public SingleObjectDeserializationSchema(Class<T> type) {
-        this.type = Objects.requireNonNull(type, "type");
+        super(type);
     }
 
     /**
@@ -47,13 +41,6 @@ public final class SingleObjectDeserializationSchema<T extends SpecificRecord>
 
     @Override
     public TypeInformation<T> getProducedType() {
-        return TypeInformation.of(type);
-    }
-
-    private SingleObjectCodec<T> codec() {
-        if (codec == null) {
-            codec = SingleObjectCodec.forClass(type);
-        }
-        return codec;
+        return TypeInformation.of(recordClass());
     }
 }

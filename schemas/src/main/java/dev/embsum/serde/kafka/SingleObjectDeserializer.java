@@ -1,8 +1,6 @@
 package dev.embsum.serde.kafka;
 
 import dev.embsum.serde.MalformedRecordException;
-import dev.embsum.serde.SingleObjectCodec;
-import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Deserializer;
 
@@ -18,12 +16,11 @@ import org.apache.kafka.common.serialization.Deserializer;
  * <p>Construct it with the record class, or let Kafka create it from {@code value.deserializer} and
  * name the class in {@link #RECORD_CLASS_CONFIG}.
  */
-public final class SingleObjectDeserializer<T extends SpecificRecord> implements Deserializer<T> {
+public final class SingleObjectDeserializer<T extends SpecificRecord> extends SingleObjectSerde<T>
+        implements Deserializer<T> {
 
     /** Client config naming the record class when Kafka instantiates this deserializer. */
     public static final String RECORD_CLASS_CONFIG = SingleObjectSerializer.RECORD_CLASS_CONFIG;
-
-    private SingleObjectCodec<T> codec;
 
     /**
      * For instantiation by Kafka; {@link #configure} must then find {@link #RECORD_CLASS_CONFIG}.
@@ -31,18 +28,7 @@ public final class SingleObjectDeserializer<T extends SpecificRecord> implements
     public SingleObjectDeserializer() {}
 
     public SingleObjectDeserializer(Class<T> type) {
-        this.codec = SingleObjectCodec.forClass(type);
-    }
-
-    @Override
-    @SuppressWarnings("unchecked")
-    public void configure(Map<String, ?> configs, boolean isKey) {
-        if (codec == null) {
-            codec =
-                    (SingleObjectCodec<T>)
-                            SingleObjectCodec.forClass(
-                                    RecordClassConfig.read(configs, RECORD_CLASS_CONFIG));
-        }
+        super(type);
     }
 
     /**
@@ -51,13 +37,6 @@ public final class SingleObjectDeserializer<T extends SpecificRecord> implements
      */
     @Override
     public T deserialize(String topic, byte[] data) {
-        if (data == null) {
-            return null;
-        }
-        if (codec == null) {
-            throw new IllegalStateException(
-                    "not configured: set " + RECORD_CLASS_CONFIG + " or pass the record class");
-        }
-        return codec.decode(data);
+        return data == null ? null : codec().decode(data);
     }
 }

@@ -1,7 +1,6 @@
 package dev.embsum.serde.kafka;
 
 import dev.embsum.serde.SingleObjectCodec;
-import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Serializer;
@@ -13,12 +12,11 @@ import org.apache.kafka.common.serialization.Serializer;
  * <p>Construct it with the record class, or let Kafka create it from {@code value.serializer} and
  * name the class in {@link #RECORD_CLASS_CONFIG}.
  */
-public final class SingleObjectSerializer<T extends SpecificRecord> implements Serializer<T> {
+public final class SingleObjectSerializer<T extends SpecificRecord> extends SingleObjectSerde<T>
+        implements Serializer<T> {
 
     /** Client config naming the record class when Kafka instantiates this serializer. */
     public static final String RECORD_CLASS_CONFIG = "embsum.serde.record.class";
-
-    private SingleObjectCodec<T> codec;
 
     /**
      * For instantiation by Kafka; {@link #configure} must then find {@link #RECORD_CLASS_CONFIG}.
@@ -26,18 +24,7 @@ public final class SingleObjectSerializer<T extends SpecificRecord> implements S
     public SingleObjectSerializer() {}
 
     public SingleObjectSerializer(Class<T> type) {
-        this.codec = SingleObjectCodec.forClass(type);
-    }
-
-    @Override
-    @SuppressWarnings("unchecked")
-    public void configure(Map<String, ?> configs, boolean isKey) {
-        if (codec == null) {
-            codec =
-                    (SingleObjectCodec<T>)
-                            SingleObjectCodec.forClass(
-                                    RecordClassConfig.read(configs, RECORD_CLASS_CONFIG));
-        }
+        super(type);
     }
 
     @Override
@@ -45,10 +32,7 @@ public final class SingleObjectSerializer<T extends SpecificRecord> implements S
         if (data == null) {
             return null;
         }
-        if (codec == null) {
-            throw new IllegalStateException(
-                    "not configured: set " + RECORD_CLASS_CONFIG + " or pass the record class");
-        }
+        SingleObjectCodec<T> codec = codec();
         try {
             return codec.encode(data);
         } catch (IllegalArgumentException e) {
