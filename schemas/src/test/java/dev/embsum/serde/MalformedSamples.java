@@ -30,8 +30,21 @@ final class MalformedSamples {
      * ClickEvent up to and including the action enum: event_id "e", user_id "u", item_id "i", time
      * 5.
      */
-    private static Bytes clickPrefix() {
+    static Bytes clickPrefix() {
         return Bytes.header(fp(ClickEvent.class)).string("e").string("u").string("i").varint(5);
+    }
+
+    /** Impression up to and including its item_ids: impression_id "imp", user_id "u". */
+    static Bytes impressionPrefix() {
+        return Bytes.header(fp(Impression.class)).string("imp").string("u");
+    }
+
+    static Case caseNamed(String name) {
+        return cases().stream().filter(c -> c.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    static NonCanonical nonCanonicalNamed(String name) {
+        return nonCanonical().stream().filter(c -> c.name().equals(name)).findFirst().orElseThrow();
     }
 
     static List<Case> cases() {
@@ -164,23 +177,12 @@ final class MalformedSamples {
                 new Case(
                         "array_count_2gib",
                         Impression.class,
-                        Bytes.header(fp(Impression.class))
-                                .string("imp")
-                                .string("u")
-                                .varint(Integer.MAX_VALUE)
-                                .string("a")
-                                .build(),
+                        impressionPrefix().varint(Integer.MAX_VALUE).string("a").build(),
                         Kind.TRUNCATED),
                 new Case(
                         "array_block_size_negative",
                         Impression.class,
-                        Bytes.header(fp(Impression.class))
-                                .string("imp")
-                                .string("u")
-                                .varint(-1)
-                                .varint(-2)
-                                .string("a")
-                                .build(),
+                        impressionPrefix().varint(-1).varint(-2).string("a").build(),
                         Kind.CORRUPT_BODY),
                 new Case(
                         "bytes_length_2gib",
@@ -203,9 +205,7 @@ final class MalformedSamples {
                         "array_with_negative_block_count",
                         "item_ids as one block of -2 items with its byte size (4), allowed by the Avro spec",
                         Impression.class,
-                        Bytes.header(fp(Impression.class))
-                                .string("imp")
-                                .string("u")
+                        impressionPrefix()
                                 .varint(-2)
                                 .varint(4)
                                 .string("a")
@@ -217,9 +217,7 @@ final class MalformedSamples {
                         "array_in_two_blocks",
                         "item_ids as blocks of 1 and 2 items",
                         Impression.class,
-                        Bytes.header(fp(Impression.class))
-                                .string("imp")
-                                .string("u")
+                        impressionPrefix()
                                 .varint(1)
                                 .string("a")
                                 .varint(2)

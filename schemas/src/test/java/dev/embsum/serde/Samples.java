@@ -22,7 +22,7 @@ import org.apache.avro.specific.SpecificRecord;
  * extreme numbers and float payloads. They are the golden wire vectors (keep them stable: a change
  * means regenerating golden/wire-vectors.json) and the fuzz seeds.
  */
-final class Samples {
+public final class Samples {
 
     /** A value with a name and a note for humans reading the golden file. */
     record Sample(String name, String note, SpecificRecord value) {}
@@ -49,6 +49,18 @@ final class Samples {
                 .setItemId("N55189")
                 .setEventTime(Instant.ofEpochMilli(1_573_463_158_000L))
                 .setAction(Action.CLICK)
+                .build();
+    }
+
+    /** A short ClickEvent for the Kafka and Flink adapter tests: "u" on "i" at 5 ms. */
+    public static ClickEvent shortClick(Action action, Integer rating) {
+        return ClickEvent.newBuilder()
+                .setEventId("e")
+                .setUserId("u")
+                .setItemId("i")
+                .setEventTime(Instant.ofEpochMilli(5))
+                .setAction(action)
+                .setRating(rating)
                 .build();
     }
 

@@ -1,5 +1,7 @@
 package dev.embsum.serde;
 
+import static dev.embsum.serde.MalformedSamples.clickPrefix;
+import static dev.embsum.serde.MalformedSamples.impressionPrefix;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -139,29 +141,11 @@ class SingleObjectCodecTest {
 
     @Test
     void corruptBodiesAreRejected() {
-        Bytes prefix =
-                Bytes.header(clicks.fingerprint()).string("e").string("u").string("i").varint(5);
-        assertMalformed(prefix.build().clone(), Kind.TRUNCATED, "at action");
+        assertMalformed(clickPrefix().build(), Kind.TRUNCATED, "at action");
         assertMalformed(
-                Bytes.header(clicks.fingerprint())
-                        .string("e")
-                        .string("u")
-                        .string("i")
-                        .varint(5)
-                        .varint(2)
-                        .build(),
-                Kind.CORRUPT_BODY,
-                "enum index 2",
-                "at action");
+                clickPrefix().varint(2).build(), Kind.CORRUPT_BODY, "enum index 2", "at action");
         assertMalformed(
-                Bytes.header(clicks.fingerprint())
-                        .string("e")
-                        .string("u")
-                        .string("i")
-                        .varint(5)
-                        .varint(0)
-                        .varint(2)
-                        .build(),
+                clickPrefix().varint(0).varint(2).build(),
                 Kind.CORRUPT_BODY,
                 "union branch 2",
                 "at rating");
@@ -175,18 +159,7 @@ class SingleObjectCodecTest {
                 Kind.CORRUPT_BODY,
                 "negative string length -1",
                 "at event_id");
-        long itemFp = SingleObjectCodec.forClass(ContentItem.class).fingerprint();
-        byte[] badBoolean =
-                Bytes.header(itemFp)
-                        .string("i")
-                        .varint(0)
-                        .string("t")
-                        .varint(0)
-                        .varint(0)
-                        .varint(0)
-                        .varint(1)
-                        .raw(2)
-                        .build();
+        byte[] badBoolean = MalformedSamples.caseNamed("boolean_byte_2").bytes();
         assertThatThrownBy(() -> SingleObjectCodec.forClass(ContentItem.class).decode(badBoolean))
                 .isInstanceOf(MalformedRecordException.class)
                 .hasMessageContaining("boolean byte is 2")
@@ -196,15 +169,7 @@ class SingleObjectCodecTest {
     @Test
     void pathsIncludeArrayIndexes() {
         SingleObjectCodec<Impression> codec = SingleObjectCodec.forClass(Impression.class);
-        byte[] bytes =
-                Bytes.header(codec.fingerprint())
-                        .string("imp")
-                        .string("u")
-                        .varint(2)
-                        .string("a")
-                        .varint(1)
-                        .raw(0xFF)
-                        .build();
+        byte[] bytes = impressionPrefix().varint(2).string("a").varint(1).raw(0xFF).build();
         assertThatThrownBy(() -> codec.decode(bytes))
                 .isInstanceOfSatisfying(
                         MalformedRecordException.class,
@@ -221,16 +186,7 @@ class SingleObjectCodecTest {
         // Blocked array with a negative count and a byte size (allowed by the Avro spec).
         SingleObjectCodec<Impression> codec = SingleObjectCodec.forClass(Impression.class);
         byte[] bytes =
-                Bytes.header(codec.fingerprint())
-                        .string("imp")
-                        .string("u")
-                        .varint(-2)
-                        .varint(4)
-                        .string("a")
-                        .string("b")
-                        .varint(0)
-                        .varint(7)
-                        .build();
+                MalformedSamples.nonCanonicalNamed("array_with_negative_block_count").bytes();
         Impression decoded = codec.decode(bytes);
         assertThat(decoded.getItemIds()).containsExactly("a", "b");
         assertThat(decoded.getEventTime()).isEqualTo(Instant.ofEpochMilli(7));

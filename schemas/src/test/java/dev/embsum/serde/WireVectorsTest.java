@@ -1,7 +1,7 @@
 package dev.embsum.serde;
 
+import static dev.embsum.serde.MalformedAssertions.assertMalformedKind;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -23,6 +23,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.function.ThrowingConsumer;
 
 /**
  * golden/wire-vectors.json: exact single-object bytes of representative values, checked here and by
@@ -101,47 +102,40 @@ class WireVectorsTest {
 
     @TestFactory
     Stream<DynamicTest> malformedInputsFailWithTheirKind() throws IOException {
-        List<DynamicTest> tests = new ArrayList<>();
-        for (JsonNode c : golden().get("malformed")) {
-            tests.add(
-                    DynamicTest.dynamicTest(
-                            c.get("name").textValue(),
-                            () ->
-                                    assertThatThrownBy(
-                                                    () ->
-                                                            codec(c.get("record").textValue())
-                                                                    .decode(
-                                                                            HEX.parseHex(
-                                                                                    c.get("hex")
-                                                                                            .textValue())))
-                                            .isInstanceOfSatisfying(
-                                                    MalformedRecordException.class,
-                                                    e ->
-                                                            assertThat(e.kind().name())
-                                                                    .isEqualTo(
-                                                                            c.get("kind")
-                                                                                    .textValue()))));
-        }
-        return tests.stream();
+        return eachEntryOf(
+                "malformed",
+                c ->
+                        assertMalformedKind(
+                                () -> codec(c.get("record").textValue()).decode(bytesOf(c)),
+                                MalformedRecordException.Kind.valueOf(c.get("kind").textValue())));
     }
 
     @TestFactory
     Stream<DynamicTest> nonCanonicalEncodingsDecode() throws IOException {
+        return eachEntryOf(
+                "noncanonical",
+                c -> {
+                    SingleObjectCodec<SpecificRecord> codec = codec(c.get("record").textValue());
+                    SpecificRecord decoded = codec.decode(bytesOf(c));
+                    assertThat(text(PlainJson.toJson(codec.schema(), decoded)))
+                            .isEqualTo(text(c.get("value")));
+                });
+    }
+
+    /** A test per entry of the golden file's {@code section}, named by the entry's "name". */
+    private static Stream<DynamicTest> eachEntryOf(String section, ThrowingConsumer<JsonNode> check)
+            throws IOException {
         List<DynamicTest> tests = new ArrayList<>();
-        for (JsonNode c : golden().get("noncanonical")) {
+        for (JsonNode entry : golden().get(section)) {
             tests.add(
                     DynamicTest.dynamicTest(
-                            c.get("name").textValue(),
-                            () -> {
-                                SingleObjectCodec<SpecificRecord> codec =
-                                        codec(c.get("record").textValue());
-                                SpecificRecord decoded =
-                                        codec.decode(HEX.parseHex(c.get("hex").textValue()));
-                                assertThat(text(PlainJson.toJson(codec.schema(), decoded)))
-                                        .isEqualTo(text(c.get("value")));
-                            }));
+                            entry.get("name").textValue(), () -> check.accept(entry)));
         }
         return tests.stream();
+    }
+
+    private static byte[] bytesOf(JsonNode entry) {
+        return HEX.parseHex(entry.get("hex").textValue());
     }
 
     // --- producing the file ----------------------------------------------------------------------
@@ -208,11 +202,8 @@ class WireVectorsTest {
         Set<MalformedRecordException.Kind> kinds = new TreeSet<>();
         for (MalformedSamples.Case c : MalformedSamples.cases()) {
             kinds.add(c.kind());
-            assertThatThrownBy(() -> codec(c.type().getSimpleName()).decode(c.bytes()))
-                    .as(c.name())
-                    .isInstanceOfSatisfying(
-                            MalformedRecordException.class,
-                            e -> assertThat(e.kind()).isEqualTo(c.kind()));
+            assertMalformedKind(
+                    c.name(), () -> codec(c.type().getSimpleName()).decode(c.bytes()), c.kind());
         }
         assertThat(kinds).containsExactlyInAnyOrder(MalformedRecordException.Kind.values());
     }

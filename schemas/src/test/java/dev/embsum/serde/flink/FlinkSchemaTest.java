@@ -1,12 +1,13 @@
 package dev.embsum.serde.flink;
 
+import static dev.embsum.serde.MalformedAssertions.assertMalformedKind;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.embsum.avro.Action;
 import dev.embsum.avro.ClickEvent;
 import dev.embsum.avro.UserEmbedding;
-import dev.embsum.serde.MalformedRecordException;
+import dev.embsum.serde.MalformedRecordException.Kind;
+import dev.embsum.serde.Samples;
 import dev.embsum.serde.SingleObjectCodec;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -28,13 +29,7 @@ import org.junit.jupiter.api.Test;
 class FlinkSchemaTest {
 
     private static ClickEvent click() {
-        return ClickEvent.newBuilder()
-                .setEventId("e")
-                .setUserId("u")
-                .setItemId("i")
-                .setEventTime(Instant.ofEpochMilli(5))
-                .setAction(Action.CLICK)
-                .build();
+        return Samples.shortClick(Action.CLICK, null);
     }
 
     @Test
@@ -61,12 +56,7 @@ class FlinkSchemaTest {
     @Test
     void badBytesThrowMalformedRecordException() {
         var de = new SingleObjectDeserializationSchema<>(ClickEvent.class);
-        assertThatThrownBy(() -> de.deserialize(new byte[] {(byte) 0xC3}))
-                .isInstanceOfSatisfying(
-                        MalformedRecordException.class,
-                        e ->
-                                assertThat(e.kind())
-                                        .isEqualTo(MalformedRecordException.Kind.TRUNCATED));
+        assertMalformedKind(() -> de.deserialize(new byte[] {(byte) 0xC3}), Kind.TRUNCATED);
     }
 
     @Test

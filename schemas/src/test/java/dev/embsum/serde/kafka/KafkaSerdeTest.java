@@ -1,15 +1,16 @@
 package dev.embsum.serde.kafka;
 
+import static dev.embsum.serde.MalformedAssertions.assertMalformedKind;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.embsum.avro.Action;
 import dev.embsum.avro.ClickEvent;
 import dev.embsum.avro.ContentItem;
-import dev.embsum.serde.MalformedRecordException;
+import dev.embsum.serde.MalformedRecordException.Kind;
+import dev.embsum.serde.Samples;
 import dev.embsum.serde.SingleObjectCodec;
 import java.nio.ByteBuffer;
-import java.time.Instant;
 import java.util.Map;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.errors.SerializationException;
@@ -19,14 +20,7 @@ import org.junit.jupiter.api.Test;
 class KafkaSerdeTest {
 
     private static ClickEvent click() {
-        return ClickEvent.newBuilder()
-                .setEventId("e")
-                .setUserId("u")
-                .setItemId("i")
-                .setEventTime(Instant.ofEpochMilli(5))
-                .setAction(Action.RATE)
-                .setRating(4)
-                .build();
+        return Samples.shortClick(Action.RATE, 4);
     }
 
     @Test
@@ -58,18 +52,10 @@ class KafkaSerdeTest {
     @Test
     void badBytesThrowMalformedRecordException() {
         try (var deserializer = new SingleObjectDeserializer<>(ClickEvent.class)) {
-            assertThatThrownBy(() -> deserializer.deserialize("clicks", new byte[0]))
-                    .isInstanceOfSatisfying(
-                            MalformedRecordException.class,
-                            e ->
-                                    assertThat(e.kind())
-                                            .isEqualTo(MalformedRecordException.Kind.EMPTY));
-            assertThatThrownBy(() -> deserializer.deserialize("clicks", "{\"json\":1}".getBytes()))
-                    .isInstanceOfSatisfying(
-                            MalformedRecordException.class,
-                            e ->
-                                    assertThat(e.kind())
-                                            .isEqualTo(MalformedRecordException.Kind.BAD_MAGIC));
+            assertMalformedKind(() -> deserializer.deserialize("clicks", new byte[0]), Kind.EMPTY);
+            assertMalformedKind(
+                    () -> deserializer.deserialize("clicks", "{\"json\":1}".getBytes()),
+                    Kind.BAD_MAGIC);
         }
     }
 
