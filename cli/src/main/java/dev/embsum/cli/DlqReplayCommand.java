@@ -1,6 +1,7 @@
 package dev.embsum.cli;
 
 import dev.embsum.avro.DeadLetter;
+import dev.embsum.cli.internal.ByteBuffers;
 import dev.embsum.cli.internal.CliFailure;
 import dev.embsum.cli.internal.KafkaOptions;
 import dev.embsum.cli.internal.TopicReader;
@@ -9,7 +10,6 @@ import dev.embsum.serde.MalformedRecordException;
 import dev.embsum.serde.SingleObjectCodec;
 import dev.embsum.serde.Topic;
 import java.io.PrintWriter;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -182,8 +182,8 @@ final class DlqReplayCommand implements Callable<Integer> {
                         producer.send(
                                 new ProducerRecord<>(
                                         d.getSourceTopic(),
-                                        bytes(d.getKey()),
-                                        bytes(d.getValue()))));
+                                        ByteBuffers.toArray(d.getKey()),
+                                        ByteBuffers.toArray(d.getValue()))));
             }
             producer.flush();
             for (int i = 0; i < selected.size(); i++) {
@@ -215,7 +215,7 @@ final class DlqReplayCommand implements Callable<Integer> {
 
     private String describe(Selected s) {
         DeadLetter d = s.letter;
-        byte[] key = bytes(d.getKey());
+        byte[] key = ByteBuffers.toArray(d.getKey());
         return topicDeadLetters
                 + "["
                 + s.partition
@@ -260,14 +260,5 @@ final class DlqReplayCommand implements Callable<Integer> {
                                 + " pass --force only if the job itself was changed to accept them.");
             }
         }
-    }
-
-    private static byte[] bytes(ByteBuffer b) {
-        if (b == null) {
-            return null;
-        }
-        byte[] out = new byte[b.remaining()];
-        b.duplicate().get(out);
-        return out;
     }
 }

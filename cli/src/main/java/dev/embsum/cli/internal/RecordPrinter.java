@@ -138,9 +138,9 @@ public final class RecordPrinter {
                 .append(e.getFailedAt())
                 .append('\n');
         sb.append("  reason: ").append(e.getErrorMessage()).append('\n');
-        byte[] key = array(e.getKey());
+        byte[] key = ByteBuffers.toArray(e.getKey());
         sb.append("  original key: ").append(key(key)).append('\n');
-        byte[] value = array(e.getValue());
+        byte[] value = ByteBuffers.toArray(e.getValue());
         if (value == null) {
             sb.append("  original value: null (a tombstone)\n");
             return;
@@ -232,14 +232,5 @@ public final class RecordPrinter {
         return t.length() <= max
                 ? "\"" + t + "\""
                 : "\"" + t.substring(0, max) + "...\" (" + t.length() + " characters)";
-    }
-
-    private static byte[] array(ByteBuffer b) {
-        if (b == null) {
-            return null;
-        }
-        byte[] out = new byte[b.remaining()];
-        b.duplicate().get(out);
-        return out;
     }
 }
