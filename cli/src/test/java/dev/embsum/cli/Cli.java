@@ -3,6 +3,8 @@ package dev.embsum.cli;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /** Runs the CLI in this JVM as scripts/embsum would, capturing stdout and stderr. */
 final class Cli {
@@ -26,5 +28,14 @@ final class Cli {
         }
         return new Result(
                 status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    /** Runs {@code command}, then {@code options}, against the test broker. */
+    static Result run(TestKafka kafka, List<String> command, String... options) {
+        List<String> args = new ArrayList<>(command);
+        args.addAll(List.of(options));
+        args.add("--bootstrap-servers");
+        args.add(kafka.bootstrap());
+        return run(args.toArray(String[]::new));
     }
 }

@@ -56,23 +56,7 @@ class ProduceCommandTest {
     void mindUsersAreReplayedAsTheJobReadsThem() throws Exception {
         MindFiles expected = MindFiles.firstUsers(12);
         kafka.createTopics("mind-content", "mind-clicks", "mind-impressions");
-        Cli.Result r =
-                Cli.run(
-                        "produce",
-                        "--mind",
-                        MIND.toString(),
-                        "--users",
-                        "12",
-                        "--rate",
-                        "0",
-                        "--topic-content",
-                        "mind-content",
-                        "--topic-clicks",
-                        "mind-clicks",
-                        "--topic-impressions",
-                        "mind-impressions",
-                        "--bootstrap-servers",
-                        kafka.bootstrap());
+        Cli.Result r = produceMind("mind-", 12, "--rate", "0");
         assertThat(r.status()).as(r.toString()).isZero();
         assertThat(r.out())
                 .startsWith(
@@ -172,21 +156,14 @@ class ProduceCommandTest {
         kafka.createTopics("gr-content", "gr-clicks");
         Cli.Result r =
                 Cli.run(
-                        "produce",
+                        kafka,
+                        produceTo("gr-"),
                         "--goodreads",
                         GOODREADS.toString(),
                         "--users",
                         "5",
                         "--rate",
-                        "0",
-                        "--topic-content",
-                        "gr-content",
-                        "--topic-clicks",
-                        "gr-clicks",
-                        "--topic-impressions",
-                        "no-such-topic",
-                        "--bootstrap-servers",
-                        kafka.bootstrap());
+                        "0");
         assertThat(r.status()).as(r.toString()).isZero();
 
         // Ratings.csv has no quoted fields: book_id,user_id,rating
@@ -206,10 +183,10 @@ class ProduceCommandTest {
         }
         Set<String> books = new LinkedHashSet<>();
         ratings.forEach(f -> books.add(f[0]));
-        // Goodreads has no impressions: the impressions topic is not even needed.
+        // Goodreads has no impressions: the impressions topic (not created) is not even needed.
         assertThat(r.out())
                 .contains(books.size() + " to 'gr-content'", ratings.size() + " to 'gr-clicks'")
-                .doesNotContain("no-such-topic");
+                .doesNotContain("gr-impressions");
         assertThat(r.err())
                 .contains(
                         "Goodreads "
@@ -279,25 +256,7 @@ class ProduceCommandTest {
     @Test
     void onlySelectedStreams() throws Exception {
         kafka.createTopics("only-content", "only-clicks", "only-impressions");
-        Cli.Result r =
-                Cli.run(
-                        "produce",
-                        "--mind",
-                        MIND.toString(),
-                        "--users",
-                        "2",
-                        "--rate",
-                        "0",
-                        "--only",
-                        "impressions",
-                        "--topic-content",
-                        "only-content",
-                        "--topic-clicks",
-                        "only-clicks",
-                        "--topic-impressions",
-                        "only-impressions",
-                        "--bootstrap-servers",
-                        kafka.bootstrap());
+        Cli.Result r = produceMind("only-", 2, "--rate", "0", "--only", "impressions");
         assertThat(r.status()).as(r.toString()).isZero();
         assertThat(kafka.endOffsets("only-clicks")).isZero();
         assertThat(kafka.endOffsets("only-content")).isZero();
@@ -309,15 +268,12 @@ class ProduceCommandTest {
     void aMissingTopicIsNamedWithItsOption() {
         Cli.Result r =
                 Cli.run(
-                        "produce",
+                        kafka,
+                        List.of("produce", "--topic-clicks", "klicks"),
                         "--mind",
                         MIND.toString(),
                         "--users",
-                        "1",
-                        "--topic-clicks",
-                        "klicks",
-                        "--bootstrap-servers",
-                        kafka.bootstrap());
+                        "1");
         assertThat(r.status()).isEqualTo(1);
         assertThat(r.err())
                 .contains(
@@ -329,19 +285,7 @@ class ProduceCommandTest {
     @Test
     void rateLimitHoldsOnAverage() throws IOException {
         long start = System.nanoTime();
-        Cli.Result r =
-                Cli.run(
-                        "produce",
-                        "--mind",
-                        MIND.toString(),
-                        "--users",
-                        "10",
-                        "--only",
-                        "impressions",
-                        "--rate",
-                        "40",
-                        "--bootstrap-servers",
-                        kafka.bootstrap());
+        Cli.Result r = produceMind("", 10, "--only", "impressions", "--rate", "40");
         double seconds = (System.nanoTime() - start) / 1e9;
         assertThat(r.status()).as(r.toString()).isZero();
         int rows = MindFiles.firstUsers(10).rows.size();
@@ -355,6 +299,28 @@ class ProduceCommandTest {
                                 + "/"
                                 + rows
                                 + " 100%");
+    }
+
+    /**
+     * embsum produce to the test broker's topics {@code topicPrefix + "content"}, {@code
+     * topicPrefix + "clicks"} and {@code topicPrefix + "impressions"} ("" for the default names).
+     */
+    private static List<String> produceTo(String topicPrefix) {
+        return List.of(
+                "produce",
+                "--topic-content",
+                topicPrefix + "content",
+                "--topic-clicks",
+                topicPrefix + "clicks",
+                "--topic-impressions",
+                topicPrefix + "impressions");
+    }
+
+    /** {@link #produceTo} of MIND's first {@code users} users. */
+    private static Cli.Result produceMind(String topicPrefix, int users, String... options) {
+        List<String> command = new ArrayList<>(produceTo(topicPrefix));
+        command.addAll(List.of("--mind", MIND.toString(), "--users", String.valueOf(users)));
+        return Cli.run(kafka, command, options);
     }
 
     private static String key(ConsumerRecord<byte[], byte[]> r) {

@@ -36,16 +36,7 @@ class ReleaseCommandTest {
         String manifestSha256 = sha256(bundle.resolve("manifest.json"));
         String modelVersion = modelVersion(bundle);
         Instant before = Instant.now().minusMillis(1);
-        Cli.Result r =
-                Cli.run(
-                        "release",
-                        bundle.toString(),
-                        "--uri",
-                        "/opt/embsum/models/demo",
-                        "--topic-model-releases",
-                        "r1-releases",
-                        "--bootstrap-servers",
-                        kafka.bootstrap());
+        Cli.Result r = release(bundle, "r1-releases", "--uri", "/opt/embsum/models/demo");
         Instant after = Instant.now();
         assertThat(r.status()).as(r.toString()).isZero();
         assertThat(r.err())
@@ -69,15 +60,7 @@ class ReleaseCommandTest {
     @Test
     void defaultUriIsTheBundlesAbsolutePath() throws Exception {
         kafka.createTopics("r2-releases");
-        Cli.Result r =
-                Cli.run(
-                        "release",
-                        TestBundle.dir().toString(),
-                        "--no-golden",
-                        "--topic-model-releases",
-                        "r2-releases",
-                        "--bootstrap-servers",
-                        kafka.bootstrap());
+        Cli.Result r = release(TestBundle.dir(), "r2-releases", "--no-golden");
         assertThat(r.status()).as(r.toString()).isZero();
         assertThat(r.err()).doesNotContain("golden check");
         ModelRelease release =
@@ -99,14 +82,7 @@ class ReleaseCommandTest {
             weights.seek(weights.length() / 2);
             weights.write(b ^ 0xFF); // one flipped byte: same size, different checksum
         }
-        Cli.Result r =
-                Cli.run(
-                        "release",
-                        copy.toString(),
-                        "--topic-model-releases",
-                        "r3-releases",
-                        "--bootstrap-servers",
-                        kafka.bootstrap());
+        Cli.Result r = release(copy, "r3-releases");
         assertThat(r.status()).isEqualTo(1);
         assertThat(r.out()).isEmpty();
         assertThat(r.err())
@@ -118,21 +94,20 @@ class ReleaseCommandTest {
     @Test
     void dryRunVerifiesAndPublishesNothing() throws Exception {
         kafka.createTopics("r4-releases");
-        Cli.Result r =
-                Cli.run(
-                        "release",
-                        TestBundle.dir().toString(),
-                        "--dry-run",
-                        "--no-golden",
-                        "--topic-model-releases",
-                        "r4-releases",
-                        "--bootstrap-servers",
-                        kafka.bootstrap());
+        Cli.Result r = release(TestBundle.dir(), "r4-releases", "--dry-run", "--no-golden");
         assertThat(r.status()).as(r.toString()).isZero();
         assertThat(r.out())
                 .startsWith(
                         "dry run, not published: model_version " + modelVersion(TestBundle.dir()));
         assertThat(kafka.endOffsets("r4-releases")).isZero();
+    }
+
+    /** embsum release of {@code bundle} to the topic {@code releases} of the test broker. */
+    private static Cli.Result release(Path bundle, String releases, String... options) {
+        return Cli.run(
+                kafka,
+                List.of("release", bundle.toString(), "--topic-model-releases", releases),
+                options);
     }
 
     private static String modelVersion(Path bundle) throws IOException {

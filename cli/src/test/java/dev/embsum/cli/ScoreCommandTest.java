@@ -1,5 +1,7 @@
 package dev.embsum.cli;
 
+import static dev.embsum.cli.TestRecords.floats;
+import static dev.embsum.cli.TestRecords.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -19,8 +21,6 @@ import dev.embsum.runtime.text.ItemFormatter;
 import dev.embsum.runtime.text.ItemText;
 import dev.embsum.runtime.text.SessionGrouper;
 import dev.embsum.serde.SingleObjectCodec;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +32,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -41,6 +40,7 @@ import org.junit.jupiter.api.Test;
  * equals PolyScorer's on the same vectors, the newest record per key wins, tombstones delete, and
  * model versions are never mixed.
  */
+@InProcessKafka
 class ScoreCommandTest {
 
     private static final int ITEMS = 40;
@@ -48,7 +48,9 @@ class ScoreCommandTest {
     private static final Pattern ROW =
             Pattern.compile("^\\s*(\\d+)\\.\\s+(-?[0-9.]+)\\s+(\\S+)$", Pattern.MULTILINE);
 
+    /** Set by {@link InProcessKafka}. */
     private static TestKafka kafka;
+
     private static String modelVersion;
 
     /** item_id to its content embedding, in news.tsv order. */
@@ -58,8 +60,7 @@ class ScoreCommandTest {
     private static UserEmbedding newer;
 
     @BeforeAll
-    static void embedAndStartBroker() throws Exception {
-        kafka = TestKafka.start();
+    static void embed() throws Exception {
         Path news =
                 Paths.get(System.getProperty("embsum.root", "..")).resolve("data/mind/news.tsv");
         List<String[]> rows =
@@ -90,8 +91,8 @@ class ScoreCommandTest {
                                 .setModelVersion(modelVersion)
                                 .setN(runtime.cpeCodes())
                                 .setD(runtime.dim())
-                                .setCpe(le(encoded.get(i).cpe()))
-                                .setCpeKey(le(encoded.get(i).cpeKey()))
+                                .setCpe(floats(encoded.get(i).cpe()))
+                                .setCpeKey(floats(encoded.get(i).cpeKey()))
                                 .build());
             }
             SessionGrouper grouper = new SessionGrouper(runtime.contract());
@@ -104,11 +105,6 @@ class ScoreCommandTest {
             }
             newer = user(runtime, history, grouper.sessions(history));
         }
-    }
-
-    @AfterAll
-    static void stopBroker() throws Exception {
-        kafka.close();
     }
 
     /**
@@ -133,19 +129,19 @@ class ScoreCommandTest {
         SingleObjectCodec<UserEmbedding> users = SingleObjectCodec.forClass(UserEmbedding.class);
         SingleObjectCodec<ContentEmbedding> items =
                 SingleObjectCodec.forClass(ContentEmbedding.class);
-        kafka.send("s1-users", bytes(older.getUserId()), users.encode(older));
-        kafka.send("s1-users", bytes(newer.getUserId()), users.encode(newer)); // newest wins
+        kafka.send("s1-users", utf8(older.getUserId()), users.encode(older));
+        kafka.send("s1-users", utf8(newer.getUserId()), users.encode(newer)); // newest wins
         List<String> ids = new ArrayList<>(catalogue.keySet());
         String updated = ids.get(10);
         String deleted = ids.get(11);
         // item 10 first with item 20's vectors, then its own: only the second may count
         ContentEmbedding wrong =
                 ContentEmbedding.newBuilder(catalogue.get(ids.get(20))).setItemId(updated).build();
-        kafka.send("s1-items", bytes(updated), items.encode(wrong));
+        kafka.send("s1-items", utf8(updated), items.encode(wrong));
         for (ContentEmbedding c : catalogue.values()) {
-            kafka.send("s1-items", bytes(c.getItemId()), items.encode(c));
+            kafka.send("s1-items", utf8(c.getItemId()), items.encode(c));
         }
-        kafka.send("s1-items", bytes(deleted), null); // tombstone: item 11 is gone
+        kafka.send("s1-items", utf8(deleted), null); // tombstone: item 11 is gone
 
         List<ContentEmbedding> candidates = new ArrayList<>();
         for (ContentEmbedding c : catalogue.values()) {
@@ -156,19 +152,7 @@ class ScoreCommandTest {
         }
         List<ScoredItem> expected = expectedTop(newer, candidates, 7);
 
-        Cli.Result r =
-                Cli.run(
-                        "score",
-                        "--user",
-                        newer.getUserId(),
-                        "--k",
-                        "7",
-                        "--topic-user-embeddings",
-                        "s1-users",
-                        "--topic-content-embeddings",
-                        "s1-items",
-                        "--bootstrap-servers",
-                        kafka.bootstrap());
+        Cli.Result r = score("s1-", newer.getUserId(), "--k", "7");
         assertThat(r.status()).as(r.toString()).isZero();
         assertThat(r.out())
                 .startsWith(
@@ -197,20 +181,7 @@ class ScoreCommandTest {
         // every score (item 10's included: its first record must not count) is compared.
         List<ContentEmbedding> all = new ArrayList<>(catalogue.values());
         all.removeIf(c -> c.getItemId().equals(deleted));
-        Cli.Result withHistory =
-                Cli.run(
-                        "score",
-                        "--user",
-                        newer.getUserId(),
-                        "--k",
-                        "50",
-                        "--include-history",
-                        "--topic-user-embeddings",
-                        "s1-users",
-                        "--topic-content-embeddings",
-                        "s1-items",
-                        "--bootstrap-servers",
-                        kafka.bootstrap());
+        Cli.Result withHistory = score("s1-", newer.getUserId(), "--k", "50", "--include-history");
         assertThat(withHistory.status()).as(withHistory.toString()).isZero();
         assertThat(withHistory.out())
                 .contains("top " + (ITEMS - 1) + " of " + (ITEMS - 1) + " items");
@@ -224,7 +195,7 @@ class ScoreCommandTest {
                 SingleObjectCodec.forClass(ContentEmbedding.class);
         kafka.send(
                 "s2-users",
-                bytes(newer.getUserId()),
+                utf8(newer.getUserId()),
                 SingleObjectCodec.forClass(UserEmbedding.class).encode(newer));
         List<ContentEmbedding> sameModel = new ArrayList<>();
         int i = 0;
@@ -233,24 +204,13 @@ class ScoreCommandTest {
                     i++ % 4 == 0
                             ? ContentEmbedding.newBuilder(c).setModelVersion("mind-v2").build()
                             : c;
-            kafka.send("s2-items", bytes(c.getItemId()), items.encode(published));
+            kafka.send("s2-items", utf8(c.getItemId()), items.encode(published));
             if (published.getModelVersion().equals(modelVersion)
                     && !newer.getHistoryItemIds().contains(c.getItemId())) {
                 sameModel.add(c);
             }
         }
-        String[] args = {
-            "score",
-            "--user",
-            newer.getUserId(),
-            "--topic-user-embeddings",
-            "s2-users",
-            "--topic-content-embeddings",
-            "s2-items",
-            "--bootstrap-servers",
-            kafka.bootstrap()
-        };
-        Cli.Result refused = Cli.run(args);
+        Cli.Result refused = score("s2-", newer.getUserId());
         assertThat(refused.status()).isEqualTo(1);
         assertThat(refused.out()).isEmpty();
         assertThat(refused.err())
@@ -264,9 +224,7 @@ class ScoreCommandTest {
                 .contains("Scores of embeddings from different models mean nothing")
                 .contains("--skip-other-models");
 
-        String[] skipping = java.util.Arrays.copyOf(args, args.length + 1);
-        skipping[args.length] = "--skip-other-models";
-        Cli.Result r = Cli.run(skipping);
+        Cli.Result r = score("s2-", newer.getUserId(), "--skip-other-models");
         assertThat(r.status()).as(r.toString()).isZero();
         assertRanking(r.out(), expectedTop(newer, sameModel, 10), sameModel);
     }
@@ -276,24 +234,32 @@ class ScoreCommandTest {
         kafka.createTopics("s3-users", "s3-items");
         kafka.send(
                 "s3-users",
-                bytes(newer.getUserId()),
+                utf8(newer.getUserId()),
                 SingleObjectCodec.forClass(UserEmbedding.class).encode(newer));
-        Cli.Result r =
-                Cli.run(
-                        "score",
-                        "--user",
-                        "U-nobody",
-                        "--topic-user-embeddings",
-                        "s3-users",
-                        "--topic-content-embeddings",
-                        "s3-items",
-                        "--bootstrap-servers",
-                        kafka.bootstrap());
+        Cli.Result r = score("s3-", "U-nobody");
         assertThat(r.status()).isEqualTo(1);
         assertThat(r.err())
                 .contains(
                         "embsum score: no embedding of user 'U-nobody' on 's3-users' (1 users have one)")
                 .contains("embsum tail s3-users --from-beginning --key U-nobody");
+    }
+
+    /**
+     * embsum score of {@code user} on the test broker, from the topics {@code topicPrefix +
+     * "users"} and {@code topicPrefix + "items"}.
+     */
+    private static Cli.Result score(String topicPrefix, String user, String... options) {
+        return Cli.run(
+                kafka,
+                List.of(
+                        "score",
+                        "--user",
+                        user,
+                        "--topic-user-embeddings",
+                        topicPrefix + "users",
+                        "--topic-content-embeddings",
+                        topicPrefix + "items"),
+                options);
     }
 
     private static void assertRanking(
@@ -327,23 +293,11 @@ class ScoreCommandTest {
                 .setHistoryVersion(history.historyVersion())
                 .setM(runtime.upeCodes())
                 .setD(runtime.dim())
-                .setUpe(le(u.upe()))
+                .setUpe(floats(u.upe()))
                 .setSummary(u.summary())
                 .setHistoryItemIds(history.entries().stream().map(e -> e.itemId()).toList())
                 .setLastEventTime(Instant.ofEpochMilli(1_000L * (history.size() - 1)))
                 .setComputedAt(Instant.now())
                 .build();
-    }
-
-    private static ByteBuffer le(float[] values) {
-        ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        for (float v : values) {
-            b.putFloat(v);
-        }
-        return b.flip();
-    }
-
-    private static byte[] bytes(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
     }
 }

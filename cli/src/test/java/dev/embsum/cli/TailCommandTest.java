@@ -1,16 +1,17 @@
 package dev.embsum.cli;
 
+import static dev.embsum.cli.TestRecords.click;
+import static dev.embsum.cli.TestRecords.deadLetter;
+import static dev.embsum.cli.TestRecords.floats;
+import static dev.embsum.cli.TestRecords.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.embsum.avro.Action;
 import dev.embsum.avro.ClickEvent;
 import dev.embsum.avro.ContentEmbedding;
 import dev.embsum.avro.DeadLetter;
 import dev.embsum.avro.ModelRelease;
 import dev.embsum.avro.UserEmbedding;
 import dev.embsum.serde.SingleObjectCodec;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
@@ -34,25 +35,15 @@ class TailCommandTest {
                         "U42", 7, new float[] {0.125f, -1.5f, 2.25f, 3f, 4f, 5f}, "likes football");
         kafka.send(
                 "tail-users",
-                bytes("U42"),
+                utf8("U42"),
                 SingleObjectCodec.forClass(UserEmbedding.class).encode(e));
         kafka.send(
                 "tail-users",
-                bytes("U43"),
+                utf8("U43"),
                 SingleObjectCodec.forClass(UserEmbedding.class)
                         .encode(userEmbedding("U43", 1, new float[6], null)));
 
-        Cli.Result r =
-                Cli.run(
-                        "tail",
-                        "tail-users",
-                        "--from-beginning",
-                        "--max",
-                        "2",
-                        "--floats",
-                        "3",
-                        "--bootstrap-servers",
-                        kafka.bootstrap());
+        Cli.Result r = tail("tail-users", "--from-beginning", "--max", "2", "--floats", "3");
         assertThat(r.status()).as(r.toString()).isZero();
         assertThat(r.out())
                 .contains("key \"U42\"")
@@ -72,21 +63,12 @@ class TailCommandTest {
     @Test
     void deadLettersShowKindReasonSourceAndPayload() throws Exception {
         kafka.createTopics("tail-dead");
-        ClickEvent click =
-                ClickEvent.newBuilder()
-                        .setEventId("e1")
-                        .setUserId("U7")
-                        .setItemId("N404")
-                        .setEventTime(Instant.parse("2019-11-15T08:00:00Z"))
-                        .setAction(Action.CLICK)
-                        .setRating(null)
-                        .setImpressionId(null)
-                        .build();
-        byte[] clickBytes = SingleObjectCodec.forClass(ClickEvent.class).encode(click);
+        byte[] clickBytes =
+                SingleObjectCodec.forClass(ClickEvent.class).encode(click("e1", "U7", "N404"));
         SingleObjectCodec<DeadLetter> codec = SingleObjectCodec.forClass(DeadLetter.class);
         kafka.send(
                 "tail-dead",
-                bytes("U7"),
+                utf8("U7"),
                 codec.encode(
                         deadLetter(
                                 "UNKNOWN_ITEM",
@@ -98,7 +80,7 @@ class TailCommandTest {
                                 "item N404 did not arrive within 10min")));
         kafka.send(
                 "tail-dead",
-                bytes("U-broken"),
+                utf8("U-broken"),
                 codec.encode(
                         deadLetter(
                                 "MALFORMED",
@@ -109,15 +91,7 @@ class TailCommandTest {
                                 new byte[] {1, 2, 3},
                                 "shorter than the 10-byte single-object header")));
 
-        Cli.Result r =
-                Cli.run(
-                        "tail",
-                        "tail-dead",
-                        "--from-beginning",
-                        "--timeout",
-                        "2s",
-                        "--bootstrap-servers",
-                        kafka.bootstrap());
+        Cli.Result r = tail("tail-dead", "--from-beginning", "--timeout", "2s");
         assertThat(r.status()).as(r.toString()).isZero();
         assertThat(r.out())
                 .contains(
@@ -149,7 +123,7 @@ class TailCommandTest {
                         .build();
         kafka.send(
                 "tail-misc",
-                bytes("N9"),
+                utf8("N9"),
                 SingleObjectCodec.forClass(ContentEmbedding.class).encode(c));
         ModelRelease m =
                 ModelRelease.newBuilder()
@@ -160,19 +134,11 @@ class TailCommandTest {
                         .build();
         kafka.send(
                 "tail-misc",
-                bytes("current"),
+                utf8("current"),
                 SingleObjectCodec.forClass(ModelRelease.class).encode(m));
         kafka.send("tail-misc", null, "plain text".getBytes(StandardCharsets.UTF_8));
 
-        Cli.Result r =
-                Cli.run(
-                        "tail",
-                        "tail-misc",
-                        "--from-beginning",
-                        "--max",
-                        "3",
-                        "--bootstrap-servers",
-                        kafka.bootstrap());
+        Cli.Result r = tail("tail-misc", "--from-beginning", "--max", "3");
         assertThat(r.status()).as(r.toString()).isZero();
         assertThat(r.out())
                 .contains(
@@ -194,34 +160,21 @@ class TailCommandTest {
         kafka.createTopics("tail-live");
         SingleObjectCodec<UserEmbedding> codec = SingleObjectCodec.forClass(UserEmbedding.class);
         kafka.send(
-                "tail-live",
-                bytes("U1"),
-                codec.encode(userEmbedding("U1", 1, new float[6], "old")));
+                "tail-live", utf8("U1"), codec.encode(userEmbedding("U1", 1, new float[6], "old")));
         // Without --from-beginning only records published after the start are shown. The tail's
         // start is not observable from here, so new records keep coming until it has printed one.
         CompletableFuture<Cli.Result> tail =
                 CompletableFuture.supplyAsync(
-                        () ->
-                                Cli.run(
-                                        "tail",
-                                        "tail-live",
-                                        "--key",
-                                        "U1",
-                                        "--max",
-                                        "1",
-                                        "--timeout",
-                                        "30s",
-                                        "--bootstrap-servers",
-                                        kafka.bootstrap()));
+                        () -> tail("tail-live", "--key", "U1", "--max", "1", "--timeout", "30s"));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!tail.isDone() && System.nanoTime() < deadline) {
             kafka.send(
                     "tail-live",
-                    bytes("U2"),
+                    utf8("U2"),
                     codec.encode(userEmbedding("U2", 5, new float[6], "other user")));
             kafka.send(
                     "tail-live",
-                    bytes("U1"),
+                    utf8("U1"),
                     codec.encode(userEmbedding("U1", 2, new float[6], "new")));
             try {
                 tail.get(300, TimeUnit.MILLISECONDS); // a wait on the tail, ended as soon as it has
@@ -243,13 +196,14 @@ class TailCommandTest {
 
     @Test
     void unknownTopicFails() {
-        Cli.Result r = Cli.run("tail", "no-such-topic", "--bootstrap-servers", kafka.bootstrap());
+        Cli.Result r = tail("no-such-topic");
         assertThat(r.status()).isEqualTo(1);
         assertThat(r.err())
                 .contains("embsum tail: no topic 'no-such-topic' (TOPIC) on the cluster");
     }
 
-    static UserEmbedding userEmbedding(String user, long version, float[] upe, String summary) {
+    private static UserEmbedding userEmbedding(
+            String user, long version, float[] upe, String summary) {
         return UserEmbedding.newBuilder()
                 .setUserId(user)
                 .setModelVersion("demo-mind-small-1")
@@ -264,36 +218,8 @@ class TailCommandTest {
                 .build();
     }
 
-    static DeadLetter deadLetter(
-            String kind,
-            String topic,
-            int partition,
-            long offset,
-            String key,
-            byte[] value,
-            String message) {
-        return DeadLetter.newBuilder()
-                .setSourceTopic(topic)
-                .setPartition(partition)
-                .setOffset(offset)
-                .setKey(key == null ? null : ByteBuffer.wrap(bytes(key)))
-                .setValue(value == null ? null : ByteBuffer.wrap(value))
-                .setErrorKind(kind)
-                .setErrorMessage(message)
-                .setFailedAt(Instant.parse("2019-11-15T08:10:00Z"))
-                .setJob("embsum-stream/item-tokens")
-                .build();
-    }
-
-    static ByteBuffer floats(float... values) {
-        ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        for (float v : values) {
-            b.putFloat(v);
-        }
-        return b.flip();
-    }
-
-    static byte[] bytes(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
+    /** embsum tail of {@code topic} on the test broker. */
+    private static Cli.Result tail(String topic, String... options) {
+        return Cli.run(kafka, List.of("tail", topic), options);
     }
 }
