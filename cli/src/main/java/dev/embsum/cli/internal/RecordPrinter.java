@@ -41,16 +41,8 @@ public final class RecordPrinter {
 
     public String format(ConsumerRecord<byte[], byte[]> r) {
         StringBuilder sb = new StringBuilder();
-        sb.append(r.topic())
-                .append('[')
-                .append(r.partition())
-                .append("]@")
-                .append(r.offset())
-                .append("  key ")
-                .append(key(r.key()))
-                .append("  at ")
-                .append(Instant.ofEpochMilli(r.timestamp()))
-                .append('\n');
+        sb.append(position(r.topic(), r.partition(), r.offset()));
+        fields(sb, "key", key(r.key()), "at", Instant.ofEpochMilli(r.timestamp()));
         AnyRecordDecoder.Decoded d = decoder.decode(r.value());
         if (!d.ok()) {
             sb.append("  (").append(d.problem()).append(")");
@@ -67,15 +59,9 @@ public final class RecordPrinter {
         } else if (rec instanceof DeadLetter e) {
             deadLetter(sb, e);
         } else if (rec instanceof ModelRelease e) {
-            sb.append("  model_version ")
-                    .append(e.getModelVersion())
-                    .append("  released_at ")
-                    .append(e.getReleasedAt())
-                    .append("\n  bundle_uri ")
-                    .append(e.getBundleUri())
-                    .append("\n  bundle_sha256 ")
-                    .append(e.getBundleSha256())
-                    .append('\n');
+            fields(sb, "model_version", e.getModelVersion(), "released_at", e.getReleasedAt());
+            fields(sb, "bundle_uri", e.getBundleUri());
+            fields(sb, "bundle_sha256", e.getBundleSha256());
         } else {
             // ClickEvent, Impression, ContentItem: Avro's JSON form is short and complete.
             sb.append("  ").append(rec.getSchema().getName()).append(' ').append(rec).append('\n');
@@ -84,18 +70,19 @@ public final class RecordPrinter {
     }
 
     private void userEmbedding(StringBuilder sb, UserEmbedding e) {
-        sb.append("  user ")
-                .append(e.getUserId())
-                .append("  model ")
-                .append(e.getModelVersion())
-                .append("  history_version ")
-                .append(e.getHistoryVersion())
-                .append("  last_event_time ")
-                .append(e.getLastEventTime())
-                .append("  computed_at ")
-                .append(e.getComputedAt())
-                .append('\n');
-        sb.append("  upe ").append(floats(e.getUpe(), e.getM(), e.getD())).append('\n');
+        fields(
+                sb,
+                "user",
+                e.getUserId(),
+                "model",
+                e.getModelVersion(),
+                "history_version",
+                e.getHistoryVersion(),
+                "last_event_time",
+                e.getLastEventTime(),
+                "computed_at",
+                e.getComputedAt());
+        fields(sb, "upe", floats(e.getUpe(), e.getM(), e.getD()));
         List<String> history = e.getHistoryItemIds();
         sb.append("  history (").append(history.size()).append(" items, newest last): ");
         if (history.size() > HISTORY_ITEMS) {
@@ -114,29 +101,17 @@ public final class RecordPrinter {
     }
 
     private void contentEmbedding(StringBuilder sb, ContentEmbedding e) {
-        sb.append("  item ")
-                .append(e.getItemId())
-                .append("  model ")
-                .append(e.getModelVersion())
-                .append('\n');
-        sb.append("  cpe ").append(floats(e.getCpe(), e.getN(), e.getD())).append('\n');
-        sb.append("  cpe_key ").append(floats(e.getCpeKey(), e.getN(), e.getD())).append('\n');
+        fields(sb, "item", e.getItemId(), "model", e.getModelVersion());
+        fields(sb, "cpe", floats(e.getCpe(), e.getN(), e.getD()));
+        fields(sb, "cpe_key", floats(e.getCpeKey(), e.getN(), e.getD()));
     }
 
     private void deadLetter(StringBuilder sb, DeadLetter e) {
         sb.append("  ")
                 .append(e.getErrorKind())
                 .append(" from ")
-                .append(e.getSourceTopic())
-                .append('[')
-                .append(e.getPartition())
-                .append("]@")
-                .append(e.getOffset())
-                .append("  job ")
-                .append(e.getJob())
-                .append("  failed_at ")
-                .append(e.getFailedAt())
-                .append('\n');
+                .append(position(e.getSourceTopic(), e.getPartition(), e.getOffset()));
+        fields(sb, "job", e.getJob(), "failed_at", e.getFailedAt());
         sb.append("  reason: ").append(e.getErrorMessage()).append('\n');
         byte[] key = ByteBuffers.toArray(e.getKey());
         sb.append("  original key: ").append(key(key)).append('\n');
@@ -153,6 +128,19 @@ public final class RecordPrinter {
                                 ? payload.record().getSchema().getName() + " " + payload.record()
                                 : "no (" + payload.problem() + ")")
                 .append('\n');
+    }
+
+    /** Ends a line of " name value" pairs, e.g. " item N9 model m1\n". */
+    private static void fields(StringBuilder sb, Object... namesAndValues) {
+        for (int i = 0; i < namesAndValues.length; i += 2) {
+            sb.append("  ").append(namesAndValues[i]).append(' ').append(namesAndValues[i + 1]);
+        }
+        sb.append('\n');
+    }
+
+    /** "clicks[1]@57" */
+    private static String position(String topic, int partition, long offset) {
+        return topic + "[" + partition + "]@" + offset;
     }
 
     /** "32x64 [0.0123, -0.4410, ...] (4 of 2048)" from float32 little-endian bytes. */
