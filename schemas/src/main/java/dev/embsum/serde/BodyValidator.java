@@ -93,33 +93,8 @@ final class BodyValidator {
             case FIXED -> take(s.getFixedSize(), "fixed");
             case BYTES -> take(length("bytes"), "bytes");
             case STRING -> utf8(length("string"));
-            case ENUM -> {
-                int i = readInt();
-                if (i < 0 || i >= s.getEnumSymbols().size()) {
-                    throw new Violation(
-                            Kind.CORRUPT_BODY,
-                            "enum index "
-                                    + i
-                                    + " out of range for "
-                                    + s.getName()
-                                    + " ("
-                                    + s.getEnumSymbols().size()
-                                    + " symbols)");
-                }
-            }
-            case UNION -> {
-                int i = readInt();
-                if (i < 0 || i >= s.getTypes().size()) {
-                    throw new Violation(
-                            Kind.CORRUPT_BODY,
-                            "union branch "
-                                    + i
-                                    + " out of range ("
-                                    + s.getTypes().size()
-                                    + " branches)");
-                }
-                value(s.getTypes().get(i), depth + 1);
-            }
+            case ENUM -> index(s);
+            case UNION -> value(s.getTypes().get(index(s)), depth + 1);
             case ARRAY -> blocks(s.getElementType(), null, depth);
             case MAP -> blocks(s.getValueType(), Schema.create(Schema.Type.STRING), depth);
             case RECORD -> {
@@ -132,6 +107,27 @@ final class BodyValidator {
                 }
             }
         }
+    }
+
+    /** An enum's symbol index or a union's branch: an int from 0 to their count, exclusive. */
+    private int index(Schema s) throws Violation {
+        boolean isEnum = s.getType() == Schema.Type.ENUM;
+        int count = isEnum ? s.getEnumSymbols().size() : s.getTypes().size();
+        int i = readInt();
+        if (i < 0 || i >= count) {
+            throw new Violation(
+                    Kind.CORRUPT_BODY,
+                    isEnum
+                            ? "enum index "
+                                    + i
+                                    + " out of range for "
+                                    + s.getName()
+                                    + " ("
+                                    + count
+                                    + " symbols)"
+                            : "union branch " + i + " out of range (" + count + " branches)");
+        }
+        return i;
     }
 
     /** Array or map blocks: a count (negative = followed by the block's byte size), 0 ends. */
