@@ -44,7 +44,8 @@ from embsum.train import distributed as du
 from embsum.train.config import ConfigError, TrainConfig
 from embsum.train.data import RunData, build_run_data
 from embsum.train.evaluate import evaluate
-from embsum.train.loop import TrainResult, precision_context, train
+from embsum.train.loop import TrainResult, train
+from embsum.train.plan import precision_context
 from embsum_export.bundle import (
     VerifyReport,
     check_files,
