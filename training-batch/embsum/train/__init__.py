@@ -3,12 +3,12 @@
     from embsum.train import TrainConfig, train
     result = train(TrainConfig(dataset="mind", model="small-demo", output_dir="runs/demo"))
 
-Modules, one concept each: config (TrainConfig, batch arithmetic), cli (`python -m
-embsum.train`), loop (the run, top to bottom), plan (device, precision, batch arithmetic, step
-count), run (the run's optimizer, state and log; save, evaluate, resume), gradients (one
-optimizer step's forward/backward), batches (rank-sharded deterministic order),
-data (embsum.data + embsum.teacher wiring), evaluate (AUC/MRR/nDCG + ROUGE), optim (AdamW,
-schedule), state (checkpoints), seeding (RNG), distributed (torchrun), metrics_log
+Modules, one concept each: config (TrainConfig), batch_arithmetic (micro x accum x world),
+errors (ConfigError), cli (`python -m embsum.train`), loop (the run, top to bottom), plan
+(device, precision, paths, step count), run (the run's optimizer, state and log; save, evaluate,
+resume), gradients (one optimizer step's forward/backward), batches (rank-sharded deterministic
+order), data (embsum.data + embsum.teacher wiring), evaluate (AUC/MRR/nDCG + ROUGE), optim
+(AdamW, schedule), state (checkpoints), seeding (RNG), distributed (torchrun), metrics_log
 (metrics.jsonl), synthetic (a made-up dataset for tests and benchmarks).
 """
 
