@@ -9,14 +9,9 @@ from typing import Any
 from embsum.digest import sha256_file
 from embsum.model import load_checkpoint, save_checkpoint
 from embsum.train.loop import TrainResult
-from embsum_export.bundle import (
-    VerifyReport,
-    check_files,
-    export_bundle,
-    manifest_sha256,
-    read_manifest,
-    verify_bundle,
-)
+from embsum_export.bundle import export_bundle
+from embsum_export.bundle_reader import check_files, manifest_sha256, read_manifest
+from embsum_export.verify import VerifyReport, verify_bundle
 from embsum_retrain.release import model_release, publish, write_release
 from embsum_retrain.run import Retrain, finite
 from embsum_retrain.store import StoredRelease, checkpoint_name, put
