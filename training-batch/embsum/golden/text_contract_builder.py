@@ -102,23 +102,9 @@ class GoldenBuilder:
         record["tags"] = self._tags(domain, fields)
         if note is not None:
             record["note"] = note
-        tokens = item_tokens(
-            self.tok,
-            self.cfg,
-            domain,
-            fields.get("title"),
-            fields.get(second),
-            fields.get("category"),
-        )
-        record["tokens"] = tokens
-        record["content_tokens"] = content_tokens(
-            self.tok,
-            self.cfg,
-            domain,
-            fields.get("title"),
-            fields.get(second),
-            fields.get("category"),
-        )
+        text = (fields.get("title"), fields.get(second), fields.get("category"))
+        record["tokens"] = item_tokens(self.tok, self.cfg, domain, *text)
+        record["content_tokens"] = content_tokens(self.tok, self.cfg, domain, *text)
         self.items[item_id] = record
 
     def add_news(self, row: NewsRow) -> None:
