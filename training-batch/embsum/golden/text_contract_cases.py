@@ -9,6 +9,11 @@ from typing import Any
 _FOX = "The quick brown fox jumps over the lazy dog"
 
 
+def _overlong(times: int) -> str:
+    """The pangram `times` over, space-separated: a field longer than its token limit."""
+    return " ".join([_FOX] * times)
+
+
 def _news(
     item_id: str, *, title: str | None, abstract: str | None, category: str | None, note: str
 ) -> dict[str, Any]:
@@ -87,8 +92,8 @@ SYNTHETIC_ITEMS: tuple[dict[str, Any], ...] = (
     ),
     _news(
         "SYN-N08",
-        title=" ".join([_FOX] * 5),
-        abstract=" ".join([_FOX] * 10),
+        title=_overlong(5),
+        abstract=_overlong(10),
         category="alpha beta gamma delta epsilon zeta eta theta iota kappa",
         note="title > 32, abstract > 72, category > 8 tokens: 1+3+32+5+72+5+8 = 126 -> capped at 124",
     ),
@@ -127,8 +132,8 @@ SYNTHETIC_ITEMS: tuple[dict[str, Any], ...] = (
     ),
     _book(
         "SYN-B04",
-        title=" ".join([_FOX] * 4),
-        description=" ".join([_FOX] * 12),
+        title=_overlong(4),
+        description=_overlong(12),
         note="book: title > 24, description > 85 tokens -> 1+3+24+5+85 = 118",
     ),
 )
