@@ -8,6 +8,7 @@ copies (schemas/README.md's table and the Java enum dev.embsum.serde.Topic).
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import yaml
@@ -121,3 +122,31 @@ def one(docs: list, kind: str) -> dict:
     found = [d for d in docs if d.get("kind") == kind]
     assert len(found) == 1, f"expected one {kind}, found {len(found)}"
     return found[0]
+
+
+def run_bash(
+    script: Path, *args: str, env: dict | None = None, cwd: Path | None = None, timeout: int = 60
+) -> subprocess.CompletedProcess:
+    """`bash SCRIPT ARGS...` with its output captured as text (how the tests run the scripts)."""
+    return subprocess.run(
+        ["bash", str(script), *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def assert_job_jvm_settings(conf: dict[str, str]) -> None:
+    """The Flink settings the job needs wherever it runs (compose and the FlinkDeployment): ONNX
+    Runtime and DJL loaded parent-first; Avro's class trust in every Flink JVM, ONNX Runtime's
+    stack in TaskManagers (both verified on a session cluster: without the first the job fails
+    on its first record)."""
+    patterns = conf["classloader.parent-first-patterns.additional"].split(";")
+    assert "ai.onnxruntime." in patterns and "ai.djl." in patterns
+    assert (
+        "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=dev.embsum.avro"
+        in conf["env.java.opts.all"].split()
+    )
+    assert "-Xss16m" in conf["env.java.opts.taskmanager"].split()

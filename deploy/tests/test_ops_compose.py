@@ -13,7 +13,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ops_fixtures import BUILD_OUTPUTS, COMPOSE_FILE, REPO, interpolate_defaults, load_compose
+from ops_fixtures import (
+    BUILD_OUTPUTS,
+    COMPOSE_FILE,
+    REPO,
+    assert_job_jvm_settings,
+    interpolate_defaults,
+    load_compose,
+    run_bash,
+)
 
 FLINK_SERVICES = ("jobmanager", "taskmanager", "job-submit")
 EXPECTED_SERVICES = {
@@ -162,15 +170,7 @@ def test_flink_state_backend_classloading_and_metrics(compose):
     assert props["execution.checkpointing.incremental"] == "true"
     assert props["execution.checkpointing.dir"].startswith("file:///flink-data/")
     assert props["execution.checkpointing.savepoint-dir"].startswith("file:///flink-data/")
-    patterns = props["classloader.parent-first-patterns.additional"].split(";")
-    assert "ai.onnxruntime." in patterns and "ai.djl." in patterns
-    # Avro's class trust in every Flink JVM, ONNX Runtime's stack in TaskManagers (both verified
-    # on a session cluster: without the first the job fails on its first record).
-    assert (
-        "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=dev.embsum.avro"
-        in props["env.java.opts.all"].split()
-    )
-    assert "-Xss16m" in props["env.java.opts.taskmanager"].split()
+    assert_job_jvm_settings(props)
     assert props["metrics.reporter.prom.factory.class"].endswith("PrometheusReporterFactory")
     assert props["metrics.reporter.prom.port"] == "9249"
     assert props["jobmanager.rpc.address"] == "jobmanager"
@@ -254,13 +254,7 @@ def stub_flink(tmp_path: Path):
 
 
 def _submit(env):
-    return subprocess.run(
-        ["bash", str(REPO / "deploy/flink/submit-job.sh")],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_bash(REPO / "deploy/flink/submit-job.sh", env=env)
 
 
 def test_submit_script_submits_with_config_and_savepoint(stub_flink):

@@ -9,12 +9,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from ops_fixtures import REPO
+from ops_fixtures import REPO, run_bash
 
 PARENT_GROUPS = {
     "com.microsoft.onnxruntime",
@@ -57,12 +56,6 @@ def repo_copy(tmp_path: Path):
     return tmp_path, script, env
 
 
-def run(script: Path, env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        ["bash", str(script), *args], env=env, capture_output=True, text=True, timeout=60
-    )
-
-
 def mvn_args(tmp: Path) -> list[str]:
     (line,) = (tmp / "mvn.log").read_text().splitlines()
     return line.split()
@@ -73,7 +66,7 @@ def test_cpu_build_copies_inference_runtime_parent_libs(repo_copy):
     lib = tmp / "deploy" / "flink" / "lib"
     lib.mkdir()
     (lib / "com.microsoft.onnxruntime.onnxruntime_gpu-1.29.0.jar").write_text("stale")
-    r = run(script, env)
+    r = run_bash(script, env=env)
     assert r.returncode == 0, r.stderr
     args = mvn_args(tmp)
     assert "-Pgpu" not in args
@@ -90,7 +83,7 @@ def test_cpu_build_copies_inference_runtime_parent_libs(repo_copy):
 
 def test_gpu_build_uses_the_gpu_profile(repo_copy):
     tmp, script, env = repo_copy
-    r = run(script, env, "--gpu")
+    r = run_bash(script, "--gpu", env=env)
     assert r.returncode == 0, r.stderr
     assert "-Pgpu" in mvn_args(tmp)
     jars = [p.name for p in (tmp / "deploy" / "flink" / "lib").iterdir()]
@@ -101,7 +94,7 @@ def test_gpu_build_uses_the_gpu_profile(repo_copy):
 
 def test_unknown_argument_is_refused(repo_copy):
     tmp, script, env = repo_copy
-    r = run(script, env, "--cuda")
+    r = run_bash(script, "--cuda", env=env)
     assert r.returncode == 2
     assert "unknown argument '--cuda'" in r.stderr and "--gpu" in r.stderr
     assert not (tmp / "mvn.log").exists()

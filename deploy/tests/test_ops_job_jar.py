@@ -11,6 +11,7 @@ import zipfile
 
 import pytest
 
+from embsum.wire.schemas import RECORD_TYPES
 from ops_fixtures import REPO
 
 JAR = REPO / "flink-jobs" / "target" / "embsum-flink-jobs.jar"
@@ -84,15 +85,7 @@ def test_avro_schemas_for_fingerprint_resolution(names):
     """ReleasedSchemas reads the frozen copies from the classpath: a reader that lacks them
     cannot decode records written with an older schema version."""
     assert "avro/released/versions.txt" in names
-    for record in (
-        "ClickEvent",
-        "Impression",
-        "ContentItem",
-        "UserEmbedding",
-        "ContentEmbedding",
-        "ModelRelease",
-        "DeadLetter",
-    ):
+    for record in RECORD_TYPES:  # every record of the wire contract
         assert f"avro/released/v1/{record}.avsc" in names, record
 
 

@@ -9,7 +9,15 @@ import subprocess
 import pytest
 import yaml
 
-from ops_fixtures import DESIGN_TOPICS, K8S, REPO, k8s_docs, one, read_job_conf
+from ops_fixtures import (
+    DESIGN_TOPICS,
+    K8S,
+    REPO,
+    assert_job_jvm_settings,
+    k8s_docs,
+    one,
+    read_job_conf,
+)
 
 
 @pytest.fixture(scope="module")
@@ -71,13 +79,7 @@ def test_flink_deployment_state_and_ha(deployment):
     ):
         assert conf[key].startswith("s3://"), key
     assert conf["high-availability.type"] == "kubernetes"
-    patterns = conf["classloader.parent-first-patterns.additional"].split(";")
-    assert "ai.onnxruntime." in patterns and "ai.djl." in patterns
-    assert (
-        "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=dev.embsum.avro"
-        in conf["env.java.opts.all"].split()
-    )
-    assert "-Xss16m" in conf["env.java.opts.taskmanager"].split()
+    assert_job_jvm_settings(conf)
     assert conf["metrics.reporter.prom.port"] == "9249"
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import re
 import stat
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -19,6 +18,7 @@ from ops_fixtures import (
     k8s_docs,
     load_compose,
     read_topics_conf,
+    run_bash,
 )
 
 
@@ -105,13 +105,7 @@ def stub_kafka(tmp_path: Path):
 
 
 def _run_topic_init(env):
-    return subprocess.run(
-        ["bash", str(REPO / "deploy/kafka/create-topics.sh")],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_bash(REPO / "deploy/kafka/create-topics.sh", env=env)
 
 
 def _create_calls(state: Path) -> dict[str, list[str]]:

@@ -4,9 +4,11 @@ ONNX Runtime reference runtime (the Java glue in Python) and the bundle verifier
 See docs/model-bundle.md for the bundle format and what the Java runtime must do.
 """
 
-from .bundle import VerifyReport, export_bundle, opened_bundle, verify_bundle
+from .bundle import export_bundle
+from .bundle_reader import opened_bundle
 from .errors import BundleError, ParityError
 from .runtime import OnnxEmbSum, UserRefresh, score_all
+from .verify import VerifyReport, verify_bundle
 
 __all__ = [
     "BundleError",

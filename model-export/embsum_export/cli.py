@@ -25,9 +25,11 @@ from embsum.digest import sha256_file
 from embsum.model import PRESETS, EmbSum, EmbSumConfig, load_checkpoint
 from embsum.text import TextConfig
 
-from .bundle import export_bundle, manifest_sha256, verify_bundle
+from .bundle import export_bundle
+from .bundle_reader import manifest_sha256
 from .errors import BundleError
 from .manifest import MODEL_VERSION_RE, TEACHER_KINDS
+from .verify import verify_bundle
 
 EXIT_BAD = 2
 

@@ -10,7 +10,7 @@ import torch
 
 from embsum.model import load_checkpoint
 from embsum_export.cli import main as cli_main
-from export_fixtures import RANDOM_VERSION, VERSION, short_summary_model
+from export_fixtures import RANDOM_VERSION, VERSION, export_trained, short_summary_model
 
 
 @pytest.fixture(autouse=True)
@@ -55,24 +55,7 @@ def bundle(checkpoint, training_json, tmp_path_factory):
     """The trained-tiny bundle, exported through the CLI (checkpoint path)."""
     torch.set_num_threads(1)
     out = tmp_path_factory.mktemp("bundles")
-    rc = cli_main(
-        [
-            "export",
-            "--checkpoint",
-            str(checkpoint),
-            "--out",
-            str(out),
-            "--model-version",
-            VERSION,
-            "--teacher-kind",
-            "template",
-            "--training-data",
-            str(training_json),
-            "--threads",
-            "1",
-        ]
-    )
-    assert rc == 0
+    assert export_trained(checkpoint, training_json, out) == 0
     return out / VERSION
 
 

@@ -5,12 +5,15 @@ every user, leaving the early-</s> path of the greedy loop untested."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import torch
 
 from embsum.model import EmbSum, EmbSumConfig, fuse_sessions
 from embsum.text import EngagementHistory, TextConfig, TextTokenizer, group_sessions, item_tokens
 from embsum.text.paths import MIND_DIR
 from embsum.text.samples import read_mind_news
+from embsum_export.cli import main as cli_main
 from embsum_export.golden import _read_rows, _user_inputs, select_users
 
 VERSION = "tiny-test.1"
@@ -18,6 +21,28 @@ RANDOM_VERSION = "tiny-random.1"
 CAP = 16
 # Summary length (before </s>) per golden user; 20 > CAP: that user's summary is cut at the cap.
 LENGTHS = (2, 5, 1, 7, 3, 20, 4, 6)
+
+
+def export_trained(checkpoint: Path, training_json: Path, out: Path) -> int:
+    """`export` of the test checkpoint into `out` through the CLI, as the `bundle` fixture does
+    it (one thread); the exit code."""
+    return cli_main(
+        [
+            "export",
+            "--checkpoint",
+            str(checkpoint),
+            "--out",
+            str(out),
+            "--model-version",
+            VERSION,
+            "--teacher-kind",
+            "template",
+            "--training-data",
+            str(training_json),
+            "--threads",
+            "1",
+        ]
+    )
 
 
 def tiny_config(**kw) -> EmbSumConfig:

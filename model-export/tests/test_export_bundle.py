@@ -10,7 +10,7 @@ from embsum.text import TextConfig
 from embsum_export import verify_bundle
 from embsum_export.cli import main as cli_main
 from embsum_export.manifest import file_table
-from export_fixtures import CAP, RANDOM_VERSION, VERSION
+from export_fixtures import CAP, RANDOM_VERSION, VERSION, export_trained
 
 GRAPHS = {"session_encoder", "decoder_first", "decoder_step", "user_head", "content_encoder"}
 
@@ -139,24 +139,7 @@ def test_random_init_tar_is_marked_untrained_and_verifies(random_tar, capsys):
 def test_export_is_reproducible_file_for_file(bundle, checkpoint, training_json, tmp_path):
     # scripts/build-demo-bundle.sh promises a deterministic rebuild: the same checkpoint exports
     # to the same bytes (graphs, weights.bin, golden/), only manifest.json's created_at may differ
-    rc = cli_main(
-        [
-            "export",
-            "--checkpoint",
-            str(checkpoint),
-            "--out",
-            str(tmp_path),
-            "--model-version",
-            VERSION,
-            "--teacher-kind",
-            "template",
-            "--training-data",
-            str(training_json),
-            "--threads",
-            "1",
-        ]
-    )
-    assert rc == 0
+    assert export_trained(checkpoint, training_json, tmp_path) == 0
     first = json.loads((bundle / "manifest.json").read_text())
     again = json.loads((tmp_path / VERSION / "manifest.json").read_text())
     assert again["files"] == first["files"]

@@ -56,54 +56,20 @@ def test_bad_values(tmp_path, checkpoint, capsys):
     fails(
         base + ["--checkpoint", str(checkpoint), "--model-version", "v1"], capsys, "--teacher-kind"
     )
-    fails(
-        base
-        + [
-            "--checkpoint",
-            str(checkpoint),
-            "--model-version",
-            "v1",
-            "--teacher-kind",
-            "llm",
-            "--m",
-            "3",
-        ],
-        capsys,
-        "--random-init only",
-    )
+    llm_checkpoint = base + [
+        "--checkpoint",
+        str(checkpoint),
+        "--model-version",
+        "v1",
+        "--teacher-kind",
+        "llm",
+    ]
+    fails(llm_checkpoint + ["--m", "3"], capsys, "--random-init only")
     bad = tmp_path / "metrics.json"
     bad.write_text("[1, 2]")
-    fails(
-        base
-        + [
-            "--checkpoint",
-            str(checkpoint),
-            "--model-version",
-            "v1",
-            "--teacher-kind",
-            "llm",
-            "--metrics",
-            str(bad),
-        ],
-        capsys,
-        "JSON object",
-    )
+    fails(llm_checkpoint + ["--metrics", str(bad)], capsys, "JSON object")
     bad.write_text("{oops")
-    fails(
-        base
-        + [
-            "--checkpoint",
-            str(checkpoint),
-            "--model-version",
-            "v1",
-            "--teacher-kind",
-            "llm",
-            "--metrics",
-            str(bad),
-        ],
-        capsys,
-        "not valid JSON",
-    )
+    fails(llm_checkpoint + ["--metrics", str(bad)], capsys, "not valid JSON")
     fails(
         base + ["--random-init", "tiny", "--model-version", "v1", "--threads", "0"],
         capsys,

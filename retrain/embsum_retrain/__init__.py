@@ -4,7 +4,9 @@
 
 Modules, one concept each: gate (the release rule), store (bundle store layout, the serving
 model's checkpoint beside its bundle), release (ModelRelease JSON, the publish hook), report
-(retrain.json / retrain.md), pipeline (the stages, timed), cli (the command line).
+(retrain.json / retrain.md), run (a run's settings, result, stage clock and report document),
+pipeline (the stages up to the gate, in order), release_stages (export, verify, store, publish),
+cli (the command line).
 
 Its own package because it is the one piece that needs both the training package (embsum:
 archive reader, teacher, trainer, evaluation) and the exporter (embsum_export: export, verify,
@@ -13,7 +15,8 @@ bundle I/O), which itself depends on embsum: placed above both, the graph stays 
 """
 
 from embsum_retrain.gate import DEFAULT_MARGIN, GateDecision, decide
-from embsum_retrain.pipeline import RetrainResult, RetrainSettings, default_model_version, retrain
+from embsum_retrain.pipeline import default_model_version, retrain
+from embsum_retrain.run import RetrainResult, RetrainSettings
 from embsum_retrain.store import ServingModel, StoreError, serving_model
 
 __all__ = [

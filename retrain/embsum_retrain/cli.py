@@ -28,14 +28,9 @@ from embsum.train.cli import add_config_arguments, config_values, given_flags
 from embsum.train.config import ConfigError, TrainConfig
 from embsum_export.manifest import check_model_version
 from embsum_retrain.gate import DEFAULT_MARGIN
-from embsum_retrain.pipeline import (
-    STATUS_GATE_FAILED,
-    RetrainResult,
-    RetrainSettings,
-    default_model_version,
-    retrain,
-)
+from embsum_retrain.pipeline import default_model_version, retrain
 from embsum_retrain.release import check_template
+from embsum_retrain.run import STATUS_GATE_FAILED, RetrainResult, RetrainSettings
 from embsum_retrain.store import ServingModel, StoreError, serving_model
 
 PROG = "python -m embsum_retrain"

@@ -8,20 +8,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from embsum.report import METRICS, ROUGE, format_seconds, format_value
+from embsum.report import format_seconds, format_value, metrics_row
 
 JSON_NAME = "retrain.json"
 MD_NAME = "retrain.md"
-
-
-def _metric_row(name: str, m: dict[str, Any] | None) -> str:
-    if m is None:
-        return f"| {name} | " + " | ".join("–" for _ in METRICS + ROUGE) + " | – | – |"
-    return (
-        f"| {name} | "
-        + " | ".join(format_value(m.get(k)) for k in METRICS + ROUGE)
-        + f" | {format_value(m.get('impressions'))} | {format_seconds(m.get('seconds'))} |"
-    )
 
 
 def render(doc: dict[str, Any]) -> str:
@@ -52,14 +42,11 @@ def render(doc: dict[str, Any]) -> str:
             "| model | AUC | MRR | nDCG@5 | nDCG@10 | ROUGE-1 | ROUGE-2 | ROUGE-L | impressions | eval time |",
             "|---|---|---|---|---|---|---|---|---|---|",
         ]
-        L.append(_metric_row(f"new ({doc.get('model_version')})", gate.get("candidate")))
         serving = doc.get("serving")
-        L.append(
-            _metric_row(
-                f"serving ({serving['model_version']})" if serving else "serving (none)",
-                gate.get("serving"),
-            )
-        )
+        new_name = f"new ({doc.get('model_version')})"
+        serving_name = f"serving ({serving['model_version']})" if serving else "serving (none)"
+        L.append(metrics_row(new_name, gate.get("candidate"), "seconds", format_seconds))
+        L.append(metrics_row(serving_name, gate.get("serving"), "seconds", format_seconds))
         L += [
             "",
             f"Both evaluated on the dev day {', '.join(data.get('dev_days') or [])} with embsum.metrics "

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from embsum.digest import sha256_file
-from embsum_export.bundle import ARCHIVE_SUFFIXES, read_bundle_manifest
+from embsum_export.bundle_reader import ARCHIVE_SUFFIXES, read_bundle_manifest
 from embsum_export.errors import BundleError
 
 CHECKPOINT_SUFFIX = ".checkpoint.pt"

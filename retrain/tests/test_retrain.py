@@ -16,7 +16,8 @@ from embsum.digest import sha256_file
 from embsum.text.paths import REPO_ROOT
 from embsum.wire.plain_json import from_plain_json
 from embsum.wire.single_object import decode, encode
-from embsum_export.bundle import manifest_sha256, verify_bundle
+from embsum_export.bundle_reader import manifest_sha256
+from embsum_export.verify import verify_bundle
 from embsum_retrain.cli import EXIT_BAD, EXIT_GATE, EXIT_RELEASED, main
 from embsum_retrain.pipeline import default_model_version
 from embsum_retrain.release import PublishError, check_template, model_release, publish

@@ -4,37 +4,36 @@ message everywhere ("expected a whole number, got 'ten' (e.g. 100)", "must be at
 from __future__ import annotations
 
 import argparse
+from typing import Callable, TypeVar
+
+N = TypeVar("N", int, float)
+
+
+def _parse(text: str, kind: Callable[[str], N], what: str, example: str) -> N:
+    try:
+        return kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected {what}, got {text!r} (e.g. {example})"
+        ) from None
 
 
 def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a whole number, got {text!r} (e.g. 100)"
-        ) from None
+    value = _parse(text, int, "a whole number", "100")
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
 
 
 def non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a whole number, got {text!r} (e.g. 5)"
-        ) from None
+    value = _parse(text, int, "a whole number", "5")
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
     return value
 
 
 def positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r} (e.g. 60)") from None
+    value = _parse(text, float, "a number", "60")
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be greater than 0, got {text}")
     return value

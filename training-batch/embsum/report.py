@@ -20,7 +20,7 @@ import json
 import math
 import sys
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import matplotlib
 
@@ -146,13 +146,21 @@ def plot_dev_auc(run: Run, path: Path) -> None:
     plt.close(fig)
 
 
-def _metrics_row(name: str, e: dict[str, Any] | None) -> str:
-    if e is None:
+def metrics_row(
+    name: str,
+    m: dict[str, Any] | None,
+    last: str,
+    format_last: Callable[[Any], str] | None = None,
+) -> str:
+    """A Markdown table row of evaluation metrics `m` (an `eval` record): `name`, METRICS +
+    ROUGE, impressions and the field `last` (through `format_last`, default format_value);
+    dashes when there is no `m`. The retrain report's rows are made the same way."""
+    if m is None:
         return f"| {name} | " + " | ".join("–" for _ in METRICS + ROUGE) + " | – | – |"
     return (
         f"| {name} | "
-        + " | ".join(format_value(e.get(k)) for k in METRICS + ROUGE)
-        + f" | {format_value(e.get('impressions'))} | {format_value(e.get('step'))} |"
+        + " | ".join(format_value(m.get(k)) for k in METRICS + ROUGE)
+        + f" | {format_value(m.get('impressions'))} | {(format_last or format_value)(m.get(last))} |"
     )
 
 
@@ -195,10 +203,10 @@ def render(run: Run) -> str:
         "| split | AUC | MRR | nDCG@5 | nDCG@10 | ROUGE-1 | ROUGE-2 | ROUGE-L | impressions | step |"
     )
     L.append("|---|---|---|---|---|---|---|---|---|---|")
-    L.append(_metrics_row("dev (best)", best))
-    L.append(_metrics_row("test (best.pt)", test))
+    L.append(metrics_row("dev (best)", best, "step"))
+    L.append(metrics_row("test (best.pt)", test, "step"))
     if last_dev is not None and best is not None and last_dev is not best:
-        L.append(_metrics_row("dev (last)", last_dev))
+        L.append(metrics_row("dev (last)", last_dev, "step"))
     L.append("")
     L.append(
         "Metrics: embsum.metrics (official MIND definitions), averaged over impressions; ROUGE F-measure of "

@@ -106,6 +106,15 @@ def part(root: Path, topic: str, day: str, name: str, record_type: str, records)
     return path
 
 
+#: The record type each topic's part files hold.
+RECORD_TYPES = {"clicks": "ClickEvent", "impressions": "Impression", "content": "ContentItem"}
+
+
+def day_part(root: Path, topic: str, day: str, records) -> Path:
+    """`records` as the one part file (p.avro) of `topic` on `day`."""
+    return part(root, topic, day, "p.avro", RECORD_TYPES[topic], records)
+
+
 def handmade_archive(root: Path) -> Path:
     """Three days (2024-03-01 .. 03), user U1 (and U2), items A..G; see test_data_archive.py."""
     items = [

@@ -17,10 +17,10 @@ from archive_fixtures import (
     at,
     click,
     content,
+    day_part,
     expected_rows,
     handmade_archive,
     impression,
-    part,
     sample_archive,
     sample_rows,
 )
@@ -184,53 +184,28 @@ def test_missing_and_empty_archives(tmp_path):
 
 def test_no_impressions_no_content_one_day(tmp_path):
     only_clicks = tmp_path / "c"
-    part(only_clicks, "clicks", "2024-03-01", "p.avro", "ClickEvent", [click("e", "U", "A", at(1))])
-    part(
-        only_clicks,
-        "content",
-        "2024-03-01",
-        "p.avro",
-        "ContentItem",
-        [content("A", "Alpha", at(1))],
-    )
+    day_part(only_clicks, "clicks", "2024-03-01", [click("e", "U", "A", at(1))])
+    day_part(only_clicks, "content", "2024-03-01", [content("A", "Alpha", at(1))])
     with pytest.raises(ArchiveError, match="no impressions in the archive"):
         prepare_archive(only_clicks, tokenizer=shared_tokenizer(), cache_dir=None)
 
     no_content = tmp_path / "n"
-    part(
-        no_content,
-        "impressions",
-        "2024-03-01",
-        "p.avro",
-        "Impression",
-        [impression("I", "U", "AB", at(1))],
-    )
+    day_part(no_content, "impressions", "2024-03-01", [impression("I", "U", "AB", at(1))])
     with pytest.raises(ArchiveError, match="no content items"):
         prepare_archive(no_content, tokenizer=shared_tokenizer(), cache_dir=None)
 
     one_day = tmp_path / "o"
-    part(
+    day_part(
         one_day,
         "impressions",
         "2024-03-01",
-        "p.avro",
-        "Impression",
         [impression("I1", "U", "AB", at(1, 9)), impression("I2", "U", "AB", at(1, 17))],
     )
-    part(
-        one_day,
-        "clicks",
-        "2024-03-01",
-        "p.avro",
-        "ClickEvent",
-        [click("e", "U", "A", at(1, 9, 1), "I1")],
-    )
-    part(
+    day_part(one_day, "clicks", "2024-03-01", [click("e", "U", "A", at(1, 9, 1), "I1")])
+    day_part(
         one_day,
         "content",
         "2024-03-01",
-        "p.avro",
-        "ContentItem",
         [content("A", "Alpha", at(1)), content("B", "Beta", at(1))],
     )
     with pytest.raises(
@@ -241,37 +216,11 @@ def test_no_impressions_no_content_one_day(tmp_path):
 
 def test_a_dev_day_without_clicks_is_refused(tmp_path):
     root = tmp_path / "d"
-    part(
-        root,
-        "impressions",
-        "2024-03-01",
-        "p.avro",
-        "Impression",
-        [impression("I1", "U", "AB", at(1))],
-    )
-    part(
-        root,
-        "impressions",
-        "2024-03-02",
-        "p.avro",
-        "Impression",
-        [impression("I2", "U", "AB", at(2))],
-    )
-    part(
-        root,
-        "clicks",
-        "2024-03-01",
-        "p.avro",
-        "ClickEvent",
-        [click("e", "U", "A", at(1, 12, 0, 1), "I1")],
-    )
-    part(
-        root,
-        "content",
-        "2024-03-01",
-        "p.avro",
-        "ContentItem",
-        [content("A", "Alpha", at(1)), content("B", "Beta", at(1))],
+    day_part(root, "impressions", "2024-03-01", [impression("I1", "U", "AB", at(1))])
+    day_part(root, "impressions", "2024-03-02", [impression("I2", "U", "AB", at(2))])
+    day_part(root, "clicks", "2024-03-01", [click("e", "U", "A", at(1, 12, 0, 1), "I1")])
+    day_part(
+        root, "content", "2024-03-01", [content("A", "Alpha", at(1)), content("B", "Beta", at(1))]
     )
     with pytest.raises(
         ArchiveError, match="dev day 2024-03-02 has no impression with both a click and a non-click"

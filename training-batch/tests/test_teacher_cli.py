@@ -51,6 +51,21 @@ def no_teacher_env(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(var, raising=False)
 
 
+def quiet_run(teacher: str, mind: Path, cache: Path, *options: str) -> list[str]:
+    """The command line of a run of `teacher` over the `mind` sample into `cache`, without a
+    progress bar."""
+    return [
+        "--teacher",
+        teacher,
+        "--mind-dir",
+        str(mind),
+        "--cache-dir",
+        str(cache),
+        "--no-progress",
+        *options,
+    ]
+
+
 def run_error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
     with pytest.raises(SystemExit) as info:
         main(argv)
@@ -112,19 +127,9 @@ def test_missing_data_files_are_named(tmp_path: Path, capsys: pytest.CaptureFixt
 def test_template_run_writes_cache_and_jsonl_then_reuses_cache(
     mind: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    argv = [
-        "--teacher",
-        "template",
-        "--mind-dir",
-        str(mind),
-        "--cache-dir",
-        str(tmp_path / "cache"),
-        "--out",
-        str(tmp_path / "s.jsonl"),
-        "--no-progress",
-        "--show",
-        "1",
-    ]
+    argv = quiet_run(
+        "template", mind, tmp_path / "cache", "--out", str(tmp_path / "s.jsonl"), "--show", "1"
+    )
     assert main(argv) == 0
     out = capsys.readouterr().out
     assert (
@@ -152,17 +157,7 @@ def test_llm_run_uses_environment_and_second_run_makes_no_requests(
         monkeypatch.setenv("EMBSUM_TEACHER_BASE_URL", server.base_url)
         monkeypatch.setenv("EMBSUM_TEACHER_MODEL", "mixtral-test")
         monkeypatch.setenv("EMBSUM_TEACHER_API_KEY", "sk-env")
-        argv = [
-            "--teacher",
-            "llm",
-            "--mind-dir",
-            str(mind),
-            "--cache-dir",
-            str(tmp_path / "c"),
-            "--no-progress",
-            "--workers",
-            "2",
-        ]
+        argv = quiet_run("llm", mind, tmp_path / "c", "--workers", "2")
         assert main(argv) == 0
         assert server.hits == 2
         assert {r.headers["authorization"] for r in server.requests} == {"Bearer sk-env"}
@@ -179,23 +174,8 @@ def test_llm_failure_exits_1_with_message(
     with FakeChatServer(
         lambda request, n: Reply(404, body='{"error": "model not found"}')
     ) as server:
-        code = main(
-            [
-                "--teacher",
-                "llm",
-                "--base-url",
-                server.base_url,
-                "--model",
-                "nope",
-                "--mind-dir",
-                str(mind),
-                "--cache-dir",
-                str(tmp_path / "c"),
-                "--no-progress",
-                "--workers",
-                "1",
-            ]
-        )
+        argv = quiet_run("llm", mind, tmp_path / "c", "--workers", "1")
+        code = main(argv + ["--base-url", server.base_url, "--model", "nope"])
     assert code == 1
     err = capsys.readouterr().err
     assert "HTTP 404" in err and "model not found" in err and "re-run to resume" in err

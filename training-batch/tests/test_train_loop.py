@@ -6,7 +6,7 @@ import math
 import pytest
 import torch
 
-import embsum.train.loop as loop_mod
+import embsum.train.run as run_mod
 from embsum.model import EmbSum, load_checkpoint
 from embsum.train import check_record, evaluate, read_train_checkpoint, train
 from embsum.train.data import build_run_data
@@ -83,7 +83,7 @@ def test_metrics_jsonl_schema(tmp_path):
 def test_best_checkpoint_is_chosen_by_dev_auc(tmp_path, monkeypatch):
     # Scripted dev AUCs: the second evaluation is the best, the last is not.
     aucs = iter([0.61, 0.83, 0.72, 0.70])
-    real_evaluate = loop_mod.evaluate
+    real_evaluate = run_mod.evaluate
     snapshots = {}
 
     def scripted(model, batches, **kw):
@@ -91,7 +91,7 @@ def test_best_checkpoint_is_chosen_by_dev_auc(tmp_path, monkeypatch):
         snapshots[len(snapshots)] = {k: v.clone() for k, v in model.state_dict().items()}
         return {**m, "auc": next(aucs)}
 
-    monkeypatch.setattr(loop_mod, "evaluate", scripted)
+    monkeypatch.setattr(run_mod, "evaluate", scripted)
     cfg = tiny_cfg(
         tmp_path, epochs=2, eval_every=2, eval_each_epoch=True
     )  # evals at steps 2, 4, 6, 8

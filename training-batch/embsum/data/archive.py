@@ -214,28 +214,29 @@ def read_archive(root: str | Path) -> EventArchive:
                 yield day, rec
         stats["records"][topic] = n
 
+    def first_copies(topic: str, key: str):
+        """records(topic) without the repeats of an id seen before (a topic may deliver a record
+        more than once), counted in stats["duplicates"]."""
+        seen: set[str] = set()
+        dup = 0
+        for day, rec in records(topic):
+            if rec[key] in seen:
+                dup += 1
+                continue
+            seen.add(rec[key])
+            yield day, rec
+        stats["duplicates"][topic] = dup
+
     impressions: list[ArchivedImpression] = []
-    seen: set[str] = set()
-    dup = 0
-    for day, r in records("impressions"):
-        if r["impression_id"] in seen:
-            dup += 1
-            continue
-        seen.add(r["impression_id"])
+    for day, r in first_copies("impressions", "impression_id"):
         imp = ArchivedImpression(
             r["impression_id"], r["user_id"], tuple(r["item_ids"]), _utc(r["event_time"])
         )
         stats["partition_mismatch"] += imp.day != day
         impressions.append(imp)
-    stats["duplicates"]["impressions"] = dup
 
     clicks: list[ArchivedClick] = []
-    seen, dup = set(), 0
-    for day, r in records("clicks"):
-        if r["event_id"] in seen:
-            dup += 1
-            continue
-        seen.add(r["event_id"])
+    for day, r in first_copies("clicks", "event_id"):
         c = ArchivedClick(
             r["event_id"],
             r["user_id"],
@@ -247,7 +248,6 @@ def read_archive(root: str | Path) -> EventArchive:
         )
         stats["partition_mismatch"] += c.time.date() != day
         clicks.append(c)
-    stats["duplicates"]["clicks"] = dup
 
     content: dict[str, ArchivedContent] = {}
     versions = 0

@@ -124,8 +124,9 @@ def summary_labels(
     return out
 
 
-class TrainCollator:
-    """list[TrainSample] -> TrainBatch (candidate 0 = the positive)."""
+class _Collator:
+    """What both collators do alike: pack the users' sessions and turn their teacher summaries
+    into labels."""
 
     def __init__(
         self,
@@ -137,18 +138,28 @@ class TrainCollator:
         self.summaries = summaries
         self.max_summary_tokens = max_summary_tokens
 
-    def __call__(self, samples: Sequence[TrainSample]) -> TrainBatch:
-        cfg = self.cfg
-        users = pack_users([s.sessions for s in samples], pad_id=cfg.pad_id, eos_id=cfg.eos_id)
-        cand_ids, cand_mask = pad_contents([s.contents for s in samples], cfg.pad_id)
-        labels = summary_labels(
+    def _users(self, samples: Sequence[TrainSample | EvalSample]) -> UserInputs:
+        return pack_users(
+            [s.sessions for s in samples], pad_id=self.cfg.pad_id, eos_id=self.cfg.eos_id
+        )
+
+    def _summary_labels(self, samples: Sequence[TrainSample | EvalSample]) -> torch.Tensor | None:
+        return summary_labels(
             [s.user_id for s in samples],
             self.summaries,
-            eos_id=cfg.eos_id,
-            pad_id=cfg.pad_id,
+            eos_id=self.cfg.eos_id,
+            pad_id=self.cfg.pad_id,
             max_tokens=self.max_summary_tokens,
         )
-        return TrainBatch(users, labels, cand_ids, cand_mask)
+
+
+class TrainCollator(_Collator):
+    """list[TrainSample] -> TrainBatch (candidate 0 = the positive)."""
+
+    def __call__(self, samples: Sequence[TrainSample]) -> TrainBatch:
+        users = self._users(samples)
+        cand_ids, cand_mask = pad_contents([s.contents for s in samples], self.cfg.pad_id)
+        return TrainBatch(users, self._summary_labels(samples), cand_ids, cand_mask)
 
 
 @dataclass
@@ -189,22 +200,11 @@ class EvalBatch:
         return self.content_ids[idx] * valid, self.content_mask[idx] * valid
 
 
-class EvalCollator:
+class EvalCollator(_Collator):
     """list[EvalSample] -> EvalBatch."""
 
-    def __init__(
-        self,
-        cfg: TextConfig,
-        summaries: Mapping[str, Sequence[int]] | None = None,
-        max_summary_tokens: int = 128,
-    ) -> None:
-        self.cfg = cfg
-        self.summaries = summaries
-        self.max_summary_tokens = max_summary_tokens
-
     def __call__(self, samples: Sequence[EvalSample]) -> EvalBatch:
-        cfg = self.cfg
-        users = pack_users([s.sessions for s in samples], pad_id=cfg.pad_id, eos_id=cfg.eos_id)
+        users = self._users(samples)
         distinct: dict[str, int] = {}
         contents: list[np.ndarray] = []
         B = len(samples)
@@ -219,16 +219,10 @@ class EvalCollator:
                     contents.append(toks)
                 cand_index[b, c] = n
             labels[b, : len(s.labels)] = torch.tensor(s.labels, dtype=torch.long)
-        ids, mask = pad_contents([contents], cfg.pad_id)
+        ids, mask = pad_contents([contents], self.cfg.pad_id)
         return EvalBatch(
             users,
-            summary_labels(
-                [s.user_id for s in samples],
-                self.summaries,
-                eos_id=cfg.eos_id,
-                pad_id=cfg.pad_id,
-                max_tokens=self.max_summary_tokens,
-            ),
+            self._summary_labels(samples),
             ids[0],
             mask[0],
             cand_index,

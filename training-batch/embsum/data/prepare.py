@@ -17,6 +17,7 @@ from typing import Any, Sequence
 from embsum.data.archive import ArchiveError, read_archive
 from embsum.data.archive_examples import labelled_impressions, split_by_day
 from embsum.data.dataset import EvalDataset, TrainDataset
+from embsum.data.examples import EvalImpressions, TrainExamples
 from embsum.data.goodreads import load_goodreads, timeline_counts, user_timelines
 from embsum.data.goodreads_examples import (
     goodreads_catalog,
@@ -47,6 +48,22 @@ class PreparedData:
     notes: list[str] = field(default_factory=list)  # approximations to report with results
     items: dict[str, ItemText] | None = (
         None  # item texts, when not re-readable from a data directory
+    )
+
+
+def _datasets(
+    train: TrainExamples,
+    dev: EvalImpressions,
+    test: EvalImpressions | None,
+    store: TokenStore,
+    cfg: TextConfig,
+    seed: int,
+) -> tuple[TrainDataset, EvalDataset, EvalDataset | None]:
+    """The train, dev and test datasets of the examples, on one token store."""
+    return (
+        TrainDataset(train, store, cfg, seed=seed),
+        EvalDataset(dev, store, cfg),
+        None if test is None else EvalDataset(test, store, cfg),
     )
 
 
@@ -100,14 +117,7 @@ def prepare_mind(
         "test_impressions": test.stats,
     }
     return PreparedData(
-        "news",
-        cfg,
-        store,
-        TrainDataset(train, store, cfg, seed=seed),
-        EvalDataset(dev, store, cfg),
-        EvalDataset(test, store, cfg),
-        corpus.split_rule,
-        stats,
+        "news", cfg, store, *_datasets(train, dev, test, store, cfg, seed), corpus.split_rule, stats
     )
 
 
@@ -171,9 +181,7 @@ def prepare_goodreads(
         "book",
         cfg,
         store,
-        TrainDataset(train, store, cfg, seed=seed),
-        EvalDataset(dev, store, cfg),
-        EvalDataset(test, store, cfg),
+        *_datasets(train, dev, test, store, cfg, seed),
         f"users split {rule} (sha256 '{salt}:'+user_id)",
         stats,
         notes,
@@ -261,9 +269,7 @@ def prepare_archive(
         domains[0] if domains else "news",
         cfg,
         store,
-        TrainDataset(train, store, cfg, seed=seed),
-        EvalDataset(dev, store, cfg),
-        None,
+        *_datasets(train, dev, None, store, cfg, seed),
         split.describe(),
         stats,
         notes,

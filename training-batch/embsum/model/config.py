@@ -19,55 +19,32 @@ from transformers import T5Config
 # project's real tokenizer (models/t5-small-tokenizer) fits every preset and [SOS] = 32099 exists.
 T5_VOCAB_SIZE = 32128
 
+
+def _t5_shape(d_model: int, d_ff: int, layers: int, heads: int, dropout: float) -> dict[str, Any]:
+    """T5Config fields of a backbone preset: d_kv = d_model / num_heads and as many decoder as
+    encoder layers (as in t5-small), relative attention as in every T5."""
+    return dict(
+        d_model=d_model,
+        d_kv=d_model // heads,
+        d_ff=d_ff,
+        num_layers=layers,
+        num_decoder_layers=layers,
+        num_heads=heads,
+        relative_attention_num_buckets=32,
+        relative_attention_max_distance=128,
+        dropout_rate=dropout,
+    )
+
+
 # Backbone size presets. `tiny` is for unit tests; `small-demo` is the shipped demo bundle's shape
 # (about 5.5M params: small enough to train on the MIND sample on a 2-core CPU and to keep the
 # committed bundle under 60 MB); `base` is a mid-size CPU model; `t5-small` is the paper's backbone
-# (61M params). d_kv = d_model / num_heads as in t5-small.
+# (61M params).
 PRESETS: dict[str, dict[str, Any]] = {
-    "tiny": dict(
-        d_model=32,
-        d_kv=8,
-        d_ff=64,
-        num_layers=2,
-        num_decoder_layers=2,
-        num_heads=4,
-        relative_attention_num_buckets=32,
-        relative_attention_max_distance=128,
-        dropout_rate=0.0,
-    ),
-    "small-demo": dict(
-        d_model=128,
-        d_kv=32,
-        d_ff=512,
-        num_layers=3,
-        num_decoder_layers=3,
-        num_heads=4,
-        relative_attention_num_buckets=32,
-        relative_attention_max_distance=128,
-        dropout_rate=0.1,
-    ),
-    "base": dict(
-        d_model=256,
-        d_kv=64,
-        d_ff=1024,
-        num_layers=4,
-        num_decoder_layers=4,
-        num_heads=4,
-        relative_attention_num_buckets=32,
-        relative_attention_max_distance=128,
-        dropout_rate=0.1,
-    ),
-    "t5-small": dict(
-        d_model=512,
-        d_kv=64,
-        d_ff=2048,
-        num_layers=6,
-        num_decoder_layers=6,
-        num_heads=8,
-        relative_attention_num_buckets=32,
-        relative_attention_max_distance=128,
-        dropout_rate=0.1,
-    ),
+    "tiny": _t5_shape(d_model=32, d_ff=64, layers=2, heads=4, dropout=0.0),
+    "small-demo": _t5_shape(d_model=128, d_ff=512, layers=3, heads=4, dropout=0.1),
+    "base": _t5_shape(d_model=256, d_ff=1024, layers=4, heads=4, dropout=0.1),
+    "t5-small": _t5_shape(d_model=512, d_ff=2048, layers=6, heads=8, dropout=0.1),
 }
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from embsum.teacher.client import ChatCompletionsClient
 from embsum.teacher.config import TeacherConfig
 from embsum.teacher.history import PromptHistory
-from embsum.teacher.prompt import PROMPT_VERSION, build_prompt
-from embsum.teacher.summary import KIND_LLM, Summary, utc_now
+from embsum.teacher.prompt import build_prompt
+from embsum.teacher.summary import KIND_LLM, Summary, summary_now
 
 
 class LLMTeacher:
@@ -27,14 +27,7 @@ class LLMTeacher:
         return cls(TeacherConfig.from_env(**overrides))
 
     def summarize(self, history: PromptHistory) -> Summary:
-        text = self.client.complete(build_prompt(history))
-        return Summary(
-            text=text,
-            kind=self.kind,
-            model=self.model,
-            prompt_version=PROMPT_VERSION,
-            created_at=utc_now(),
-        )
+        return summary_now(self, self.client.complete(build_prompt(history)))
 
     def __repr__(self) -> str:
         return f"LLMTeacher({self.client!r})"

@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from typing import Any, Protocol, runtime_checkable
 
 from embsum.teacher.history import PromptHistory
+from embsum.teacher.prompt import PROMPT_VERSION
 
 KIND_LLM = "llm"
 KIND_TEMPLATE = "template"
@@ -66,3 +67,14 @@ class Teacher(Protocol):
     model: str
 
     def summarize(self, history: PromptHistory) -> Summary: ...
+
+
+def summary_now(teacher: Teacher, text: str) -> Summary:
+    """`text` as a summary by `teacher`, stamped with the current prompt version and time."""
+    return Summary(
+        text=text,
+        kind=teacher.kind,
+        model=teacher.model,
+        prompt_version=PROMPT_VERSION,
+        created_at=utc_now(),
+    )

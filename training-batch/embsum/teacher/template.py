@@ -19,8 +19,7 @@ from __future__ import annotations
 from collections import Counter
 
 from embsum.teacher.history import PromptHistory
-from embsum.teacher.prompt import PROMPT_VERSION
-from embsum.teacher.summary import KIND_TEMPLATE, Summary, utc_now
+from embsum.teacher.summary import KIND_TEMPLATE, Summary, summary_now
 
 #: Bump when the produced text changes (it is in the model name, hence in the cache key).
 TEMPLATE_VERSION = 1
@@ -129,13 +128,7 @@ class TemplateTeacher:
     model = TEMPLATE_MODEL
 
     def summarize(self, history: PromptHistory) -> Summary:
-        return Summary(
-            text=template_text(history),
-            kind=self.kind,
-            model=self.model,
-            prompt_version=PROMPT_VERSION,
-            created_at=utc_now(),
-        )
+        return summary_now(self, template_text(history))
 
     def __repr__(self) -> str:
         return f"TemplateTeacher(model={self.model!r})"

@@ -147,35 +147,19 @@ def _real(cfg: TrainConfig, env: du.DistEnv, micro: int, model_cfg) -> RunData:
     tokenizer = TextTokenizer()
     cache = cfg.cache_dir if cfg.cache_dir is not None else "default"
     if cfg.dataset == "archive":
-        root = Path(cfg.data_dir)
-        prepared = prepare_archive(
-            root,
-            tokenizer=tokenizer,
-            text_config=text_cfg,
-            neg_ratio=cfg.effective_neg_ratio,
-            seed=cfg.seed,
-            cache_dir=cache,
-        )
+        prepare, root = prepare_archive, Path(cfg.data_dir)
     elif cfg.dataset == "mind":
-        root = Path(cfg.data_dir) if cfg.data_dir else MIND_DIR
-        prepared = prepare_mind(
-            root,
-            tokenizer=tokenizer,
-            text_config=text_cfg,
-            neg_ratio=cfg.effective_neg_ratio,
-            seed=cfg.seed,
-            cache_dir=cache,
-        )
+        prepare, root = prepare_mind, Path(cfg.data_dir) if cfg.data_dir else MIND_DIR
     else:
-        root = Path(cfg.data_dir) if cfg.data_dir else GOODREADS_DIR
-        prepared = prepare_goodreads(
-            root,
-            tokenizer=tokenizer,
-            text_config=text_cfg,
-            neg_ratio=cfg.effective_neg_ratio,
-            seed=cfg.seed,
-            cache_dir=cache,
-        )
+        prepare, root = prepare_goodreads, Path(cfg.data_dir) if cfg.data_dir else GOODREADS_DIR
+    prepared = prepare(
+        root,
+        tokenizer=tokenizer,
+        text_config=text_cfg,
+        neg_ratio=cfg.effective_neg_ratio,
+        seed=cfg.seed,
+        cache_dir=cache,
+    )
     prepare_seconds = time.perf_counter() - t0
     summaries, teacher = (None, {"kind": None, "model": None, "users": 0})
     show = cfg.progress and env.is_main and sys.stderr.isatty()
