@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.embsum.runtime.bundle.internal.BundlePaths;
-import dev.embsum.runtime.bundle.internal.ManifestNode;
 import dev.embsum.runtime.text.TextContract;
 import java.io.IOException;
 import java.time.Instant;

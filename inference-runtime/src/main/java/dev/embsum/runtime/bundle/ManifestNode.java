@@ -1,8 +1,6 @@
-package dev.embsum.runtime.bundle.internal;
+package dev.embsum.runtime.bundle;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.embsum.runtime.bundle.BundleException;
-import dev.embsum.runtime.bundle.BundleManifest;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,7 +13,7 @@ import java.util.regex.Pattern;
  * Each accessor reads a required child and fails with a {@link BundleException} naming {@code
  * manifest.json} and the child's path.
  */
-public final class ManifestNode {
+final class ManifestNode {
 
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final int MAX_SHOWN_CHARS = 80;
@@ -31,7 +29,7 @@ public final class ManifestNode {
     }
 
     /** The document root, which must be a JSON object. */
-    public static ManifestNode root(JsonNode document, String source) throws BundleException {
+    static ManifestNode root(JsonNode document, String source) throws BundleException {
         if (document == null || !document.isObject()) {
             throw new BundleException(
                     source,
@@ -42,22 +40,22 @@ public final class ManifestNode {
     }
 
     /** The JSON value itself. */
-    public JsonNode value() {
+    JsonNode value() {
         return value;
     }
 
     /** A problem with this value: {@code "field '<path>' <problem>"}, naming manifest.json. */
-    public BundleException invalid(String problem) {
+    BundleException invalid(String problem) {
         return new BundleException(source, BundleManifest.FILE, "field '" + path + "' " + problem);
     }
 
     /** The required child {@code key}, of any type. */
-    public ManifestNode field(String key) throws BundleException {
+    ManifestNode field(String key) throws BundleException {
         return child(key);
     }
 
     /** The required child {@code key}, a JSON object. */
-    public ManifestNode object(String key) throws BundleException {
+    ManifestNode object(String key) throws BundleException {
         ManifestNode child = child(key);
         if (!child.value.isObject()) {
             throw child.invalid("must be a JSON object, got " + describe(child.value));
@@ -66,7 +64,7 @@ public final class ManifestNode {
     }
 
     /** The members of the required object {@code key}, each a JSON object, in document order. */
-    public Map<String, ManifestNode> objectMembers(String key) throws BundleException {
+    Map<String, ManifestNode> objectMembers(String key) throws BundleException {
         ManifestNode parent = object(key);
         Map<String, ManifestNode> members = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> member : parent.value.properties()) {
@@ -80,7 +78,7 @@ public final class ManifestNode {
     }
 
     /** The elements of the required array {@code key}. */
-    public List<ManifestNode> array(String key) throws BundleException {
+    List<ManifestNode> array(String key) throws BundleException {
         ManifestNode child = child(key);
         if (!child.value.isArray()) {
             throw child.invalid("must be a JSON array, got " + describe(child.value));
@@ -93,7 +91,7 @@ public final class ManifestNode {
     }
 
     /** The required child {@code key}, a non-empty string. */
-    public String string(String key) throws BundleException {
+    String string(String key) throws BundleException {
         ManifestNode child = child(key);
         if (!child.value.isTextual() || child.value.textValue().isEmpty()) {
             throw child.invalid("must be a non-empty string, got " + describe(child.value));
@@ -102,7 +100,7 @@ public final class ManifestNode {
     }
 
     /** The required child {@code key}, {@code true} or {@code false}. */
-    public boolean bool(String key) throws BundleException {
+    boolean bool(String key) throws BundleException {
         ManifestNode child = child(key);
         if (!child.value.isBoolean()) {
             throw child.invalid("must be true or false, got " + describe(child.value));
@@ -111,7 +109,7 @@ public final class ManifestNode {
     }
 
     /** The required child {@code key}, an integer in {@code [min, Integer.MAX_VALUE]}. */
-    public int integer(String key, int min) throws BundleException {
+    int integer(String key, int min) throws BundleException {
         ManifestNode child = child(key);
         if (!child.value.isIntegralNumber()
                 || !child.value.canConvertToInt()
@@ -122,7 +120,7 @@ public final class ManifestNode {
     }
 
     /** The required child {@code key}, an integer in {@code [0, Long.MAX_VALUE]}. */
-    public long nonNegativeLong(String key) throws BundleException {
+    long nonNegativeLong(String key) throws BundleException {
         ManifestNode child = child(key);
         if (!child.value.isIntegralNumber()
                 || !child.value.canConvertToLong()
@@ -133,7 +131,7 @@ public final class ManifestNode {
     }
 
     /** The required child {@code key}, a finite number >= 0. */
-    public double nonNegativeNumber(String key) throws BundleException {
+    double nonNegativeNumber(String key) throws BundleException {
         ManifestNode child = child(key);
         if (!child.value.isNumber()
                 || !Double.isFinite(child.value.doubleValue())
