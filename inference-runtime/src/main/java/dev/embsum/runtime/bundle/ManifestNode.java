@@ -1,9 +1,11 @@
 package dev.embsum.runtime.bundle;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.embsum.runtime.bundle.internal.BundlePaths;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -12,21 +14,16 @@ import java.util.regex.Pattern;
  * decoder_step.inputs[2].shape}), so that every missing or ill-typed field is reported by path.
  * Each accessor reads a required child and fails with a {@link BundleException} naming {@code
  * manifest.json} and the child's path.
+ *
+ * @param value the JSON value itself; {@code null} for a missing child
+ * @param path the value's path in the document, {@code ""} for the root
+ * @param source the bundle the manifest belongs to, for error messages
  */
-final class ManifestNode {
+record ManifestNode(JsonNode value, String path, String source) {
 
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
     private static final int MAX_SHOWN_CHARS = 80;
-
-    private final JsonNode value;
-    private final String path;
-    private final String source;
-
-    private ManifestNode(JsonNode value, String path, String source) {
-        this.value = value;
-        this.path = path;
-        this.source = source;
-    }
 
     /** The document root, which must be a JSON object. */
     static ManifestNode root(JsonNode document, String source) throws BundleException {
@@ -37,11 +34,6 @@ final class ManifestNode {
                     "must be a JSON object, got " + describe(document));
         }
         return new ManifestNode(document, "", source);
-    }
-
-    /** The JSON value itself. */
-    JsonNode value() {
-        return value;
     }
 
     /** A problem with this value: {@code "field '<path>' <problem>"}, naming manifest.json. */
@@ -139,6 +131,39 @@ final class ManifestNode {
             throw child.invalid("must be a number >= 0, got " + describe(child.value));
         }
         return child.value.doubleValue();
+    }
+
+    /** The required child {@code key}, a safe path relative to the bundle directory. */
+    String relativeFile(String key) throws BundleException {
+        String file = string(key);
+        if (!BundlePaths.isSafeRelative(file)) {
+            throw field(key)
+                    .invalid("is \"" + file + "\", not a safe relative path inside the bundle");
+        }
+        return file;
+    }
+
+    /** The required child {@code key}, a SHA-256 as 64 lowercase hex digits. */
+    String sha256(String key) throws BundleException {
+        String hex = string(key);
+        if (!SHA256_HEX.matcher(hex).matches()) {
+            throw field(key).invalid("is \"" + hex + "\", not a SHA-256 (64 lowercase hex digits)");
+        }
+        return hex;
+    }
+
+    /** The required child {@code key}, one of {@code values} by its lower-case name. */
+    <E extends Enum<E>> E oneOf(String key, E[] values) throws BundleException {
+        String name = string(key);
+        List<String> allowed = new ArrayList<>();
+        for (E constant : values) {
+            String jsonName = constant.name().toLowerCase(Locale.ROOT);
+            if (jsonName.equals(name)) {
+                return constant;
+            }
+            allowed.add(jsonName);
+        }
+        throw field(key).invalid("is \"" + name + "\", expected one of " + allowed);
     }
 
     private ManifestNode child(String key) throws BundleException {
