@@ -87,7 +87,7 @@ class ModelBundleArchiveTest {
 
     @Test
     void refusesAnAbsolutePath() throws Exception {
-        assertHostileRefused(tar -> TestBundles.addBytes(tar, "/tmp/v1/x", SOME_BYTES))
+        assertHostileRefused(files("/tmp/v1/x"))
                 .hasMessageContaining("archive member \"/tmp/v1/x\" has an unsafe path");
     }
 
@@ -109,27 +109,19 @@ class ModelBundleArchiveTest {
 
     @Test
     void refusesTwoTopDirectories() throws Exception {
-        assertHostileRefused(
-                        tar -> {
-                            TestBundles.addBytes(tar, "v1/manifest.json", SOME_BYTES);
-                            TestBundles.addBytes(tar, "v2/manifest.json", SOME_BYTES);
-                        })
+        assertHostileRefused(files("v1/manifest.json", "v2/manifest.json"))
                 .hasMessageContaining("more than one top directory (\"v1\" and \"v2\")");
     }
 
     @Test
     void refusesAFileBesideTheTopDirectory() throws Exception {
-        assertHostileRefused(tar -> TestBundles.addBytes(tar, "manifest.json", SOME_BYTES))
+        assertHostileRefused(files("manifest.json"))
                 .hasMessageContaining("\"manifest.json\" is outside the top directory");
     }
 
     @Test
     void refusesADuplicateEntry() throws Exception {
-        assertHostileRefused(
-                        tar -> {
-                            TestBundles.addBytes(tar, "v1/weights.bin", SOME_BYTES);
-                            TestBundles.addBytes(tar, "v1/weights.bin", SOME_BYTES);
-                        })
+        assertHostileRefused(files("v1/weights.bin", "v1/weights.bin"))
                 .hasMessageContaining("\"v1/weights.bin\" appears twice");
     }
 
@@ -217,6 +209,15 @@ class ModelBundleArchiveTest {
             throws IOException {
         Path archive = archive(entries);
         return assertRefused(() -> ModelBundle.open(archive, null, options), "hostile.tar.gz");
+    }
+
+    /** One small regular file per name, in order, each name kept as given. */
+    private static Entries files(String... names) {
+        return tar -> {
+            for (String name : names) {
+                TestBundles.addBytes(tar, name, SOME_BYTES);
+            }
+        };
     }
 
     private static void directory(TarArchiveOutputStream tar, String name) throws IOException {
