@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The scorer reproduces {@code golden/scores.json} of an exported bundle (the PyTorch model's UPE
  * of 8 users against the CPE of 32 items, scored by the model's {@code score_all}), from the golden
- * {@code upe}, {@code cpe} and {@code cpe_key}. See {@link TestBundle} for which bundle; skipped
- * while there is none.
+ * {@code upe}, {@code cpe} and {@code cpe_key}. See {@link #goldenDir()} for which bundle; never
+ * skipped.
  */
 class PolyScorerGoldenTest {
 
@@ -44,7 +44,7 @@ class PolyScorerGoldenTest {
 
     @BeforeAll
     static void load() throws IOException {
-        Path golden = TestBundle.dir().resolve("golden");
+        Path golden = goldenDir();
         JsonNode scores = JSON.readTree(golden.resolve("scores.json").toFile());
         userIds = strings(scores.path("user_ids"));
         itemIds = strings(scores.path("item_ids"));
@@ -127,6 +127,29 @@ class PolyScorerGoldenTest {
                                 expected[u][i], offset(ReferenceScorer.tolerance(expected[u][i])));
             }
         }
+    }
+
+    /**
+     * The golden files of the bundle under test: {@code -Dembsum.test.bundle}, else the committed
+     * demo bundle {@code <embsum.root>/models/demo}. The rule of inference-runtime's {@code
+     * dev.embsum.runtime.TestBundle}, read here directly: that class comes in inference-runtime's
+     * test-jar, which would put ONNX Runtime and DJL on the classpath of the one module that
+     * promises rankers to run without them. A missing bundle fails the build.
+     */
+    private static Path goldenDir() {
+        String override = System.getProperty("embsum.test.bundle", "");
+        Path bundle =
+                override.isBlank()
+                        ? Path.of(System.getProperty("embsum.root", "."), "models/demo")
+                        : Path.of(override);
+        assertThat(bundle.resolve("manifest.json"))
+                .as(
+                        "the model bundle at %s (models/demo is committed; rebuild it with"
+                                + " scripts/build-demo-bundle.sh, or point -Dembsum.test.bundle at"
+                                + " one)",
+                        bundle.toAbsolutePath())
+                .isRegularFile();
+        return bundle.resolve("golden");
     }
 
     private static List<String> strings(JsonNode array) {

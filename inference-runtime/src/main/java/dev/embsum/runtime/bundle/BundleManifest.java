@@ -1,27 +1,10 @@
 package dev.embsum.runtime.bundle;
 
-import com.fasterxml.jackson.core.JacksonException;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import dev.embsum.runtime.bundle.internal.BundlePaths;
-import dev.embsum.runtime.bundle.internal.ManifestNode;
 import dev.embsum.runtime.text.TextContract;
-import java.io.IOException;
 import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
-import java.time.format.ResolverStyle;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * The typed, validated content of a bundle's {@code manifest.json} (docs/model-bundle.md section
@@ -33,6 +16,10 @@ import java.util.regex.Pattern;
  * embsum_export.manifest.validate_manifest}) checks, so a manifest one side accepts the other
  * accepts too, plus the syntax of names and checksums. It reads no other file: whether the files
  * exist and match is {@link ModelBundle}'s job.
+ *
+ * <p>The constructor reads the fields in manifest order; {@code ManifestNode} types one JSON value
+ * and reports it by path, {@code ManifestReader} holds the rules about the document as a whole and
+ * about fields that span several values.
  */
 public final class BundleManifest {
 
@@ -56,20 +43,6 @@ public final class BundleManifest {
                     "decoder_step",
                     "user_head",
                     "content_encoder");
-
-    private static final Pattern MODEL_VERSION =
-            Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
-    private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
-    private static final DateTimeFormatter CREATED_AT =
-            DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss'Z'")
-                    .withResolverStyle(ResolverStyle.STRICT);
-    // Duplicate keys would let two readers see two different manifests; trailing content means
-    // the file is not what the exporter wrote.
-    private static final JsonMapper JSON =
-            JsonMapper.builder()
-                    .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-                    .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-                    .build();
 
     private final JsonNode document;
     private final String modelVersion;
@@ -121,43 +94,11 @@ public final class BundleManifest {
         UNTRAINED
     }
 
-    private BundleManifest(JsonNode document, String source) throws BundleException {
-        ManifestNode root = ManifestNode.root(document, source);
-        this.document = document;
-
-        String format = root.string("format");
-        if (!format.equals(FORMAT)) {
-            throw new BundleException(
-                    source,
-                    FILE,
-                    "format is \""
-                            + format
-                            + "\", expected \""
-                            + FORMAT
-                            + "\": not an EmbSum model bundle manifest");
-        }
-        int formatVersion = root.integer("format_version", 0);
-        if (formatVersion != FORMAT_VERSION) {
-            throw new BundleException(
-                    source,
-                    FILE,
-                    "format_version "
-                            + formatVersion
-                            + " is not supported: this loader reads version "
-                            + FORMAT_VERSION
-                            + " (use a runtime built for that bundle format, or re-export the bundle)");
-        }
-        modelVersion = root.string("model_version");
-        if (!MODEL_VERSION.matcher(modelVersion).matches()) {
-            throw new BundleException(
-                    source,
-                    FILE,
-                    "model_version \""
-                            + modelVersion
-                            + "\" must be 1-128 characters of A-Z a-z 0-9 . _ - starting with a letter or"
-                            + " digit (it names the bundle directory and archive)");
-        }
-        createdAt = parseCreatedAt(root, source);
+    private BundleManifest(ManifestNode root) throws BundleException {
+        document = root.value();
+        ManifestReader.requireFormat(root);
+        modelVersion = ManifestReader.modelVersion(root);
+        createdAt = ManifestReader.createdAt(root);
         untrained = root.bool("untrained");
 
         ManifestNode model = root.object("model");
@@ -190,13 +131,13 @@ public final class BundleManifest {
         checkTextAgrees(textNode);
 
         ManifestNode tokenizer = root.object("tokenizer");
-        tokenizerFile = relativeFile(tokenizer, "file");
-        tokenizerSha256 = sha256(tokenizer, "sha256");
+        tokenizerFile = tokenizer.relativeFile("file");
+        tokenizerSha256 = tokenizer.sha256("sha256");
 
-        graphs = parseGraphs(root.object("onnx"));
+        graphs = ManifestReader.graphs(root.object("onnx"));
 
         ManifestNode training = root.object("training");
-        trainingStatus = parseEnum(training, "status", TrainingStatus.values());
+        trainingStatus = training.oneOf("status", TrainingStatus.values());
         // Required, possibly empty ("never invented"); for humans and dashboards, via json().
         training.object("data");
         training.object("metrics");
@@ -209,20 +150,25 @@ public final class BundleManifest {
                                     + untrained
                                     + "; they must agree");
         }
-        teacherKind = parseEnum(root.object("teacher"), "kind", TeacherKind.values());
+        teacherKind = root.object("teacher").oneOf("kind", TeacherKind.values());
 
         ManifestNode golden = root.object("golden");
-        goldenIndex = relativeFile(golden, "index");
+        goldenIndex = golden.relativeFile("index");
         ManifestNode tolerance = golden.object("tolerance");
         goldenAbsTolerance = tolerance.nonNegativeNumber("abs");
         goldenRelTolerance = tolerance.nonNegativeNumber("rel");
 
-        files = parseFiles(root);
-        requireListed(root, tokenizerFile, "tokenizer.file");
-        requireListed(root, goldenIndex, "golden.index");
-        requireListed(root, WEIGHTS_FILE, "the shared weights of every graph");
+        files = ManifestReader.files(root);
+        ManifestReader.requireListed(root, files, tokenizerFile, "tokenizer.file");
+        ManifestReader.requireListed(root, files, goldenIndex, "golden.index");
+        ManifestReader.requireListed(
+                root, files, WEIGHTS_FILE, "the shared weights of every graph");
         for (Map.Entry<String, GraphSpec> graph : graphs.entrySet()) {
-            requireListed(root, graph.getValue().file(), "onnx.graphs." + graph.getKey() + ".file");
+            ManifestReader.requireListed(
+                    root,
+                    files,
+                    graph.getValue().file(),
+                    "onnx.graphs." + graph.getKey() + ".file");
         }
     }
 
@@ -234,27 +180,7 @@ public final class BundleManifest {
      * @throws BundleException naming {@code manifest.json} and, for a field problem, its path
      */
     public static BundleManifest parse(byte[] manifestJson, String source) throws BundleException {
-        JsonNode document;
-        try {
-            document = JSON.readTree(manifestJson);
-        } catch (JacksonException e) {
-            throw new BundleException(
-                    source,
-                    FILE,
-                    "is not valid JSON: "
-                            + e.getOriginalMessage()
-                            + (e.getLocation() == null
-                                    ? ""
-                                    : " at line "
-                                            + e.getLocation().getLineNr()
-                                            + ", column "
-                                            + e.getLocation().getColumnNr()),
-                    e);
-        } catch (IOException e) {
-            // readTree(byte[]) does no I/O; Jackson declares it all the same.
-            throw new BundleException(source, FILE, "cannot be parsed: " + e, e);
-        }
-        return new BundleManifest(document, source);
+        return new BundleManifest(ManifestReader.root(manifestJson, source));
     }
 
     /** The whole manifest as parsed, including the fields this class does not type (a copy). */
@@ -415,20 +341,6 @@ public final class BundleManifest {
         return files;
     }
 
-    private static Instant parseCreatedAt(ManifestNode root, String source) throws BundleException {
-        String createdAt = root.string("created_at");
-        try {
-            return LocalDateTime.parse(createdAt, CREATED_AT).toInstant(ZoneOffset.UTC);
-        } catch (DateTimeParseException e) {
-            throw new BundleException(
-                    source,
-                    FILE,
-                    "created_at \""
-                            + createdAt
-                            + "\" is not a UTC time of the form YYYY-MM-DDTHH:MM:SSZ");
-        }
-    }
-
     /** H, p, l and the special ids appear twice; the copies must agree. */
     private void checkTextAgrees(ManifestNode textNode) throws BundleException {
         TextContract contract;
@@ -437,136 +349,13 @@ public final class BundleManifest {
         } catch (IllegalArgumentException e) {
             throw textNode.invalid("is not a valid text contract: " + e.getMessage());
         }
-        requireSame(textNode, "H", historySize, contract.historySize());
-        requireSame(textNode, "p", sessionSize, contract.sessionSize());
-        requireSame(textNode, "l", sessionMaxTokens, contract.sessionMaxTokens());
-        requireSame(textNode, "sos_id", sosId, contract.sosId());
-        requireSame(textNode, "eos_id", eosId, contract.eosId());
-        requireSame(textNode, "pad_id", padId, contract.padId());
-        requireSame(textNode, "unk_id", unkId, contract.unkId());
-    }
-
-    private static void requireSame(ManifestNode textNode, String key, int outside, int inText)
-            throws BundleException {
-        if (outside != inText) {
-            throw textNode.invalid(
-                    "has "
-                            + key
-                            + " = "
-                            + inText
-                            + " but the manifest's own "
-                            + key
-                            + " is "
-                            + outside
-                            + "; they must agree");
-        }
-    }
-
-    private static Map<String, GraphSpec> parseGraphs(ManifestNode onnx) throws BundleException {
-        onnx.integer("opset", 1);
-        Map<String, ManifestNode> declared = onnx.objectMembers("graphs");
-        Map<String, GraphSpec> graphs = new LinkedHashMap<>();
-        for (String name : GRAPH_NAMES) {
-            if (!declared.containsKey(name)) {
-                throw onnx.object("graphs")
-                        .invalid(
-                                "has no graph \"" + name + "\" (a bundle has " + GRAPH_NAMES + ")");
-            }
-        }
-        for (Map.Entry<String, ManifestNode> entry : declared.entrySet()) {
-            ManifestNode graph = entry.getValue();
-            String file = relativeFile(graph, "file");
-            String expectedFile = entry.getKey() + ".onnx";
-            if (GRAPH_NAMES.contains(entry.getKey()) && !file.equals(expectedFile)) {
-                throw graph.invalid(
-                        "names file \"" + file + "\", expected \"" + expectedFile + "\"");
-            }
-            graphs.put(
-                    entry.getKey(),
-                    new GraphSpec(
-                            file, tensors(graph.array("inputs")), tensors(graph.array("outputs"))));
-        }
-        return Collections.unmodifiableMap(graphs);
-    }
-
-    private static List<TensorSpec> tensors(List<ManifestNode> declared) throws BundleException {
-        List<TensorSpec> tensors = new ArrayList<>(declared.size());
-        for (ManifestNode tensor : declared) {
-            if (!tensor.value().isObject()) {
-                throw tensor.invalid("must be an object {name, dtype, shape}");
-            }
-            List<Object> shape = new ArrayList<>();
-            for (ManifestNode dim : tensor.array("shape")) {
-                JsonNode value = dim.value();
-                if (value.isTextual() && !value.textValue().isEmpty()) {
-                    shape.add(value.textValue());
-                } else if (value.isIntegralNumber()
-                        && value.canConvertToLong()
-                        && value.longValue() >= 0) {
-                    shape.add(value.longValue());
-                } else {
-                    throw dim.invalid(
-                            "must be a symbolic dim (a name) or a size >= 0, got " + value);
-                }
-            }
-            tensors.add(new TensorSpec(tensor.string("name"), tensor.string("dtype"), shape));
-        }
-        return tensors;
-    }
-
-    private static Map<String, FileEntry> parseFiles(ManifestNode root) throws BundleException {
-        Map<String, FileEntry> files = new LinkedHashMap<>();
-        for (Map.Entry<String, ManifestNode> entry : root.objectMembers("files").entrySet()) {
-            String path = entry.getKey();
-            ManifestNode file = entry.getValue();
-            if (!BundlePaths.isSafeRelative(path)) {
-                throw file.invalid(
-                        "names an unsafe path (absolute, or with an empty, '.' or"
-                                + " '..' segment)");
-            }
-            if (path.equals(FILE)) {
-                throw file.invalid("must not exist: manifest.json cannot hold its own checksum");
-            }
-            files.put(path, new FileEntry(sha256(file, "sha256"), file.nonNegativeLong("bytes")));
-        }
-        return Collections.unmodifiableMap(files);
-    }
-
-    private void requireListed(ManifestNode root, String file, String why) throws BundleException {
-        if (!files.containsKey(file)) {
-            throw root.object("files").invalid("has no entry for \"" + file + "\" (" + why + ")");
-        }
-    }
-
-    private static String relativeFile(ManifestNode parent, String key) throws BundleException {
-        String file = parent.string(key);
-        if (!BundlePaths.isSafeRelative(file)) {
-            throw parent.field(key)
-                    .invalid("is \"" + file + "\", not a safe relative path inside the bundle");
-        }
-        return file;
-    }
-
-    private static String sha256(ManifestNode parent, String key) throws BundleException {
-        String hex = parent.string(key);
-        if (!SHA256_HEX.matcher(hex).matches()) {
-            throw parent.field(key)
-                    .invalid("is \"" + hex + "\", not a SHA-256 (64 lowercase hex digits)");
-        }
-        return hex;
-    }
-
-    private static <E extends Enum<E>> E parseEnum(ManifestNode parent, String key, E[] values)
-            throws BundleException {
-        String name = parent.string(key);
-        List<String> allowed = new ArrayList<>();
-        for (E value : values) {
-            String jsonName = value.name().toLowerCase(Locale.ROOT);
-            if (jsonName.equals(name)) {
-                return value;
-            }
-            allowed.add(jsonName);
-        }
-        throw parent.field(key).invalid("is \"" + name + "\", expected one of " + allowed);
+        ManifestReader.requireTextAgrees(textNode, "H", historySize, contract.historySize());
+        ManifestReader.requireTextAgrees(textNode, "p", sessionSize, contract.sessionSize());
+        ManifestReader.requireTextAgrees(
+                textNode, "l", sessionMaxTokens, contract.sessionMaxTokens());
+        ManifestReader.requireTextAgrees(textNode, "sos_id", sosId, contract.sosId());
+        ManifestReader.requireTextAgrees(textNode, "eos_id", eosId, contract.eosId());
+        ManifestReader.requireTextAgrees(textNode, "pad_id", padId, contract.padId());
+        ManifestReader.requireTextAgrees(textNode, "unk_id", unkId, contract.unkId());
     }
 }

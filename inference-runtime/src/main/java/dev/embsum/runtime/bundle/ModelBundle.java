@@ -1,9 +1,7 @@
 package dev.embsum.runtime.bundle;
 
 import dev.embsum.runtime.bundle.internal.Directories;
-import dev.embsum.runtime.bundle.internal.FileVerifier;
 import dev.embsum.runtime.bundle.internal.Sha256;
-import dev.embsum.runtime.bundle.internal.TarGzExtractor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

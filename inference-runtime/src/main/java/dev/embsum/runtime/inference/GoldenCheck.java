@@ -68,7 +68,9 @@ public final class GoldenCheck {
             batch.add(checkSessions(user, itemTokens));
         }
         List<UserRefresh> refreshed = runtime.refresh(batch);
-        double[] maxUser = new double[3];
+        MaxDiff itemVectors = new MaxDiff();
+        MaxDiff globalVector = new MaxDiff();
+        MaxDiff upe = new MaxDiff();
         for (int u = 0; u < users.size(); u++) {
             JsonNode user = users.get(u);
             UserRefresh r = refreshed.get(u);
@@ -85,55 +87,43 @@ public final class GoldenCheck {
                                 + user.path("min_top2_logit_margin").asDouble()
                                 + ")");
             }
-            maxUser[0] =
-                    Math.max(
-                            maxUser[0],
-                            compare(
-                                    who + " item_vectors",
-                                    r.itemVectors(),
-                                    user.path("item_vectors")));
-            maxUser[1] =
-                    Math.max(
-                            maxUser[1],
-                            compare(
-                                    who + " global_vec",
-                                    r.globalVector(),
-                                    user.path("global_vec")));
-            maxUser[2] = Math.max(maxUser[2], compare(who + " upe", r.upe(), user.path("upe")));
+            itemVectors.add(who, "item_vectors", r.itemVectors(), user);
+            globalVector.add(who, "global_vec", r.globalVector(), user);
+            upe.add(who, "upe", r.upe(), user);
         }
 
         JsonNode contents = read("golden/contents.json").path("contents");
         List<int[]> rows = new ArrayList<>();
         contents.forEach(c -> rows.add(ints(c.path("content_tokens"))));
         List<EncodedContent> encoded = runtime.embedContents(rows);
-        double maxCpe = 0;
-        double maxKey = 0;
+        MaxDiff cpe = new MaxDiff();
+        MaxDiff cpeKey = new MaxDiff();
         for (int i = 0; i < contents.size(); i++) {
-            String what = "golden/contents.json item " + contents.get(i).path("item_id").asText();
-            maxCpe =
-                    Math.max(
-                            maxCpe,
-                            compare(
-                                    what + " cpe",
-                                    encoded.get(i).cpe(),
-                                    contents.get(i).path("cpe")));
-            maxKey =
-                    Math.max(
-                            maxKey,
-                            compare(
-                                    what + " cpe_key",
-                                    encoded.get(i).cpeKey(),
-                                    contents.get(i).path("cpe_key")));
+            JsonNode content = contents.get(i);
+            String what = "golden/contents.json item " + content.path("item_id").asText();
+            cpe.add(what, "cpe", encoded.get(i).cpe(), content);
+            cpeKey.add(what, "cpe_key", encoded.get(i).cpeKey(), content);
         }
         return new Report(
                 users.size(),
                 contents.size(),
-                maxUser[0],
-                maxUser[1],
-                maxUser[2],
-                maxCpe,
-                maxKey,
+                itemVectors.max,
+                globalVector.max,
+                upe.max,
+                cpe.max,
+                cpeKey.max,
                 (System.nanoTime() - start) / 1_000_000);
+    }
+
+    /** The largest |runtime - golden| of one output over the golden cases checked so far. */
+    private final class MaxDiff {
+        private double max;
+
+        /** Compares {@code got} with the golden field {@code key} of {@code golden}. */
+        void add(String what, String key, float[] got, JsonNode golden)
+                throws GoldenMismatchException {
+            max = Math.max(max, compare(what + " " + key, got, golden.path(key)));
+        }
     }
 
     /** Item and content tokens of every golden text, exactly. */

@@ -12,6 +12,7 @@ import java.util.Arrays;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
+import org.assertj.core.api.AbstractThrowableAssert;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -49,7 +50,7 @@ class ModelBundleArchiveTest {
     void opensAGoodArchiveAndRemovesItsTemporaryDirectoryOnClose() throws Exception {
         Path dir = TestBundles.copyDemoBundle(temp);
         String version = dir.getFileName().toString();
-        Path archive = TestBundles.writeTarGz(dir, version, temp.resolve(version + ".tar.gz"));
+        Path archive = archiveOf(dir, ".tar.gz");
 
         ModelBundle opened = ModelBundle.open(archive, null, options);
         try (opened) {
@@ -69,99 +70,64 @@ class ModelBundleArchiveTest {
     @Test
     void acceptsTheTgzSuffix() throws Exception {
         Path dir = TestBundles.copyDemoBundle(temp);
-        String version = dir.getFileName().toString();
-        Path archive = TestBundles.writeTarGz(dir, version, temp.resolve(version + ".tgz"));
-        try (ModelBundle opened = ModelBundle.open(archive, null, options)) {
-            assertThat(opened.modelVersion()).isEqualTo(version);
+        try (ModelBundle opened = ModelBundle.open(archiveOf(dir, ".tgz"), null, options)) {
+            assertThat(opened.modelVersion()).isEqualTo(dir.getFileName().toString());
         }
     }
 
     @Test
     void refusesAParentDirectoryEntry() throws Exception {
-        Path archive =
-                archive(
+        assertHostileRefused(
                         tar -> {
                             directory(tar, "v1/");
                             TestBundles.addBytes(tar, "v1/../x", SOME_BYTES);
-                        });
-        assertRefused(() -> ModelBundle.open(archive, null, options), "hostile.tar.gz")
+                        })
                 .hasMessageContaining("archive member \"v1/../x\" has an unsafe path");
     }
 
     @Test
     void refusesAnAbsolutePath() throws Exception {
-        Path archive = archive(tar -> TestBundles.addBytes(tar, "/tmp/v1/x", SOME_BYTES));
-        assertRefused(() -> ModelBundle.open(archive, null, options), "hostile.tar.gz")
+        assertHostileRefused(files("/tmp/v1/x"))
                 .hasMessageContaining("archive member \"/tmp/v1/x\" has an unsafe path");
     }
 
     @Test
     void refusesASymbolicLink() throws Exception {
-        Path archive =
-                archive(
+        assertHostileRefused(
                         tar -> {
                             directory(tar, "v1/");
-                            TarArchiveEntry link =
-                                    new TarArchiveEntry("v1/weights.bin", TarConstants.LF_SYMLINK);
-                            link.setLinkName("/etc/passwd");
-                            tar.putArchiveEntry(link);
-                            tar.closeArchiveEntry();
-                        });
-        assertRefused(() -> ModelBundle.open(archive, null, options), "hostile.tar.gz")
+                            link(tar, "v1/weights.bin", TarConstants.LF_SYMLINK, "/etc/passwd");
+                        })
                 .hasMessageContaining("\"v1/weights.bin\" is a symbolic link to \"/etc/passwd\"");
     }
 
     @Test
     void refusesAHardLink() throws Exception {
-        Path archive =
-                archive(
-                        tar -> {
-                            TarArchiveEntry link =
-                                    new TarArchiveEntry("v1/weights.bin", TarConstants.LF_LINK);
-                            link.setLinkName("v1/other");
-                            tar.putArchiveEntry(link);
-                            tar.closeArchiveEntry();
-                        });
-        assertRefused(() -> ModelBundle.open(archive, null, options), "hostile.tar.gz")
+        assertHostileRefused(tar -> link(tar, "v1/weights.bin", TarConstants.LF_LINK, "v1/other"))
                 .hasMessageContaining("is a hard link to \"v1/other\"");
     }
 
     @Test
     void refusesTwoTopDirectories() throws Exception {
-        Path archive =
-                archive(
-                        tar -> {
-                            TestBundles.addBytes(tar, "v1/manifest.json", SOME_BYTES);
-                            TestBundles.addBytes(tar, "v2/manifest.json", SOME_BYTES);
-                        });
-        assertRefused(() -> ModelBundle.open(archive, null, options), "hostile.tar.gz")
+        assertHostileRefused(files("v1/manifest.json", "v2/manifest.json"))
                 .hasMessageContaining("more than one top directory (\"v1\" and \"v2\")");
     }
 
     @Test
     void refusesAFileBesideTheTopDirectory() throws Exception {
-        Path archive = archive(tar -> TestBundles.addBytes(tar, "manifest.json", SOME_BYTES));
-        assertRefused(() -> ModelBundle.open(archive, null, options), "hostile.tar.gz")
+        assertHostileRefused(files("manifest.json"))
                 .hasMessageContaining("\"manifest.json\" is outside the top directory");
     }
 
     @Test
     void refusesADuplicateEntry() throws Exception {
-        Path archive =
-                archive(
-                        tar -> {
-                            TestBundles.addBytes(tar, "v1/weights.bin", SOME_BYTES);
-                            TestBundles.addBytes(tar, "v1/weights.bin", SOME_BYTES);
-                        });
-        assertRefused(() -> ModelBundle.open(archive, null, options), "hostile.tar.gz")
+        assertHostileRefused(files("v1/weights.bin", "v1/weights.bin"))
                 .hasMessageContaining("\"v1/weights.bin\" appears twice");
     }
 
     @Test
     void refusesAnEmptyArchive() throws Exception {
-        Path archive = archive(tar -> {});
-        assertRefused(() -> ModelBundle.open(archive, null, options), "hostile.tar.gz")
-                .hasMessageContaining("the archive is empty");
+        assertHostileRefused(tar -> {}).hasMessageContaining("the archive is empty");
     }
 
     @Test
@@ -178,10 +144,7 @@ class ModelBundleArchiveTest {
 
     @Test
     void refusesATruncatedArchive() throws Exception {
-        Path dir = TestBundles.copyDemoBundle(temp);
-        String version = dir.getFileName().toString();
-        Path archive = TestBundles.writeTarGz(dir, version, temp.resolve(version + ".tar.gz"));
-        byte[] whole = Files.readAllBytes(archive);
+        byte[] whole = Files.readAllBytes(archiveOf(TestBundles.copyDemoBundle(temp), ".tar.gz"));
         for (int keep : new int[] {whole.length / 2, whole.length - 4}) {
             Path cut = Files.write(temp.resolve("cut.tar.gz"), Arrays.copyOf(whole, keep));
             assertRefused(() -> ModelBundle.open(cut, null, options), "cut.tar.gz")
@@ -198,19 +161,18 @@ class ModelBundleArchiveTest {
 
     @Test
     void refusesAnArchiveLargerThanTheLimit() throws Exception {
-        Path dir = TestBundles.copyDemoBundle(temp);
-        String version = dir.getFileName().toString();
-        Path archive = TestBundles.writeTarGz(dir, version, temp.resolve(version + ".tar.gz"));
+        Path archive = archiveOf(TestBundles.copyDemoBundle(temp), ".tar.gz");
         ExtractionOptions small = options.withMaxExtractedBytes(1 << 20);
-        assertRefused(() -> ModelBundle.open(archive, null, small), version + ".tar.gz")
+        assertRefused(
+                        () -> ModelBundle.open(archive, null, small),
+                        archive.getFileName().toString())
                 .hasMessageContaining("expands to more than 1048576 bytes, the extraction limit");
     }
 
     @Test
     void countsHeadersAndPaddingAgainstTheLimit() throws Exception {
         Path dir = TestBundles.copyDemoBundle(temp);
-        String version = dir.getFileName().toString();
-        Path archive = TestBundles.writeTarGz(dir, version, temp.resolve(version + ".tar.gz"));
+        Path archive = archiveOf(dir, ".tar.gz");
         // Every file's content fits; the tar stream (one 512-byte header per entry, contents
         // padded to 512 bytes, the end-of-archive blocks) does not.
         long contents = Files.size(dir.resolve("manifest.json"));
@@ -218,8 +180,16 @@ class ModelBundleArchiveTest {
             contents += file.get("bytes").asLong();
         }
         ExtractionOptions tight = options.withMaxExtractedBytes(contents);
-        assertRefused(() -> ModelBundle.open(archive, null, tight), version + ".tar.gz")
+        assertRefused(
+                        () -> ModelBundle.open(archive, null, tight),
+                        archive.getFileName().toString())
                 .hasMessageContaining("expands to more than " + contents + " bytes");
+    }
+
+    /** The archive the exporter would write of {@code dir}: {@code <model_version><suffix>}. */
+    private Path archiveOf(Path dir, String suffix) throws IOException {
+        String version = dir.getFileName().toString();
+        return TestBundles.writeTarGz(dir, version, temp.resolve(version + suffix));
     }
 
     private interface Entries {
@@ -234,8 +204,32 @@ class ModelBundleArchiveTest {
         return archive;
     }
 
+    /** Asserts that an archive of {@code entries} is refused; returns an assert on the refusal. */
+    private AbstractThrowableAssert<?, ? extends Throwable> assertHostileRefused(Entries entries)
+            throws IOException {
+        Path archive = archive(entries);
+        return assertRefused(() -> ModelBundle.open(archive, null, options), "hostile.tar.gz");
+    }
+
+    /** One small regular file per name, in order, each name kept as given. */
+    private static Entries files(String... names) {
+        return tar -> {
+            for (String name : names) {
+                TestBundles.addBytes(tar, name, SOME_BYTES);
+            }
+        };
+    }
+
     private static void directory(TarArchiveOutputStream tar, String name) throws IOException {
         tar.putArchiveEntry(new TarArchiveEntry(name));
+        tar.closeArchiveEntry();
+    }
+
+    private static void link(TarArchiveOutputStream tar, String name, byte type, String target)
+            throws IOException {
+        TarArchiveEntry link = new TarArchiveEntry(name, type);
+        link.setLinkName(target);
+        tar.putArchiveEntry(link);
         tar.closeArchiveEntry();
     }
 }

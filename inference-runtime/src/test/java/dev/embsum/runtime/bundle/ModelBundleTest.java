@@ -17,6 +17,7 @@ import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.function.Consumer;
+import org.assertj.core.api.AbstractThrowableAssert;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -99,7 +100,7 @@ class ModelBundleTest {
             one.put(0, (byte) (one.get(0) ^ 0x01)).rewind();
             channel.write(one, middle);
         }
-        assertRefused(() -> ModelBundle.open(bundle), "weights.bin")
+        assertOpenRefused("weights.bin")
                 .hasMessageContaining("does not match manifest.json")
                 .hasMessageContaining("modified or damaged");
     }
@@ -111,7 +112,7 @@ class ModelBundleTest {
         try (FileChannel channel = FileChannel.open(weights, StandardOpenOption.WRITE)) {
             channel.truncate(size - 4096);
         }
-        assertRefused(() -> ModelBundle.open(bundle), "weights.bin")
+        assertOpenRefused("weights.bin")
                 .hasMessageContaining("is " + (size - 4096) + " bytes, manifest.json says " + size)
                 .hasMessageContaining("truncated");
     }
@@ -119,60 +120,57 @@ class ModelBundleTest {
     @Test
     void refusesAMissingGraph() throws Exception {
         Files.delete(bundle.resolve("session_encoder.onnx"));
-        assertRefused(() -> ModelBundle.open(bundle), "session_encoder.onnx")
+        assertOpenRefused("session_encoder.onnx")
                 .hasMessageContaining("is missing from the bundle");
     }
 
     @Test
     void refusesAnUnlistedFile() throws Exception {
         Files.writeString(bundle.resolve("golden/notes.txt"), "not part of the export");
-        assertRefused(() -> ModelBundle.open(bundle), "golden/notes.txt")
+        assertOpenRefused("golden/notes.txt")
                 .hasMessageContaining("not listed in manifest.json files");
     }
 
     @Test
     void refusesASymbolicLinkInside() throws Exception {
         Files.createSymbolicLink(bundle.resolve("weights-link.bin"), Path.of("weights.bin"));
-        assertRefused(() -> ModelBundle.open(bundle), "weights-link.bin")
-                .hasMessageContaining("is a symbolic link");
+        assertOpenRefused("weights-link.bin").hasMessageContaining("is a symbolic link");
     }
 
     @Test
     void refusesAManifestThatIsNotTheBundleFormat() throws Exception {
         editManifest(m -> m.put("format", "onnx-model"));
-        assertRefused(() -> ModelBundle.open(bundle), "manifest.json")
+        assertOpenRefused("manifest.json")
                 .hasMessageContaining("format is \"onnx-model\", expected \"embsum-model-bundle\"");
 
         editManifest(m -> m.put("format", "embsum-model-bundle").put("format_version", 2));
-        assertRefused(() -> ModelBundle.open(bundle), "manifest.json")
+        assertOpenRefused("manifest.json")
                 .hasMessageContaining("format_version 2 is not supported");
     }
 
     @Test
     void refusesABadModelVersion() throws Exception {
         editManifest(m -> m.put("model_version", "../v1"));
-        assertRefused(() -> ModelBundle.open(bundle), "manifest.json")
-                .hasMessageContaining("model_version \"../v1\" must be");
+        assertOpenRefused("manifest.json").hasMessageContaining("model_version \"../v1\" must be");
     }
 
     @Test
     void refusesAManifestWithAMissingField() throws Exception {
         editManifest(m -> ((ObjectNode) m.get("model")).remove("num_heads"));
-        assertRefused(() -> ModelBundle.open(bundle), "manifest.json")
+        assertOpenRefused("manifest.json")
                 .hasMessageContaining("field 'model.num_heads' is missing");
     }
 
     @Test
     void refusesAMissingManifest() throws Exception {
         Files.delete(bundle.resolve("manifest.json"));
-        assertRefused(() -> ModelBundle.open(bundle), "manifest.json")
-                .hasMessageContaining("is missing");
+        assertOpenRefused("manifest.json").hasMessageContaining("is missing");
     }
 
     @Test
     void refusesATokenizerChecksumTheManifestContradicts() throws Exception {
         editManifest(m -> ((ObjectNode) m.get("tokenizer")).put("sha256", "0".repeat(64)));
-        assertRefused(() -> ModelBundle.open(bundle), "manifest.json")
+        assertOpenRefused("manifest.json")
                 .hasMessageContaining("tokenizer.sha256 is " + "0".repeat(64));
     }
 
@@ -209,6 +207,11 @@ class ModelBundleTest {
         Path zip = Files.writeString(temp.resolve("bundle.zip"), "PK");
         assertRefused(() -> ModelBundle.open(zip), "bundle.zip")
                 .hasMessageContaining("is not a bundle");
+    }
+
+    /** Asserts that opening the damaged copy is refused, naming {@code file}. */
+    private AbstractThrowableAssert<?, ? extends Throwable> assertOpenRefused(String file) {
+        return assertRefused(() -> ModelBundle.open(bundle), file);
     }
 
     private void editManifest(Consumer<ObjectNode> edit) throws IOException {

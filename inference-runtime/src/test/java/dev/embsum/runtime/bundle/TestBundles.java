@@ -146,18 +146,4 @@ final class TestBundles {
                 .isEqualTo("bundle " + refusal.source() + ": " + file + ": " + refusal.problem());
         return assertThat(refusal);
     }
-
-    /** The repository root: {@code embsum.root} (set by surefire), else found upwards. */
-    private static Path root() {
-        String prop = System.getProperty("embsum.root");
-        if (prop != null && !prop.isBlank()) {
-            return Path.of(prop).toAbsolutePath().normalize();
-        }
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            if (Files.isRegularFile(dir.resolve("docs/model-bundle.md"))) {
-                return dir;
-            }
-        }
-        throw new IllegalStateException("repository root not found: set -Dembsum.root");
-    }
 }

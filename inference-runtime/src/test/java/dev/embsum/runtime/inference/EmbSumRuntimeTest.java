@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,9 +33,7 @@ class EmbSumRuntimeTest {
 
     @BeforeAll
     static void open() throws Exception {
-        runtime =
-                EmbSumRuntime.open(
-                        TestBundle.dir(), InferenceOptions.defaults().withIntraOpThreads(1));
+        runtime = openOneThreaded(UnaryOperator.identity());
         histories = mindHistories(runtime, 12);
         SessionGrouper grouper = new SessionGrouper(runtime.contract());
         mindUsers = histories.stream().map(grouper::sessions).toList();
@@ -59,13 +58,11 @@ class EmbSumRuntimeTest {
     void oneByOneAndChunkedEqualTheBatch() throws Exception {
         List<UserRefresh> batch = runtime.refresh(mindUsers);
         try (EmbSumRuntime chunked =
-                EmbSumRuntime.open(
-                        TestBundle.dir(),
-                        InferenceOptions.defaults()
-                                .withIntraOpThreads(1)
-                                .withMaxDecodeBatch(3)
-                                .withEncoderTokenBudget(600)
-                                .withEncoderCacheBytes(0))) {
+                openOneThreaded(
+                        options ->
+                                options.withMaxDecodeBatch(3)
+                                        .withEncoderTokenBudget(600)
+                                        .withEncoderCacheBytes(0))) {
             List<UserRefresh> small = chunked.refresh(mindUsers);
             for (int u = 0; u < mindUsers.size(); u++) {
                 UserRefresh alone = chunked.refreshOne(mindUsers.get(u));
@@ -95,11 +92,7 @@ class EmbSumRuntimeTest {
                     .isEqualTo(sessions.size() - 1 - slides);
 
             try (EmbSumRuntime cold =
-                    EmbSumRuntime.open(
-                            TestBundle.dir(),
-                            InferenceOptions.defaults()
-                                    .withIntraOpThreads(1)
-                                    .withEncoderCacheBytes(0))) {
+                    openOneThreaded(options -> options.withEncoderCacheBytes(0))) {
                 assertSame(incremental, cold.refreshOne(sessions), "incremental vs full");
             }
         }
@@ -108,11 +101,7 @@ class EmbSumRuntimeTest {
     @Test
     void cacheStaysWithinItsByteBound() throws Exception {
         try (EmbSumRuntime tiny =
-                EmbSumRuntime.open(
-                        TestBundle.dir(),
-                        InferenceOptions.defaults()
-                                .withIntraOpThreads(1)
-                                .withEncoderCacheBytes(200_000))) {
+                openOneThreaded(options -> options.withEncoderCacheBytes(200_000))) {
             tiny.refresh(mindUsers);
             CacheStats stats = tiny.cacheStats();
             assertThat(stats.bytes()).isPositive().isLessThanOrEqualTo(200_000);
@@ -175,11 +164,7 @@ class EmbSumRuntimeTest {
     @Test
     void cudaWithoutAGpuFallsBackToCpu() throws Exception {
         try (EmbSumRuntime cuda =
-                EmbSumRuntime.open(
-                        TestBundle.dir(),
-                        InferenceOptions.defaults()
-                                .withIntraOpThreads(1)
-                                .withProvider(ExecutionProvider.CUDA, 0))) {
+                openOneThreaded(options -> options.withProvider(ExecutionProvider.CUDA, 0))) {
             // the CPU artifact has no CUDA provider: the runtime must still serve, on CPU
             assertThat(cuda.provider()).isEqualTo(ExecutionProvider.CPU);
             assertSame(
@@ -187,6 +172,13 @@ class EmbSumRuntimeTest {
                     runtime.refreshOne(mindUsers.get(2)),
                     "cuda fallback");
         }
+    }
+
+    /** The test bundle on one ONNX Runtime thread, with the test's own {@code tuning}. */
+    private static EmbSumRuntime openOneThreaded(UnaryOperator<InferenceOptions> tuning)
+            throws Exception {
+        return EmbSumRuntime.open(
+                TestBundle.dir(), tuning.apply(InferenceOptions.defaults().withIntraOpThreads(1)));
     }
 
     static void assertSame(UserRefresh got, UserRefresh want, String what) {

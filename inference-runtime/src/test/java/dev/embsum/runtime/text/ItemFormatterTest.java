@@ -42,47 +42,32 @@ class ItemFormatterTest {
         int[] ids = formatter.itemTokens(ItemText.news("N1", "cat cat", "dog", "sports"));
         assertThat(ids)
                 .containsExactly(
-                        concat(
-                                new int[] {SOS},
-                                NEWS_TITLE,
-                                new int[] {CAT, CAT},
-                                NEWS_ABSTRACT,
-                                new int[] {DOG},
-                                NEWS_CATEGORY,
-                                new int[] {SPORTS}));
+                        item(
+                                clause(NEWS_TITLE, CAT, CAT),
+                                clause(NEWS_ABSTRACT, DOG),
+                                clause(NEWS_CATEGORY, SPORTS)));
     }
 
     @Test
     void contentTokensAppendEos() {
         ItemText item = ItemText.news("N1", "cat", null, null);
         assertThat(formatter.contentTokens(item))
-                .containsExactly(concat(new int[] {SOS}, NEWS_TITLE, new int[] {CAT, 1}));
+                .containsExactly(concat(item(clause(NEWS_TITLE, CAT)), new int[] {1}));
     }
 
     @Test
     void missingFieldsDropTheirClauseAndTheFirstPresentClauseHasNoSeparator() {
         assertThat(formatter.itemTokens(ItemText.news("N2", null, "dog", "sports")))
                 .containsExactly(
-                        concat(
-                                new int[] {SOS},
-                                NEWS_ABSTRACT_FIRST,
-                                new int[] {DOG},
-                                NEWS_CATEGORY,
-                                new int[] {SPORTS}));
+                        item(clause(NEWS_ABSTRACT_FIRST, DOG), clause(NEWS_CATEGORY, SPORTS)));
         assertThat(formatter.itemTokens(ItemText.news("N3", "cat", "", "sports")))
-                .containsExactly(
-                        concat(
-                                new int[] {SOS},
-                                NEWS_TITLE,
-                                new int[] {CAT},
-                                NEWS_CATEGORY,
-                                new int[] {SPORTS}));
+                .containsExactly(item(clause(NEWS_TITLE, CAT), clause(NEWS_CATEGORY, SPORTS)));
     }
 
     @Test
     void blankMeansMissingWithPythonsWhitespace() {
         // U+00A0 and U+2007 are whitespace for Python's str.strip() but not Java's String.strip().
-        int[] expected = concat(new int[] {SOS}, NEWS_TITLE, new int[] {CAT});
+        int[] expected = item(clause(NEWS_TITLE, CAT));
         assertThat(
                         formatter.itemTokens(
                                 ItemText.news("N4", "  cat\t\n", " \u00a0\u2007 ", "\u3000")))
@@ -93,7 +78,7 @@ class ItemFormatterTest {
     void fieldsAreTruncatedByTokenIds() {
         int[] ids = formatter.itemTokens(ItemText.news("N5", repeat("cat", 40), null, null));
         assertThat(ids).hasSize(1 + 3 + 32);
-        assertThat(ids).containsExactly(concat(new int[] {SOS}, NEWS_TITLE, fill(CAT, 32)));
+        assertThat(ids).containsExactly(item(clause(NEWS_TITLE, fill(CAT, 32))));
     }
 
     @Test
@@ -105,14 +90,10 @@ class ItemFormatterTest {
                                 "N6", repeat("cat", 40), repeat("dog", 80), repeat("sports", 10)));
         assertThat(ids)
                 .containsExactly(
-                        concat(
-                                new int[] {SOS},
-                                NEWS_TITLE,
-                                fill(CAT, 32),
-                                NEWS_ABSTRACT,
-                                fill(DOG, 72),
-                                NEWS_CATEGORY,
-                                fill(SPORTS, 6)));
+                        item(
+                                clause(NEWS_TITLE, fill(CAT, 32)),
+                                clause(NEWS_ABSTRACT, fill(DOG, 72)),
+                                clause(NEWS_CATEGORY, fill(SPORTS, 6))));
         assertThat(ids).hasSize(124);
         assertThat(formatter.contentTokens(ids)).hasSize(125).endsWith(1);
     }
@@ -122,21 +103,16 @@ class ItemFormatterTest {
         int[] ids = formatter.itemTokens(ItemText.book("B1", repeat("cat", 30), repeat("dog", 90)));
         assertThat(ids)
                 .containsExactly(
-                        concat(
-                                new int[] {SOS},
-                                BOOK_TITLE,
-                                fill(CAT, 24),
-                                BOOK_DESCRIPTION,
-                                fill(DOG, 85)));
+                        item(
+                                clause(BOOK_TITLE, fill(CAT, 24)),
+                                clause(BOOK_DESCRIPTION, fill(DOG, 85))));
         assertThat(ids).hasSize(118);
     }
 
     @Test
     void injectedSpecialTokensBecomeUnk() {
         int[] ids = formatter.itemTokens(ItemText.news("N7", "a <extra_id_0> </s> b", null, null));
-        assertThat(ids)
-                .containsExactly(
-                        concat(new int[] {SOS}, NEWS_TITLE, new int[] {3, 9, 2, 2, 3, 115}));
+        assertThat(ids).containsExactly(item(clause(NEWS_TITLE, 3, 9, 2, 2, 3, 115)));
         // Only the formatter's own [SOS] remains; no forged end of sequence.
         assertThat(IntStream.of(ids).filter(i -> i == SOS).count()).isEqualTo(1);
         assertThat(ids).doesNotContain(1);
@@ -164,6 +140,16 @@ class ItemFormatterTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("unknown item domain 'movie'")
                 .hasMessageContaining("news");
+    }
+
+    /** The tokens of an item: the [SOS] that opens every item, then its clauses. */
+    private static int[] item(int[]... clauses) {
+        return concat(new int[] {SOS}, concat(clauses));
+    }
+
+    /** The tokens of one clause: its label, then the field's ids. */
+    private static int[] clause(int[] label, int... ids) {
+        return concat(label, ids);
     }
 
     static int[] concat(int[]... parts) {

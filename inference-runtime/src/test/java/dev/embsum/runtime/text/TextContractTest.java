@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -108,36 +109,7 @@ class TextContractTest {
 
     @Test
     void readsAPlainMap() {
-        Map<String, Object> map =
-                Map.of(
-                        "sos_id",
-                        32099,
-                        "eos_id",
-                        1,
-                        "pad_id",
-                        0,
-                        "unk_id",
-                        2,
-                        "H",
-                        10,
-                        "p",
-                        1,
-                        "l",
-                        512,
-                        "item_max_tokens",
-                        124,
-                        "clauses",
-                        Map.of(
-                                "news",
-                                List.of(
-                                        Map.of(
-                                                "label",
-                                                "News Title:",
-                                                "field",
-                                                "title",
-                                                "max_tokens",
-                                                32))));
-        TextContract c = TextContract.fromMap(map);
+        TextContract c = TextContract.fromMap(plainMap());
         assertThat(c.historySize()).isEqualTo(10);
         assertThat(c.sessionSize()).isEqualTo(1);
         assertThat(c.domains()).containsOnlyKeys("news");
@@ -145,36 +117,7 @@ class TextContractTest {
 
     @Test
     void anUnknownKeyIsRefused() {
-        Map<String, Object> map =
-                new java.util.HashMap<>(
-                        Map.of(
-                                "sos_id",
-                                32099,
-                                "eos_id",
-                                1,
-                                "pad_id",
-                                0,
-                                "unk_id",
-                                2,
-                                "H",
-                                10,
-                                "p",
-                                1,
-                                "l",
-                                512,
-                                "item_max_tokens",
-                                124,
-                                "clauses",
-                                Map.of(
-                                        "news",
-                                        List.of(
-                                                Map.of(
-                                                        "label",
-                                                        "News Title:",
-                                                        "field",
-                                                        "title",
-                                                        "max_tokens",
-                                                        32)))));
+        Map<String, Object> map = new HashMap<>(plainMap());
         map.put("item_max_token", 100);
         assertThatThrownBy(() -> TextContract.fromMap(map))
                 .isInstanceOf(IllegalArgumentException.class)
@@ -194,5 +137,22 @@ class TextContractTest {
         assertThatThrownBy(() -> TextContract.fromJson(json))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("'l'");
+    }
+
+    /** A valid contract as a plain map (H 10, p 1, one news clause), as YAML loaders give it. */
+    private static Map<String, Object> plainMap() {
+        Map<String, Object> newsTitle =
+                Map.of("label", "News Title:", "field", "title", "max_tokens", 32);
+        Map<String, Object> map = new HashMap<>();
+        map.put("sos_id", 32099);
+        map.put("eos_id", 1);
+        map.put("pad_id", 0);
+        map.put("unk_id", 2);
+        map.put("H", 10);
+        map.put("p", 1);
+        map.put("l", 512);
+        map.put("item_max_tokens", 124);
+        map.put("clauses", Map.of("news", List.of(newsTitle)));
+        return map;
     }
 }

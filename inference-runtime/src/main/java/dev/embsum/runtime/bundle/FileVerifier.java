@@ -1,9 +1,6 @@
-package dev.embsum.runtime.bundle.internal;
+package dev.embsum.runtime.bundle;
 
-import dev.embsum.runtime.bundle.BundleException;
-import dev.embsum.runtime.bundle.BundleManifest;
-import dev.embsum.runtime.bundle.FileEntry;
-import dev.embsum.runtime.bundle.VerifyReport;
+import dev.embsum.runtime.bundle.internal.Sha256;
 import java.io.IOException;
 import java.nio.file.FileSystemException;
 import java.nio.file.FileVisitResult;
@@ -24,7 +21,7 @@ import java.util.TreeMap;
  * <p>Sizes are compared before anything is hashed, so a truncated file fails fast; hashing streams
  * every byte once through a 1 MiB buffer.
  */
-public final class FileVerifier {
+final class FileVerifier {
 
     private final Path dir;
     private final BundleManifest manifest;
@@ -41,7 +38,7 @@ public final class FileVerifier {
      * @throws BundleException naming the first file that is missing, extra, of another size or with
      *     another checksum
      */
-    public static VerifyReport verify(Path dir, BundleManifest manifest, String source)
+    static VerifyReport verify(Path dir, BundleManifest manifest, String source)
             throws BundleException {
         return new FileVerifier(dir, manifest, source).verify();
     }

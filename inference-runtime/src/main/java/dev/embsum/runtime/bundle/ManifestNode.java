@@ -1,11 +1,11 @@
-package dev.embsum.runtime.bundle.internal;
+package dev.embsum.runtime.bundle;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.embsum.runtime.bundle.BundleException;
-import dev.embsum.runtime.bundle.BundleManifest;
+import dev.embsum.runtime.bundle.internal.BundlePaths;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -14,24 +14,19 @@ import java.util.regex.Pattern;
  * decoder_step.inputs[2].shape}), so that every missing or ill-typed field is reported by path.
  * Each accessor reads a required child and fails with a {@link BundleException} naming {@code
  * manifest.json} and the child's path.
+ *
+ * @param value the JSON value itself; {@code null} for a missing child
+ * @param path the value's path in the document, {@code ""} for the root
+ * @param source the bundle the manifest belongs to, for error messages
  */
-public final class ManifestNode {
+record ManifestNode(JsonNode value, String path, String source) {
 
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
     private static final int MAX_SHOWN_CHARS = 80;
 
-    private final JsonNode value;
-    private final String path;
-    private final String source;
-
-    private ManifestNode(JsonNode value, String path, String source) {
-        this.value = value;
-        this.path = path;
-        this.source = source;
-    }
-
     /** The document root, which must be a JSON object. */
-    public static ManifestNode root(JsonNode document, String source) throws BundleException {
+    static ManifestNode root(JsonNode document, String source) throws BundleException {
         if (document == null || !document.isObject()) {
             throw new BundleException(
                     source,
@@ -41,23 +36,18 @@ public final class ManifestNode {
         return new ManifestNode(document, "", source);
     }
 
-    /** The JSON value itself. */
-    public JsonNode value() {
-        return value;
-    }
-
     /** A problem with this value: {@code "field '<path>' <problem>"}, naming manifest.json. */
-    public BundleException invalid(String problem) {
+    BundleException invalid(String problem) {
         return new BundleException(source, BundleManifest.FILE, "field '" + path + "' " + problem);
     }
 
     /** The required child {@code key}, of any type. */
-    public ManifestNode field(String key) throws BundleException {
+    ManifestNode field(String key) throws BundleException {
         return child(key);
     }
 
     /** The required child {@code key}, a JSON object. */
-    public ManifestNode object(String key) throws BundleException {
+    ManifestNode object(String key) throws BundleException {
         ManifestNode child = child(key);
         if (!child.value.isObject()) {
             throw child.invalid("must be a JSON object, got " + describe(child.value));
@@ -66,7 +56,7 @@ public final class ManifestNode {
     }
 
     /** The members of the required object {@code key}, each a JSON object, in document order. */
-    public Map<String, ManifestNode> objectMembers(String key) throws BundleException {
+    Map<String, ManifestNode> objectMembers(String key) throws BundleException {
         ManifestNode parent = object(key);
         Map<String, ManifestNode> members = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> member : parent.value.properties()) {
@@ -80,7 +70,7 @@ public final class ManifestNode {
     }
 
     /** The elements of the required array {@code key}. */
-    public List<ManifestNode> array(String key) throws BundleException {
+    List<ManifestNode> array(String key) throws BundleException {
         ManifestNode child = child(key);
         if (!child.value.isArray()) {
             throw child.invalid("must be a JSON array, got " + describe(child.value));
@@ -93,7 +83,7 @@ public final class ManifestNode {
     }
 
     /** The required child {@code key}, a non-empty string. */
-    public String string(String key) throws BundleException {
+    String string(String key) throws BundleException {
         ManifestNode child = child(key);
         if (!child.value.isTextual() || child.value.textValue().isEmpty()) {
             throw child.invalid("must be a non-empty string, got " + describe(child.value));
@@ -102,7 +92,7 @@ public final class ManifestNode {
     }
 
     /** The required child {@code key}, {@code true} or {@code false}. */
-    public boolean bool(String key) throws BundleException {
+    boolean bool(String key) throws BundleException {
         ManifestNode child = child(key);
         if (!child.value.isBoolean()) {
             throw child.invalid("must be true or false, got " + describe(child.value));
@@ -111,7 +101,7 @@ public final class ManifestNode {
     }
 
     /** The required child {@code key}, an integer in {@code [min, Integer.MAX_VALUE]}. */
-    public int integer(String key, int min) throws BundleException {
+    int integer(String key, int min) throws BundleException {
         ManifestNode child = child(key);
         if (!child.value.isIntegralNumber()
                 || !child.value.canConvertToInt()
@@ -122,7 +112,7 @@ public final class ManifestNode {
     }
 
     /** The required child {@code key}, an integer in {@code [0, Long.MAX_VALUE]}. */
-    public long nonNegativeLong(String key) throws BundleException {
+    long nonNegativeLong(String key) throws BundleException {
         ManifestNode child = child(key);
         if (!child.value.isIntegralNumber()
                 || !child.value.canConvertToLong()
@@ -133,7 +123,7 @@ public final class ManifestNode {
     }
 
     /** The required child {@code key}, a finite number >= 0. */
-    public double nonNegativeNumber(String key) throws BundleException {
+    double nonNegativeNumber(String key) throws BundleException {
         ManifestNode child = child(key);
         if (!child.value.isNumber()
                 || !Double.isFinite(child.value.doubleValue())
@@ -141,6 +131,39 @@ public final class ManifestNode {
             throw child.invalid("must be a number >= 0, got " + describe(child.value));
         }
         return child.value.doubleValue();
+    }
+
+    /** The required child {@code key}, a safe path relative to the bundle directory. */
+    String relativeFile(String key) throws BundleException {
+        String file = string(key);
+        if (!BundlePaths.isSafeRelative(file)) {
+            throw field(key)
+                    .invalid("is \"" + file + "\", not a safe relative path inside the bundle");
+        }
+        return file;
+    }
+
+    /** The required child {@code key}, a SHA-256 as 64 lowercase hex digits. */
+    String sha256(String key) throws BundleException {
+        String hex = string(key);
+        if (!SHA256_HEX.matcher(hex).matches()) {
+            throw field(key).invalid("is \"" + hex + "\", not a SHA-256 (64 lowercase hex digits)");
+        }
+        return hex;
+    }
+
+    /** The required child {@code key}, one of {@code values} by its lower-case name. */
+    <E extends Enum<E>> E oneOf(String key, E[] values) throws BundleException {
+        String name = string(key);
+        List<String> allowed = new ArrayList<>();
+        for (E constant : values) {
+            String jsonName = constant.name().toLowerCase(Locale.ROOT);
+            if (jsonName.equals(name)) {
+                return constant;
+            }
+            allowed.add(jsonName);
+        }
+        throw field(key).invalid("is \"" + name + "\", expected one of " + allowed);
     }
 
     private ManifestNode child(String key) throws BundleException {

@@ -1,6 +1,6 @@
-package dev.embsum.runtime.bundle.internal;
+package dev.embsum.runtime.bundle;
 
-import dev.embsum.runtime.bundle.BundleException;
+import dev.embsum.runtime.bundle.internal.BundlePaths;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,10 +26,10 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
  * corrupt; an error while writing is reported as such. Every failure names the archive. The caller
  * owns the destination and deletes it when extraction fails.
  */
-public final class TarGzExtractor {
+final class TarGzExtractor {
 
     /** The most entries an archive may hold; a bundle has about twenty. */
-    public static final int MAX_ENTRIES = 10_000;
+    static final int MAX_ENTRIES = 10_000;
 
     private static final int BUFFER_BYTES = 1 << 20;
 
@@ -59,7 +59,7 @@ public final class TarGzExtractor {
      * @return the archive's top directory inside {@code destination}
      * @throws BundleException naming the archive's file name
      */
-    public static Path extract(Path archive, Path destination, long maxBytes, String source)
+    static Path extract(Path archive, Path destination, long maxBytes, String source)
             throws BundleException {
         return new TarGzExtractor(archive, destination, maxBytes, source).extract();
     }
