@@ -1,5 +1,5 @@
 import dev.embsum.avro.UserEmbedding;
-import dev.embsum.flink.demo.MindReplay;
+import dev.embsum.replay.MindReplay;
 import dev.embsum.serde.SingleObjectCodec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -8,7 +8,7 @@ import dev.embsum.cli.internal.GoodreadsReplay;
 import dev.embsum.cli.internal.KafkaOptions;
 import dev.embsum.cli.internal.Pacer;
 import dev.embsum.cli.internal.ProgressBar;
-import dev.embsum.flink.demo.MindReplay;
+import dev.embsum.replay.MindReplay;
 import dev.embsum.serde.SingleObjectCodec;
 import dev.embsum.serde.Topic;
 import java.io.IOException;

@@ -18,7 +18,7 @@ import dev.embsum.flink.EmbSumJob;
 import dev.embsum.flink.EmbSumOptions;
 import dev.embsum.flink.JobSinks;
 import dev.embsum.flink.JobSources;
-import dev.embsum.flink.demo.MindReplay;
+import dev.embsum.replay.MindReplay;
 import dev.embsum.serde.SingleObjectCodec;
 import java.io.File;
 import java.io.IOException;

@@ -1,13 +1,12 @@
 package dev.embsum.cli;
 
-import dev.embsum.flink.demo.EmbeddedKafka;
+import dev.embsum.replay.EmbeddedKafka;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import org.apache.flink.configuration.Configuration;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -33,7 +32,7 @@ final class TestKafka implements AutoCloseable {
 
     static TestKafka start() throws Exception {
         EmbeddedKafka kafka = EmbeddedKafka.start();
-        kafka.createTopics(new Configuration(), 2); // every topic under its default name
+        kafka.createTopics(2); // every topic under its default name
         return new TestKafka(kafka);
     }
 

@@ -7,9 +7,9 @@ import dev.embsum.avro.ClickEvent;
 import dev.embsum.avro.ContentItem;
 import dev.embsum.avro.DeadLetter;
 import dev.embsum.avro.UserEmbedding;
-import dev.embsum.flink.demo.EmbeddedKafka;
-import dev.embsum.flink.demo.OutputWatcher;
 import dev.embsum.flink.testing.EmbSumMiniCluster;
+import dev.embsum.replay.EmbeddedKafka;
+import dev.embsum.replay.OutputWatcher;
 import dev.embsum.runtime.TestBundle;
 import dev.embsum.serde.DeadLetterKinds;
 import dev.embsum.serde.SingleObjectCodec;
@@ -73,7 +73,7 @@ class EmbSumKafkaTest {
                             // a loaded CI machine is not a hung model
                             .set(EmbSumOptions.INFERENCE_TIMEOUT, Duration.ofMinutes(5))
                             .set(CommonOptions.DELIVERY_GUARANTEE, deliveryGuarantee);
-            kafka.createTopics(config, 2);
+            kafka.createTopics(TopicNames.of(config), 2);
             String contentTopic = config.get(CommonOptions.TOPIC_CONTENT);
             String clicksTopic = config.get(CommonOptions.TOPIC_CLICKS);
 
@@ -82,7 +82,8 @@ class EmbSumKafkaTest {
             RecordMetadata invalidClick;
             byte[] badClickBytes = {1, 2, 3};
             try (KafkaProducer<String, byte[]> producer = producer(kafka);
-                    OutputWatcher out = OutputWatcher.start(kafka.bootstrapServers(), config)) {
+                    OutputWatcher out =
+                            OutputWatcher.start(kafka.bootstrapServers(), TopicNames.of(config))) {
                 for (ContentItem item : mind.items.values()) {
                     producer.send(
                             new ProducerRecord<>(

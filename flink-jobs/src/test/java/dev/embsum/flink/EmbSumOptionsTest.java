@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.embsum.flink.config.JobSettings;
-import dev.embsum.flink.internal.inference.BundleOpener;
+import dev.embsum.flink.internal.model.BundleOpener;
 import dev.embsum.runtime.inference.ExecutionProvider;
 import dev.embsum.runtime.inference.InferenceOptions;
 import java.nio.file.Files;

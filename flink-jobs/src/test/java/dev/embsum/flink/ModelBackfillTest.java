@@ -6,7 +6,7 @@ import dev.embsum.avro.ClickEvent;
 import dev.embsum.avro.UserEmbedding;
 import dev.embsum.avro.state.RawRecord;
 import dev.embsum.flink.internal.TestReleases;
-import dev.embsum.flink.internal.inference.VersionGuard;
+import dev.embsum.flink.internal.ordering.VersionGuard;
 import dev.embsum.flink.testing.EmbSumMiniCluster;
 import java.nio.file.Path;
 import java.time.Duration;

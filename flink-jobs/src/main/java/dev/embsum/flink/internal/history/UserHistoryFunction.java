@@ -6,7 +6,7 @@ import dev.embsum.avro.state.TokenizedClick;
 import dev.embsum.avro.state.UserHistoryState;
 import dev.embsum.avro.state.VerifiedRelease;
 import dev.embsum.flink.internal.TokenBytes;
-import dev.embsum.flink.internal.release.Releases;
+import dev.embsum.flink.internal.model.Releases;
 import dev.embsum.runtime.text.EngagementHistory;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -7,7 +7,7 @@ import dev.embsum.avro.state.TokenizedClick;
 import dev.embsum.avro.state.ValidClick;
 import dev.embsum.avro.state.VerifiedRelease;
 import dev.embsum.flink.internal.DeadLetters;
-import dev.embsum.flink.internal.release.Releases;
+import dev.embsum.flink.internal.model.Releases;
 import dev.embsum.serde.DeadLetterKinds;
 import java.util.ArrayList;
 import java.util.List;

@@ -14,7 +14,7 @@ import dev.embsum.avro.state.VerifiedRelease;
 import dev.embsum.flink.internal.InterceptedMetrics;
 import dev.embsum.flink.internal.MeteredKeyedBroadcastHarness;
 import dev.embsum.flink.internal.TokenBytes;
-import dev.embsum.flink.internal.release.Releases;
+import dev.embsum.flink.internal.model.Releases;
 import dev.embsum.runtime.text.EngagementHistory;
 import java.time.Duration;
 import java.util.List;

@@ -13,7 +13,7 @@ import dev.embsum.avro.state.TokenizedClick;
 import dev.embsum.avro.state.VerifiedRelease;
 import dev.embsum.flink.internal.DeadLetters;
 import dev.embsum.flink.internal.TokenBytes;
-import dev.embsum.flink.internal.release.Releases;
+import dev.embsum.flink.internal.model.Releases;
 import dev.embsum.serde.DeadLetterKinds;
 import java.util.List;
 import java.util.Objects;
