@@ -2,9 +2,6 @@ package dev.embsum.flink.internal.archive;
 
 import dev.embsum.avro.state.RawRecord;
 import dev.embsum.flink.internal.DeadLetters;
-import dev.embsum.flink.internal.RawRecords;
-import dev.embsum.serde.DeadLetterKinds;
-import dev.embsum.serde.MalformedRecordException;
 import dev.embsum.serde.SingleObjectCodec;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -49,24 +46,13 @@ public final class DecodeForArchive<T extends SpecificRecord>
 
     @Override
     public void processElement(RawRecord raw, Context ctx, Collector<T> out) {
-        byte[] value = RawRecords.value(raw);
-        if (value == null) {
+        if (raw.getValue() == null) {
             tombstones.inc();
             return;
         }
-        T record;
-        try {
-            record = codec.decode(value);
-        } catch (MalformedRecordException e) {
+        T record = DeadLetters.decodeOrSend(codec, raw, ctx, job);
+        if (record == null) {
             malformed.inc();
-            ctx.output(
-                    DeadLetters.TAG,
-                    DeadLetters.of(
-                            raw,
-                            DeadLetterKinds.MALFORMED,
-                            e.getMessage(),
-                            job,
-                            ctx.timerService().currentProcessingTime()));
             return;
         }
         archived.inc();

@@ -5,9 +5,7 @@ import dev.embsum.avro.ClickEvent;
 import dev.embsum.avro.state.RawRecord;
 import dev.embsum.avro.state.ValidClick;
 import dev.embsum.flink.internal.DeadLetters;
-import dev.embsum.flink.internal.RawRecords;
 import dev.embsum.serde.DeadLetterKinds;
-import dev.embsum.serde.MalformedRecordException;
 import dev.embsum.serde.SingleObjectCodec;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
@@ -19,8 +17,8 @@ import org.apache.flink.util.Collector;
  * record becomes a dead letter instead of failing the job:
  *
  * <ul>
- *   <li>undecodable bytes (any {@link MalformedRecordException} kind, a null value included) → dead
- *       letter MALFORMED;
+ *   <li>undecodable bytes (any {@link dev.embsum.serde.MalformedRecordException} kind, a null value
+ *       included) → dead letter MALFORMED;
  *   <li>decoded but breaking a rule (blank ids, a RATE without a rating, a rating outside 1..5) →
  *       dead letter INVALID;
  *   <li>a RATE with rating ≤ 3 is valid but not an engagement (docs/design.md 3): dropped and
@@ -58,32 +56,15 @@ public final class ClickValidation extends ProcessFunction<RawRecord, ValidClick
 
     @Override
     public void processElement(RawRecord raw, Context ctx, Collector<ValidClick> out) {
-        ClickEvent click;
-        try {
-            click = codec.decode(RawRecords.value(raw));
-        } catch (MalformedRecordException e) {
+        ClickEvent click = DeadLetters.decodeOrSend(codec, raw, ctx, job);
+        if (click == null) {
             malformed.inc();
-            ctx.output(
-                    DeadLetters.TAG,
-                    DeadLetters.of(
-                            raw,
-                            DeadLetterKinds.MALFORMED,
-                            e.getMessage(),
-                            job,
-                            ctx.timerService().currentProcessingTime()));
             return;
         }
         String problem = problem(click);
         if (problem != null) {
             invalid.inc();
-            ctx.output(
-                    DeadLetters.TAG,
-                    DeadLetters.of(
-                            raw,
-                            DeadLetterKinds.INVALID,
-                            problem,
-                            job,
-                            ctx.timerService().currentProcessingTime()));
+            DeadLetters.send(ctx, raw, DeadLetterKinds.INVALID, problem, job);
             return;
         }
         if (click.getAction() == Action.RATE && click.getRating() <= 3) {

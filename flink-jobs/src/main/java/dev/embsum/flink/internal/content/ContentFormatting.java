@@ -4,12 +4,10 @@ import dev.embsum.avro.ContentItem;
 import dev.embsum.avro.state.ItemTokens;
 import dev.embsum.avro.state.RawRecord;
 import dev.embsum.flink.internal.DeadLetters;
-import dev.embsum.flink.internal.RawRecords;
 import dev.embsum.flink.internal.TokenBytes;
 import dev.embsum.flink.internal.model.ItemTokenizer;
 import dev.embsum.flink.internal.model.ModelOpener;
 import dev.embsum.serde.DeadLetterKinds;
-import dev.embsum.serde.MalformedRecordException;
 import dev.embsum.serde.SingleObjectCodec;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
@@ -64,29 +62,12 @@ public final class ContentFormatting extends ProcessFunction<RawRecord, ItemToke
             tombstones.inc();
             return;
         }
-        ContentItem item;
-        try {
-            item = codec.decode(RawRecords.value(raw));
-        } catch (MalformedRecordException e) {
-            ctx.output(
-                    DeadLetters.TAG,
-                    DeadLetters.of(
-                            raw,
-                            DeadLetterKinds.MALFORMED,
-                            e.getMessage(),
-                            job,
-                            ctx.timerService().currentProcessingTime()));
+        ContentItem item = DeadLetters.decodeOrSend(codec, raw, ctx, job);
+        if (item == null) {
             return;
         }
         if (item.getItemId().isBlank()) {
-            ctx.output(
-                    DeadLetters.TAG,
-                    DeadLetters.of(
-                            raw,
-                            DeadLetterKinds.INVALID,
-                            "item_id is blank",
-                            job,
-                            ctx.timerService().currentProcessingTime()));
+            DeadLetters.send(ctx, raw, DeadLetterKinds.INVALID, "item_id is blank", job);
             return;
         }
         ItemTokens.Builder tokens =
@@ -99,14 +80,7 @@ public final class ContentFormatting extends ProcessFunction<RawRecord, ItemToke
             try {
                 tokens.setTokens(TokenBytes.pack(tokenizer.itemTokens(item)));
             } catch (IllegalArgumentException e) {
-                ctx.output(
-                        DeadLetters.TAG,
-                        DeadLetters.of(
-                                raw,
-                                DeadLetterKinds.INVALID,
-                                e.getMessage(),
-                                job,
-                                ctx.timerService().currentProcessingTime()));
+                DeadLetters.send(ctx, raw, DeadLetterKinds.INVALID, e.getMessage(), job);
                 return;
             }
         }

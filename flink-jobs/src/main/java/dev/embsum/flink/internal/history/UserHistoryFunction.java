@@ -5,6 +5,7 @@ import dev.embsum.avro.state.ReleaseRef;
 import dev.embsum.avro.state.TokenizedClick;
 import dev.embsum.avro.state.UserHistoryState;
 import dev.embsum.avro.state.VerifiedRelease;
+import dev.embsum.flink.internal.States;
 import dev.embsum.flink.internal.TokenBytes;
 import dev.embsum.flink.internal.model.Releases;
 import dev.embsum.runtime.text.EngagementHistory;
@@ -14,7 +15,6 @@ import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
-import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -100,12 +100,7 @@ public final class UserHistoryFunction
     @Override
     public void open(OpenContext openContext) {
         historyDescriptor =
-                new ValueStateDescriptor<>("history", TypeInformation.of(UserHistoryState.class));
-        historyDescriptor.enableTimeToLive(
-                StateTtlConfig.newBuilder(ttl)
-                        .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
-                        .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
-                        .build());
+                States.expiringValue("history", TypeInformation.of(UserHistoryState.class), ttl);
         history = getRuntimeContext().getState(historyDescriptor);
         duplicates = getRuntimeContext().getMetricGroup().counter("clicksDuplicate");
         backfillScheduled = getRuntimeContext().getMetricGroup().counter("backfillScheduled");

@@ -3,14 +3,13 @@ package dev.embsum.flink.internal.model;
 import dev.embsum.avro.state.RefreshOrRelease;
 import dev.embsum.avro.state.RefreshRequest;
 import dev.embsum.avro.state.VerifiedRelease;
+import dev.embsum.flink.internal.States;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
-import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapStateDescriptor;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
@@ -55,11 +54,7 @@ public final class RefreshWithReleases
 
     @Override
     public void initializeState(FunctionInitializationContext context) throws Exception {
-        heldState =
-                context.getOperatorStateStore()
-                        .getListState(
-                                new ListStateDescriptor<>(
-                                        "held-requests", TypeInformation.of(RefreshRequest.class)));
+        heldState = States.operatorList(context, "held-requests", RefreshRequest.class);
         held = new ArrayList<>();
         heldState.get().forEach(held::add);
     }

@@ -6,6 +6,7 @@ import dev.embsum.avro.state.RawRecord;
 import dev.embsum.avro.state.VerifiedRelease;
 import dev.embsum.flink.internal.DeadLetters;
 import dev.embsum.flink.internal.RawRecords;
+import dev.embsum.flink.internal.States;
 import dev.embsum.runtime.bundle.BundleException;
 import dev.embsum.runtime.bundle.ModelBundle;
 import dev.embsum.serde.DeadLetterKinds;
@@ -15,8 +16,6 @@ import java.nio.file.Path;
 import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
-import org.apache.flink.api.common.state.ListStateDescriptor;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
@@ -87,12 +86,7 @@ public final class ReleaseValidation extends ProcessFunction<RawRecord, Verified
 
     @Override
     public void initializeState(FunctionInitializationContext context) throws Exception {
-        announcedState =
-                context.getOperatorStateStore()
-                        .getListState(
-                                new ListStateDescriptor<>(
-                                        "announced-release",
-                                        TypeInformation.of(VerifiedRelease.class)));
+        announcedState = States.operatorList(context, "announced-release", VerifiedRelease.class);
         announced = null;
         for (VerifiedRelease r : announcedState.get()) {
             announced = r;
@@ -124,7 +118,6 @@ public final class ReleaseValidation extends ProcessFunction<RawRecord, Verified
                 configured = identity(bundle);
             }
         }
-        long now = ctx.timerService().currentProcessingTime();
         ModelRelease release;
         try {
             release = codec.decode(RawRecords.value(raw));
@@ -136,9 +129,7 @@ public final class ReleaseValidation extends ProcessFunction<RawRecord, Verified
                     raw.getPartition(),
                     raw.getOffset(),
                     e.getMessage());
-            ctx.output(
-                    DeadLetters.TAG,
-                    DeadLetters.of(raw, DeadLetterKinds.MALFORMED, e.getMessage(), job, now));
+            DeadLetters.send(ctx, raw, DeadLetterKinds.MALFORMED, e.getMessage(), job);
             return;
         }
         VerifiedRelease candidate;
@@ -147,9 +138,7 @@ public final class ReleaseValidation extends ProcessFunction<RawRecord, Verified
         } catch (BadReleaseException e) {
             bad.inc();
             LOG.error("Model release refused, the job keeps its model: {}", e.getMessage());
-            ctx.output(
-                    DeadLetters.TAG,
-                    DeadLetters.of(raw, DeadLetterKinds.BAD_RELEASE, e.getMessage(), job, now));
+            DeadLetters.send(ctx, raw, DeadLetterKinds.BAD_RELEASE, e.getMessage(), job);
             return;
         }
         if (announced == null

@@ -3,6 +3,7 @@ package dev.embsum.flink.internal.ordering;
 import dev.embsum.avro.UserEmbedding;
 import dev.embsum.avro.state.EmittedModel;
 import dev.embsum.avro.state.UsersOnModel;
+import dev.embsum.flink.internal.States;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,8 +11,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
-import org.apache.flink.api.common.state.ListStateDescriptor;
-import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -92,11 +91,7 @@ public final class VersionGuard extends KeyedProcessFunction<String, TimedEmbedd
 
     @Override
     public void initializeState(FunctionInitializationContext context) throws Exception {
-        countState =
-                context.getOperatorStateStore()
-                        .getListState(
-                                new ListStateDescriptor<>(
-                                        "users-on-model", TypeInformation.of(UsersOnModel.class)));
+        countState = States.operatorList(context, "users-on-model", UsersOnModel.class);
         usersOnModel = new ConcurrentHashMap<>(); // read by the metric reporter's thread
         for (UsersOnModel c : countState.get()) {
             usersOnModel.merge(
@@ -122,14 +117,9 @@ public final class VersionGuard extends KeyedProcessFunction<String, TimedEmbedd
 
     @Override
     public void open(OpenContext openContext) {
-        ValueStateDescriptor<Long> descriptor =
-                new ValueStateDescriptor<>("emitted-version", Types.LONG);
-        descriptor.enableTimeToLive(
-                StateTtlConfig.newBuilder(ttl)
-                        .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
-                        .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
-                        .build());
-        emitted = getRuntimeContext().getState(descriptor);
+        emitted =
+                getRuntimeContext()
+                        .getState(States.expiringValue("emitted-version", Types.LONG, ttl));
         model =
                 getRuntimeContext()
                         .getState(
