@@ -3,7 +3,6 @@ package dev.embsum.flink.internal.batching;
 import dev.embsum.avro.ContentEmbedding;
 import dev.embsum.avro.state.ItemOrRelease;
 import dev.embsum.avro.state.ItemTokens;
-import dev.embsum.avro.state.VerifiedRelease;
 import dev.embsum.flink.internal.Float32Bytes;
 import dev.embsum.flink.internal.TokenBytes;
 import dev.embsum.flink.internal.model.ModelOpener;
@@ -21,29 +20,22 @@ import java.util.List;
  * with every item it holds, so the whole catalogue is re-embedded by the new model).
  */
 public final class ContentEmbeddingFunction
-        extends MicroBatchedModelFunction<ItemOrRelease, ContentEmbedding> {
+        extends MicroBatchedModelFunction<ItemOrRelease, ItemTokens, ContentEmbedding> {
 
     private static final long serialVersionUID = 1L;
 
     public ContentEmbeddingFunction(ModelOpener model, int maxBatch, Duration maxWait) {
-        super(model, maxBatch, maxWait);
+        super(
+                "content-embed",
+                model,
+                maxBatch,
+                maxWait,
+                ItemOrRelease::getRelease,
+                ItemOrRelease::getItem);
     }
 
     @Override
-    String workerName() {
-        return "content-embed";
-    }
-
-    @Override
-    VerifiedRelease releaseOf(ItemOrRelease input) {
-        return input.getRelease();
-    }
-
-    @Override
-    List<ContentEmbedding> run(List<ItemOrRelease> requests, EmbSumRuntime runtime)
-            throws Exception {
-        List<ItemTokens> batch = new ArrayList<>(requests.size());
-        requests.forEach(in -> batch.add(in.getItem()));
+    List<ContentEmbedding> run(List<ItemTokens> batch, EmbSumRuntime runtime) throws Exception {
         int eos = runtime.contract().eosId();
         List<int[]> inputs = new ArrayList<>(batch.size());
         for (ItemTokens item : batch) {

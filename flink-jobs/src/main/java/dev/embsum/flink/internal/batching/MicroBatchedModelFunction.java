@@ -1,6 +1,7 @@
 package dev.embsum.flink.internal.batching;
 
 import dev.embsum.avro.state.VerifiedRelease;
+import dev.embsum.flink.internal.States;
 import dev.embsum.flink.internal.model.ModelHolder;
 import dev.embsum.flink.internal.model.ModelOpener;
 import dev.embsum.flink.internal.model.ModelSwap;
@@ -12,8 +13,6 @@ import java.time.Duration;
 import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
-import org.apache.flink.api.common.state.ListStateDescriptor;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
@@ -22,17 +21,19 @@ import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
+import org.apache.flink.util.function.SerializableFunction;
 
 /**
  * An async operator that runs the model on micro-batches: records of this subtask are collected by
  * a {@link MicroBatcher} (up to {@code maxBatch}, waiting at most {@code maxWait}) and one worker
  * thread runs {@link #run} on each batch with the model the {@link ModelHolder} holds at that
- * moment. Subclasses only say how a batch becomes model input and output.
+ * moment. Subclasses only say how a batch of requests becomes model input and output.
  *
- * <p>Model releases arrive in-band, as inputs that carry a {@link VerifiedRelease}: the release is
- * queued behind the requests that arrived before it and {@link ModelSwap} applies it on the worker
- * between two batches, so every later request runs on the new model (or, if the release is refused,
- * on the old one). Its result is the empty list.
+ * <p>An input carries either a request or a model release (an Avro union of the two, e.g. {@code
+ * ItemOrRelease}). Model releases arrive in-band that way: the release is queued behind the
+ * requests that arrived before it and {@link ModelSwap} applies it on the worker between two
+ * batches, so every later request runs on the new model (or, if the release is refused, on the old
+ * one). Its result is the empty list.
  *
  * <p>State: {@code serving-release} (union operator ListState): the release this subtask serves,
  * none while it serves the configured bundle. A restored subtask opens the newest release any
@@ -49,7 +50,7 @@ import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
  * batchFill} (mean batch size / max batch over the histogram's window), plus the subclass's ({@link
  * #registerMetrics}).
  */
-abstract class MicroBatchedModelFunction<IN, OUT> extends RichAsyncFunction<IN, OUT>
+abstract class MicroBatchedModelFunction<IN, REQ, OUT> extends RichAsyncFunction<IN, OUT>
         implements CheckpointedFunction {
 
     private static final long serialVersionUID = 1L;
@@ -57,44 +58,47 @@ abstract class MicroBatchedModelFunction<IN, OUT> extends RichAsyncFunction<IN, 
     /** Batches the {@code batchSize} histogram keeps for its statistics. */
     private static final int BATCH_WINDOW = 1024;
 
+    private final String workerName;
     private final ModelOpener model;
     private final int maxBatch;
     private final Duration maxWait;
+    private final SerializableFunction<IN, VerifiedRelease> releaseOf;
+    private final SerializableFunction<IN, REQ> requestOf;
     private transient ListState<VerifiedRelease> servingState;
     private transient VerifiedRelease restored;
     private transient ModelHolder holder;
     private transient ModelSwap swap;
-    private transient MicroBatcher<IN, OUT> batcher;
+    private transient MicroBatcher<REQ, OUT> batcher;
 
-    MicroBatchedModelFunction(ModelOpener model, int maxBatch, Duration maxWait) {
+    /**
+     * @param workerName names the batcher's worker thread, e.g. {@code user-refresh}
+     * @param releaseOf the release an input carries, or null for an input that carries a request
+     * @param requestOf the request an input that carries no release carries
+     */
+    MicroBatchedModelFunction(
+            String workerName,
+            ModelOpener model,
+            int maxBatch,
+            Duration maxWait,
+            SerializableFunction<IN, VerifiedRelease> releaseOf,
+            SerializableFunction<IN, REQ> requestOf) {
+        this.workerName = workerName;
         this.model = model;
         this.maxBatch = maxBatch;
         this.maxWait = maxWait;
+        this.releaseOf = releaseOf;
+        this.requestOf = requestOf;
     }
 
-    /** Names the batcher's worker thread, e.g. {@code user-refresh}. */
-    abstract String workerName();
-
-    /** The release an input carries, or null for a request to run. */
-    abstract VerifiedRelease releaseOf(IN input);
-
-    /**
-     * One batch of requests (never releases) through {@code runtime}; one output per input, in
-     * input order.
-     */
-    abstract List<OUT> run(List<IN> batch, EmbSumRuntime runtime) throws Exception;
+    /** One batch of requests through {@code runtime}; one output per request, in batch order. */
+    abstract List<OUT> run(List<REQ> batch, EmbSumRuntime runtime) throws Exception;
 
     /** Metrics beyond the common ones; {@code holder.peek()} is the model (null once closed). */
     void registerMetrics(MetricGroup metrics, ModelHolder holder) {}
 
     @Override
     public void initializeState(FunctionInitializationContext context) throws Exception {
-        servingState =
-                context.getOperatorStateStore()
-                        .getUnionListState(
-                                new ListStateDescriptor<>(
-                                        "serving-release",
-                                        TypeInformation.of(VerifiedRelease.class)));
+        servingState = States.unionList(context, "serving-release", VerifiedRelease.class);
         restored = null;
         for (VerifiedRelease r : servingState.get()) {
             if (restored == null || r.getReleasedAtMs() > restored.getReleasedAtMs()) {
@@ -153,7 +157,7 @@ abstract class MicroBatchedModelFunction<IN, OUT> extends RichAsyncFunction<IN, 
         registerMetrics(metrics, models);
         batcher =
                 new MicroBatcher<>(
-                        workerName()
+                        workerName
                                 + "-"
                                 + getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(),
                         maxBatch,
@@ -198,7 +202,7 @@ abstract class MicroBatchedModelFunction<IN, OUT> extends RichAsyncFunction<IN, 
 
     @Override
     public void asyncInvoke(IN record, ResultFuture<OUT> result) {
-        VerifiedRelease release = releaseOf(record);
+        VerifiedRelease release = releaseOf.apply(record);
         if (release != null) {
             batcher.runBetweenBatches(() -> swap.apply(release))
                     .whenComplete(
@@ -211,7 +215,7 @@ abstract class MicroBatchedModelFunction<IN, OUT> extends RichAsyncFunction<IN, 
                             });
             return;
         }
-        batcher.submit(record)
+        batcher.submit(requestOf.apply(record))
                 .whenComplete(
                         (out, error) -> {
                             if (error != null) {

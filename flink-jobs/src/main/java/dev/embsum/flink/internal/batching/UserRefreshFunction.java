@@ -4,7 +4,6 @@ import dev.embsum.avro.UserEmbedding;
 import dev.embsum.avro.state.HistoryEntryState;
 import dev.embsum.avro.state.RefreshOrRelease;
 import dev.embsum.avro.state.RefreshRequest;
-import dev.embsum.avro.state.VerifiedRelease;
 import dev.embsum.flink.internal.Float32Bytes;
 import dev.embsum.flink.internal.history.HistoryStates;
 import dev.embsum.flink.internal.model.ModelHolder;
@@ -41,22 +40,18 @@ import org.apache.flink.metrics.MetricGroup;
  * the last checkpoint): a model that cannot run is not a per-record problem.
  */
 public final class UserRefreshFunction
-        extends MicroBatchedModelFunction<RefreshOrRelease, TimedEmbedding> {
+        extends MicroBatchedModelFunction<RefreshOrRelease, RefreshRequest, TimedEmbedding> {
 
     private static final long serialVersionUID = 1L;
 
     public UserRefreshFunction(ModelOpener model, int maxBatch, Duration maxWait) {
-        super(model, maxBatch, maxWait);
-    }
-
-    @Override
-    String workerName() {
-        return "user-refresh";
-    }
-
-    @Override
-    VerifiedRelease releaseOf(RefreshOrRelease input) {
-        return input.getRelease();
+        super(
+                "user-refresh",
+                model,
+                maxBatch,
+                maxWait,
+                RefreshOrRelease::getRelease,
+                RefreshOrRelease::getRequest);
     }
 
     @Override
@@ -76,10 +71,7 @@ public final class UserRefreshFunction
     }
 
     @Override
-    List<TimedEmbedding> run(List<RefreshOrRelease> inputs, EmbSumRuntime runtime)
-            throws Exception {
-        List<RefreshRequest> batch = new ArrayList<>(inputs.size());
-        inputs.forEach(in -> batch.add(in.getRequest()));
+    List<TimedEmbedding> run(List<RefreshRequest> batch, EmbSumRuntime runtime) throws Exception {
         SessionGrouper grouper = new SessionGrouper(runtime.contract());
         List<List<Session>> users = new ArrayList<>(batch.size());
         for (RefreshRequest r : batch) {
