@@ -2,13 +2,16 @@ package dev.embsum.flink.internal;
 
 import dev.embsum.avro.Action;
 import dev.embsum.avro.ClickEvent;
+import dev.embsum.avro.ContentItem;
 import dev.embsum.avro.state.ItemTokens;
 import dev.embsum.avro.state.RawRecord;
 import dev.embsum.avro.state.TokenizedClick;
 import dev.embsum.avro.state.ValidClick;
 import dev.embsum.avro.state.VerifiedRelease;
 import dev.embsum.serde.SingleObjectCodec;
+import java.nio.ByteBuffer;
 import java.time.Instant;
+import org.apache.avro.specific.SpecificRecord;
 
 /** Small builders for the operator tests. */
 public final class Records {
@@ -28,11 +31,21 @@ public final class Records {
                 .build();
     }
 
+    /** The click as the clicks topic carries it (key user_id). */
     public static RawRecord raw(ClickEvent click) {
-        return RawRecords.unpositioned(
-                "clicks",
-                click.getUserId(),
-                SingleObjectCodec.forClass(ClickEvent.class).encode(click));
+        return encoded("clicks", click.getUserId(), click);
+    }
+
+    /** The item as the content topic carries it (key item_id). */
+    public static RawRecord raw(ContentItem item) {
+        return encoded("content", item.getItemId(), item);
+    }
+
+    /** An unpositioned record of {@code topic} holding {@code value}, single-object encoded. */
+    public static <T extends SpecificRecord> RawRecord encoded(String topic, String key, T value) {
+        @SuppressWarnings("unchecked") // a record's class is the class of its codec
+        Class<T> type = (Class<T>) value.getClass();
+        return RawRecords.unpositioned(topic, key, SingleObjectCodec.forClass(type).encode(value));
     }
 
     public static ValidClick valid(String eventId, String user, String item) {
@@ -46,20 +59,21 @@ public final class Records {
     }
 
     public static ItemTokens item(String item, long updatedAt, int... tokens) {
-        return ItemTokens.newBuilder()
-                .setItemId(item)
-                .setUpdatedAtMs(updatedAt)
-                .setDeleted(false)
-                .setTokens(TokenBytes.pack(tokens))
-                .build();
+        return itemTokens(item, updatedAt, false, TokenBytes.pack(tokens));
     }
 
+    /** The tombstone of a deleted item: no tokens. */
     public static ItemTokens deleted(String item, long updatedAt) {
+        return itemTokens(item, updatedAt, true, null);
+    }
+
+    private static ItemTokens itemTokens(
+            String item, long updatedAt, boolean deleted, ByteBuffer tokens) {
         return ItemTokens.newBuilder()
                 .setItemId(item)
                 .setUpdatedAtMs(updatedAt)
-                .setDeleted(true)
-                .setTokens(null)
+                .setDeleted(deleted)
+                .setTokens(tokens)
                 .build();
     }
 

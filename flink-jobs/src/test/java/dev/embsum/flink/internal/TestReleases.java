@@ -7,7 +7,6 @@ import dev.embsum.avro.ModelRelease;
 import dev.embsum.avro.state.RawRecord;
 import dev.embsum.avro.state.VerifiedRelease;
 import dev.embsum.runtime.TestBundle;
-import dev.embsum.serde.SingleObjectCodec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileVisitResult;
@@ -127,10 +126,7 @@ public final class TestReleases {
 
     /** The release as the model-releases topic carries it (key "current"). */
     public static RawRecord raw(ModelRelease release) {
-        return RawRecords.unpositioned(
-                "model-releases",
-                "current",
-                SingleObjectCodec.forClass(ModelRelease.class).encode(release));
+        return Records.encoded("model-releases", "current", release);
     }
 
     private static void relist(Path dir, String file) throws IOException {
