@@ -23,49 +23,22 @@ public final class BundleOpener implements ModelOpener {
     private final ExecutionProvider provider;
     private final int cudaDevice;
 
-    public BundleOpener(
-            String bundleDir,
-            int intraOpThreads,
-            int maxDecodeBatch,
-            long encoderCacheBytes,
-            int maxSummaryTokens) {
-        this(
-                bundleDir,
-                intraOpThreads,
-                maxDecodeBatch,
-                encoderCacheBytes,
-                maxSummaryTokens,
-                ExecutionProvider.CPU,
-                0);
+    private BundleOpener(Configuration config) {
+        bundleDir = config.get(EmbSumOptions.BUNDLE_PATH);
+        intraOpThreads = config.get(EmbSumOptions.INFERENCE_INTRA_OP_THREADS);
+        maxDecodeBatch = config.get(EmbSumOptions.INFERENCE_MAX_BATCH);
+        encoderCacheBytes = config.get(EmbSumOptions.INFERENCE_ENCODER_CACHE).getBytes();
+        maxSummaryTokens = config.get(EmbSumOptions.INFERENCE_MAX_SUMMARY_TOKENS);
+        provider = config.get(EmbSumOptions.INFERENCE_EXECUTION_PROVIDER);
+        cudaDevice = config.get(EmbSumOptions.INFERENCE_CUDA_DEVICE);
     }
 
-    public BundleOpener(
-            String bundleDir,
-            int intraOpThreads,
-            int maxDecodeBatch,
-            long encoderCacheBytes,
-            int maxSummaryTokens,
-            ExecutionProvider provider,
-            int cudaDevice) {
-        this.provider = provider;
-        this.cudaDevice = cudaDevice;
-        this.bundleDir = bundleDir;
-        this.intraOpThreads = intraOpThreads;
-        this.maxDecodeBatch = maxDecodeBatch;
-        this.encoderCacheBytes = encoderCacheBytes;
-        this.maxSummaryTokens = maxSummaryTokens;
-    }
-
-    /** The bundle and inference settings of a job configuration. */
+    /**
+     * The bundle and inference settings of a job configuration: the values, not the whole
+     * configuration, travel with the operators (it may hold Kafka secrets).
+     */
     public static BundleOpener of(Configuration config) {
-        return new BundleOpener(
-                config.get(EmbSumOptions.BUNDLE_PATH),
-                config.get(EmbSumOptions.INFERENCE_INTRA_OP_THREADS),
-                config.get(EmbSumOptions.INFERENCE_MAX_BATCH),
-                config.get(EmbSumOptions.INFERENCE_ENCODER_CACHE).getBytes(),
-                config.get(EmbSumOptions.INFERENCE_MAX_SUMMARY_TOKENS),
-                config.get(EmbSumOptions.INFERENCE_EXECUTION_PROVIDER),
-                config.get(EmbSumOptions.INFERENCE_CUDA_DEVICE));
+        return new BundleOpener(config);
     }
 
     /** The runtime options this opener applies (InferenceOptions is not serializable). */

@@ -8,15 +8,15 @@ import dev.embsum.avro.ContentEmbedding;
 import dev.embsum.avro.state.ItemOrRelease;
 import dev.embsum.avro.state.ItemTokens;
 import dev.embsum.avro.state.VerifiedRelease;
+import dev.embsum.flink.internal.TestBundleOpener;
 import dev.embsum.flink.internal.TestReleases;
-import dev.embsum.flink.internal.model.BundleOpener;
-import dev.embsum.runtime.TestBundle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.api.operators.async.AsyncWaitOperatorFactory;
@@ -44,9 +44,7 @@ class ContentEmbeddingFunctionTest {
             OperatorSubtaskState restore) throws Exception {
         var function =
                 new ContentEmbeddingFunction(
-                        new BundleOpener(TestBundle.dir().toString(), 1, 8, 0, 8),
-                        8,
-                        Duration.ofMillis(5));
+                        TestBundleOpener.of(8, MemorySize.ZERO), 8, Duration.ofMillis(5));
         var h =
                 new OneInputStreamOperatorTestHarness<ItemOrRelease, ContentEmbedding>(
                         new AsyncWaitOperatorFactory<>(

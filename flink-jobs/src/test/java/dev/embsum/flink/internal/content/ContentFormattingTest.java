@@ -1,5 +1,6 @@
 package dev.embsum.flink.internal.content;
 
+import static dev.embsum.flink.internal.Records.raw;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.embsum.avro.ContentItem;
@@ -9,13 +10,13 @@ import dev.embsum.avro.state.ItemTokens;
 import dev.embsum.avro.state.RawRecord;
 import dev.embsum.flink.internal.DeadLetters;
 import dev.embsum.flink.internal.RawRecords;
+import dev.embsum.flink.internal.TestBundleOpener;
 import dev.embsum.flink.internal.TokenBytes;
-import dev.embsum.flink.internal.model.BundleOpener;
 import dev.embsum.flink.internal.model.ItemTokenizer;
 import dev.embsum.runtime.TestBundle;
 import dev.embsum.serde.DeadLetterKinds;
-import dev.embsum.serde.SingleObjectCodec;
 import java.time.Instant;
+import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
@@ -26,15 +27,7 @@ class ContentFormattingTest {
     private static OneInputStreamOperatorTestHarness<RawRecord, ItemTokens> harness()
             throws Exception {
         return ProcessFunctionTestHarnesses.forProcessFunction(
-                new ContentFormatting(
-                        new BundleOpener(TestBundle.dir().toString(), 1, 1, 0, 8), "test/content"));
-    }
-
-    private static RawRecord raw(ContentItem item) {
-        return RawRecords.unpositioned(
-                "content",
-                item.getItemId(),
-                SingleObjectCodec.forClass(ContentItem.class).encode(item));
+                new ContentFormatting(TestBundleOpener.of(1, MemorySize.ZERO), "test/content"));
     }
 
     private static ContentItem news(String id, String title, boolean deleted) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.embsum.avro.state.VerifiedRelease;
+import dev.embsum.flink.internal.TestBundleOpener;
 import dev.embsum.flink.internal.TestReleases;
 import dev.embsum.flink.internal.batching.MicroBatcher;
 import dev.embsum.runtime.TestBundle;
@@ -11,6 +12,7 @@ import dev.embsum.runtime.inference.EmbSumRuntime;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.metrics.SimpleCounter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -24,8 +26,7 @@ class ModelSwapTest {
     /**
      * A smaller summary cap than the bundle's, as in the job tests: the warm-up must still pass.
      */
-    private static final ModelOpener OPENER =
-            new BundleOpener(TestBundle.dir().toString(), 1, 8, 1 << 20, 8);
+    private static final ModelOpener OPENER = TestBundleOpener.of(8, MemorySize.ofMebiBytes(1));
 
     @TempDir static Path tmp;
     private static Path v2;
