@@ -2,11 +2,7 @@ package dev.embsum.flink.internal;
 
 import dev.embsum.avro.DeadLetter;
 import dev.embsum.avro.state.RawRecord;
-import dev.embsum.serde.DeadLetterKinds;
-import dev.embsum.serde.MalformedRecordException;
-import dev.embsum.serde.SingleObjectCodec;
 import java.time.Instant;
-import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.OutputTag;
@@ -57,22 +53,5 @@ public final class DeadLetters {
             String message,
             String job) {
         ctx.output(TAG, of(origin, kind, message, job, ctx.timerService().currentProcessingTime()));
-    }
-
-    /**
-     * The record in {@code raw}'s value; null if it does not decode (a null value included), once
-     * it is sent as a {@link DeadLetterKinds#MALFORMED} dead letter, its bytes kept.
-     */
-    public static <T extends SpecificRecord> T decodeOrSend(
-            SingleObjectCodec<T> codec,
-            RawRecord raw,
-            ProcessFunction<?, ?>.Context ctx,
-            String job) {
-        try {
-            return codec.decode(RawRecords.value(raw));
-        } catch (MalformedRecordException e) {
-            send(ctx, raw, DeadLetterKinds.MALFORMED, e.getMessage(), job);
-            return null;
-        }
     }
 }

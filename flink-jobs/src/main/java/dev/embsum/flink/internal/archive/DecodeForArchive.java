@@ -1,12 +1,10 @@
 package dev.embsum.flink.internal.archive;
 
 import dev.embsum.avro.state.RawRecord;
-import dev.embsum.flink.internal.DeadLetters;
-import dev.embsum.serde.SingleObjectCodec;
+import dev.embsum.flink.internal.DecodingFunction;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
-import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 
 /**
@@ -15,46 +13,27 @@ import org.apache.flink.util.Collector;
  * streaming job would reject as INVALID is still archived — the trainer applies its own rules. A
  * tombstone (null value, a compacted topic's delete marker) is not an event: skipped, counted.
  */
-public final class DecodeForArchive<T extends SpecificRecord>
-        extends ProcessFunction<RawRecord, T> {
+public final class DecodeForArchive<T extends SpecificRecord> extends DecodingFunction<T, T> {
 
     private static final long serialVersionUID = 1L;
 
-    private final Class<T> type;
-    private final String job;
-    private transient SingleObjectCodec<T> codec;
     private transient Counter archived;
-    private transient Counter malformed;
-    private transient Counter tombstones;
 
     /**
      * @param job the name written to DeadLetter.job
      */
     public DecodeForArchive(Class<T> type, String job) {
-        this.type = type;
-        this.job = job;
+        super(type, job, "recordsMalformed", "tombstonesSkipped");
     }
 
     @Override
-    public void open(OpenContext openContext) {
-        codec = SingleObjectCodec.forClass(type);
-        var metrics = getRuntimeContext().getMetricGroup();
-        archived = metrics.counter("recordsArchived");
-        malformed = metrics.counter("recordsMalformed");
-        tombstones = metrics.counter("tombstonesSkipped");
+    public void open(OpenContext openContext) throws Exception {
+        super.open(openContext);
+        archived = getRuntimeContext().getMetricGroup().counter("recordsArchived");
     }
 
     @Override
-    public void processElement(RawRecord raw, Context ctx, Collector<T> out) {
-        if (raw.getValue() == null) {
-            tombstones.inc();
-            return;
-        }
-        T record = DeadLetters.decodeOrSend(codec, raw, ctx, job);
-        if (record == null) {
-            malformed.inc();
-            return;
-        }
+    protected void process(T record, RawRecord raw, Context ctx, Collector<T> out) {
         archived.inc();
         out.collect(record);
     }

@@ -4,12 +4,10 @@ import dev.embsum.avro.Action;
 import dev.embsum.avro.ClickEvent;
 import dev.embsum.avro.state.RawRecord;
 import dev.embsum.avro.state.ValidClick;
-import dev.embsum.flink.internal.DeadLetters;
+import dev.embsum.flink.internal.DecodingFunction;
 import dev.embsum.serde.DeadLetterKinds;
-import dev.embsum.serde.SingleObjectCodec;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
-import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 
 /**
@@ -28,43 +26,35 @@ import org.apache.flink.util.Collector;
  *
  * A CLICK's rating is optional; when present it must still be in 1..5.
  */
-public final class ClickValidation extends ProcessFunction<RawRecord, ValidClick> {
+public final class ClickValidation extends DecodingFunction<ClickEvent, ValidClick> {
 
     private static final long serialVersionUID = 1L;
 
-    private final String job;
-    private transient SingleObjectCodec<ClickEvent> codec;
     private transient Counter notEngagements;
-    private transient Counter malformed;
     private transient Counter invalid;
 
     /**
      * @param job the name written to DeadLetter.job
      */
     public ClickValidation(String job) {
-        this.job = job;
+        super(ClickEvent.class, job, "clicksMalformed", null);
     }
 
     @Override
-    public void open(OpenContext openContext) {
-        codec = SingleObjectCodec.forClass(ClickEvent.class);
+    public void open(OpenContext openContext) throws Exception {
+        super.open(openContext);
         var metrics = getRuntimeContext().getMetricGroup();
         notEngagements = metrics.counter("clicksNotEngagement");
-        malformed = metrics.counter("clicksMalformed");
         invalid = metrics.counter("clicksInvalid");
     }
 
     @Override
-    public void processElement(RawRecord raw, Context ctx, Collector<ValidClick> out) {
-        ClickEvent click = DeadLetters.decodeOrSend(codec, raw, ctx, job);
-        if (click == null) {
-            malformed.inc();
-            return;
-        }
+    protected void process(
+            ClickEvent click, RawRecord raw, Context ctx, Collector<ValidClick> out) {
         String problem = problem(click);
         if (problem != null) {
             invalid.inc();
-            DeadLetters.send(ctx, raw, DeadLetterKinds.INVALID, problem, job);
+            deadLetter(raw, DeadLetterKinds.INVALID, problem, ctx);
             return;
         }
         if (click.getAction() == Action.RATE && click.getRating() <= 3) {

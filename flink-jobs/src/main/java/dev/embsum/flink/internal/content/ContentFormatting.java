@@ -3,15 +3,12 @@ package dev.embsum.flink.internal.content;
 import dev.embsum.avro.ContentItem;
 import dev.embsum.avro.state.ItemTokens;
 import dev.embsum.avro.state.RawRecord;
-import dev.embsum.flink.internal.DeadLetters;
+import dev.embsum.flink.internal.DecodingFunction;
 import dev.embsum.flink.internal.TokenBytes;
 import dev.embsum.flink.internal.model.ItemTokenizer;
 import dev.embsum.flink.internal.model.ModelOpener;
 import dev.embsum.serde.DeadLetterKinds;
-import dev.embsum.serde.SingleObjectCodec;
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.metrics.Counter;
-import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 
 /**
@@ -26,26 +23,22 @@ import org.apache.flink.util.Collector;
  *   <li>{@code deleted = true} → an ItemTokens tombstone (no tokens), not formatted.
  * </ul>
  */
-public final class ContentFormatting extends ProcessFunction<RawRecord, ItemTokens> {
+public final class ContentFormatting extends DecodingFunction<ContentItem, ItemTokens> {
 
     private static final long serialVersionUID = 1L;
 
     private final ModelOpener model;
-    private final String job;
-    private transient SingleObjectCodec<ContentItem> codec;
     private transient ItemTokenizer tokenizer;
-    private transient Counter tombstones;
 
     public ContentFormatting(ModelOpener model, String job) {
+        super(ContentItem.class, job, null, "contentTombstonesSkipped");
         this.model = model;
-        this.job = job;
     }
 
     @Override
     public void open(OpenContext openContext) throws Exception {
-        codec = SingleObjectCodec.forClass(ContentItem.class);
+        super.open(openContext);
         tokenizer = model.openTokenizer();
-        tombstones = getRuntimeContext().getMetricGroup().counter("contentTombstonesSkipped");
     }
 
     @Override
@@ -57,17 +50,10 @@ public final class ContentFormatting extends ProcessFunction<RawRecord, ItemToke
     }
 
     @Override
-    public void processElement(RawRecord raw, Context ctx, Collector<ItemTokens> out) {
-        if (raw.getValue() == null) {
-            tombstones.inc();
-            return;
-        }
-        ContentItem item = DeadLetters.decodeOrSend(codec, raw, ctx, job);
-        if (item == null) {
-            return;
-        }
+    protected void process(
+            ContentItem item, RawRecord raw, Context ctx, Collector<ItemTokens> out) {
         if (item.getItemId().isBlank()) {
-            DeadLetters.send(ctx, raw, DeadLetterKinds.INVALID, "item_id is blank", job);
+            deadLetter(raw, DeadLetterKinds.INVALID, "item_id is blank", ctx);
             return;
         }
         ItemTokens.Builder tokens =
@@ -80,7 +66,7 @@ public final class ContentFormatting extends ProcessFunction<RawRecord, ItemToke
             try {
                 tokens.setTokens(TokenBytes.pack(tokenizer.itemTokens(item)));
             } catch (IllegalArgumentException e) {
-                DeadLetters.send(ctx, raw, DeadLetterKinds.INVALID, e.getMessage(), job);
+                deadLetter(raw, DeadLetterKinds.INVALID, e.getMessage(), ctx);
                 return;
             }
         }
