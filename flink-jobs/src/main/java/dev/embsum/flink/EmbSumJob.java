@@ -14,6 +14,7 @@ import dev.embsum.flink.internal.DeadLetterCounter;
 import dev.embsum.flink.internal.DeadLetters;
 import dev.embsum.flink.internal.backfill.BackfillPacer;
 import dev.embsum.flink.internal.batching.ContentEmbeddingFunction;
+import dev.embsum.flink.internal.batching.ModelBatching;
 import dev.embsum.flink.internal.batching.UserRefreshFunction;
 import dev.embsum.flink.internal.click.ClickValidation;
 import dev.embsum.flink.internal.content.ContentFormatting;
@@ -177,8 +178,11 @@ public final class EmbSumJob {
 
         int backfillRate = config.get(EmbSumOptions.BACKFILL_USERS_PER_SECOND);
         Duration historyTtl = config.get(EmbSumOptions.HISTORY_TTL);
-        int maxBatch = config.get(EmbSumOptions.INFERENCE_MAX_BATCH);
-        Duration maxWait = config.get(EmbSumOptions.INFERENCE_MAX_WAIT);
+        ModelBatching batching =
+                new ModelBatching(
+                        model,
+                        config.get(EmbSumOptions.INFERENCE_MAX_BATCH),
+                        config.get(EmbSumOptions.INFERENCE_MAX_WAIT));
         long inferenceTimeoutMs = config.get(EmbSumOptions.INFERENCE_TIMEOUT).toMillis();
         int capacity = config.get(EmbSumOptions.INFERENCE_CAPACITY);
         SingleOutputStreamOperator<RefreshRequest> history =
@@ -218,7 +222,7 @@ public final class EmbSumJob {
         SingleOutputStreamOperator<TimedEmbedding> embeddings =
                 AsyncDataStream.unorderedWait(
                                 refreshInput.forward(),
-                                new UserRefreshFunction(model, maxBatch, maxWait),
+                                new UserRefreshFunction(batching),
                                 inferenceTimeoutMs,
                                 TimeUnit.MILLISECONDS,
                                 capacity)
@@ -237,7 +241,7 @@ public final class EmbSumJob {
         DataStream<ContentEmbedding> cpe =
                 AsyncDataStream.unorderedWait(
                                 joined.getSideOutput(ItemOutputs.TO_EMBED).forward(),
-                                new ContentEmbeddingFunction(model, maxBatch, maxWait),
+                                new ContentEmbeddingFunction(batching),
                                 inferenceTimeoutMs,
                                 TimeUnit.MILLISECONDS,
                                 capacity)

@@ -2,6 +2,8 @@ package dev.embsum.flink.internal;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Metric;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.jobgraph.OperatorID;
@@ -32,6 +34,16 @@ public final class InterceptedMetrics {
                     return new Grouped(key + "." + value);
                 }
             };
+
+    /** The count of the operator's counter {@code name}. */
+    public long counter(String name) {
+        return ((Counter) operator.get(name)).getCount();
+    }
+
+    /** The value of the operator's gauge {@code name}. */
+    public Object gauge(String name) {
+        return ((Gauge<?>) operator.get(name)).getValue();
+    }
 
     /**
      * A metric of a sub-group: {@code "group.name"}, or {@code "key.value.name"} for a key-value

@@ -5,10 +5,8 @@ import dev.embsum.avro.state.ItemOrRelease;
 import dev.embsum.avro.state.ItemTokens;
 import dev.embsum.flink.internal.Float32Bytes;
 import dev.embsum.flink.internal.TokenBytes;
-import dev.embsum.flink.internal.model.ModelOpener;
 import dev.embsum.runtime.inference.EmbSumRuntime;
 import dev.embsum.runtime.inference.EncodedContent;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -24,14 +22,8 @@ public final class ContentEmbeddingFunction
 
     private static final long serialVersionUID = 1L;
 
-    public ContentEmbeddingFunction(ModelOpener model, int maxBatch, Duration maxWait) {
-        super(
-                "content-embed",
-                model,
-                maxBatch,
-                maxWait,
-                ItemOrRelease::getRelease,
-                ItemOrRelease::getItem);
+    public ContentEmbeddingFunction(ModelBatching batching) {
+        super("content-embed", batching, ItemOrRelease::getRelease, ItemOrRelease::getItem);
     }
 
     @Override

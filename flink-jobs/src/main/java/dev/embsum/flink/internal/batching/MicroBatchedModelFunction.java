@@ -9,7 +9,6 @@ import dev.embsum.flink.internal.model.Releases;
 import dev.embsum.runtime.inference.EmbSumRuntime;
 import dev.embsum.runtime.inference.ExecutionProvider;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
@@ -25,9 +24,9 @@ import org.apache.flink.util.function.SerializableFunction;
 
 /**
  * An async operator that runs the model on micro-batches: records of this subtask are collected by
- * a {@link MicroBatcher} (up to {@code maxBatch}, waiting at most {@code maxWait}) and one worker
- * thread runs {@link #run} on each batch with the model the {@link ModelHolder} holds at that
- * moment. Subclasses only say how a batch of requests becomes model input and output.
+ * a {@link MicroBatcher} ({@link ModelBatching}) and one worker thread runs {@link #run} on each
+ * batch with the model the {@link ModelHolder} holds at that moment. Subclasses only say how a
+ * batch of requests becomes model input and output.
  *
  * <p>An input carries either a request or a model release (an Avro union of the two, e.g. {@code
  * ItemOrRelease}). Model releases arrive in-band that way: the release is queued behind the
@@ -59,9 +58,7 @@ abstract class MicroBatchedModelFunction<IN, REQ, OUT> extends RichAsyncFunction
     private static final int BATCH_WINDOW = 1024;
 
     private final String workerName;
-    private final ModelOpener model;
-    private final int maxBatch;
-    private final Duration maxWait;
+    private final ModelBatching batching;
     private final SerializableFunction<IN, VerifiedRelease> releaseOf;
     private final SerializableFunction<IN, REQ> requestOf;
     private transient ListState<VerifiedRelease> servingState;
@@ -77,15 +74,11 @@ abstract class MicroBatchedModelFunction<IN, REQ, OUT> extends RichAsyncFunction
      */
     MicroBatchedModelFunction(
             String workerName,
-            ModelOpener model,
-            int maxBatch,
-            Duration maxWait,
+            ModelBatching batching,
             SerializableFunction<IN, VerifiedRelease> releaseOf,
             SerializableFunction<IN, REQ> requestOf) {
         this.workerName = workerName;
-        this.model = model;
-        this.maxBatch = maxBatch;
-        this.maxWait = maxWait;
+        this.batching = batching;
         this.releaseOf = releaseOf;
         this.requestOf = requestOf;
     }
@@ -116,18 +109,13 @@ abstract class MicroBatchedModelFunction<IN, REQ, OUT> extends RichAsyncFunction
     @Override
     public void open(OpenContext openContext) throws Exception {
         String subtask = getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks();
+        ModelOpener model = batching.model();
         ModelHolder models =
-                new ModelHolder(restored == null ? model.openRuntime() : openRestored(restored));
+                new ModelHolder(
+                        restored == null ? model.openRuntime() : openRestored(restored), restored);
         holder = models;
         MetricGroup metrics = getRuntimeContext().getMetricGroup();
-        ModelSwap swapper =
-                new ModelSwap(
-                        model,
-                        models,
-                        restored,
-                        subtask,
-                        metrics.counter("modelReleasesAccepted"),
-                        metrics.counter("modelReleasesRefused"));
+        ModelSwap swapper = new ModelSwap(model, models, subtask, metrics);
         swap = swapper;
         // gauges are read by the reporter thread, also while and after the operator closes
         metrics.gauge("modelVersion", swapper::servingVersion);
@@ -153,15 +141,15 @@ abstract class MicroBatchedModelFunction<IN, REQ, OUT> extends RichAsyncFunction
                 () ->
                         batchSizes.getCount() == 0
                                 ? 0.0
-                                : batchSizes.getStatistics().getMean() / maxBatch);
+                                : batchSizes.getStatistics().getMean() / batching.maxBatch());
         registerMetrics(metrics, models);
         batcher =
                 new MicroBatcher<>(
                         workerName
                                 + "-"
                                 + getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(),
-                        maxBatch,
-                        maxWait,
+                        batching.maxBatch(),
+                        batching.maxWait(),
                         batch -> {
                             batchSizes.update(batch.size());
                             return run(batch, models.current());
@@ -172,7 +160,8 @@ abstract class MicroBatchedModelFunction<IN, REQ, OUT> extends RichAsyncFunction
         try {
             // no golden warm-up: the same bytes (sha256) passed it when they were swapped in, and
             // a failover should be quick; a change of model is what the warm-up gates
-            return model.openRuntime(Path.of(release.getBundlePath()), release.getBundleSha256());
+            return batching.model()
+                    .openRuntime(Path.of(release.getBundlePath()), release.getBundleSha256());
         } catch (Exception e) {
             throw new IllegalStateException(
                     "cannot serve model release "

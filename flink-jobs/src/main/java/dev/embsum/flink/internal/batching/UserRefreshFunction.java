@@ -7,13 +7,11 @@ import dev.embsum.avro.state.RefreshRequest;
 import dev.embsum.flink.internal.Float32Bytes;
 import dev.embsum.flink.internal.history.HistoryStates;
 import dev.embsum.flink.internal.model.ModelHolder;
-import dev.embsum.flink.internal.model.ModelOpener;
 import dev.embsum.flink.internal.ordering.TimedEmbedding;
 import dev.embsum.runtime.inference.EmbSumRuntime;
 import dev.embsum.runtime.inference.UserRefresh;
 import dev.embsum.runtime.text.Session;
 import dev.embsum.runtime.text.SessionGrouper;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,14 +42,8 @@ public final class UserRefreshFunction
 
     private static final long serialVersionUID = 1L;
 
-    public UserRefreshFunction(ModelOpener model, int maxBatch, Duration maxWait) {
-        super(
-                "user-refresh",
-                model,
-                maxBatch,
-                maxWait,
-                RefreshOrRelease::getRelease,
-                RefreshOrRelease::getRequest);
+    public UserRefreshFunction(ModelBatching batching) {
+        super("user-refresh", batching, RefreshOrRelease::getRelease, RefreshOrRelease::getRequest);
     }
 
     @Override

@@ -1,19 +1,25 @@
 package dev.embsum.flink.internal.model;
 
+import dev.embsum.avro.state.VerifiedRelease;
 import dev.embsum.runtime.inference.EmbSumRuntime;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The model an inference operator currently runs. Batches read {@link #current()} once at their
- * start, and {@link ModelSwap} swaps on the batch worker thread between two batches, so a model
- * release never mixes two models in one result.
+ * The model an inference operator currently runs, and the release it came from. Batches read {@link
+ * #current()} once at their start, and {@link ModelSwap} swaps on the batch worker thread between
+ * two batches, so a model release never mixes two models in one result.
  */
 public final class ModelHolder implements AutoCloseable {
 
     private final AtomicReference<EmbSumRuntime> current;
+    private volatile VerifiedRelease release;
 
-    public ModelHolder(EmbSumRuntime initial) {
+    /**
+     * @param release the release {@code initial} was loaded from, or null for the configured bundle
+     */
+    public ModelHolder(EmbSumRuntime initial, VerifiedRelease release) {
         this.current = new AtomicReference<>(initial);
+        this.release = release;
     }
 
     public EmbSumRuntime current() {
@@ -30,11 +36,22 @@ public final class ModelHolder implements AutoCloseable {
     }
 
     /**
-     * Installs {@code next} and returns the previous model. The caller closes the previous one once
-     * no batch uses it (e.g. by swapping on the batch worker thread).
+     * The release the current model was loaded from, or null for the configured bundle; may be read
+     * from any thread, also once closed.
      */
-    public EmbSumRuntime swap(EmbSumRuntime next) {
-        return current.getAndSet(next);
+    public VerifiedRelease release() {
+        return release;
+    }
+
+    /**
+     * Installs {@code next}, loaded from {@code nextRelease}, and returns the previous model. The
+     * caller closes the previous one once no batch uses it (e.g. by swapping on the batch worker
+     * thread).
+     */
+    public EmbSumRuntime swap(EmbSumRuntime next, VerifiedRelease nextRelease) {
+        EmbSumRuntime previous = current.getAndSet(next);
+        release = nextRelease;
+        return previous;
     }
 
     @Override

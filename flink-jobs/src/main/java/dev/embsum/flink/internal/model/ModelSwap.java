@@ -6,6 +6,7 @@ import dev.embsum.runtime.inference.EmbSumRuntime;
 import dev.embsum.runtime.inference.GoldenMismatchException;
 import java.nio.file.Path;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,26 +42,19 @@ public final class ModelSwap {
     private final String operator;
     private final Counter accepted;
     private final Counter refused;
-    private volatile VerifiedRelease serving;
     private volatile String servingVersion;
 
     /**
-     * @param serving the release the holder's model came from, or null for the configured bundle
      * @param operator names the subtask in log lines
+     * @param metrics where the counters {@code modelReleasesAccepted} and {@code
+     *     modelReleasesRefused} go
      */
-    public ModelSwap(
-            ModelOpener opener,
-            ModelHolder holder,
-            VerifiedRelease serving,
-            String operator,
-            Counter accepted,
-            Counter refused) {
+    public ModelSwap(ModelOpener opener, ModelHolder holder, String operator, MetricGroup metrics) {
         this.opener = opener;
         this.holder = holder;
-        this.serving = serving;
         this.operator = operator;
-        this.accepted = accepted;
-        this.refused = refused;
+        this.accepted = metrics.counter("modelReleasesAccepted");
+        this.refused = metrics.counter("modelReleasesRefused");
         this.servingVersion = holder.current().modelVersion();
     }
 
@@ -71,7 +65,7 @@ public final class ModelSwap {
 
     /** The release being served, or null while the configured bundle serves. */
     public VerifiedRelease serving() {
-        return serving;
+        return holder.release();
     }
 
     public Outcome apply(VerifiedRelease release) {
@@ -113,8 +107,7 @@ public final class ModelSwap {
             next.close();
             return refuse(release, e.getMessage(), e);
         }
-        EmbSumRuntime previous = holder.swap(next);
-        serving = release;
+        EmbSumRuntime previous = holder.swap(next, release);
         servingVersion = next.modelVersion();
         previous.close();
         accepted.inc();

@@ -44,7 +44,8 @@ class ContentEmbeddingFunctionTest {
             OperatorSubtaskState restore) throws Exception {
         var function =
                 new ContentEmbeddingFunction(
-                        TestBundleOpener.of(8, MemorySize.ZERO), 8, Duration.ofMillis(5));
+                        new ModelBatching(
+                                TestBundleOpener.of(8, MemorySize.ZERO), 8, Duration.ofMillis(5)));
         var h =
                 new OneInputStreamOperatorTestHarness<ItemOrRelease, ContentEmbedding>(
                         new AsyncWaitOperatorFactory<>(

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.embsum.avro.state.VerifiedRelease;
+import dev.embsum.flink.internal.InterceptedMetrics;
 import dev.embsum.flink.internal.TestBundleOpener;
 import dev.embsum.flink.internal.TestReleases;
 import dev.embsum.flink.internal.batching.MicroBatcher;
@@ -13,7 +14,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.apache.flink.configuration.MemorySize;
-import org.apache.flink.metrics.SimpleCounter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -32,8 +32,7 @@ class ModelSwapTest {
     private static Path v2;
 
     private ModelHolder holder;
-    private SimpleCounter accepted;
-    private SimpleCounter refused;
+    private InterceptedMetrics metrics;
     private ModelSwap swap;
 
     @BeforeAll
@@ -43,10 +42,9 @@ class ModelSwapTest {
 
     @BeforeEach
     void serveTheTestBundle() throws Exception {
-        holder = new ModelHolder(OPENER.openRuntime());
-        accepted = new SimpleCounter();
-        refused = new SimpleCounter();
-        swap = new ModelSwap(OPENER, holder, null, "test", accepted, refused);
+        holder = new ModelHolder(OPENER.openRuntime(), null);
+        metrics = new InterceptedMetrics();
+        swap = new ModelSwap(OPENER, holder, "test", metrics.operator);
     }
 
     @AfterEach
@@ -65,14 +63,14 @@ class ModelSwapTest {
         assertThat(holder.current().summaryCap())
                 .isEqualTo(8); // the job's settings, not the warm-up's
         assertThat(swap.serving()).isEqualTo(release);
-        assertThat(accepted.getCount()).isEqualTo(1);
-        assertThat(refused.getCount()).isZero();
+        assertThat(accepted()).isEqualTo(1);
+        assertThat(refused()).isZero();
         assertThatThrownBy(() -> old.embedContents(List.of(new int[] {32099, 1})))
                 .isInstanceOf(Exception.class);
         assertThat(holder.current().embedContents(List.of(new int[] {32099, 1}))).hasSize(1);
 
         assertThat(swap.apply(release)).isEqualTo(ModelSwap.Outcome.UNCHANGED); // already serving
-        assertThat(accepted.getCount()).isEqualTo(1);
+        assertThat(accepted()).isEqualTo(1);
     }
 
     @Test
@@ -86,7 +84,7 @@ class ModelSwapTest {
 
         assertThat(holder.current()).isSameAs(old);
         assertThat(swap.serving()).isNull();
-        assertThat(refused.getCount()).isEqualTo(1);
+        assertThat(refused()).isEqualTo(1);
         assertThat(old.embedContents(List.of(new int[] {32099, 1}))).hasSize(1); // still open
     }
 
@@ -98,7 +96,7 @@ class ModelSwapTest {
 
         assertThat(swap.apply(release)).isEqualTo(ModelSwap.Outcome.REFUSED);
         assertThat(holder.current().modelVersion()).isEqualTo("demo-mind-small-1");
-        assertThat(refused.getCount()).isEqualTo(1);
+        assertThat(refused()).isEqualTo(1);
     }
 
     @Test
@@ -108,7 +106,7 @@ class ModelSwapTest {
 
         assertThat(swap.apply(TestReleases.verified("demo-mind-small-1", impostor, 1)))
                 .isEqualTo(ModelSwap.Outcome.REFUSED);
-        assertThat(refused.getCount()).isEqualTo(1);
+        assertThat(refused()).isEqualTo(1);
         assertThat(swap.apply(TestReleases.verified("demo-mind-small-1", TestBundle.dir(), 2)))
                 .isEqualTo(ModelSwap.Outcome.UNCHANGED);
     }
@@ -133,5 +131,13 @@ class ModelSwapTest {
             assertThat(before.get()).isEqualTo("demo-mind-small-1");
             assertThat(after.get()).isEqualTo("demo-v2");
         }
+    }
+
+    private long accepted() {
+        return metrics.counter("modelReleasesAccepted");
+    }
+
+    private long refused() {
+        return metrics.counter("modelReleasesRefused");
     }
 }
