@@ -174,14 +174,12 @@ public final class ArchiveJob {
      * consumer group or transactional ids.
      */
     public static void main(String[] args) throws Exception {
-        if (java.util.List.of(args).contains("--help") || java.util.List.of(args).contains("-h")) {
-            System.out.println(ArchiveOptions.SETTINGS.help());
+        Configuration config = JobArgs.parse(ArchiveOptions.SETTINGS, "embsum-archive", args);
+        if (config == null) {
             return;
         }
-        Configuration config;
-        try {
-            config = ArchiveOptions.SETTINGS.fromArgs(args);
-            LOG.info("ArchiveJob settings:\n{}", ArchiveOptions.SETTINGS.describe(config));
+        LOG.info("ArchiveJob settings:\n{}", ArchiveOptions.SETTINGS.describe(config));
+        try { // ArchiveJob checks the settings again, as for a Configuration made in code
             try (StreamExecutionEnvironment env =
                     StreamExecutionEnvironment.getExecutionEnvironment(
                             EmbSumJob.flinkConfiguration())) {
@@ -189,11 +187,7 @@ public final class ArchiveJob {
                         .execute(env);
             }
         } catch (InvalidConfigException e) {
-            System.err.println(
-                    "embsum-archive: "
-                            + e.getMessage()
-                            + "\n(--help lists every key and its default)");
-            System.exit(2);
+            JobArgs.exit("embsum-archive", e);
         }
     }
 }

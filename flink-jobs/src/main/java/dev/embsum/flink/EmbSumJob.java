@@ -273,19 +273,8 @@ public final class EmbSumJob {
      * one.
      */
     public static void main(String[] args) throws Exception {
-        if (java.util.List.of(args).contains("--help") || java.util.List.of(args).contains("-h")) {
-            System.out.println(EmbSumOptions.SETTINGS.help());
-            return;
-        }
-        Configuration config;
-        try {
-            config = EmbSumOptions.SETTINGS.fromArgs(args);
-        } catch (InvalidConfigException e) {
-            System.err.println(
-                    "embsum-stream: "
-                            + e.getMessage()
-                            + "\n(--help lists every key and its default)");
-            System.exit(2);
+        Configuration config = JobArgs.parse(EmbSumOptions.SETTINGS, "embsum-stream", args);
+        if (config == null) {
             return;
         }
         LOG.info("EmbSumJob settings:\n{}", EmbSumOptions.SETTINGS.describe(config));
