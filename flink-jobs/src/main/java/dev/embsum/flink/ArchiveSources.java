@@ -9,11 +9,10 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
  * The archive job's input: the three event topics as undecoded records. Production reads Kafka
- * ({@link #kafka}); tests pass bounded in-memory streams. Each method is called once while the
- * graph is built; the source's uid is the implementation's to set.
+ * ({@link #kafka}); tests pass bounded in-memory streams.
  */
 @PublicEvolving
-public interface ArchiveSources {
+public interface ArchiveSources extends EventSources {
 
     /**
      * The {@code clicks}, {@code impressions} and {@code content} topics of {@code config}'s
@@ -23,12 +22,6 @@ public interface ArchiveSources {
         return new KafkaSources(config);
     }
 
-    /** Records of the {@code clicks} topic (ClickEvent). */
-    DataStream<RawRecord> clicks(StreamExecutionEnvironment env);
-
     /** Records of the {@code impressions} topic (Impression). */
     DataStream<RawRecord> impressions(StreamExecutionEnvironment env);
-
-    /** Records of the {@code content} topic (ContentItem). */
-    DataStream<RawRecord> content(StreamExecutionEnvironment env);
 }

@@ -10,13 +10,11 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.Collector;
 
 /**
- * Where the job's input comes from: undecoded records with their origin, so the job itself decodes
- * and dead-letters bad ones. Production reads Kafka; tests pass bounded in-memory streams. Each
- * method is called once, while the graph is built; the source's uid and watermark strategy are the
- * implementation's to set.
+ * Where the streaming job's input comes from: the event topics ({@link EventSources}) and the model
+ * releases. Production reads Kafka; tests pass bounded in-memory streams.
  */
 @PublicEvolving
-public interface JobSources {
+public interface JobSources extends EventSources {
 
     /**
      * The {@code clicks}, {@code content} and {@code model-releases} topics of {@code config}'s
@@ -25,12 +23,6 @@ public interface JobSources {
     static JobSources kafka(Configuration config) {
         return new KafkaSources(config);
     }
-
-    /** Records of the {@code clicks} topic (ClickEvent, key user_id). */
-    DataStream<RawRecord> clicks(StreamExecutionEnvironment env);
-
-    /** Records of the {@code content} topic (ContentItem, key item_id). */
-    DataStream<RawRecord> content(StreamExecutionEnvironment env);
 
     /**
      * Records of the {@code model-releases} topic (ModelRelease, key "current"), in topic order.
