@@ -21,24 +21,15 @@ public final class TopicNames {
 
     /** The option that names {@code topic} in the jobs' configuration. */
     public static ConfigOption<String> option(Topic topic) {
-        switch (topic) {
-            case CLICKS:
-                return CommonOptions.TOPIC_CLICKS;
-            case CONTENT:
-                return CommonOptions.TOPIC_CONTENT;
-            case DEAD_LETTERS:
-                return CommonOptions.TOPIC_DEAD_LETTERS;
-            case IMPRESSIONS:
-                return ArchiveOptions.TOPIC_IMPRESSIONS;
-            case USER_EMBEDDINGS:
-                return EmbSumOptions.TOPIC_USER_EMBEDDINGS;
-            case CONTENT_EMBEDDINGS:
-                return EmbSumOptions.TOPIC_CONTENT_EMBEDDINGS;
-            case MODEL_RELEASES:
-                return EmbSumOptions.TOPIC_MODEL_RELEASES;
-            default:
-                throw new IllegalArgumentException("no topic option for " + topic);
-        }
+        return switch (topic) {
+            case CLICKS -> CommonOptions.TOPIC_CLICKS;
+            case CONTENT -> CommonOptions.TOPIC_CONTENT;
+            case DEAD_LETTERS -> CommonOptions.TOPIC_DEAD_LETTERS;
+            case IMPRESSIONS -> ArchiveOptions.TOPIC_IMPRESSIONS;
+            case USER_EMBEDDINGS -> EmbSumOptions.TOPIC_USER_EMBEDDINGS;
+            case CONTENT_EMBEDDINGS -> EmbSumOptions.TOPIC_CONTENT_EMBEDDINGS;
+            case MODEL_RELEASES -> EmbSumOptions.TOPIC_MODEL_RELEASES;
+        };
     }
 
     /** Every topic's name under {@code config}, in {@link Topic} order. */

@@ -5,11 +5,13 @@ import dev.embsum.avro.DeadLetter;
 import dev.embsum.avro.UserEmbedding;
 import dev.embsum.flink.CommonOptions;
 import dev.embsum.flink.DeliveryGuarantee;
-import dev.embsum.flink.EmbSumOptions;
 import dev.embsum.flink.JobSinks;
+import dev.embsum.flink.TopicNames;
+import dev.embsum.serde.Topic;
 import dev.embsum.serde.flink.SingleObjectSerializationSchema;
 import java.time.Duration;
 import java.util.Properties;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.serialization.SerializationSchema;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
@@ -36,16 +38,14 @@ public final class KafkaSinks {
         return new JobSinks(
                 sink(
                         config,
-                        config.get(EmbSumOptions.TOPIC_USER_EMBEDDINGS),
-                        "user-embeddings",
-                        RecordKey.utf8(UserEmbedding::getUserId),
-                        UserEmbedding.class),
+                        Topic.USER_EMBEDDINGS,
+                        UserEmbedding.class,
+                        RecordKey.utf8(UserEmbedding::getUserId)),
                 sink(
                         config,
-                        config.get(EmbSumOptions.TOPIC_CONTENT_EMBEDDINGS),
-                        "content-embeddings",
-                        RecordKey.utf8(ContentEmbedding::getItemId),
-                        ContentEmbedding.class),
+                        Topic.CONTENT_EMBEDDINGS,
+                        ContentEmbedding.class,
+                        RecordKey.utf8(ContentEmbedding::getItemId)),
                 deadLetters(config));
     }
 
@@ -55,19 +55,18 @@ public final class KafkaSinks {
      */
     public static KafkaSink<DeadLetter> deadLetters(Configuration config) {
         return sink(
-                config,
-                config.get(CommonOptions.TOPIC_DEAD_LETTERS),
-                "dead-letters",
-                RecordKey.bytes(DeadLetter::getKey),
-                DeadLetter.class);
+                config, Topic.DEAD_LETTERS, DeadLetter.class, RecordKey.bytes(DeadLetter::getKey));
     }
 
-    private static <T extends org.apache.avro.specific.SpecificRecord> KafkaSink<T> sink(
-            Configuration config,
-            String topic,
-            String role,
-            SerializationSchema<T> key,
-            Class<T> type) {
+    /**
+     * A sink to {@code topic}'s configured name, of the topic's value type; its transactional ids
+     * are named after the topic (its default name), so the sinks' ids never collide.
+     */
+    private static <T extends SpecificRecord> KafkaSink<T> sink(
+            Configuration config, Topic topic, Class<T> type, SerializationSchema<T> key) {
+        if (topic.valueType() != type) {
+            throw new IllegalArgumentException(topic + " carries " + topic.valueType());
+        }
         Properties client = KafkaClientProperties.of(config);
         client.remove(ConsumerConfig.GROUP_ID_CONFIG); // the sources' setting; producers would warn
         boolean exactlyOnce =
@@ -79,7 +78,7 @@ public final class KafkaSinks {
         }
         KafkaRecordSerializationSchema<T> serializer =
                 KafkaRecordSerializationSchema.<T>builder()
-                        .setTopic(topic)
+                        .setTopic(config.get(TopicNames.option(topic)))
                         .setKeySerializationSchema(key)
                         .setValueSerializationSchema(new SingleObjectSerializationSchema<>(type))
                         .build();
@@ -92,7 +91,9 @@ public final class KafkaSinks {
                                 : org.apache.flink.connector.base.DeliveryGuarantee.AT_LEAST_ONCE)
                 // One prefix per sink: transactional ids must not collide between the three sinks.
                 .setTransactionalIdPrefix(
-                        config.get(CommonOptions.DELIVERY_TRANSACTIONAL_ID_PREFIX) + "-" + role)
+                        config.get(CommonOptions.DELIVERY_TRANSACTIONAL_ID_PREFIX)
+                                + "-"
+                                + topic.defaultName())
                 .build();
     }
 }
