@@ -176,11 +176,8 @@ public final class MicroBatcher<I, O> implements AutoCloseable {
             List<O> results = function.apply(requests);
             if (results.size() != batch.size()) {
                 throw new IllegalStateException(
-                        "batch function returned "
-                                + results.size()
-                                + " results for "
-                                + batch.size()
-                                + " requests");
+                        "batch function returned %d results for %d requests"
+                                .formatted(results.size(), batch.size()));
             }
             for (int i = 0; i < batch.size(); i++) {
                 batch.get(i).result.complete(results.get(i));

@@ -97,10 +97,8 @@ public final class ModelSwap {
         try {
             if (!next.modelVersion().equals(release.getModelVersion())) {
                 throw new IllegalStateException(
-                        "the bundle at "
-                                + release.getBundlePath()
-                                + " is model_version "
-                                + next.modelVersion());
+                        "the bundle at %s is model_version %s"
+                                .formatted(release.getBundlePath(), next.modelVersion()));
             }
             opener.warmUp(next);
         } catch (Exception e) {
