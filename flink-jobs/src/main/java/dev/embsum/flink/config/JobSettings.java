@@ -3,24 +3,18 @@ package dev.embsum.flink.config;
 import dev.embsum.annotation.PublicEvolving;
 import dev.embsum.flink.InvalidConfigException;
 import dev.embsum.flink.config.OptionGroup.Declared;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Supplier;
-import java.util.stream.Collectors;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.GlobalConfiguration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,13 +41,6 @@ import org.slf4j.LoggerFactory;
 public final class JobSettings {
 
     /**
-     * What a key in a config file looks like (every declared and Kafka key is lower case); other
-     * text before a ':' or '=' is not echoed as a key, since it may be part of a secret value.
-     */
-    private static final java.util.regex.Pattern KEY_SYNTAX =
-            java.util.regex.Pattern.compile("[a-z0-9._-]+");
-
-    /**
      * Keys under this prefix are Kafka client properties, passed through with the prefix removed.
      */
     public static final String PASS_THROUGH_PREFIX = "kafka.";
@@ -65,7 +52,6 @@ public final class JobSettings {
                     + " removed (TLS, SASL, timeouts); values of keys that contain password, secret or jaas, or end in"
                     + " .key, are hidden in logs and --help";
 
-    private static final String HIDDEN = "(hidden)";
     private static final Logger LOG = LoggerFactory.getLogger(JobSettings.class);
 
     private final String job;
@@ -164,45 +150,14 @@ public final class JobSettings {
      */
     public Configuration fromArgs(String... args) {
         Builder flags = builder(); // checks each flag as it is read
-        List<Flag> given = new ArrayList<>();
-        Path file = null;
-        for (int i = 0; i < args.length; i++) {
-            String arg = args[i];
-            if (!arg.startsWith("--") || arg.length() == 2) {
-                throw new InvalidConfigException(
-                        "unexpected argument '"
-                                + arg
-                                + "': arguments are --key value pairs (e.g. --"
-                                + exampleKey()
-                                + ")");
-            }
-            if (i + 1 >= args.length) {
-                throw new InvalidConfigException(
-                        "flag " + arg + " has no value: give it as " + arg + " VALUE");
-            }
-            String key = arg.substring(2);
-            String value = args[++i];
-            if (key.equals("config")) {
-                if (file != null) {
-                    throw new InvalidConfigException(
-                            "--config is given twice ("
-                                    + file
-                                    + " and "
-                                    + value
-                                    + "): give one file; flags override single keys");
-                }
-                file = Path.of(value);
-            } else {
-                Flag flag = new Flag(key, value, "flag --" + key);
-                flags.set(flag.key(), flag.value(), flag.origin());
-                given.add(flag);
-            }
-        }
+        CommandLine line =
+                CommandLine.parse(
+                        args, exampleKey(), f -> flags.set(f.key(), f.value(), f.origin()));
         Builder merged = builder();
-        if (file != null) {
-            readFile(file, merged);
+        if (line.file() != null) {
+            readFile(line.file(), merged);
         }
-        given.forEach(f -> merged.set(f.key(), f.value(), f.origin()));
+        line.flags().forEach(f -> merged.set(f.key(), f.value(), f.origin()));
         return merged.build();
     }
 
@@ -217,41 +172,7 @@ public final class JobSettings {
     }
 
     private void readFile(Path file, Builder into) {
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new InvalidConfigException(
-                    "cannot read the configuration file "
-                            + file.toAbsolutePath()
-                            + ": "
-                            + e.getMessage()
-                            + " (check the --config path)",
-                    e);
-        }
-        for (int n = 0; n < lines.size(); n++) {
-            String line = lines.get(n).strip();
-            if (line.isEmpty() || line.startsWith("#")) {
-                continue;
-            }
-            int colon = line.indexOf(':');
-            int eq = line.indexOf('=');
-            int sep = colon < 0 ? eq : eq < 0 ? colon : Math.min(colon, eq);
-            String origin = "file " + file + " line " + (n + 1);
-            // The line itself is never echoed: a value spread over several lines (a PEM key,
-            // say) would put secret text into the error and the logs.
-            String key = sep <= 0 ? "" : line.substring(0, sep).strip();
-            if (!KEY_SYNTAX.matcher(key).matches()) {
-                throw new InvalidConfigException(
-                        origin
-                                + " ("
-                                + line.length()
-                                + " characters, not shown) is not 'key: value' or 'key=value'"
-                                + " with a key of lower-case letters, digits, '.', '-' and '_'; values must"
-                                + " fit on one line");
-            }
-            into.accept(key, unquote(line.substring(sep + 1).strip()), origin, true);
-        }
+        ConfigFile.read(file).forEach(f -> into.accept(f.key(), f.value(), f.origin(), true));
     }
 
     /**
@@ -294,7 +215,7 @@ public final class JobSettings {
      * Builder#build} does for loaded settings. For a Configuration made in code.
      */
     public Configuration withJobDefaults(Configuration conf) {
-        Configuration out = new MaskedConfiguration();
+        Configuration out = new Secrets.MaskedConfiguration();
         out.addAll(conf);
         jobDefaults.values().forEach(d -> d.applyTo(out));
         return out;
@@ -305,61 +226,17 @@ public final class JobSettings {
      * secrets hidden.
      */
     public String describe(Configuration conf) {
-        List<String> lines = new ArrayList<>();
-        for (Declared<?> d : byKey.values()) {
-            lines.add(
-                    String.format(
-                            "%-34s %-16s %s (default %s)",
-                            d.key(),
-                            shown(d.key(), d.formatFrom(conf)),
-                            d.description(),
-                            formattedDefault(d)));
-        }
-        new TreeMap<>(conf.toMap())
-                .forEach(
-                        (k, v) -> {
-                            if (!byKey.containsKey(k)) {
-                                lines.add(
-                                        String.format(
-                                                "%-34s %-16s %s",
-                                                k,
-                                                shown(k, v),
-                                                "Kafka client property (passed through)"));
-                            }
-                        });
-        return String.join("\n", lines);
+        return SettingsText.describe(this, conf);
     }
 
     /** The --help text: usage, then every option with its default and doc. */
     public String help() {
-        String shared =
-                fileSibling == null
-                        ? ""
-                        : "\n\nA --config file may also hold "
-                                + fileSibling.get().job()
-                                + "'s settings (checked, then ignored), so both jobs can read one file.";
-        return "usage: "
-                + job
-                + " [--config FILE] [--key value ...]\n\n"
-                + "--config FILE: 'key: value' or 'key=value' lines, # comments; flags win over the file."
-                + shared
-                + "\n\n"
-                + optionList();
+        return SettingsText.help(this, fileSibling == null ? null : fileSibling.get());
     }
 
     /** Every option with its default and doc, one per line, then the pass-through keys. */
     public String optionList() {
-        List<String> lines = new ArrayList<>();
-        for (Declared<?> d : byKey.values()) {
-            lines.add(
-                    String.format(
-                            "  %-34s %-18s %s", d.key(), formattedDefault(d), d.description()));
-        }
-        lines.add(
-                String.format(
-                        "  %-34s %-18s %s",
-                        PASS_THROUGH_PREFIX + "*", "", PASS_THROUGH_DESCRIPTION));
-        return String.join("\n", lines);
+        return SettingsText.optionList(this);
     }
 
     /** This job's default of {@code d}, as a file writes it. */
@@ -374,20 +251,7 @@ public final class JobSettings {
      * a PEM private key), or that Flink itself treats as sensitive.
      */
     public static boolean isSecret(String key) {
-        String k = key.toLowerCase(Locale.ROOT);
-        return k.contains("password")
-                || k.contains("passphrase")
-                || k.contains("jaas")
-                || k.contains("secret")
-                || k.contains("token")
-                || k.contains("credential")
-                || k.endsWith(".key")
-                || GlobalConfiguration.isSensitive(key); // never weaker than Flink's own masking
-    }
-
-    /** {@code value} as logs and messages may show it. */
-    private static String shown(String key, String value) {
-        return isSecret(key) ? HIDDEN : value;
+        return Secrets.isSecret(key);
     }
 
     private static boolean isPassThrough(String key) {
@@ -414,14 +278,7 @@ public final class JobSettings {
     private InvalidConfigException badValue(
             String key, String value, String origin, Declared<?> d, Exception cause) {
         return new InvalidConfigException(
-                "bad value '"
-                        + shown(key, value)
-                        + "' for "
-                        + key
-                        + " ("
-                        + origin
-                        + "): "
-                        + d.rule().expected()
+                badValueMessage(key, value, origin, d.rule().expected())
                         + " (default "
                         + formattedDefault(d)
                         + "; "
@@ -430,93 +287,32 @@ public final class JobSettings {
                 cause);
     }
 
+    /** "bad value 'v' for key (origin): expected ...", the value hidden if the key is secret. */
+    private static String badValueMessage(
+            String key, String value, String origin, String expected) {
+        return "bad value '"
+                + Secrets.shown(key, value)
+                + "' for "
+                + key
+                + " ("
+                + origin
+                + "): "
+                + expected;
+    }
+
     private InvalidConfigException unknownKey(String key, String origin, boolean inFile) {
-        JobSettings sibling = fileSibling == null ? null : fileSibling.get();
-        List<String> candidates = new ArrayList<>(byKey.keySet());
-        if (inFile && sibling != null) {
-            sibling.byKey.keySet().stream()
-                    .filter(k -> !byKey.containsKey(k))
-                    .forEach(candidates::add);
-        }
-        String hint;
-        if (!inFile && sibling != null && sibling.byKey.containsKey(key)) {
-            hint =
-                    ": it is a setting of "
-                            + sibling.job
-                            + " (a --config file may hold both jobs' settings;"
-                            + " flags must be "
-                            + job
-                            + "'s).";
-        } else {
-            hint =
-                    candidates.stream()
-                            .min((a, b) -> Integer.compare(distance(a, key), distance(b, key)))
-                            .filter(k -> distance(k, key) <= Math.max(2, key.length() / 3))
-                            .map(k -> ". Did you mean '" + k + "'?")
-                            .orElse(".");
-        }
-        return new InvalidConfigException(
-                "unknown configuration key '"
-                        + key
-                        + "' ("
-                        + origin
-                        + ") for "
-                        + job
-                        + hint
-                        + " Known keys: "
-                        + String.join(", ", byKey.keySet())
-                        + "; any "
-                        + PASS_THROUGH_PREFIX
-                        + "* key is passed to the Kafka clients.");
+        return UnknownKeys.refusal(
+                key, origin, this, fileSibling == null ? null : fileSibling.get(), inFile);
     }
 
-    private static String unquote(String v) {
-        if (v.length() >= 2
-                && (v.startsWith("\"") && v.endsWith("\"")
-                        || v.startsWith("'") && v.endsWith("'"))) {
-            return v.substring(1, v.length() - 1);
-        }
-        return v;
-    }
-
-    /** Levenshtein distance, for the "did you mean" hint. */
-    private static int distance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            prev[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
-    }
-
-    private record Flag(String key, String value, String origin) {}
-
-    /** A job's own default for a shared option. */
-    private record JobDefault<T>(Declared<T> declared, T value) {
-        String formatted() {
-            return declared.format(value);
-        }
-
-        void applyTo(Configuration conf) {
-            if (Objects.equals(conf.get(declared.option()), declared.option().defaultValue())) {
-                conf.set(declared.option(), value);
-            }
-        }
+    /** The keys of the job's options, in listing order. */
+    Set<String> keys() {
+        return byKey.keySet();
     }
 
     /** Collects settings; each is checked when set, {@link #build()} checks the combination. */
     public final class Builder {
-        private final Configuration conf = new MaskedConfiguration();
+        private final Configuration conf = new Secrets.MaskedConfiguration();
 
         private Builder() {}
 
@@ -555,9 +351,7 @@ public final class JobSettings {
          * @throws InvalidConfigException for a combination that cannot run
          */
         public Configuration build() {
-            Configuration out = new MaskedConfiguration();
-            out.addAll(conf);
-            jobDefaults.values().forEach(d -> d.applyTo(out));
+            Configuration out = withJobDefaults(conf);
             groups.forEach(g -> g.checkCombination(out));
             return out;
         }
@@ -576,14 +370,7 @@ public final class JobSettings {
             if (isPassThrough(key)) {
                 if (value.isBlank()) {
                     throw new InvalidConfigException(
-                            "bad value '"
-                                    + shown(key, value)
-                                    + "' for "
-                                    + key
-                                    + " ("
-                                    + origin
-                                    + "): "
-                                    + Rule.TEXT.expected()
+                            badValueMessage(key, value, origin, Rule.TEXT.expected())
                                     + " (a Kafka client property)");
                 }
                 conf.set(ConfigOptions.key(key).stringType().noDefaultValue(), value.strip());
@@ -602,22 +389,6 @@ public final class JobSettings {
                 return;
             }
             throw unknownKey(key, origin, fromFile);
-        }
-    }
-
-    /**
-     * A Configuration whose {@code toString} hides secrets ({@link #isSecret}); Flink's own hides
-     * passwords and JAAS settings but not, e.g., {@code ssl.keystore.key}.
-     */
-    private static final class MaskedConfiguration extends Configuration {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        public String toString() {
-            return new TreeMap<>(toMap())
-                    .entrySet().stream()
-                            .map(e -> e.getKey() + "=" + shown(e.getKey(), e.getValue()))
-                            .collect(Collectors.joining(", ", "{", "}"));
         }
     }
 }
