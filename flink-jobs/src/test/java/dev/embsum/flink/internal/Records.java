@@ -3,14 +3,18 @@ package dev.embsum.flink.internal;
 import dev.embsum.avro.Action;
 import dev.embsum.avro.ClickEvent;
 import dev.embsum.avro.ContentItem;
+import dev.embsum.avro.state.HistoryEntryState;
 import dev.embsum.avro.state.ItemTokens;
 import dev.embsum.avro.state.RawRecord;
+import dev.embsum.avro.state.RefreshRequest;
+import dev.embsum.avro.state.ReleaseRef;
 import dev.embsum.avro.state.TokenizedClick;
 import dev.embsum.avro.state.ValidClick;
 import dev.embsum.avro.state.VerifiedRelease;
 import dev.embsum.serde.SingleObjectCodec;
 import java.nio.ByteBuffer;
 import java.time.Instant;
+import java.util.List;
 import org.apache.avro.specific.SpecificRecord;
 
 /** Small builders for the operator tests. */
@@ -97,6 +101,31 @@ public final class Records {
                 .setBundleSha256(Integer.toHexString(version.hashCode()).repeat(8))
                 .setReleasedAtMs(seq)
                 .setSeq(seq)
+                .build();
+    }
+
+    /**
+     * A refresh request for {@code user}'s one-item history (item A) at {@code historyVersion},
+     * made after {@code afterRelease} (null: before any release).
+     */
+    public static RefreshRequest refresh(
+            String user, long historyVersion, ReleaseRef afterRelease, boolean backfill) {
+        return RefreshRequest.newBuilder()
+                .setUserId(user)
+                .setHistoryVersion(historyVersion)
+                .setEntries(
+                        List.of(
+                                HistoryEntryState.newBuilder()
+                                        .setItemId("A")
+                                        .setSeq(0)
+                                        .setEventTimeMs(1)
+                                        .setTokens(ByteBuffer.wrap(new byte[] {1, 0}))
+                                        .build()))
+                .setNextSeq(1)
+                .setLastEventTimeMs(1)
+                .setFirstPendingAtMs(0)
+                .setAfterRelease(afterRelease)
+                .setBackfill(backfill)
                 .build();
     }
 }

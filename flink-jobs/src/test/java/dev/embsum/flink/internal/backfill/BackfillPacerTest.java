@@ -2,41 +2,32 @@ package dev.embsum.flink.internal.backfill;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.embsum.avro.state.HistoryEntryState;
 import dev.embsum.avro.state.RefreshRequest;
 import dev.embsum.avro.state.ReleaseRef;
-import dev.embsum.flink.internal.InterceptedMetrics;
-import java.nio.ByteBuffer;
+import dev.embsum.flink.internal.Harnesses;
+import dev.embsum.flink.internal.Harnesses.Metered;
+import dev.embsum.flink.internal.Records;
 import java.util.List;
-import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.metrics.Counter;
-import org.apache.flink.metrics.Gauge;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import org.apache.flink.runtime.operators.testutils.MockEnvironment;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
 class BackfillPacerTest {
 
     /** The pacer in a keyed harness with readable metrics. */
-    private static final class Fixture implements AutoCloseable {
-        final InterceptedMetrics metrics = new InterceptedMetrics();
-        final MockEnvironment env = metrics.environment();
-        final KeyedOneInputStreamOperatorTestHarness<String, RefreshRequest, RefreshRequest> h;
+    private static final class Fixture
+            extends Metered<
+                    KeyedOneInputStreamOperatorTestHarness<
+                            String, RefreshRequest, RefreshRequest>> {
 
         Fixture(int usersPerSecond, OperatorSubtaskState restore, long startMs) throws Exception {
-            h =
-                    new KeyedOneInputStreamOperatorTestHarness<>(
-                            new KeyedProcessOperator<>(new BackfillPacer(usersPerSecond)),
-                            RefreshRequest::getUserId,
-                            Types.STRING,
-                            env);
-            h.setup();
-            if (restore != null) {
-                h.initializeState(restore);
-            }
-            h.open();
+            super(
+                    env ->
+                            Harnesses.keyed(
+                                    new BackfillPacer(usersPerSecond),
+                                    RefreshRequest::getUserId,
+                                    env),
+                    restore);
             h.setProcessingTime(startMs);
         }
 
@@ -48,17 +39,7 @@ class BackfillPacerTest {
         }
 
         long pending() {
-            return (Long) ((Gauge<?>) metrics.operator.get("backfillPending")).getValue();
-        }
-
-        long counter(String name) {
-            return ((Counter) metrics.operator.get(name)).getCount();
-        }
-
-        @Override
-        public void close() throws Exception {
-            h.close();
-            env.close();
+            return (Long) gauge("backfillPending");
         }
     }
 
@@ -196,37 +177,19 @@ class BackfillPacerTest {
     }
 
     private static RefreshRequest backfill(String user, long version, String release) {
-        return request(user, version, release, true);
+        return Records.refresh(user, version, ref(release), true);
     }
 
     private static RefreshRequest refresh(String user, long version, String release) {
-        return request(user, version, release, false);
+        return Records.refresh(user, version, ref(release), false);
     }
 
-    private static RefreshRequest request(
-            String user, long version, String release, boolean backfill) {
-        return RefreshRequest.newBuilder()
-                .setUserId(user)
-                .setHistoryVersion(version)
-                .setEntries(
-                        List.of(
-                                HistoryEntryState.newBuilder()
-                                        .setItemId("A")
-                                        .setSeq(0)
-                                        .setEventTimeMs(1)
-                                        .setTokens(ByteBuffer.wrap(new byte[] {1, 0}))
-                                        .build()))
-                .setNextSeq(1)
-                .setLastEventTimeMs(1)
-                .setFirstPendingAtMs(0)
-                .setAfterRelease(
-                        release == null
-                                ? null
-                                : ReleaseRef.newBuilder()
-                                        .setModelVersion(release)
-                                        .setSeq(release.hashCode())
-                                        .build())
-                .setBackfill(backfill)
-                .build();
+    private static ReleaseRef ref(String release) {
+        return release == null
+                ? null
+                : ReleaseRef.newBuilder()
+                        .setModelVersion(release)
+                        .setSeq(release.hashCode())
+                        .build();
     }
 }

@@ -3,11 +3,11 @@ package dev.embsum.flink.internal.model;
 import static dev.embsum.flink.internal.Records.release;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.embsum.avro.state.HistoryEntryState;
 import dev.embsum.avro.state.RefreshOrRelease;
 import dev.embsum.avro.state.RefreshRequest;
 import dev.embsum.avro.state.VerifiedRelease;
-import java.nio.ByteBuffer;
+import dev.embsum.flink.internal.Harnesses;
+import dev.embsum.flink.internal.Records;
 import java.util.List;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.operators.co.CoBroadcastWithNonKeyedOperator;
@@ -21,19 +21,14 @@ class RefreshWithReleasesTest {
 
     private static BroadcastOperatorTestHarness<RefreshRequest, VerifiedRelease, RefreshOrRelease>
             harness(OperatorSubtaskState restore) throws Exception {
-        var h =
+        return Harnesses.open(
                 new BroadcastOperatorTestHarness<RefreshRequest, VerifiedRelease, RefreshOrRelease>(
                         new CoBroadcastWithNonKeyedOperator<>(
                                 new RefreshWithReleases(), List.of(Releases.broadcastState())),
                         1,
                         1,
-                        0);
-        h.setup();
-        if (restore != null) {
-            h.initializeState(restore);
-        }
-        h.open();
-        return h;
+                        0),
+                restore);
     }
 
     @Test
@@ -105,22 +100,6 @@ class RefreshWithReleasesTest {
     }
 
     private static RefreshRequest request(String user, VerifiedRelease after) {
-        return RefreshRequest.newBuilder()
-                .setUserId(user)
-                .setHistoryVersion(1)
-                .setEntries(
-                        List.of(
-                                HistoryEntryState.newBuilder()
-                                        .setItemId("A")
-                                        .setSeq(0)
-                                        .setEventTimeMs(1)
-                                        .setTokens(ByteBuffer.wrap(new byte[] {1, 0}))
-                                        .build()))
-                .setNextSeq(1)
-                .setLastEventTimeMs(1)
-                .setFirstPendingAtMs(0)
-                .setAfterRelease(Releases.ref(after))
-                .setBackfill(false)
-                .build();
+        return Records.refresh(user, 1, Releases.ref(after), false);
     }
 }

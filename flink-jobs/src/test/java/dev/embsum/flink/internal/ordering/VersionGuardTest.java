@@ -3,6 +3,8 @@ package dev.embsum.flink.internal.ordering;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.embsum.avro.UserEmbedding;
+import dev.embsum.flink.internal.Harnesses;
+import dev.embsum.flink.internal.Harnesses.Metered;
 import dev.embsum.flink.internal.InterceptedMetrics;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -11,12 +13,9 @@ import java.util.List;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.typeutils.PojoTypeInfo;
-import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import org.apache.flink.runtime.operators.testutils.MockEnvironment;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.junit.jupiter.api.Test;
@@ -43,40 +42,27 @@ class VersionGuardTest {
 
     @Test
     void measuresClickToEmitLatencyOfEmittedRefreshesOnly() throws Exception {
-        InterceptedMetrics metrics = new InterceptedMetrics();
-        try (var env = metrics.environment();
-                var h =
-                        new KeyedOneInputStreamOperatorTestHarness<>(
-                                new KeyedProcessOperator<>(new VersionGuard(Duration.ofDays(1))),
-                                TimedEmbedding::userId,
-                                Types.STRING,
-                                env)) {
-            h.open();
+        try (var g = guard(null)) {
+            var h = g.h;
             h.setProcessingTime(10_000);
             h.processElement(embedding("u1", 2, 9_000), 0); // 1000 ms
             h.setProcessingTime(10_500);
             h.processElement(embedding("u2", 1, 10_200), 0); // 300 ms
             h.processElement(embedding("u1", 1, 9_900), 0); // stale: dropped, not measured
 
-            Histogram latency = (Histogram) metrics.operator.get("refreshLatencyMs");
+            Histogram latency = (Histogram) g.metrics.operator.get("refreshLatencyMs");
             assertThat(latency.getCount()).isEqualTo(2);
             assertThat(latency.getStatistics().getMin()).isEqualTo(300);
             assertThat(latency.getStatistics().getMax()).isEqualTo(1_000);
-            assertThat(((Gauge<?>) metrics.operator.get("refreshLatencyLastMs")).getValue())
-                    .isEqualTo(300L);
-            assertThat(
-                            ((org.apache.flink.metrics.Counter)
-                                            metrics.operator.get("embeddingsStaleDropped"))
-                                    .getCount())
-                    .isEqualTo(1);
+            assertThat(g.gauge("refreshLatencyLastMs")).isEqualTo(300L);
+            assertThat(g.counter("embeddingsStaleDropped")).isEqualTo(1);
         }
     }
 
     @Test
     void aBackfillByANewModelPassesAtTheSameVersionButAnUnchangedOneIsDropped() throws Exception {
-        InterceptedMetrics metrics = new InterceptedMetrics();
-        try (var env = metrics.environment();
-                var h = guard(metrics, env, null)) {
+        try (var g = guard(null)) {
+            var h = g.h;
             h.setProcessingTime(10_000);
             h.processElement(embedding("u1", 2, "v1", 9_000, false), 0);
             h.processElement(
@@ -88,22 +74,20 @@ class VersionGuardTest {
             assertThat(h.extractOutputValues())
                     .extracting(e -> e.getHistoryVersion() + " " + e.getModelVersion())
                     .containsExactly("2 v1", "2 v2");
-            assertThat(((Counter) metrics.operator.get("backfillUnchangedDropped")).getCount())
-                    .isEqualTo(1);
-            assertThat(((Counter) metrics.operator.get("embeddingsStaleDropped")).getCount())
-                    .isEqualTo(1);
+            assertThat(g.counter("backfillUnchangedDropped")).isEqualTo(1);
+            assertThat(g.counter("embeddingsStaleDropped")).isEqualTo(1);
             // a backfill has no click to measure from: one latency sample, the refresh's
-            assertThat(((Histogram) metrics.operator.get("refreshLatencyMs")).getCount())
+            assertThat(((Histogram) g.metrics.operator.get("refreshLatencyMs")).getCount())
                     .isEqualTo(1);
         }
     }
 
     @Test
     void countsUsersPerModelVersionAndForgetsThemWithTheirHistory() throws Exception {
-        InterceptedMetrics metrics = new InterceptedMetrics();
         long day = Duration.ofDays(1).toMillis();
-        try (var env = metrics.environment();
-                var h = guard(metrics, env, null)) {
+        try (var g = guard(null)) {
+            var h = g.h;
+            InterceptedMetrics metrics = g.metrics;
             h.setProcessingTime(0);
             h.processElement(embedding("u1", 1, "v1", 0, false), 0);
             h.processElement(embedding("u2", 1, "v1", 0, false), 0);
@@ -131,17 +115,15 @@ class VersionGuardTest {
     @Test
     void usersPerModelSurviveARestore() throws Exception {
         OperatorSubtaskState snapshot;
-        InterceptedMetrics before = new InterceptedMetrics();
-        try (var env = before.environment();
-                var h = guard(before, env, null)) {
-            h.processElement(embedding("u1", 1, "v1", 0, false), 0);
-            h.processElement(embedding("u2", 1, "v1", 0, false), 0);
-            h.processElement(embedding("u2", 1, "v2", 0, true), 0);
-            snapshot = h.snapshot(1, 1);
+        try (var g = guard(null)) {
+            g.h.processElement(embedding("u1", 1, "v1", 0, false), 0);
+            g.h.processElement(embedding("u2", 1, "v1", 0, false), 0);
+            g.h.processElement(embedding("u2", 1, "v2", 0, true), 0);
+            snapshot = g.h.snapshot(1, 1);
         }
-        InterceptedMetrics after = new InterceptedMetrics();
-        try (var env = after.environment();
-                var h = guard(after, env, snapshot)) {
+        try (var g = guard(snapshot)) {
+            var h = g.h;
+            InterceptedMetrics after = g.metrics;
             assertThat(usersOn(after, "v1")).isEqualTo(1L);
             assertThat(usersOn(after, "v2")).isEqualTo(1L);
             h.processElement(embedding("u1", 1, "v2", 0, true), 0);
@@ -150,21 +132,15 @@ class VersionGuardTest {
         }
     }
 
-    private static KeyedOneInputStreamOperatorTestHarness<String, TimedEmbedding, UserEmbedding>
-            guard(InterceptedMetrics metrics, MockEnvironment env, OperatorSubtaskState restore)
-                    throws Exception {
-        var h =
-                new KeyedOneInputStreamOperatorTestHarness<>(
-                        new KeyedProcessOperator<>(new VersionGuard(Duration.ofDays(1))),
-                        TimedEmbedding::userId,
-                        Types.STRING,
-                        env);
-        h.setup();
-        if (restore != null) {
-            h.initializeState(restore);
-        }
-        h.open();
-        return h;
+    /** A guard with a TTL of a day, its metrics readable. */
+    private static Metered<
+                    KeyedOneInputStreamOperatorTestHarness<String, TimedEmbedding, UserEmbedding>>
+            guard(OperatorSubtaskState restore) throws Exception {
+        return new Metered<>(
+                env ->
+                        Harnesses.keyed(
+                                new VersionGuard(Duration.ofDays(1)), TimedEmbedding::userId, env),
+                restore);
     }
 
     private static Object usersOn(InterceptedMetrics metrics, String modelVersion) {
