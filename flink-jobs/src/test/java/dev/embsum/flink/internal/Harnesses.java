@@ -12,6 +12,7 @@ import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.util.OutputTag;
 
 /** The operator tests' harness set-up: start (or restore) a harness, read its dead letters. */
 public final class Harnesses {
@@ -44,7 +45,12 @@ public final class Harnesses {
 
     /** The dead letters {@code h}'s operator sent so far, in order. */
     public static List<DeadLetter> deadLetters(AbstractStreamOperatorTestHarness<?> h) {
-        Queue<StreamRecord<DeadLetter>> sent = h.getSideOutput(DeadLetters.TAG);
+        return sideOutput(h, DeadLetters.TAG);
+    }
+
+    /** What {@code h}'s operator sent to the side output {@code tag} so far, in order. */
+    public static <T> List<T> sideOutput(AbstractStreamOperatorTestHarness<?> h, OutputTag<T> tag) {
+        Queue<StreamRecord<T>> sent = h.getSideOutput(tag);
         return sent == null ? List.of() : sent.stream().map(StreamRecord::getValue).toList();
     }
 

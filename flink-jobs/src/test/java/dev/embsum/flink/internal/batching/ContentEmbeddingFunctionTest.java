@@ -8,6 +8,7 @@ import dev.embsum.avro.ContentEmbedding;
 import dev.embsum.avro.state.ItemOrRelease;
 import dev.embsum.avro.state.ItemTokens;
 import dev.embsum.avro.state.VerifiedRelease;
+import dev.embsum.flink.internal.Harnesses;
 import dev.embsum.flink.internal.TestBundleOpener;
 import dev.embsum.flink.internal.TestReleases;
 import java.nio.file.Files;
@@ -46,17 +47,13 @@ class ContentEmbeddingFunctionTest {
                 new ContentEmbeddingFunction(
                         new ModelBatching(
                                 TestBundleOpener.of(8, MemorySize.ZERO), 8, Duration.ofMillis(5)));
-        var h =
+        return Harnesses.open(
                 new OneInputStreamOperatorTestHarness<ItemOrRelease, ContentEmbedding>(
                         new AsyncWaitOperatorFactory<>(
                                 function, 60_000, 16, AsyncDataStream.OutputMode.UNORDERED),
                         TypeInformation.of(ItemOrRelease.class)
-                                .createSerializer(new SerializerConfigImpl()));
-        if (restore != null) {
-            h.initializeState(restore);
-        }
-        h.open();
-        return h;
+                                .createSerializer(new SerializerConfigImpl())),
+                restore);
     }
 
     private static ItemOrRelease in(ItemTokens item) {

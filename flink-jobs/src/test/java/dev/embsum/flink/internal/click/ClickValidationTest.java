@@ -1,17 +1,18 @@
 package dev.embsum.flink.internal.click;
 
+import static dev.embsum.flink.internal.Harnesses.deadLetters;
 import static dev.embsum.flink.internal.Records.click;
 import static dev.embsum.flink.internal.Records.raw;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.embsum.avro.Action;
+import dev.embsum.avro.ClickEvent;
 import dev.embsum.avro.DeadLetter;
 import dev.embsum.avro.state.RawRecord;
 import dev.embsum.avro.state.ValidClick;
 import dev.embsum.flink.internal.DeadLetters;
 import dev.embsum.flink.internal.RawRecords;
 import java.util.List;
-import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.junit.jupiter.api.Test;
@@ -27,9 +28,11 @@ class ClickValidationTest {
     @Test
     void clicksAndHighRatingsAreEngagements() throws Exception {
         try (var h = harness()) {
-            h.processElement(raw(click("e1", "u1", "N1", Action.CLICK, null)), 0);
-            h.processElement(raw(click("e2", "u1", "N2", Action.RATE, 4)), 0);
-            h.processElement(raw(click("e3", "u1", "N3", Action.RATE, 5)), 0);
+            process(
+                    h,
+                    click("e1", "u1", "N1", Action.CLICK, null),
+                    click("e2", "u1", "N2", Action.RATE, 4),
+                    click("e3", "u1", "N3", Action.RATE, 5));
             assertThat(h.extractOutputValues())
                     .extracting(ValidClick::getEventId)
                     .containsExactly("e1", "e2", "e3");
@@ -69,12 +72,14 @@ class ClickValidationTest {
     @Test
     void ruleBreakersAreInvalid() throws Exception {
         try (var h = harness()) {
-            h.processElement(raw(click("e1", "u1", "N1", Action.RATE, null)), 0);
-            h.processElement(raw(click("e2", "u1", "N1", Action.RATE, 6)), 0);
-            h.processElement(raw(click("e3", "u1", "N1", Action.CLICK, 0)), 0);
-            h.processElement(raw(click("e4", " ", "N1", Action.CLICK, null)), 0);
-            h.processElement(raw(click("e5", "u1", "", Action.CLICK, null)), 0);
-            h.processElement(raw(click("", "u1", "N1", Action.CLICK, null)), 0);
+            process(
+                    h,
+                    click("e1", "u1", "N1", Action.RATE, null),
+                    click("e2", "u1", "N1", Action.RATE, 6),
+                    click("e3", "u1", "N1", Action.CLICK, 0),
+                    click("e4", " ", "N1", Action.CLICK, null),
+                    click("e5", "u1", "", Action.CLICK, null),
+                    click("", "u1", "N1", Action.CLICK, null));
             assertThat(h.extractOutputValues()).isEmpty();
             assertThat(deadLetters(h))
                     .extracting(DeadLetter::getErrorMessage)
@@ -90,8 +95,11 @@ class ClickValidationTest {
         }
     }
 
-    private static List<DeadLetter> deadLetters(
-            OneInputStreamOperatorTestHarness<RawRecord, ValidClick> h) {
-        return h.getSideOutput(DeadLetters.TAG).stream().map(StreamRecord::getValue).toList();
+    private static void process(
+            OneInputStreamOperatorTestHarness<RawRecord, ValidClick> h, ClickEvent... clicks)
+            throws Exception {
+        for (ClickEvent click : clicks) {
+            h.processElement(raw(click), 0);
+        }
     }
 }

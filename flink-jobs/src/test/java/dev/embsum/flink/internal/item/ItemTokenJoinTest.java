@@ -1,5 +1,6 @@
 package dev.embsum.flink.internal.item;
 
+import static dev.embsum.flink.internal.Harnesses.deadLetters;
 import static dev.embsum.flink.internal.Records.deleted;
 import static dev.embsum.flink.internal.Records.item;
 import static dev.embsum.flink.internal.Records.valid;
@@ -10,16 +11,17 @@ import dev.embsum.avro.state.ItemOrClick;
 import dev.embsum.avro.state.ItemOrRelease;
 import dev.embsum.avro.state.ItemTokens;
 import dev.embsum.avro.state.TokenizedClick;
+import dev.embsum.avro.state.ValidClick;
 import dev.embsum.avro.state.VerifiedRelease;
 import dev.embsum.flink.internal.DeadLetters;
+import dev.embsum.flink.internal.Harnesses;
 import dev.embsum.flink.internal.TokenBytes;
 import dev.embsum.flink.internal.model.Releases;
 import dev.embsum.serde.DeadLetterKinds;
 import java.util.List;
 import java.util.Objects;
-import java.util.Queue;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.junit.jupiter.api.Test;
@@ -101,10 +103,12 @@ class ItemTokenJoinTest {
     @Test
     void olderUpdatesAreIgnoredAndRedeliveriesAreNotReEmbedded() throws Exception {
         try (var h = harness()) {
-            h.processElement(ItemOrClicks.of(item("N1", 10, 32099, 1000)), 0);
-            h.processElement(ItemOrClicks.of(item("N1", 5, 32099, 999)), 0);
-            h.processElement(ItemOrClicks.of(item("N1", 10, 32099, 1000)), 0);
-            h.processElement(ItemOrClicks.of(valid("e1", "u1", "N1")), 0);
+            process(
+                    h,
+                    item("N1", 10, 32099, 1000),
+                    item("N1", 5, 32099, 999),
+                    item("N1", 10, 32099, 1000),
+                    valid("e1", "u1", "N1"));
             assertThat(TokenBytes.unpack(h.extractOutputValues().get(0).getTokens()))
                     .containsExactly(32099, 1000);
             assertThat(toEmbed(h)).hasSize(1);
@@ -116,10 +120,12 @@ class ItemTokenJoinTest {
     @Test
     void deletedItemsDeadLetterTheirClicksAndCannotBeResurrectedByOlderUpdates() throws Exception {
         try (var h = harness()) {
-            h.processElement(ItemOrClicks.of(valid("e1", "u1", "N1")), 0);
-            h.processElement(ItemOrClicks.of(deleted("N1", 10)), 0);
-            h.processElement(ItemOrClicks.of(item("N1", 9, 32099, 5)), 0);
-            h.processElement(ItemOrClicks.of(valid("e2", "u1", "N1")), 0);
+            process(
+                    h,
+                    valid("e1", "u1", "N1"),
+                    deleted("N1", 10),
+                    item("N1", 9, 32099, 5),
+                    valid("e2", "u1", "N1"));
             assertThat(h.extractOutputValues()).isEmpty();
             assertThat(deadLetters(h))
                     .extracting(DeadLetter::getErrorKind)
@@ -138,9 +144,7 @@ class ItemTokenJoinTest {
     @Test
     void aReleaseGoesToEmbeddingFollowedByEveryItemInStateButNotDeletedOnes() throws Exception {
         try (var h = harness()) {
-            h.processElement(ItemOrClicks.of(item("N1", 5, 32099, 1)), 0);
-            h.processElement(ItemOrClicks.of(item("N2", 5, 32099, 2)), 0);
-            h.processElement(ItemOrClicks.of(deleted("N3", 5)), 0);
+            process(h, item("N1", 5, 32099, 1), item("N2", 5, 32099, 2), deleted("N3", 5));
             h.processElement(ItemOrClicks.of(valid("e1", "u1", "N4")), 0); // waits: no item yet
             h.getSideOutput(ItemOutputs.TO_EMBED).clear();
 
@@ -187,14 +191,21 @@ class ItemTokenJoinTest {
     private static List<ItemOrRelease> toEmbedAll(
             KeyedBroadcastOperatorTestHarness<String, ItemOrClick, VerifiedRelease, TokenizedClick>
                     h) {
-        Queue<StreamRecord<ItemOrRelease>> q = h.getSideOutput(ItemOutputs.TO_EMBED);
-        return q == null ? List.of() : q.stream().map(StreamRecord::getValue).toList();
+        return Harnesses.sideOutput(h, ItemOutputs.TO_EMBED);
     }
 
-    private static List<DeadLetter> deadLetters(
+    /** Each input (item tokens or a valid click) on the keyed input, in order. */
+    private static void process(
             KeyedBroadcastOperatorTestHarness<String, ItemOrClick, VerifiedRelease, TokenizedClick>
-                    h) {
-        Queue<StreamRecord<DeadLetter>> q = h.getSideOutput(DeadLetters.TAG);
-        return q == null ? List.of() : q.stream().map(StreamRecord::getValue).toList();
+                    h,
+            SpecificRecord... inputs)
+            throws Exception {
+        for (SpecificRecord in : inputs) {
+            h.processElement(
+                    in instanceof ItemTokens item
+                            ? ItemOrClicks.of(item)
+                            : ItemOrClicks.of((ValidClick) in),
+                    0);
+        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.embsum.flink.internal.model;
 
+import static dev.embsum.flink.internal.Harnesses.deadLetters;
 import static dev.embsum.flink.internal.TestReleases.raw;
 import static dev.embsum.flink.internal.TestReleases.release;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -8,17 +9,15 @@ import dev.embsum.avro.DeadLetter;
 import dev.embsum.avro.ModelRelease;
 import dev.embsum.avro.state.RawRecord;
 import dev.embsum.avro.state.VerifiedRelease;
-import dev.embsum.flink.internal.DeadLetters;
+import dev.embsum.flink.internal.Harnesses;
 import dev.embsum.flink.internal.RawRecords;
 import dev.embsum.flink.internal.TestReleases;
 import dev.embsum.runtime.TestBundle;
 import dev.embsum.serde.DeadLetterKinds;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Queue;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.operators.ProcessOperator;
-import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -36,16 +35,12 @@ class ReleaseValidationTest {
 
     private static OneInputStreamOperatorTestHarness<RawRecord, VerifiedRelease> harness(
             OperatorSubtaskState restore) throws Exception {
-        var h =
+        return Harnesses.open(
                 new OneInputStreamOperatorTestHarness<>(
                         new ProcessOperator<>(
                                 new ReleaseValidation(
-                                        TestBundle.dir().toString(), "test/releases")));
-        if (restore != null) {
-            h.initializeState(restore);
-        }
-        h.open();
-        return h;
+                                        TestBundle.dir().toString(), "test/releases"))),
+                restore);
     }
 
     @Test
@@ -157,24 +152,7 @@ class ReleaseValidationTest {
             assertThat(dead.get(5).getErrorMessage()).contains("tokenizer", "fresh state");
             assertThat(dead.get(6).getErrorMessage()).contains("text contract", "fresh state");
             assertThat(dead.get(0).getSourceTopic()).isEqualTo("model-releases");
-            assertThat(RawRecords.value(asRaw(dead.get(0))))
-                    .isEqualTo(RawRecords.value(raw(bad.get(0))));
+            assertThat(dead.get(0).getValue()).isEqualTo(raw(bad.get(0)).getValue());
         }
-    }
-
-    private static RawRecord asRaw(DeadLetter d) {
-        return RawRecord.newBuilder()
-                .setTopic(d.getSourceTopic())
-                .setPartition(d.getPartition())
-                .setOffset(d.getOffset())
-                .setKey(d.getKey())
-                .setValue(d.getValue())
-                .build();
-    }
-
-    private static List<DeadLetter> deadLetters(
-            OneInputStreamOperatorTestHarness<RawRecord, VerifiedRelease> h) {
-        Queue<StreamRecord<DeadLetter>> q = h.getSideOutput(DeadLetters.TAG);
-        return q == null ? List.of() : q.stream().map(StreamRecord::getValue).toList();
     }
 }
