@@ -6,13 +6,11 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.embsum.runtime.TestBundle;
+import dev.embsum.runtime.TestFiles;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.Deflater;
@@ -45,24 +43,7 @@ final class TestBundles {
     static Path copyDemoBundle(Path parent) throws IOException {
         Path source = demoBundleDir();
         Path target = parent.resolve(readManifest(source).get("model_version").asText());
-        Files.walkFileTree(
-                source,
-                new SimpleFileVisitor<>() {
-                    @Override
-                    public FileVisitResult preVisitDirectory(
-                            Path dir, BasicFileAttributes attributes) throws IOException {
-                        Files.createDirectories(target.resolve(source.relativize(dir).toString()));
-                        return FileVisitResult.CONTINUE;
-                    }
-
-                    @Override
-                    public FileVisitResult visitFile(Path file, BasicFileAttributes attributes)
-                            throws IOException {
-                        Files.copy(file, target.resolve(source.relativize(file).toString()));
-                        return FileVisitResult.CONTINUE;
-                    }
-                });
-        return target;
+        return TestFiles.copyTree(source, target);
     }
 
     static ObjectNode readManifest(Path bundleDir) throws IOException {
