@@ -12,7 +12,6 @@ import dev.embsum.flink.internal.archive.EventDateBucketAssigner;
 import dev.embsum.flink.testing.EmbSumMiniCluster;
 import dev.embsum.replay.MindReplay;
 import dev.embsum.serde.DeadLetterKinds;
-import dev.embsum.serde.SingleObjectCodec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -22,16 +21,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.apache.avro.file.DataFileReader;
 import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.api.common.functions.RichMapFunction;
-import org.apache.flink.api.common.state.CheckpointListener;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
 import org.apache.flink.configuration.Configuration;
@@ -79,13 +74,7 @@ class ArchiveJobTest {
 
         run(in, dead, "none");
 
-        assertArchived("clicks", ClickEvent.class, mind.clicks, ClickEvent::getEventTime);
-        assertArchived("impressions", Impression.class, mind.impressions, Impression::getEventTime);
-        assertArchived(
-                "content",
-                ContentItem.class,
-                new ArrayList<>(mind.items.values()),
-                ContentItem::getUpdatedAt);
+        assertEveryEventArchivedOnce();
         assertThat(dead.results())
                 .hasSize(3)
                 .allSatisfy(d -> assertThat(d.getErrorKind()).isEqualTo(DeadLetterKinds.MALFORMED))
@@ -104,16 +93,8 @@ class ArchiveJobTest {
 
         run(new Inputs(true, run), dead, "fixed-delay");
 
-        assertThat(FailOnceAfterCheckpoint.failed(run))
-                .as("the injected failure happened")
-                .isTrue();
-        assertArchived("clicks", ClickEvent.class, mind.clicks, ClickEvent::getEventTime);
-        assertArchived("impressions", Impression.class, mind.impressions, Impression::getEventTime);
-        assertArchived(
-                "content",
-                ContentItem.class,
-                new ArrayList<>(mind.items.values()),
-                ContentItem::getUpdatedAt);
+        assertThat(FailOnce.failed(run)).as("the injected failure happened").isTrue();
+        assertEveryEventArchivedOnce();
         assertThat(dead.results()).isEmpty();
     }
 
@@ -132,6 +113,17 @@ class ArchiveJobTest {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         env.setParallelism(2);
         new ArchiveJob(config, in, dead).execute(env);
+    }
+
+    /** The archive holds every click, impression and item of the replay, once each. */
+    private void assertEveryEventArchivedOnce() throws IOException {
+        assertArchived("clicks", ClickEvent.class, mind.clicks, ClickEvent::getEventTime);
+        assertArchived("impressions", Impression.class, mind.impressions, Impression::getEventTime);
+        assertArchived(
+                "content",
+                ContentItem.class,
+                new ArrayList<>(mind.items.values()),
+                ContentItem::getUpdatedAt);
     }
 
     /**
@@ -173,16 +165,16 @@ class ArchiveJobTest {
      * checkpoint.
      */
     private static final class Inputs implements ArchiveSources {
-        final List<RawRecord> clicks =
-                encode("clicks", mind.clicks, ClickEvent.class, c -> c.getUserId());
+        final List<RawRecord> clicks = new ArrayList<>(JobFixture.clickRecords(mind.clicks));
         final List<RawRecord> impressions =
-                encode("impressions", mind.impressions, Impression.class, i -> i.getUserId());
+                new ArrayList<>(
+                        JobFixture.records(
+                                "impressions",
+                                Impression.class,
+                                mind.impressions,
+                                Impression::getUserId));
         final List<RawRecord> content =
-                encode(
-                        "content",
-                        new ArrayList<>(mind.items.values()),
-                        ContentItem.class,
-                        i -> i.getItemId());
+                new ArrayList<>(JobFixture.contentRecords(mind.items.values()));
         final boolean failOnce;
         final String run;
 
@@ -194,7 +186,7 @@ class ArchiveJobTest {
         @Override
         public DataStream<RawRecord> clicks(StreamExecutionEnvironment env) {
             if (!failOnce) {
-                return env.fromData(clicks, TypeInformation.of(RawRecord.class)).uid("test-clicks");
+                return JobFixture.stream(env, clicks, "test-clicks");
             }
             // rate-limited like a live topic, so checkpoints complete while clicks still flow
             List<RawRecord> all = clicks;
@@ -206,66 +198,18 @@ class ArchiveJobTest {
                             TypeInformation.of(RawRecord.class));
             return env.fromSource(paced, WatermarkStrategy.noWatermarks(), "paced clicks")
                     .uid("test-clicks")
-                    .map(new FailOnceAfterCheckpoint(run, all.size() / 8))
+                    .map(FailOnce.afterACheckpoint(run, all.size() / 8 + 1))
                     .uid("test-fail-once");
         }
 
         @Override
         public DataStream<RawRecord> impressions(StreamExecutionEnvironment env) {
-            return env.fromData(impressions, TypeInformation.of(RawRecord.class))
-                    .uid("test-impressions");
+            return JobFixture.stream(env, impressions, "test-impressions");
         }
 
         @Override
         public DataStream<RawRecord> content(StreamExecutionEnvironment env) {
-            return env.fromData(content, TypeInformation.of(RawRecord.class)).uid("test-content");
-        }
-
-        private static <T extends SpecificRecordBase> List<RawRecord> encode(
-                String topic, List<T> records, Class<T> type, Function<T, String> key) {
-            SingleObjectCodec<T> codec = SingleObjectCodec.forClass(type);
-            List<RawRecord> out = new ArrayList<>();
-            for (T r : records) {
-                out.add(RawRecords.unpositioned(topic, key.apply(r), codec.encode(r)));
-            }
-            return out;
-        }
-    }
-
-    /**
-     * Throws once, at the first record past {@code afterRecords} (per subtask) after a checkpoint
-     * completed — so the restart restores a checkpoint taken mid-stream, with some part files
-     * already published and others in progress.
-     */
-    private static final class FailOnceAfterCheckpoint extends RichMapFunction<RawRecord, RawRecord>
-            implements CheckpointListener {
-        private static final long serialVersionUID = 1L;
-        private static final Map<String, Boolean> FAILED = new ConcurrentHashMap<>();
-        private final String run;
-        private final int afterRecords;
-        private transient int seen;
-        private transient boolean checkpointed;
-
-        FailOnceAfterCheckpoint(String run, int afterRecords) {
-            this.run = run;
-            this.afterRecords = afterRecords;
-        }
-
-        static boolean failed(String run) {
-            return FAILED.getOrDefault(run, false);
-        }
-
-        @Override
-        public RawRecord map(RawRecord value) throws InterruptedException {
-            if (++seen > afterRecords && checkpointed && FAILED.putIfAbsent(run, true) == null) {
-                throw new IllegalStateException("injected failure after " + seen + " records");
-            }
-            return value;
-        }
-
-        @Override
-        public void notifyCheckpointComplete(long checkpointId) {
-            checkpointed = true;
+            return JobFixture.stream(env, content, "test-content");
         }
     }
 }

@@ -7,6 +7,7 @@ import dev.embsum.avro.ClickEvent;
 import dev.embsum.avro.ContentItem;
 import dev.embsum.avro.DeadLetter;
 import dev.embsum.avro.state.RawRecord;
+import dev.embsum.flink.internal.Records;
 import dev.embsum.flink.testing.EmbSumMiniCluster;
 import dev.embsum.serde.DeadLetterKinds;
 import dev.embsum.serde.SingleObjectCodec;
@@ -45,6 +46,13 @@ class EmbSumDeadLetterTest {
 
     private static final int BAD = 1_200;
 
+    private static final SingleObjectCodec<ClickEvent> CLICKS =
+            SingleObjectCodec.forClass(ClickEvent.class);
+
+    /** What the dead letter of each kind of case-4 click (see {@link #badClicks}) says. */
+    private static final List<String> MISSING =
+            List.of("user_id is blank", "item_id is blank", "event_id is blank", "has no rating");
+
     private static final InMemoryReporter METRICS = InMemoryReporter.createWithRetainedMetrics();
 
     @TempDir static Path checkpoints;
@@ -59,7 +67,6 @@ class EmbSumDeadLetterTest {
         List<Bad> bad = badClicks(mind, new Random(7));
 
         // Interleave: bad clicks spread evenly between the good ones.
-        SingleObjectCodec<ClickEvent> codec = SingleObjectCodec.forClass(ClickEvent.class);
         List<RawRecord> clicks = new ArrayList<>();
         Map<Long, Bad> badByOffset = new HashMap<>();
         int g = 0;
@@ -70,14 +77,14 @@ class EmbSumDeadLetterTest {
                                 "clicks",
                                 clicks.size(),
                                 good.get(g).getUserId(),
-                                codec.encode(good.get(g))));
+                                CLICKS.encode(good.get(g))));
             }
             badByOffset.put((long) clicks.size(), bad.get(b));
             clicks.add(
                     JobFixture.record(
                             "clicks", clicks.size(), bad.get(b).key(), bad.get(b).value()));
         }
-        List<RawRecord> content = JobFixture.contentRecords(mind.items.values());
+        List<RawRecord> content = mind.contentRecords();
 
         try (JobFixture job = new JobFixture("dead-letters")) {
             // Ends only once every dead letter is out: unknown-item clicks wait in processing time.
@@ -134,7 +141,7 @@ class EmbSumDeadLetterTest {
                             DeadLetterKinds.UNKNOWN_ITEM)) {
                 Counter counter =
                         (Counter)
-                                JobFixture.metric(
+                                JobMetrics.metric(
                                         METRICS,
                                         result.getJobID(),
                                         "\\.deadLetters\\." + kind + "$");
@@ -147,7 +154,6 @@ class EmbSumDeadLetterTest {
 
     /** 1,200 bad clicks, 200 of each sort; invalid and unknown-item ones come from real users. */
     private static List<Bad> badClicks(MindSample mind, Random random) {
-        SingleObjectCodec<ClickEvent> codec = SingleObjectCodec.forClass(ClickEvent.class);
         List<String> users = new ArrayList<>(mind.clicksByUser.keySet());
         List<String> items = new ArrayList<>(mind.items.keySet());
         ContentItem anItem = mind.items.values().iterator().next();
@@ -169,7 +175,7 @@ class EmbSumDeadLetterTest {
                             yield new Bad(user, value, DeadLetterKinds.MALFORMED, "");
                         }
                         case 1 -> { // a valid click cut short
-                            byte[] whole = codec.encode(click(id, user, item, Action.CLICK, null));
+                            byte[] whole = CLICKS.encode(click(id, user, item, Action.CLICK, null));
                             yield new Bad(
                                     user,
                                     Arrays.copyOf(whole, 1 + random.nextInt(whole.length - 1)),
@@ -185,76 +191,25 @@ class EmbSumDeadLetterTest {
                                         "WRONG_TYPE");
                         case 3 -> { // rating out of 1..5, on a CLICK or a RATE
                             int rating = List.of(0, 6, 9, -1, 100).get(random.nextInt(5));
-                            yield new Bad(
-                                    user,
-                                    codec.encode(
-                                            click(
-                                                    id,
-                                                    user,
-                                                    item,
-                                                    random.nextBoolean()
-                                                            ? Action.CLICK
-                                                            : Action.RATE,
-                                                    rating)),
-                                    DeadLetterKinds.INVALID,
-                                    "outside 1..5");
+                            Action action = random.nextBoolean() ? Action.CLICK : Action.RATE;
+                            yield invalid(
+                                    user, click(id, user, item, action, rating), "outside 1..5");
                         }
-                        case 4 ->
-                                switch (random.nextInt(
-                                        4)) { // a missing id, or a RATE without a rating
-                                    case 0 ->
-                                            new Bad(
-                                                    user,
-                                                    codec.encode(
-                                                            click(
-                                                                    id,
-                                                                    "",
-                                                                    item,
-                                                                    Action.CLICK,
-                                                                    null)),
-                                                    DeadLetterKinds.INVALID,
-                                                    "user_id is blank");
-                                    case 1 ->
-                                            new Bad(
-                                                    user,
-                                                    codec.encode(
-                                                            click(
-                                                                    id,
-                                                                    user,
-                                                                    " ",
-                                                                    Action.CLICK,
-                                                                    null)),
-                                                    DeadLetterKinds.INVALID,
-                                                    "item_id is blank");
-                                    case 2 ->
-                                            new Bad(
-                                                    user,
-                                                    codec.encode(
-                                                            click(
-                                                                    "",
-                                                                    user,
-                                                                    item,
-                                                                    Action.CLICK,
-                                                                    null)),
-                                                    DeadLetterKinds.INVALID,
-                                                    "event_id is blank");
-                                    default ->
-                                            new Bad(
-                                                    user,
-                                                    codec.encode(
-                                                            click(
-                                                                    id,
-                                                                    user,
-                                                                    item,
-                                                                    Action.RATE,
-                                                                    null)),
-                                                    DeadLetterKinds.INVALID,
-                                                    "has no rating");
-                                };
+                        case 4 -> { // a missing id, or a RATE without a rating
+                            int which = random.nextInt(4);
+                            ClickEvent broken =
+                                    switch (which) {
+                                        case 0 -> click(id, "", item, Action.CLICK, null);
+                                        case 1 -> click(id, user, " ", Action.CLICK, null);
+                                        case 2 -> click("", user, item, Action.CLICK, null);
+                                        default -> click(id, user, item, Action.RATE, null);
+                                    };
+                            yield invalid(user, broken, MISSING.get(which));
+                        }
                         default -> // a click on an item the catalogue never gets
                                 new Bad(
                                         user,
-                                        codec.encode(
+                                        CLICKS.encode(
                                                 click(
                                                         id,
                                                         user,
@@ -268,17 +223,15 @@ class EmbSumDeadLetterTest {
         return bad;
     }
 
+    /** A click that decodes but breaks a rule: an INVALID dead letter saying {@code reason}. */
+    private static Bad invalid(String key, ClickEvent click, String reason) {
+        return new Bad(key, CLICKS.encode(click), DeadLetterKinds.INVALID, reason);
+    }
+
+    /** A click on the day of the MIND sample. */
     private static ClickEvent click(
             String id, String user, String item, Action action, Integer rating) {
-        return ClickEvent.newBuilder()
-                .setEventId(id)
-                .setUserId(user)
-                .setItemId(item)
-                .setEventTime(Instant.parse("2019-11-10T00:00:00Z"))
-                .setAction(action)
-                .setRating(rating)
-                .setImpressionId(null)
-                .build();
+        return Records.click(id, user, item, action, rating, Instant.parse("2019-11-10T00:00:00Z"));
     }
 
     private static byte[] bytes(ByteBuffer buffer) {

@@ -3,15 +3,11 @@ package dev.embsum.flink;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.embsum.avro.ClickEvent;
-import dev.embsum.avro.state.RawRecord;
 import dev.embsum.flink.testing.EmbSumMiniCluster;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.junit.jupiter.api.Test;
@@ -34,8 +30,6 @@ class EmbSumFailoverTest {
     void afterAFailureMidStreamEveryUserStillEndsAtTheOracle() throws Exception {
         MindSample mind = MindSample.load(100, 20);
         List<ClickEvent> clicks = mind.roundRobinClicks();
-        List<RawRecord> clickRecords = JobFixture.clickRecords(clicks);
-        List<RawRecord> contentRecords = JobFixture.contentRecords(mind.items.values());
         int half = clicks.size() / 2;
         int failAt = clicks.size() * 3 / 4;
         String run = "failover-" + System.nanoTime();
@@ -46,7 +40,7 @@ class EmbSumFailoverTest {
             // source must resume there (a replay from the start would rebuild every history).
             ReplayGate resumesMidStream =
                     (next, atEnd, checkpointed) -> {
-                        if (FailOnce.FAILED.contains(run) && next < half) {
+                        if (FailOnce.failed(run) && next < half) {
                             throw new IllegalStateException(
                                     "the restarted job replays click "
                                             + next
@@ -56,16 +50,16 @@ class EmbSumFailoverTest {
                         return true;
                     };
             ReplayGate gate =
-                    job.afterContent(contentRecords.size())
+                    job.afterContent(mind.items.size())
                             .and(ReplayGate.checkpointAt(half))
                             .and(resumesMidStream);
             JobSources sources =
                     JobFixture.sources(
-                            contentRecords,
-                            clickRecords,
+                            mind.contentRecords(),
+                            mind.clickRecords(),
                             gate,
                             s ->
-                                    s.map(new FailOnce(run, failAt))
+                                    s.map(FailOnce.atRecord(run, failAt))
                                             .uid("test-fail-once")
                                             .name("fail once (test)"));
             Configuration conf = JobFixture.flinkConfiguration(checkpoints);
@@ -79,40 +73,15 @@ class EmbSumFailoverTest {
                     new EmbSumJob(JobFixture.config(), sources, job.sinks()),
                     JobFixture.environment(conf));
 
-            assertThat(FailOnce.FAILED).as("the failure was injected").contains(run);
+            assertThat(FailOnce.failed(run)).as("the failure was injected").isTrue();
             // Restored from a checkpoint taken after the catalogue was in state: no item embedded
             // twice.
-            assertThat(job.contents.results())
-                    .as("content embeddings")
-                    .hasSize(contentRecords.size());
+            assertThat(job.contents.results()).as("content embeddings").hasSize(mind.items.size());
             assertThat(job.users.collected())
                     .as("embeddings after the restart")
                     .anySatisfy(c -> assertThat(c.attempt()).isPositive());
             JobFixture.assertEveryUserMatchesTheOracle(
                     mind.clicksByUser, mind.items, job.lastEmbeddingPerUser());
-        }
-    }
-
-    /** Throws once per run, at the {@code failAt}-th record of an attempt; later attempts pass. */
-    private static final class FailOnce implements MapFunction<RawRecord, RawRecord> {
-        private static final long serialVersionUID = 1L;
-        static final Set<String> FAILED = ConcurrentHashMap.newKeySet();
-
-        private final String run;
-        private final int failAt;
-        private transient int seen;
-
-        FailOnce(String run, int failAt) {
-            this.run = run;
-            this.failAt = failAt;
-        }
-
-        @Override
-        public RawRecord map(RawRecord value) {
-            if (++seen >= failAt && FAILED.add(run)) {
-                throw new IllegalStateException("injected test failure at click " + seen);
-            }
-            return value;
         }
     }
 }

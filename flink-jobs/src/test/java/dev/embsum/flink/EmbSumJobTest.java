@@ -66,7 +66,7 @@ class EmbSumJobTest {
         List<RawRecord> clickRecords = new ArrayList<>(JobFixture.clickRecords(clicks));
         clickRecords.add(
                 JobFixture.record("clicks", clickRecords.size(), "broken", new byte[] {1, 2, 3}));
-        List<RawRecord> contentRecords = JobFixture.contentRecords(mind.items.values());
+        List<RawRecord> contentRecords = mind.contentRecords();
 
         try (JobFixture job = new JobFixture("e2e")) {
             JobExecutionResult result =
@@ -122,7 +122,7 @@ class EmbSumJobTest {
         mind.roundRobinClicks().stream()
                 .filter(c -> byUser.containsKey(c.getUserId()))
                 .forEach(clicks::add);
-        List<RawRecord> contentRecords = JobFixture.contentRecords(mind.items.values());
+        List<RawRecord> contentRecords = mind.contentRecords();
 
         try (JobFixture job = new JobFixture("p2")) {
             StreamExecutionEnvironment env =
@@ -169,7 +169,7 @@ class EmbSumJobTest {
     }
 
     private static Metric metric(JobID jobId, String identifierPattern) {
-        return JobFixture.metric(METRICS, jobId, identifierPattern);
+        return JobMetrics.metric(METRICS, jobId, identifierPattern);
     }
 
     private static ClickEvent rate(String user, String item, int rating, String tag) {

@@ -7,6 +7,7 @@ import dev.embsum.avro.ClickEvent;
 import dev.embsum.avro.ContentItem;
 import dev.embsum.avro.DeadLetter;
 import dev.embsum.avro.UserEmbedding;
+import dev.embsum.flink.internal.Records;
 import dev.embsum.flink.testing.EmbSumMiniCluster;
 import dev.embsum.replay.EmbeddedKafka;
 import dev.embsum.replay.OutputWatcher;
@@ -20,6 +21,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.Future;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -85,16 +87,10 @@ class EmbSumKafkaTest {
                     OutputWatcher out =
                             OutputWatcher.start(kafka.bootstrapServers(), TopicNames.of(config))) {
                 for (ContentItem item : mind.items.values()) {
-                    producer.send(
-                            new ProducerRecord<>(
-                                    contentTopic, item.getItemId(), itemCodec.encode(item)));
+                    send(producer, contentTopic, item.getItemId(), itemCodec.encode(item));
                 }
                 badContent =
-                        producer.send(
-                                        new ProducerRecord<>(
-                                                contentTopic,
-                                                "N-bad",
-                                                new byte[] {(byte) 0xC3, 0x01, 9}))
+                        send(producer, contentTopic, "N-bad", new byte[] {(byte) 0xC3, 0x01, 9})
                                 .get();
 
                 Configuration conf = JobFixture.flinkConfiguration(checkpoints);
@@ -119,23 +115,17 @@ class EmbSumKafkaTest {
                                 .as("content embeddings for all %d items", mind.items.size())
                                 .isTrue();
                         for (ClickEvent c : mind.roundRobinClicks()) {
-                            producer.send(
-                                    new ProducerRecord<>(
-                                            clicksTopic, c.getUserId(), clickCodec.encode(c)));
+                            send(producer, clicksTopic, c.getUserId(), clickCodec.encode(c));
                         }
-                        badClick =
-                                producer.send(
-                                                new ProducerRecord<>(
-                                                        clicksTopic, "U-broken", badClickBytes))
-                                        .get();
+                        badClick = send(producer, clicksTopic, "U-broken", badClickBytes).get();
                         ClickEvent outOfRange =
                                 click("U-rating", mind.items.keySet().iterator().next(), 9);
                         invalidClick =
-                                producer.send(
-                                                new ProducerRecord<>(
-                                                        clicksTopic,
-                                                        "U-rating",
-                                                        clickCodec.encode(outOfRange)))
+                                send(
+                                                producer,
+                                                clicksTopic,
+                                                "U-rating",
+                                                clickCodec.encode(outOfRange))
                                         .get();
 
                         boolean done =
@@ -224,15 +214,18 @@ class EmbSumKafkaTest {
     }
 
     private static ClickEvent click(String user, String item, int rating) {
-        return ClickEvent.newBuilder()
-                .setEventId(user + "-1")
-                .setUserId(user)
-                .setItemId(item)
-                .setEventTime(Instant.parse("2019-11-10T00:00:00Z"))
-                .setAction(Action.CLICK)
-                .setRating(rating)
-                .setImpressionId(null)
-                .build();
+        return Records.click(
+                user + "-1",
+                user,
+                item,
+                Action.CLICK,
+                rating,
+                Instant.parse("2019-11-10T00:00:00Z"));
+    }
+
+    private static Future<RecordMetadata> send(
+            KafkaProducer<String, byte[]> producer, String topic, String key, byte[] value) {
+        return producer.send(new ProducerRecord<>(topic, key, value));
     }
 
     private static KafkaProducer<String, byte[]> producer(EmbeddedKafka kafka) {

@@ -32,8 +32,7 @@ class EmbSumSavepointTest {
     void aChangedJobRestoredFromASavepointKeepsEveryUsersHistory() throws Exception {
         MindSample mind = MindSample.load(100, 20);
         List<ClickEvent> clicks = mind.roundRobinClicks();
-        List<RawRecord> clickRecords = JobFixture.clickRecords(clicks);
-        List<RawRecord> content = JobFixture.contentRecords(mind.items.values());
+        List<RawRecord> content = mind.contentRecords();
         int half = clicks.size() / 2;
         try (JobFixture job = new JobFixture("savepoint")) {
             // Version 1: stops before the second half and stays running (idle) there.
@@ -47,25 +46,13 @@ class EmbSumSavepointTest {
             // (which would rebuild the histories without the savepoint).
             Configuration conf = JobFixture.flinkConfiguration(checkpoints);
             conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
-            ReplayGate resumesAtHalf =
-                    (next, atEnd, checkpointed) -> {
-                        if (next < half) {
-                            throw new IllegalStateException(
-                                    "v2 replays click "
-                                            + next
-                                            + ": the source did not resume at "
-                                            + half
-                                            + " from the savepoint");
-                        }
-                        return true;
-                    };
             JobFixture.run(
                     new EmbSumJob(
                             JobFixture.config().set(EmbSumOptions.INFERENCE_MAX_BATCH, 8),
                             JobFixture.sources(
                                     content,
-                                    clickRecords,
-                                    resumesAtHalf,
+                                    mind.clickRecords(),
+                                    ReplayGate.resumesAt(half, "v2"),
                                     s ->
                                             s.map(r -> r)
                                                     .returns(RawRecord.class)

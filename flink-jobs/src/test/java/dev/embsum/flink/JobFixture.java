@@ -24,9 +24,10 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.JobExecutionResult;
-import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.CheckpointingOptions;
@@ -34,9 +35,6 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
-import org.apache.flink.metrics.Metric;
-import org.apache.flink.metrics.groups.OperatorMetricGroup;
-import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.ExceptionUtils;
@@ -203,23 +201,31 @@ final class JobFixture implements AutoCloseable {
         return sources(content, clicks, clickGate, UnaryOperator.identity());
     }
 
-    /** Each click encoded, at offset = its index in the list (partition 0). */
+    /** Each click encoded, at offset = its index in the list (partition 0), key user_id. */
     static List<RawRecord> clickRecords(List<ClickEvent> clicks) {
-        SingleObjectCodec<ClickEvent> codec = SingleObjectCodec.forClass(ClickEvent.class);
-        List<RawRecord> out = new ArrayList<>(clicks.size());
-        for (ClickEvent c : clicks) {
-            out.add(record("clicks", out.size(), c.getUserId(), codec.encode(c)));
+        return records("clicks", ClickEvent.class, clicks, ClickEvent::getUserId);
+    }
+
+    /** Each item encoded, at offset = its index (partition 0), key item_id. */
+    static List<RawRecord> contentRecords(Collection<ContentItem> items) {
+        return records("content", ContentItem.class, items, ContentItem::getItemId);
+    }
+
+    /** Each value encoded, at offset = its index (partition 0), under the key {@code key} gives. */
+    static <T extends SpecificRecord> List<RawRecord> records(
+            String topic, Class<T> type, Collection<T> values, Function<T, String> key) {
+        SingleObjectCodec<T> codec = SingleObjectCodec.forClass(type);
+        List<RawRecord> out = new ArrayList<>(values.size());
+        for (T value : values) {
+            out.add(record(topic, out.size(), key.apply(value), codec.encode(value)));
         }
         return out;
     }
 
-    static List<RawRecord> contentRecords(Collection<ContentItem> items) {
-        SingleObjectCodec<ContentItem> codec = SingleObjectCodec.forClass(ContentItem.class);
-        List<RawRecord> out = new ArrayList<>(items.size());
-        for (ContentItem item : items) {
-            out.add(record("content", out.size(), item.getItemId(), codec.encode(item)));
-        }
-        return out;
+    /** A bounded stream of {@code records}, its source's uid {@code uid}. */
+    static DataStream<RawRecord> stream(
+            StreamExecutionEnvironment env, List<RawRecord> records, String uid) {
+        return env.fromData(records, TypeInformation.of(RawRecord.class)).uid(uid);
     }
 
     /**
@@ -363,27 +369,6 @@ final class JobFixture implements AutoCloseable {
         List<ClickEvent> out = new ArrayList<>(clicks);
         out.sort(Comparator.comparingInt(c -> order.indexOf(c.getItemId())));
         return out;
-    }
-
-    /**
-     * Every subtask's metrics of the operator of job {@code jobId} whose name starts with {@code
-     * operatorName}.
-     */
-    static List<Map<String, Metric>> operatorMetrics(
-            InMemoryReporter reporter, JobID jobId, String operatorName) {
-        List<Map<String, Metric>> out = new ArrayList<>();
-        for (OperatorMetricGroup group :
-                reporter.findOperatorMetricGroups(jobId, "^" + operatorName)) {
-            out.add(reporter.getMetricsByGroup(group));
-        }
-        return out;
-    }
-
-    /** The one metric of job {@code jobId} whose identifier matches {@code identifierPattern}. */
-    static Metric metric(InMemoryReporter reporter, JobID jobId, String identifierPattern) {
-        Map<String, Metric> found = reporter.findMetrics(jobId, identifierPattern);
-        assertThat(found).as("metrics matching %s", identifierPattern).hasSize(1);
-        return found.values().iterator().next();
     }
 
     @Override

@@ -4,6 +4,7 @@ import dev.embsum.avro.Action;
 import dev.embsum.avro.ClickEvent;
 import dev.embsum.avro.ContentItem;
 import dev.embsum.avro.Domain;
+import dev.embsum.avro.state.RawRecord;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -34,6 +35,18 @@ public final class MindSample {
      */
     public List<ClickEvent> roundRobinClicks() {
         return roundRobin(clicksByUser);
+    }
+
+    /**
+     * {@link #roundRobinClicks} as the clicks topic holds them ({@link JobFixture#clickRecords}).
+     */
+    public List<RawRecord> clickRecords() {
+        return JobFixture.clickRecords(roundRobinClicks());
+    }
+
+    /** The items as the content topic holds them ({@link JobFixture#contentRecords}). */
+    public List<RawRecord> contentRecords() {
+        return JobFixture.contentRecords(items.values());
     }
 
     /**

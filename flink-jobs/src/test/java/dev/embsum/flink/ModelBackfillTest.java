@@ -6,7 +6,6 @@ import dev.embsum.avro.ClickEvent;
 import dev.embsum.avro.UserEmbedding;
 import dev.embsum.avro.state.RawRecord;
 import dev.embsum.flink.internal.TestReleases;
-import dev.embsum.flink.internal.ordering.VersionGuard;
 import dev.embsum.flink.testing.EmbSumMiniCluster;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,7 +21,6 @@ import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.Metric;
@@ -114,7 +112,8 @@ class ModelBackfillTest {
                     assertThat(System.nanoTime())
                             .as("backfill done within %s", WAIT)
                             .isLessThan(deadline);
-                    long emitted = sum(run.job, "backfill pacer", "backfillEmitted");
+                    long emitted =
+                            JobMetrics.sum(METRICS, run.job, "backfill pacer", "backfillEmitted");
                     long now = System.currentTimeMillis();
                     if (emitted > 0 && firstEmitAt < 0) {
                         firstEmitAt = now;
@@ -157,7 +156,9 @@ class ModelBackfillTest {
 
                 // the rate: each pacer subtask sends one request per 1/RATE s; the busier one had k
                 // users
-                List<Long> scheduled = perSubtask(run.job, "user history", "backfillScheduled");
+                List<Long> scheduled =
+                        JobMetrics.perSubtask(
+                                METRICS, run.job, "user history", "backfillScheduled");
                 assertThat(scheduled).hasSize(PARALLELISM);
                 assertThat(scheduled.stream().mapToLong(Long::longValue).sum()).isEqualTo(USERS);
                 long k = scheduled.stream().mapToLong(Long::longValue).max().orElseThrow();
@@ -179,20 +180,26 @@ class ModelBackfillTest {
                         .isGreaterThanOrEqualTo(paced);
 
                 // metrics: every subtask done, users per model, backfills not in the click latency
-                assertThat(perSubtask(run.job, "backfill pacer", "backfillEmitted"))
+                assertThat(
+                                JobMetrics.perSubtask(
+                                        METRICS, run.job, "backfill pacer", "backfillEmitted"))
                         .containsExactlyElementsOf(scheduled);
-                assertThat(perSubtask(run.job, "backfill pacer", "backfillPending"))
+                assertThat(
+                                JobMetrics.perSubtask(
+                                        METRICS, run.job, "backfill pacer", "backfillPending"))
                         .containsOnly(0L);
-                assertThat(perSubtask(run.job, "backfill pacer", "backfillSuperseded"))
+                assertThat(
+                                JobMetrics.perSubtask(
+                                        METRICS, run.job, "backfill pacer", "backfillSuperseded"))
                         .containsOnly(0L);
-                assertThat(usersOnModel(run.job))
+                assertThat(JobMetrics.usersOnModel(METRICS, run.job))
                         .containsExactlyInAnyOrderEntriesOf(Map.of(V1, 0L, V2, (long) USERS));
                 long clickRefreshes =
                         fixture.users.results().stream()
                                 .filter(e -> e.getModelVersion().equals(V1))
                                 .count();
                 assertThat(
-                                JobFixture.operatorMetrics(METRICS, run.job, "never emit an older")
+                                JobMetrics.operatorMetrics(METRICS, run.job, "never emit an older")
                                         .stream()
                                         .mapToLong(
                                                 m ->
@@ -218,7 +225,7 @@ class ModelBackfillTest {
                         "every refresh-users subtask serving model 2",
                         () -> {
                             List<Map<String, Metric>> subtasks =
-                                    JobFixture.operatorMetrics(METRICS, run.job, "refresh users");
+                                    JobMetrics.operatorMetrics(METRICS, run.job, "refresh users");
                             return subtasks.size() == PARALLELISM
                                     && subtasks.stream()
                                             .allMatch(
@@ -242,9 +249,11 @@ class ModelBackfillTest {
                         .isNotEmpty()
                         .allSatisfy(e -> assertThat(e.getModelVersion()).isEqualTo(V1));
                 assertThat(fixture.lastEmbeddingPerUser()).hasSize(USERS);
-                assertThat(perSubtask(run.job, "user history", "backfillScheduled"))
+                assertThat(
+                                JobMetrics.perSubtask(
+                                        METRICS, run.job, "user history", "backfillScheduled"))
                         .containsOnly(0L);
-                assertThat(usersOnModel(run.job))
+                assertThat(JobMetrics.usersOnModel(METRICS, run.job))
                         .containsExactlyEntriesOf(Map.of(V1, (long) USERS));
             } finally {
                 stop(run);
@@ -259,16 +268,9 @@ class ModelBackfillTest {
      */
     private static Run start(JobFixture fixture, int backfillRate) throws Exception {
         String name = fixture.users.name();
-        List<RawRecord> content = JobFixture.contentRecords(mind.items.values());
+        List<RawRecord> content = mind.contentRecords();
         List<RawRecord> clicks = JobFixture.clickRecords(MindSample.roundRobin(clicksByUser));
-        List<RawRecord> releases =
-                List.of(
-                        TestReleases.raw(
-                                TestReleases.release(
-                                        V2,
-                                        v2.toUri().toString(),
-                                        TestReleases.manifestSha256(v2),
-                                        1)));
+        List<RawRecord> releases = List.of(TestReleases.raw(TestReleases.releaseByUri(V2, v2, 1)));
         JobSources base = JobFixture.sources(content, clicks, fixture.afterContent(content.size()));
         JobSources sources =
                 new JobSources() {
@@ -363,60 +365,6 @@ class ModelBackfillTest {
         Map<String, List<ClickEvent>> out = new LinkedHashMap<>();
         clicksByUser.forEach(
                 (user, clicks) -> out.put(user, JobFixture.inJobOrder(clicks, last.get(user))));
-        return out;
-    }
-
-    /** A counter's or long gauge's value in every subtask of the operator. */
-    private static List<Long> perSubtask(JobID job, String operatorName, String metric) {
-        return JobFixture.operatorMetrics(METRICS, job, operatorName).stream()
-                .map(m -> value(m.get(metric)))
-                .toList();
-    }
-
-    /** The metric summed over the subtasks that registered it so far. */
-    private static long sum(JobID job, String operatorName, String metric) {
-        try {
-            return JobFixture.operatorMetrics(METRICS, job, operatorName).stream()
-                    .map(m -> m.get(metric))
-                    .filter(m -> m != null)
-                    .mapToLong(ModelBackfillTest::value)
-                    .sum();
-        } catch (RuntimeException e) { // the reporter's maps change while the job starts
-            return 0;
-        }
-    }
-
-    private static long value(Metric metric) {
-        assertThat(metric).isNotNull();
-        return metric instanceof Counter c ? c.getCount() : (Long) ((Gauge<?>) metric).getValue();
-    }
-
-    /** The version guard's {@code usersOnModel} gauges summed over subtasks, by model_version. */
-    private static Map<String, Long> usersOnModel(JobID job) {
-        Map<String, Long> out = new HashMap<>();
-        String suffix = "." + VersionGuard.USERS_ON_MODEL;
-        METRICS.findMetrics(
-                        job,
-                        "\\."
-                                + VersionGuard.MODEL_VERSION_GROUP
-                                + "\\..*\\."
-                                + VersionGuard.USERS_ON_MODEL
-                                + "$")
-                .forEach(
-                        (identifier, metric) -> {
-                            String scope =
-                                    identifier.substring(0, identifier.length() - suffix.length());
-                            String version =
-                                    scope.substring(
-                                            scope.indexOf(
-                                                            "."
-                                                                    + VersionGuard
-                                                                            .MODEL_VERSION_GROUP
-                                                                    + ".")
-                                                    + VersionGuard.MODEL_VERSION_GROUP.length()
-                                                    + 2);
-                            out.merge(version, value(metric), Long::sum);
-                        });
         return out;
     }
 }

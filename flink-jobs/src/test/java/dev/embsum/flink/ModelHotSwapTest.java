@@ -4,16 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.embsum.avro.ClickEvent;
 import dev.embsum.avro.ContentEmbedding;
-import dev.embsum.avro.ContentItem;
 import dev.embsum.avro.DeadLetter;
 import dev.embsum.avro.UserEmbedding;
 import dev.embsum.avro.state.RawRecord;
-import dev.embsum.flink.internal.RawRecords;
 import dev.embsum.flink.internal.TestReleases;
 import dev.embsum.flink.testing.EmbSumMiniCluster;
 import dev.embsum.runtime.TestBundle;
 import dev.embsum.serde.DeadLetterKinds;
-import dev.embsum.serde.SingleObjectCodec;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,7 +22,6 @@ import java.util.function.BooleanSupplier;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichMapFunction;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.metrics.Counter;
@@ -84,12 +80,7 @@ class ModelHotSwapTest {
         TestReleases.breakGoldenKeepChecksums(noGolden);
         List<RawRecord> releases =
                 List.of(
-                        TestReleases.raw(
-                                TestReleases.release(
-                                        V2,
-                                        v2.toUri().toString(),
-                                        TestReleases.manifestSha256(v2),
-                                        1)),
+                        TestReleases.raw(TestReleases.releaseByUri(V2, v2, 1)),
                         TestReleases.raw(TestReleases.release("demo-damaged", damaged, 2)),
                         TestReleases.raw(TestReleases.release("demo-no-golden", noGolden, 3)));
 
@@ -104,23 +95,11 @@ class ModelHotSwapTest {
                     secondHalf.put(user, clicks.subList(half, clicks.size()));
                     phaseOne.put(user, half);
                 });
-        SingleObjectCodec<ClickEvent> clickCodec = SingleObjectCodec.forClass(ClickEvent.class);
-        List<RawRecord> clickRecords = new ArrayList<>();
-        for (ClickEvent c : MindSample.roundRobin(firstHalf)) {
-            clickRecords.add(
-                    RawRecords.unpositioned("clicks", c.getUserId(), clickCodec.encode(c)));
-        }
-        int firstHalfCount = clickRecords.size();
-        for (ClickEvent c : MindSample.roundRobin(secondHalf)) {
-            clickRecords.add(
-                    RawRecords.unpositioned("clicks", c.getUserId(), clickCodec.encode(c)));
-        }
-        SingleObjectCodec<ContentItem> itemCodec = SingleObjectCodec.forClass(ContentItem.class);
-        List<RawRecord> contentRecords = new ArrayList<>();
-        for (ContentItem item : mind.items.values()) {
-            contentRecords.add(
-                    RawRecords.unpositioned("content", item.getItemId(), itemCodec.encode(item)));
-        }
+        List<ClickEvent> clicks = new ArrayList<>(MindSample.roundRobin(firstHalf));
+        int firstHalfCount = clicks.size();
+        clicks.addAll(MindSample.roundRobin(secondHalf));
+        List<RawRecord> clickRecords = JobFixture.clickRecords(clicks);
+        List<RawRecord> contentRecords = mind.contentRecords();
 
         String name = "swap-" + System.nanoTime();
         CollectingSink<UserEmbedding> users = new CollectingSink<>(name + "-users");
@@ -150,8 +129,7 @@ class ModelHotSwapTest {
                 new JobSources() {
                     @Override
                     public DataStream<RawRecord> clicks(StreamExecutionEnvironment env) {
-                        return env.fromData(clickRecords, TypeInformation.of(RawRecord.class))
-                                .uid("test-clicks")
+                        return JobFixture.stream(env, clickRecords, "test-clicks")
                                 .map(new ClickGate(firstHalfCount))
                                 .uid("test-click-gate")
                                 .setParallelism(1);
@@ -159,14 +137,12 @@ class ModelHotSwapTest {
 
                     @Override
                     public DataStream<RawRecord> content(StreamExecutionEnvironment env) {
-                        return env.fromData(contentRecords, TypeInformation.of(RawRecord.class))
-                                .uid("test-content");
+                        return JobFixture.stream(env, contentRecords, "test-content");
                     }
 
                     @Override
                     public DataStream<RawRecord> modelReleases(StreamExecutionEnvironment env) {
-                        return env.fromData(releases, TypeInformation.of(RawRecord.class))
-                                .uid("test-releases")
+                        return JobFixture.stream(env, releases, "test-releases")
                                 .map(new ReleaseGate())
                                 .uid("test-release-gate")
                                 .setParallelism(1);
@@ -238,7 +214,7 @@ class ModelHotSwapTest {
 
         // metrics of every subtask
         for (String operator : List.of("refresh users", "embed content")) {
-            List<Map<String, Metric>> subtasks = JobFixture.operatorMetrics(METRICS, job, operator);
+            List<Map<String, Metric>> subtasks = JobMetrics.operatorMetrics(METRICS, job, operator);
             assertThat(subtasks)
                     .as(operator)
                     .hasSize(PARALLELISM)
@@ -258,7 +234,7 @@ class ModelHotSwapTest {
                                         .isBetween(0.0, 1.0);
                             });
         }
-        assertThat(JobFixture.operatorMetrics(METRICS, job, "refresh users"))
+        assertThat(JobMetrics.operatorMetrics(METRICS, job, "refresh users"))
                 .allSatisfy(
                         m ->
                                 assertThat(
@@ -267,11 +243,11 @@ class ModelHotSwapTest {
                                                                 .getValue())
                                         .isBetween(0.0, 1.0));
         Map<String, Metric> validation =
-                JobFixture.operatorMetrics(METRICS, job, "validate model releases").get(0);
+                JobMetrics.operatorMetrics(METRICS, job, "validate model releases").get(0);
         assertThat(((Counter) validation.get("modelReleasesVerified")).getCount()).isEqualTo(2);
         assertThat(((Counter) validation.get("modelReleasesBad")).getCount()).isEqualTo(1);
         assertThat(
-                        JobFixture.operatorMetrics(METRICS, job, "item tokens").stream()
+                        JobMetrics.operatorMetrics(METRICS, job, "item tokens").stream()
                                 .mapToLong(m -> ((Counter) m.get("itemsReEmbedded")).getCount())
                                 .sum())
                 .isEqualTo(2L * mind.items.size());
@@ -356,8 +332,8 @@ class ModelHotSwapTest {
         private static boolean swappedAndRefused(JobID job) {
             try {
                 List<Map<String, Metric>> subtasks =
-                        new ArrayList<>(JobFixture.operatorMetrics(METRICS, job, "refresh users"));
-                subtasks.addAll(JobFixture.operatorMetrics(METRICS, job, "embed content"));
+                        new ArrayList<>(JobMetrics.operatorMetrics(METRICS, job, "refresh users"));
+                subtasks.addAll(JobMetrics.operatorMetrics(METRICS, job, "embed content"));
                 return subtasks.size() == 2 * PARALLELISM
                         && subtasks.stream()
                                 .allMatch(

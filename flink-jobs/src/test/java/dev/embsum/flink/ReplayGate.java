@@ -53,6 +53,25 @@ public interface ReplayGate extends Serializable {
         return (next, atEnd, checkpointed) -> next < index;
     }
 
+    /**
+     * Everything from {@code index} on; a record before it fails the job, naming {@code who}: the
+     * source must resume there (from a savepoint or checkpoint), not replay from the start.
+     */
+    static ReplayGate resumesAt(long index, String who) {
+        return (next, atEnd, checkpointed) -> {
+            if (next < index) {
+                throw new IllegalStateException(
+                        who
+                                + " replays click "
+                                + next
+                                + ": its source did not resume at "
+                                + index
+                                + " from the savepoint");
+            }
+            return true;
+        };
+    }
+
     /** Both gates allow. */
     default ReplayGate and(ReplayGate other) {
         return (next, atEnd, checkpointed) ->

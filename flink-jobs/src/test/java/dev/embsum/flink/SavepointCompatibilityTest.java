@@ -3,17 +3,14 @@ package dev.embsum.flink;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.embsum.avro.ClickEvent;
-import dev.embsum.avro.state.RawRecord;
 import dev.embsum.flink.testing.EmbSumMiniCluster;
-import java.io.IOException;
-import java.nio.file.Files;
+import dev.embsum.runtime.TestFiles;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.junit.jupiter.api.Test;
@@ -60,28 +57,17 @@ class SavepointCompatibilityTest {
         assertThat(savepointDir.resolve("_metadata")).as("committed savepoint").exists();
         MindSample mind = MindSample.load(USERS, MAX_HISTORY);
         List<ClickEvent> clicks = mind.roundRobinClicks();
-        List<RawRecord> clickRecords = JobFixture.clickRecords(clicks);
-        List<RawRecord> content = JobFixture.contentRecords(mind.items.values());
         int half = clicks.size() / 2;
         try (JobFixture job = new JobFixture("savepoint-compat")) {
             Configuration conf = JobFixture.flinkConfiguration(checkpoints);
             conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepointDir.toUri().toString());
-            ReplayGate resumesAtHalf =
-                    (next, atEnd, checkpointed) -> {
-                        if (next < half) {
-                            throw new IllegalStateException(
-                                    "the restored job replays click "
-                                            + next
-                                            + ": its source did not resume at "
-                                            + half
-                                            + " from the savepoint");
-                        }
-                        return true;
-                    };
             JobFixture.run(
                     new EmbSumJob(
                             JobFixture.config(),
-                            JobFixture.sources(content, clickRecords, resumesAtHalf),
+                            JobFixture.sources(
+                                    mind.contentRecords(),
+                                    mind.clickRecords(),
+                                    ReplayGate.resumesAt(half, "the restored job")),
                             job.sinks()),
                     JobFixture.environment(conf));
 
@@ -115,30 +101,21 @@ class SavepointCompatibilityTest {
         assertThat(target).as("savepoint to write").doesNotExist();
         MindSample mind = MindSample.load(USERS, MAX_HISTORY);
         List<ClickEvent> clicks = mind.roundRobinClicks();
-        List<RawRecord> content = JobFixture.contentRecords(mind.items.values());
         int half = clicks.size() / 2;
         try (JobFixture job = new JobFixture("savepoint-write")) {
             String location =
                     job.runFirstHalfAndStopWithSavepoint(
-                            "embsum savepoint writer", content, clicks, half, checkpoints, written);
+                            "embsum savepoint writer",
+                            mind.contentRecords(),
+                            clicks,
+                            half,
+                            checkpoints,
+                            written);
             Path savepoint =
                     location.startsWith("file:")
                             ? Paths.get(java.net.URI.create(location))
                             : Paths.get(location);
-            copyTree(savepoint, target);
-        }
-    }
-
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (Stream<Path> files = Files.walk(from)) {
-            for (Path p : (Iterable<Path>) files::iterator) {
-                Path dest = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(dest);
-                } else {
-                    Files.copy(p, dest);
-                }
-            }
+            TestFiles.copyTree(savepoint, target);
         }
     }
 }

@@ -22,13 +22,24 @@ public final class Records {
 
     private Records() {}
 
+    /** A click at 1 s after the epoch. */
     public static ClickEvent click(
             String eventId, String user, String item, Action action, Integer rating) {
+        return click(eventId, user, item, action, rating, Instant.ofEpochMilli(1_000));
+    }
+
+    public static ClickEvent click(
+            String eventId,
+            String user,
+            String item,
+            Action action,
+            Integer rating,
+            Instant eventTime) {
         return ClickEvent.newBuilder()
                 .setEventId(eventId)
                 .setUserId(user)
                 .setItemId(item)
-                .setEventTime(Instant.ofEpochMilli(1_000))
+                .setEventTime(eventTime)
                 .setAction(action)
                 .setRating(rating)
                 .setImpressionId(null)

@@ -7,14 +7,12 @@ import dev.embsum.avro.ModelRelease;
 import dev.embsum.avro.state.RawRecord;
 import dev.embsum.avro.state.VerifiedRelease;
 import dev.embsum.runtime.TestBundle;
+import dev.embsum.runtime.TestFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
@@ -41,7 +39,7 @@ public final class TestReleases {
      * version}.
      */
     public static Path reversioned(Path parent, String dirName, String version) throws IOException {
-        Path dir = copy(TestBundle.dir(), parent.resolve(dirName));
+        Path dir = TestFiles.copyTree(TestBundle.dir(), parent.resolve(dirName));
         ObjectNode manifest = manifest(dir);
         manifest.put("model_version", version);
         writeManifest(dir, manifest);
@@ -113,6 +111,11 @@ public final class TestReleases {
         return release(version, dir.toString(), manifestSha256(dir), releasedAtMs);
     }
 
+    /** A release of the bundle at {@code dir} as it is now, named by its {@code file:} URI. */
+    public static ModelRelease releaseByUri(String version, Path dir, long releasedAtMs) {
+        return release(version, dir.toUri().toString(), manifestSha256(dir), releasedAtMs);
+    }
+
     /** As validate-releases would emit it for {@link #release(String, Path, long)}. */
     public static VerifiedRelease verified(String version, Path dir, long releasedAtMs) {
         return VerifiedRelease.newBuilder()
@@ -157,26 +160,5 @@ public final class TestReleases {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static Path copy(Path source, Path target) throws IOException {
-        Files.walkFileTree(
-                source,
-                new SimpleFileVisitor<>() {
-                    @Override
-                    public FileVisitResult preVisitDirectory(
-                            Path dir, BasicFileAttributes attributes) throws IOException {
-                        Files.createDirectories(target.resolve(source.relativize(dir).toString()));
-                        return FileVisitResult.CONTINUE;
-                    }
-
-                    @Override
-                    public FileVisitResult visitFile(Path file, BasicFileAttributes attributes)
-                            throws IOException {
-                        Files.copy(file, target.resolve(source.relativize(file).toString()));
-                        return FileVisitResult.CONTINUE;
-                    }
-                });
-        return target;
     }
 }

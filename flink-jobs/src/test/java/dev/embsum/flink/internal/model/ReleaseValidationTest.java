@@ -46,14 +46,7 @@ class ReleaseValidationTest {
     @Test
     void aReleaseOfAValidBundleIsEmittedWithItsPathAndChecksum() throws Exception {
         try (var h = harness(null)) {
-            h.processElement(
-                    raw(
-                            release(
-                                    "demo-v2",
-                                    v2.toUri().toString(),
-                                    TestReleases.manifestSha256(v2),
-                                    7)),
-                    0);
+            h.processElement(raw(TestReleases.releaseByUri("demo-v2", v2, 7)), 0);
             assertThat(h.extractOutputValues())
                     .singleElement()
                     .satisfies(
