@@ -3,10 +3,8 @@ package dev.embsum.flink;
 import dev.embsum.annotation.PublicEvolving;
 import dev.embsum.flink.config.JobSettings;
 import dev.embsum.flink.config.OptionGroup;
-import dev.embsum.flink.config.Rule;
 import dev.embsum.serde.Topic;
 import org.apache.flink.configuration.ConfigOption;
-import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.Configuration;
 
 /**
@@ -31,22 +29,14 @@ public final class ArchiveOptions {
             new OptionGroup("ArchiveJob", ArchiveOptions::checkCombination);
 
     public static final ConfigOption<String> TOPIC_IMPRESSIONS =
-            DECLARED.add(
-                    ConfigOptions.key("topic.impressions")
-                            .stringType()
-                            .defaultValue(Topic.IMPRESSIONS.defaultName())
-                            .withDescription("Impression topic (key user_id)"),
-                    Rule.TOPIC);
+            DECLARED.topic(Topic.IMPRESSIONS, "Impression topic (key user_id)");
 
     public static final ConfigOption<String> ARCHIVE_PATH =
-            DECLARED.add(
-                    ConfigOptions.key("archive.path")
-                            .stringType()
-                            .defaultValue("archive")
-                            .withDescription(
-                                    "where the archive writes {archive.path}/{topic}/dt=YYYY-MM-DD/part-...avro; a local"
-                                            + " path or any Flink file system URI (s3://, hdfs://, gs://)"),
-                    Rule.TEXT);
+            DECLARED.text(
+                    "archive.path",
+                    "archive",
+                    "where the archive writes {archive.path}/{topic}/dt=YYYY-MM-DD/part-...avro; a local"
+                            + " path or any Flink file system URI (s3://, hdfs://, gs://)");
 
     /**
      * The archive job's settings: the options above, then {@link CommonOptions} with the archive's

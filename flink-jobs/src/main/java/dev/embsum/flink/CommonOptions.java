@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.flink.configuration.ConfigOption;
-import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.Configuration;
 
 /**
@@ -28,85 +27,52 @@ public final class CommonOptions {
             new OptionGroup("both jobs", CommonOptions::checkCombination);
 
     public static final ConfigOption<String> TOPIC_CLICKS =
-            DECLARED.add(
-                    ConfigOptions.key("topic.clicks")
-                            .stringType()
-                            .defaultValue(Topic.CLICKS.defaultName())
-                            .withDescription("ClickEvent topic (key user_id)"),
-                    Rule.TOPIC);
+            DECLARED.topic(Topic.CLICKS, "ClickEvent topic (key user_id)");
 
     public static final ConfigOption<String> TOPIC_CONTENT =
-            DECLARED.add(
-                    ConfigOptions.key("topic.content")
-                            .stringType()
-                            .defaultValue(Topic.CONTENT.defaultName())
-                            .withDescription("ContentItem topic (key item_id, compacted)"),
-                    Rule.TOPIC);
+            DECLARED.topic(Topic.CONTENT, "ContentItem topic (key item_id, compacted)");
 
     public static final ConfigOption<String> TOPIC_DEAD_LETTERS =
-            DECLARED.add(
-                    ConfigOptions.key("topic.dead-letters")
-                            .stringType()
-                            .defaultValue(Topic.DEAD_LETTERS.defaultName())
-                            .withDescription(
-                                    "DeadLetter topic (key: the failed record's original key)"),
-                    Rule.TOPIC);
+            DECLARED.topic(
+                    Topic.DEAD_LETTERS, "DeadLetter topic (key: the failed record's original key)");
 
     public static final ConfigOption<String> JOB_NAME =
-            DECLARED.add(
-                    ConfigOptions.key("job.name")
-                            .stringType()
-                            .defaultValue("embsum-stream")
-                            .withDescription(
-                                    "Flink job name; dead letters name their operator as job.name/uid (DeadLetter.job)"),
-                    Rule.TEXT);
+            DECLARED.text(
+                    "job.name",
+                    "embsum-stream",
+                    "Flink job name; dead letters name their operator as job.name/uid (DeadLetter.job)");
 
     public static final ConfigOption<Duration> CHECKPOINT_INTERVAL =
-            DECLARED.add(
-                    ConfigOptions.key("checkpoint.interval")
-                            .durationType()
-                            .defaultValue(Duration.ofSeconds(30))
-                            .withDescription(
-                                    "checkpoint interval (RocksDB, incremental); 0 = no checkpoints, which the"
-                                            + " archive refuses (it publishes its files on checkpoints)"),
-                    Rule.DURATION);
+            DECLARED.duration(
+                    "checkpoint.interval",
+                    Duration.ofSeconds(30),
+                    "checkpoint interval (RocksDB, incremental); 0 = no checkpoints, which the"
+                            + " archive refuses (it publishes its files on checkpoints)");
 
     public static final ConfigOption<DeliveryGuarantee> DELIVERY_GUARANTEE =
-            DECLARED.add(
-                    ConfigOptions.key("delivery.guarantee")
-                            .enumType(DeliveryGuarantee.class)
-                            .defaultValue(DeliveryGuarantee.AT_LEAST_ONCE)
-                            .withDescription(
-                                    "at-least-once (idempotent upserts) or exactly-once (Kafka transactions,"
-                                            + " committed on checkpoints: needs checkpoint.interval > 0)"),
-                    Rule.oneOf(DeliveryGuarantee.class, DeliveryGuarantee::configValue));
+            DECLARED.choice(
+                    "delivery.guarantee",
+                    DeliveryGuarantee.AT_LEAST_ONCE,
+                    DeliveryGuarantee::configValue,
+                    "at-least-once (idempotent upserts) or exactly-once (Kafka transactions,"
+                            + " committed on checkpoints: needs checkpoint.interval > 0)");
 
     public static final ConfigOption<String> DELIVERY_TRANSACTIONAL_ID_PREFIX =
-            DECLARED.add(
-                    ConfigOptions.key("delivery.transactional-id-prefix")
-                            .stringType()
-                            .defaultValue("embsum-stream")
-                            .withDescription(
-                                    "exactly-once only: transactional.id prefix, unique per job on a cluster"
-                                            + " (each sink appends its topic role)"),
-                    Rule.TEXT);
+            DECLARED.text(
+                    "delivery.transactional-id-prefix",
+                    "embsum-stream",
+                    "exactly-once only: transactional.id prefix, unique per job on a cluster"
+                            + " (each sink appends its topic role)");
 
     public static final ConfigOption<String> KAFKA_BOOTSTRAP_SERVERS =
-            DECLARED.add(
-                    ConfigOptions.key("kafka.bootstrap.servers")
-                            .stringType()
-                            .defaultValue("localhost:9092")
-                            .withDescription("Kafka brokers (host:port,...)"),
-                    Rule.TEXT);
+            DECLARED.text(
+                    "kafka.bootstrap.servers", "localhost:9092", "Kafka brokers (host:port,...)");
 
     public static final ConfigOption<String> KAFKA_GROUP_ID =
-            DECLARED.add(
-                    ConfigOptions.key("kafka.group.id")
-                            .stringType()
-                            .defaultValue("embsum-stream")
-                            .withDescription(
-                                    "consumer group of the sources (offsets are committed on checkpoints)"),
-                    Rule.TEXT);
+            DECLARED.text(
+                    "kafka.group.id",
+                    "embsum-stream",
+                    "consumer group of the sources (offsets are committed on checkpoints)");
 
     private CommonOptions() {}
 

@@ -9,7 +9,6 @@ import dev.embsum.serde.Topic;
 import java.time.Duration;
 import java.util.Locale;
 import org.apache.flink.configuration.ConfigOption;
-import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MemorySize;
 
@@ -30,182 +29,131 @@ public final class EmbSumOptions {
             new OptionGroup("EmbSumJob", EmbSumOptions::checkCombination);
 
     public static final ConfigOption<String> TOPIC_USER_EMBEDDINGS =
-            DECLARED.add(
-                    ConfigOptions.key("topic.user-embeddings")
-                            .stringType()
-                            .defaultValue(Topic.USER_EMBEDDINGS.defaultName())
-                            .withDescription("UserEmbedding topic (key user_id, compacted)"),
-                    Rule.TOPIC);
+            DECLARED.topic(Topic.USER_EMBEDDINGS, "UserEmbedding topic (key user_id, compacted)");
 
     public static final ConfigOption<String> TOPIC_CONTENT_EMBEDDINGS =
-            DECLARED.add(
-                    ConfigOptions.key("topic.content-embeddings")
-                            .stringType()
-                            .defaultValue(Topic.CONTENT_EMBEDDINGS.defaultName())
-                            .withDescription("ContentEmbedding topic (key item_id, compacted)"),
-                    Rule.TOPIC);
+            DECLARED.topic(
+                    Topic.CONTENT_EMBEDDINGS, "ContentEmbedding topic (key item_id, compacted)");
 
     public static final ConfigOption<String> TOPIC_MODEL_RELEASES =
-            DECLARED.add(
-                    ConfigOptions.key("topic.model-releases")
-                            .stringType()
-                            .defaultValue(Topic.MODEL_RELEASES.defaultName())
-                            .withDescription(
-                                    "ModelRelease topic (key \"current\", compacted): a release hot-swaps the model"),
-                    Rule.TOPIC);
+            DECLARED.topic(
+                    Topic.MODEL_RELEASES,
+                    "ModelRelease topic (key \"current\", compacted): a release hot-swaps the model");
 
     public static final ConfigOption<Integer> HISTORY_SIZE =
-            DECLARED.add(
-                    ConfigOptions.key("history.size")
-                            .intType()
-                            .defaultValue(60)
-                            .withDescription(
-                                    "H: newest distinct items kept per user (docs/design.md 4)"),
-                    Rule.atLeast(1));
+            DECLARED.number(
+                    "history.size",
+                    60,
+                    1,
+                    "H: newest distinct items kept per user (docs/design.md 4)");
 
     public static final ConfigOption<Duration> HISTORY_TTL =
-            DECLARED.add(
-                    ConfigOptions.key("history.ttl")
-                            .durationType()
-                            .defaultValue(Duration.ofDays(30))
-                            .withDescription(
-                                    "a user's history (and version guard) is dropped after this long without a click"),
-                    Rule.DURATION);
+            DECLARED.duration(
+                    "history.ttl",
+                    Duration.ofDays(30),
+                    "a user's history (and version guard) is dropped after this long without a click");
 
     public static final ConfigOption<Duration> REFRESH_DEBOUNCE =
-            DECLARED.add(
-                    ConfigOptions.key("refresh.debounce")
-                            .durationType()
-                            .defaultValue(Duration.ofSeconds(1))
-                            .withDescription("refresh this long after a user's last click"),
-                    Rule.DURATION);
+            DECLARED.duration(
+                    "refresh.debounce",
+                    Duration.ofSeconds(1),
+                    "refresh this long after a user's last click");
 
     public static final ConfigOption<Duration> REFRESH_MAX_DELAY =
-            DECLARED.add(
-                    ConfigOptions.key("refresh.max-delay")
-                            .durationType()
-                            .defaultValue(Duration.ofSeconds(5))
-                            .withDescription(
-                                    "... but at most this long after the first click not yet refreshed"
-                                            + " (must be >= refresh.debounce)"),
-                    Rule.DURATION);
+            DECLARED.duration(
+                    "refresh.max-delay",
+                    Duration.ofSeconds(5),
+                    "... but at most this long after the first click not yet refreshed"
+                            + " (must be >= refresh.debounce)");
 
     public static final ConfigOption<Integer> BACKFILL_USERS_PER_SECOND =
-            DECLARED.add(
-                    ConfigOptions.key("backfill.users-per-second")
-                            .intType()
-                            .defaultValue(20)
-                            .withDescription(
-                                    "after a model release, re-embed every user in state with the new model,"
-                                            + " at most this many users per second per subtask (job-wide: times the parallelism);"
-                                            + " 0 = off (users move on their next click)"),
-                    Rule.atLeast(0));
+            DECLARED.number(
+                    "backfill.users-per-second",
+                    20,
+                    0,
+                    "after a model release, re-embed every user in state with the new model,"
+                            + " at most this many users per second per subtask (job-wide: times the parallelism);"
+                            + " 0 = off (users move on their next click)");
 
     public static final ConfigOption<Duration> ITEM_UNKNOWN_TIMEOUT =
-            DECLARED.add(
-                    ConfigOptions.key("item.unknown-timeout")
-                            .durationType()
-                            .defaultValue(Duration.ofMinutes(10))
-                            .withDescription(
-                                    "a click for an item with no content waits this long, then goes to"
-                                            + " dead-letters as UNKNOWN_ITEM"),
-                    Rule.DURATION);
+            DECLARED.duration(
+                    "item.unknown-timeout",
+                    Duration.ofMinutes(10),
+                    "a click for an item with no content waits this long, then goes to"
+                            + " dead-letters as UNKNOWN_ITEM");
 
     public static final ConfigOption<Integer> INFERENCE_MAX_BATCH =
-            DECLARED.add(
-                    ConfigOptions.key("inference.max-batch")
-                            .intType()
-                            .defaultValue(32)
-                            .withDescription(
-                                    "most requests (users or items) in one model call; also the decode batch"),
-                    Rule.atLeast(1));
+            DECLARED.number(
+                    "inference.max-batch",
+                    32,
+                    1,
+                    "most requests (users or items) in one model call; also the decode batch");
 
     public static final ConfigOption<Duration> INFERENCE_MAX_WAIT =
-            DECLARED.add(
-                    ConfigOptions.key("inference.max-wait")
-                            .durationType()
-                            .defaultValue(Duration.ofMillis(50))
-                            .withDescription(
-                                    "longest a request waits for its micro-batch to fill (0 only with"
-                                            + " inference.max-batch 1)"),
-                    Rule.DURATION);
+            DECLARED.duration(
+                    "inference.max-wait",
+                    Duration.ofMillis(50),
+                    "longest a request waits for its micro-batch to fill (0 only with"
+                            + " inference.max-batch 1)");
 
     public static final ConfigOption<Integer> INFERENCE_CAPACITY =
-            DECLARED.add(
-                    ConfigOptions.key("inference.capacity")
-                            .intType()
-                            .defaultValue(256)
-                            .withDescription(
-                                    "async operator capacity: requests in flight per subtask (back-pressure beyond)"),
-                    Rule.atLeast(1));
+            DECLARED.number(
+                    "inference.capacity",
+                    256,
+                    1,
+                    "async operator capacity: requests in flight per subtask (back-pressure beyond)");
 
     public static final ConfigOption<Duration> INFERENCE_TIMEOUT =
-            DECLARED.add(
-                    ConfigOptions.key("inference.timeout")
-                            .durationType()
-                            .defaultValue(Duration.ofMinutes(2))
-                            .withDescription(
-                                    "a request not answered in this time fails the job (and restarts it); must"
-                                            + " cover a model swap (load + golden warm-up), which the requests queued behind it"
-                                            + " wait for"),
-                    Rule.DURATION);
+            DECLARED.duration(
+                    "inference.timeout",
+                    Duration.ofMinutes(2),
+                    "a request not answered in this time fails the job (and restarts it); must"
+                            + " cover a model swap (load + golden warm-up), which the requests queued behind it"
+                            + " wait for");
 
     public static final ConfigOption<Integer> INFERENCE_INTRA_OP_THREADS =
-            DECLARED.add(
-                    ConfigOptions.key("inference.intra-op-threads")
-                            .intType()
-                            .defaultValue(1)
-                            .withDescription("ONNX Runtime threads per model call; 0 = all cores"),
-                    Rule.atLeast(0));
+            DECLARED.number(
+                    "inference.intra-op-threads",
+                    1,
+                    0,
+                    "ONNX Runtime threads per model call; 0 = all cores");
 
     public static final ConfigOption<ExecutionProvider> INFERENCE_EXECUTION_PROVIDER =
-            DECLARED.add(
-                    ConfigOptions.key("inference.execution-provider")
-                            .enumType(ExecutionProvider.class)
-                            .defaultValue(ExecutionProvider.CPU)
-                            .withDescription(
-                                    "where ONNX Runtime runs the model: cpu, or cuda (needs the"
-                                            + " onnxruntime_gpu jar and a CUDA device on the TaskManager;"
-                                            + " without them it falls back to the CPU with a warning, and"
-                                            + " the inferenceOnGpu gauge reads 0)"),
-                    Rule.oneOf(ExecutionProvider.class, p -> p.name().toLowerCase(Locale.ROOT)));
+            DECLARED.choice(
+                    "inference.execution-provider",
+                    ExecutionProvider.CPU,
+                    p -> p.name().toLowerCase(Locale.ROOT),
+                    "where ONNX Runtime runs the model: cpu, or cuda (needs the"
+                            + " onnxruntime_gpu jar and a CUDA device on the TaskManager;"
+                            + " without them it falls back to the CPU with a warning, and"
+                            + " the inferenceOnGpu gauge reads 0)");
 
     public static final ConfigOption<Integer> INFERENCE_CUDA_DEVICE =
-            DECLARED.add(
-                    ConfigOptions.key("inference.cuda-device")
-                            .intType()
-                            .defaultValue(0)
-                            .withDescription(
-                                    "CUDA device ordinal when inference.execution-provider is cuda"),
-                    Rule.atLeast(0));
+            DECLARED.number(
+                    "inference.cuda-device",
+                    0,
+                    0,
+                    "CUDA device ordinal when inference.execution-provider is cuda");
 
     public static final ConfigOption<MemorySize> INFERENCE_ENCODER_CACHE =
-            DECLARED.add(
-                    ConfigOptions.key("inference.encoder-cache")
-                            .memoryType()
-                            .defaultValue(MemorySize.parse("256mb"))
-                            .withDescription(
-                                    "per-subtask cache of encoded sessions (exact reuse); 0 = none"),
-                    Rule.MEMORY);
+            DECLARED.memory(
+                    "inference.encoder-cache",
+                    MemorySize.parse("256mb"),
+                    "per-subtask cache of encoded sessions (exact reuse); 0 = none");
 
     public static final ConfigOption<Integer> INFERENCE_MAX_SUMMARY_TOKENS =
-            DECLARED.add(
-                    ConfigOptions.key("inference.max-summary-tokens")
-                            .intType()
-                            .defaultValue(0)
-                            .withDescription(
-                                    "greedy summary cap; 0 = the bundle's. Smaller changes results: tests only"),
-                    Rule.atLeast(0));
+            DECLARED.number(
+                    "inference.max-summary-tokens",
+                    0,
+                    0,
+                    "greedy summary cap; 0 = the bundle's. Smaller changes results: tests only");
 
     public static final ConfigOption<String> BUNDLE_PATH =
-            DECLARED.add(
-                    ConfigOptions.key("bundle.path")
-                            .stringType()
-                            .defaultValue("models/demo")
-                            .withDescription(
-                                    "model bundle directory the job starts with (until a release is swapped in; its"
-                                            + " tokenizer and text contract are the job's for good)"),
-                    Rule.TEXT);
+            DECLARED.text(
+                    "bundle.path",
+                    "models/demo",
+                    "model bundle directory the job starts with (until a release is swapped in; its"
+                            + " tokenizer and text contract are the job's for good)");
 
     /**
      * The streaming job's settings: the options above, then {@link CommonOptions}. A config file

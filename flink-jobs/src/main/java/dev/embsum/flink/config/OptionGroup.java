@@ -1,14 +1,19 @@
 package dev.embsum.flink.config;
 
 import dev.embsum.annotation.PublicEvolving;
+import dev.embsum.serde.Topic;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.description.Formatter;
 import org.apache.flink.configuration.description.TextElement;
 
@@ -19,15 +24,13 @@ import org.apache.flink.configuration.description.TextElement;
  * <pre>{@code
  * private static final OptionGroup DECLARED = new OptionGroup("EmbSumJob", EmbSumOptions::check);
  *
- * public static final ConfigOption<Integer> HISTORY_SIZE = DECLARED.add(ConfigOptions.key("history.size")
- *         .intType()
- *         .defaultValue(60)
- *         .withDescription("H: newest distinct items kept per user"), Rule.atLeast(1));
+ * public static final ConfigOption<Integer> HISTORY_SIZE =
+ *         DECLARED.number("history.size", 60, 1, "H: newest distinct items kept per user");
  * }</pre>
  *
- * so adding an option is that one statement: the loader, --help and the README table ({@link
- * JobSettings}) all read the group. Filled while the declaring class initializes, read-only
- * afterwards.
+ * ({@link #add} for an option of a kind without its own method) so adding an option is that one
+ * statement: the loader, --help and the README table ({@link JobSettings}) all read the group.
+ * Filled while the declaring class initializes, read-only afterwards.
  */
 @PublicEvolving
 public final class OptionGroup {
@@ -73,6 +76,61 @@ public final class OptionGroup {
         }
         declared.add(new Declared<>(option, rule));
         return option;
+    }
+
+    /**
+     * The name of {@code topic}: key {@code topic.<its default name>}, a Kafka topic name ({@link
+     * Rule#TOPIC}), by default the topic's default name.
+     */
+    public ConfigOption<String> topic(Topic topic, String description) {
+        String key = "topic." + topic.defaultName();
+        return declare(
+                ConfigOptions.key(key).stringType(), topic.defaultName(), description, Rule.TOPIC);
+    }
+
+    /** Any non-blank text ({@link Rule#TEXT}). */
+    public ConfigOption<String> text(String key, String defaultValue, String description) {
+        return declare(ConfigOptions.key(key).stringType(), defaultValue, description, Rule.TEXT);
+    }
+
+    /** A non-negative duration ({@link Rule#DURATION}). */
+    public ConfigOption<Duration> duration(String key, Duration defaultValue, String description) {
+        var type = ConfigOptions.key(key).durationType();
+        return declare(type, defaultValue, description, Rule.DURATION);
+    }
+
+    /** A whole number {@code >= min} ({@link Rule#atLeast}). */
+    public ConfigOption<Integer> number(String key, int defaultValue, int min, String description) {
+        var type = ConfigOptions.key(key).intType();
+        return declare(type, defaultValue, description, Rule.atLeast(min));
+    }
+
+    /** A size in bytes ({@link Rule#MEMORY}). */
+    public ConfigOption<MemorySize> memory(
+            String key, MemorySize defaultValue, String description) {
+        var type = ConfigOptions.key(key).memoryType();
+        return declare(type, defaultValue, description, Rule.MEMORY);
+    }
+
+    /**
+     * One of an enum's constants, each written as {@code spelling} gives it ({@link Rule#oneOf}).
+     */
+    public <E extends Enum<E>> ConfigOption<E> choice(
+            String key, E defaultValue, Function<E, String> spelling, String description) {
+        Class<E> type = defaultValue.getDeclaringClass();
+        return declare(
+                ConfigOptions.key(key).enumType(type),
+                defaultValue,
+                description,
+                Rule.oneOf(type, spelling));
+    }
+
+    private <T> ConfigOption<T> declare(
+            ConfigOptions.TypedConfigOptionBuilder<T> type,
+            T defaultValue,
+            String description,
+            Rule<T> rule) {
+        return add(type.defaultValue(defaultValue).withDescription(description), rule);
     }
 
     /** Whose options these are ("EmbSumJob", "ArchiveJob", "both jobs"). */
