@@ -138,11 +138,8 @@ public final class ItemTokenJoin
             if (update.getDeleted()) {
                 deadLetter(
                         click,
-                        "item "
-                                + click.getItemId()
-                                + " was deleted (updated_at "
-                                + update.getUpdatedAtMs()
-                                + ") while the click waited for it",
+                        "item %s was deleted (updated_at %d) while the click waited for it"
+                                .formatted(click.getItemId(), update.getUpdatedAtMs()),
                         ctx,
                         now);
             } else {
@@ -166,11 +163,8 @@ public final class ItemTokenJoin
         } else if (current.getDeleted()) {
             deadLetter(
                     click,
-                    "item "
-                            + click.getItemId()
-                            + " is deleted (updated_at "
-                            + current.getUpdatedAtMs()
-                            + ")",
+                    "item %s is deleted (updated_at %d)"
+                            .formatted(click.getItemId(), current.getUpdatedAtMs()),
                     ctx,
                     now);
         } else {
