@@ -31,6 +31,12 @@ class BackfillPacerTest {
             h.setProcessingTime(startMs);
         }
 
+        /** {@link #sent} once the processing time is {@code time}. */
+        List<String> sentBy(long time) throws Exception {
+            h.setProcessingTime(time);
+            return sent();
+        }
+
         /** What left the pacer so far, as user@history_version. */
         List<String> sent() {
             return h.extractOutputValues().stream()
@@ -51,16 +57,11 @@ class BackfillPacerTest {
             }
             assertThat(f.pending()).isEqualTo(5);
             assertThat(f.h.numProcessingTimeTimers()).isEqualTo(5);
-            f.h.setProcessingTime(1_000);
-            assertThat(f.sent()).containsExactly("u0@1");
-            f.h.setProcessingTime(1_049);
-            assertThat(f.sent()).hasSize(1);
-            f.h.setProcessingTime(1_050);
-            assertThat(f.sent()).containsExactly("u0@1", "u1@1");
-            f.h.setProcessingTime(1_199);
-            assertThat(f.sent()).hasSize(4);
-            f.h.setProcessingTime(1_200);
-            assertThat(f.sent()).containsExactly("u0@1", "u1@1", "u2@1", "u3@1", "u4@1");
+            assertThat(f.sentBy(1_000)).containsExactly("u0@1");
+            assertThat(f.sentBy(1_049)).hasSize(1);
+            assertThat(f.sentBy(1_050)).containsExactly("u0@1", "u1@1");
+            assertThat(f.sentBy(1_199)).hasSize(4);
+            assertThat(f.sentBy(1_200)).containsExactly("u0@1", "u1@1", "u2@1", "u3@1", "u4@1");
             assertThat(f.h.extractOutputValues())
                     .allSatisfy(r -> assertThat(r.getBackfill()).isTrue());
             assertThat(f.pending()).isZero();
@@ -71,10 +72,8 @@ class BackfillPacerTest {
             f.h.setProcessingTime(10_000);
             f.h.processElement(backfill("u5", 1, "v3"), 0);
             f.h.processElement(backfill("u6", 1, "v3"), 0);
-            f.h.setProcessingTime(10_000);
-            assertThat(f.sent()).hasSize(6);
-            f.h.setProcessingTime(10_050);
-            assertThat(f.sent()).hasSize(7);
+            assertThat(f.sentBy(10_000)).hasSize(6);
+            assertThat(f.sentBy(10_050)).hasSize(7);
         }
     }
 
@@ -84,10 +83,8 @@ class BackfillPacerTest {
             for (int i = 0; i < 12; i++) {
                 f.h.processElement(backfill("u" + i, 1, "v2"), 0);
             }
-            f.h.setProcessingTime(1);
-            assertThat(f.sent()).hasSize(8);
-            f.h.setProcessingTime(2);
-            assertThat(f.sent()).hasSize(12);
+            assertThat(f.sentBy(1)).hasSize(8);
+            assertThat(f.sentBy(2)).hasSize(12);
         }
     }
 
@@ -105,8 +102,7 @@ class BackfillPacerTest {
             assertThat(f.counter("backfillSuperseded")).isEqualTo(1);
             assertThat(f.h.numProcessingTimeTimers()).isEqualTo(1); // u2's slot is given up
 
-            f.h.setProcessingTime(5_000);
-            assertThat(f.sent()).containsExactly("u3@9", "u2@6", "u1@3");
+            assertThat(f.sentBy(5_000)).containsExactly("u3@9", "u2@6", "u1@3");
             assertThat(f.counter("backfillEmitted")).isEqualTo(1);
             assertThat(f.pending()).isZero();
         }
@@ -135,32 +131,25 @@ class BackfillPacerTest {
             for (int i = 0; i < 6; i++) {
                 f.h.processElement(backfill("u" + i, 1, "v2"), 0); // slots 1,000 .. 1,500
             }
-            f.h.setProcessingTime(1_100);
-            assertThat(f.sent()).containsExactly("u0@1", "u1@1");
+            assertThat(f.sentBy(1_100)).containsExactly("u0@1", "u1@1");
             snapshot = f.h.snapshot(1, 1_100);
         }
         // back after 0.1 s: the restored slots are kept; a new backfill queues behind them
         try (var f = new Fixture(10, snapshot, 1_150)) {
             assertThat(f.pending()).isEqualTo(4);
             f.h.processElement(backfill("u9", 1, "v2"), 0);
-            f.h.setProcessingTime(1_500);
-            assertThat(f.sent()).containsExactly("u2@1", "u3@1", "u4@1", "u5@1");
-            f.h.setProcessingTime(1_599);
-            assertThat(f.sent()).hasSize(4);
-            f.h.setProcessingTime(1_600);
-            assertThat(f.sent()).hasSize(5);
+            assertThat(f.sentBy(1_500)).containsExactly("u2@1", "u3@1", "u4@1", "u5@1");
+            assertThat(f.sentBy(1_599)).hasSize(4);
+            assertThat(f.sentBy(1_600)).hasSize(5);
             assertThat(f.pending()).isZero();
         }
         // back after 10 s: the missed slots are queued again from now, one per slot, not at once
         try (var f = new Fixture(10, snapshot, 11_100)) {
             assertThat(f.sent()).hasSize(1); // the first takes the slot "now"
             assertThat(f.pending()).isEqualTo(3);
-            f.h.setProcessingTime(11_199);
-            assertThat(f.sent()).hasSize(1);
-            f.h.setProcessingTime(11_200);
-            assertThat(f.sent()).hasSize(2);
-            f.h.setProcessingTime(11_400);
-            assertThat(f.sent()).containsExactlyInAnyOrder("u2@1", "u3@1", "u4@1", "u5@1");
+            assertThat(f.sentBy(11_199)).hasSize(1);
+            assertThat(f.sentBy(11_200)).hasSize(2);
+            assertThat(f.sentBy(11_400)).containsExactlyInAnyOrder("u2@1", "u3@1", "u4@1", "u5@1");
             assertThat(f.pending()).isZero();
         }
     }
@@ -171,8 +160,7 @@ class BackfillPacerTest {
             f.h.processElement(refresh("u1", 1, null), 0);
             f.h.processElement(
                     backfill("u2", 1, "v2"), 0); // none come from user-history; at once if any
-            f.h.setProcessingTime(0);
-            assertThat(f.sent()).containsExactly("u1@1", "u2@1");
+            assertThat(f.sentBy(0)).containsExactly("u1@1", "u2@1");
         }
     }
 

@@ -37,20 +37,16 @@ class UserHistoryFunctionTest {
             h.setProcessingTime(1_799);
             assertThat(f.out()).isEmpty();
             h.setProcessingTime(1_800);
-            assertThat(f.out())
-                    .singleElement()
-                    .satisfies(
-                            r -> {
-                                assertThat(r.getUserId()).isEqualTo("u1");
-                                assertThat(r.getHistoryVersion()).isEqualTo(2);
-                                assertThat(r.getEntries())
-                                        .extracting(HistoryEntryState::getItemId)
-                                        .containsExactly("N1", "N2");
-                                assertThat(r.getLastEventTimeMs()).isEqualTo(200);
-                                assertThat(r.getFirstPendingAtMs()).isEqualTo(0);
-                                assertThat(r.getBackfill()).isFalse();
-                                assertThat(r.getAfterRelease()).isNull(); // no release received yet
-                            });
+            RefreshRequest request = f.onlyRequest();
+            assertThat(request.getUserId()).isEqualTo("u1");
+            assertThat(request.getHistoryVersion()).isEqualTo(2);
+            assertThat(request.getEntries())
+                    .extracting(HistoryEntryState::getItemId)
+                    .containsExactly("N1", "N2");
+            assertThat(request.getLastEventTimeMs()).isEqualTo(200);
+            assertThat(request.getFirstPendingAtMs()).isEqualTo(0);
+            assertThat(request.getBackfill()).isFalse();
+            assertThat(request.getAfterRelease()).isNull(); // no release received yet
             assertThat(h.numProcessingTimeTimers()).isZero();
             assertThat(h.numEventTimeTimers()).isZero();
         }
@@ -125,17 +121,13 @@ class UserHistoryFunctionTest {
             f.h.processElement(tokenized("e1", "u1", "A", 1, 32099, 1), 0);
             snapshot = f.h.snapshot(1, 1);
         }
-        try (var f = new UserHistoryHarness(60, true, snapshot)) {
+        try (var f = UserHistoryHarness.restored(snapshot)) {
             f.h.setProcessingTime(500);
             f.h.processElement(tokenized("e2", "u1", "B", 2, 32099, 2), 0);
             f.h.setProcessingTime(1_500);
-            assertThat(f.out())
-                    .singleElement()
-                    .satisfies(
-                            r -> {
-                                assertThat(r.getHistoryVersion()).isEqualTo(2);
-                                assertThat(r.getFirstPendingAtMs()).isEqualTo(0);
-                            });
+            RefreshRequest request = f.onlyRequest();
+            assertThat(request.getHistoryVersion()).isEqualTo(2);
+            assertThat(request.getFirstPendingAtMs()).isEqualTo(0);
         }
     }
 
@@ -216,18 +208,14 @@ class UserHistoryFunctionTest {
             old.processElement(tokenized("e1", "u1", "A", 1, 32099, 1), 0);
             snapshot = old.snapshot(1, 1);
         }
-        try (var f = new UserHistoryHarness(60, true, snapshot)) {
+        try (var f = UserHistoryHarness.restored(snapshot)) {
             f.h.setProcessingTime(1_000); // the restored timer
-            assertThat(f.out())
-                    .singleElement()
-                    .satisfies(
-                            r -> {
-                                assertThat(r.getUserId()).isEqualTo("u1");
-                                assertThat(r.getHistoryVersion()).isEqualTo(1);
-                                assertThat(r.getEntries())
-                                        .extracting(HistoryEntryState::getItemId)
-                                        .containsExactly("A");
-                            });
+            RefreshRequest request = f.onlyRequest();
+            assertThat(request.getUserId()).isEqualTo("u1");
+            assertThat(request.getHistoryVersion()).isEqualTo(1);
+            assertThat(request.getEntries())
+                    .extracting(HistoryEntryState::getItemId)
+                    .containsExactly("A");
             f.h.processElement(
                     tokenized("e1", "u1", "A", 1, 32099, 1), 0); // the restored event ids
             assertThat(f.counter("clicksDuplicate")).isEqualTo(1);

@@ -1,5 +1,7 @@
 package dev.embsum.flink.internal.history;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.embsum.avro.state.RefreshRequest;
 import dev.embsum.avro.state.TokenizedClick;
 import dev.embsum.avro.state.VerifiedRelease;
@@ -43,6 +45,17 @@ final class UserHistoryHarness
     /** A history of up to {@code historySize} items, backfill on, fresh state. */
     static UserHistoryHarness started(int historySize) throws Exception {
         return new UserHistoryHarness(historySize, true, null);
+    }
+
+    /** A history of up to 60 items, backfill on, restored from {@code snapshot}. */
+    static UserHistoryHarness restored(OperatorSubtaskState snapshot) throws Exception {
+        return new UserHistoryHarness(60, true, snapshot);
+    }
+
+    /** The one refresh request sent so far (fails unless there is exactly one). */
+    RefreshRequest onlyRequest() {
+        assertThat(out()).hasSize(1);
+        return out().get(0);
     }
 
     /** The refresh requests sent so far. */
