@@ -23,6 +23,12 @@ final class FailOnce implements MapFunction<RawRecord, RawRecord>, CheckpointLis
     private transient int seen;
     private transient boolean checkpointed;
 
+    private FailOnce(String run, int at, boolean afterACheckpoint) {
+        this.run = run;
+        this.at = at;
+        this.afterACheckpoint = afterACheckpoint;
+    }
+
     /** Fails at the {@code at}-th record. */
     static FailOnce atRecord(String run, int at) {
         return new FailOnce(run, at, false);
@@ -31,12 +37,6 @@ final class FailOnce implements MapFunction<RawRecord, RawRecord>, CheckpointLis
     /** Fails at the {@code at}-th record or later, once a checkpoint completed. */
     static FailOnce afterACheckpoint(String run, int at) {
         return new FailOnce(run, at, true);
-    }
-
-    private FailOnce(String run, int at, boolean afterACheckpoint) {
-        this.run = run;
-        this.at = at;
-        this.afterACheckpoint = afterACheckpoint;
     }
 
     /** Whether the failure of {@code run} happened. */

@@ -28,15 +28,15 @@ public final class DeadLetters {
     public static DeadLetter of(
             RawRecord origin, String kind, String message, String job, long nowMillis) {
         return DeadLetter.newBuilder()
-                .setErrorKind(kind)
-                .setErrorMessage(message)
-                .setJob(job)
-                .setFailedAt(Instant.ofEpochMilli(nowMillis))
                 .setSourceTopic(origin.getTopic())
                 .setPartition(origin.getPartition())
                 .setOffset(origin.getOffset())
                 .setKey(origin.getKey())
                 .setValue(origin.getValue())
+                .setErrorKind(kind)
+                .setErrorMessage(message)
+                .setFailedAt(Instant.ofEpochMilli(nowMillis))
+                .setJob(job)
                 .build();
     }
 

@@ -73,20 +73,22 @@ public final class Records {
                 .build();
     }
 
+    public static ItemTokens item(String item, long updatedAt, int... tokens) {
+        return itemTokens(item, updatedAt, false, TokenBytes.pack(tokens));
+    }
+
     /** The tombstone of a deleted item: no tokens. */
     public static ItemTokens deleted(String item, long updatedAt) {
+        return itemTokens(item, updatedAt, true, null);
+    }
+
+    private static ItemTokens itemTokens(
+            String item, long updatedAt, boolean deleted, ByteBuffer tokens) {
         return ItemTokens.newBuilder()
                 .setItemId(item)
                 .setUpdatedAtMs(updatedAt)
-                .setDeleted(true)
-                .setTokens(null)
-                .build();
-    }
-
-    public static ItemTokens item(String item, long updatedAt, int... tokens) {
-        return ItemTokens.newBuilder(deleted(item, updatedAt))
-                .setDeleted(false)
-                .setTokens(TokenBytes.pack(tokens))
+                .setDeleted(deleted)
+                .setTokens(tokens)
                 .build();
     }
 
