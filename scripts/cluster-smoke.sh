@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Over 400 lines because it is one procedure an SRE reads top to bottom, step by step as the steps
+# run (start, feed, check, kill, recover, savepoint, resubmit); split into files it would not read so.
 # Cluster smoke test (issue 20): the shaded job jar on a real Flink 2.2.1 standalone cluster,
 # every component its own OS process on 127.0.0.1 (free ports), no Docker:
 #
