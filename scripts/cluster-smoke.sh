@@ -97,7 +97,7 @@ fi
 # which compose mounts at /opt/flink/lib/embsum.
 FLINK_CP=$(echo "$flink_jars" "$(find "$ORT_LIB" -name '*.jar' | sort)" | tr -s ' \n' ':' | sed 's/:$//')
 KAFKA_CP=$(find "$LIB/kafka" -name '*.jar' | sort | tr '\n' ':' | sed 's/:$//')
-own=cli/target/classes:flink-jobs/target/classes:inference-runtime/target/classes:schemas/target/classes
+own=cli/target/classes:replay/target/classes:inference-runtime/target/classes:schemas/target/classes
 CLI_CP="$own:$(cat cli/target/runtime-classpath.txt)"
 
 # --- issue 13: flink-connector-datagen on the cluster's classpath, and why ---------------------
