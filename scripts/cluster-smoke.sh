@@ -226,7 +226,11 @@ auto.create.topics.enable=false
 EOF
 kafka_java=(java -Xms384m -Xmx384m "${QUICK_JVM[@]}" -XX:ErrorFile="$LOGS/hs_err_pid%p.log" -Dlog.file="$LOGS/kafka.log"
   -Dlog4j2.configurationFile="$work/conf/log4j.properties" -cp "$KAFKA_CP")
-cluster_id=$(python3 -c 'import base64, uuid; print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')
+# Never one that starts with '-' (1 in 64 of them): the storage tool would take it for an option
+# ("argument --cluster-id/-t: expected one argument"); Kafka's own Uuid.randomUuid() skips those too.
+cluster_id=$(python3 -c 'import base64, uuid
+while (cid := base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")).startswith("-"): pass
+print(cid)')
 say "Kafka 4.2 KRaft broker on $BOOTSTRAP (controller 127.0.0.1:$CONTROLLER_PORT); formatting storage"
 ( "${kafka_java[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$work/server.properties" \
     > "$LOGS/kafka-format.out" 2>&1 \
