@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Over 400 lines because it is one procedure an SRE reads top to bottom, step by step as the steps
+# run (start, feed, check, kill, recover, savepoint, resubmit); split into files it would not read so.
 # Cluster smoke test (issue 20): the shaded job jar on a real Flink 2.2.1 standalone cluster,
 # every component its own OS process on 127.0.0.1 (free ports), no Docker:
 #
@@ -95,7 +97,7 @@ fi
 # which compose mounts at /opt/flink/lib/embsum.
 FLINK_CP=$(echo "$flink_jars" "$(find "$ORT_LIB" -name '*.jar' | sort)" | tr -s ' \n' ':' | sed 's/:$//')
 KAFKA_CP=$(find "$LIB/kafka" -name '*.jar' | sort | tr '\n' ':' | sed 's/:$//')
-own=cli/target/classes:flink-jobs/target/classes:inference-runtime/target/classes:schemas/target/classes
+own=cli/target/classes:replay/target/classes:inference-runtime/target/classes:schemas/target/classes
 CLI_CP="$own:$(cat cli/target/runtime-classpath.txt)"
 
 # --- issue 13: flink-connector-datagen on the cluster's classpath, and why ---------------------
@@ -224,7 +226,11 @@ auto.create.topics.enable=false
 EOF
 kafka_java=(java -Xms384m -Xmx384m "${QUICK_JVM[@]}" -XX:ErrorFile="$LOGS/hs_err_pid%p.log" -Dlog.file="$LOGS/kafka.log"
   -Dlog4j2.configurationFile="$work/conf/log4j.properties" -cp "$KAFKA_CP")
-cluster_id=$(python3 -c 'import base64, uuid; print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')
+# Never one that starts with '-' (1 in 64 of them): the storage tool would take it for an option
+# ("argument --cluster-id/-t: expected one argument"); Kafka's own Uuid.randomUuid() skips those too.
+cluster_id=$(python3 -c 'import base64, uuid
+while (cid := base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")).startswith("-"): pass
+print(cid)')
 say "Kafka 4.2 KRaft broker on $BOOTSTRAP (controller 127.0.0.1:$CONTROLLER_PORT); formatting storage"
 ( "${kafka_java[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$work/server.properties" \
     > "$LOGS/kafka-format.out" 2>&1 \

@@ -15,7 +15,7 @@ case "${1:-}" in
 esac
 classpath=cli/target/runtime-classpath.txt
 [ -f "$classpath" ] || { echo "stage-cli: $classpath is missing: build first with 'mvn -B -DskipTests package'" >&2; exit 2; }
-for module in cli flink-jobs inference-runtime ranker schemas; do
+for module in cli replay inference-runtime ranker schemas; do
   [ -d "$module/target/classes" ] || { echo "stage-cli: $module/target/classes is missing: build first with 'mvn -B -DskipTests package'" >&2; exit 2; }
 done
 

@@ -7,6 +7,7 @@ copies (schemas/README.md's table and the Java enum dev.embsum.serde.Topic).
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -150,3 +151,30 @@ def assert_job_jvm_settings(conf: dict[str, str]) -> None:
         in conf["env.java.opts.all"].split()
     )
     assert "-Xss16m" in conf["env.java.opts.taskmanager"].split()
+
+
+def repo_files() -> list[str]:
+    """Tracked files plus new files git does not ignore; without git, a walk of the tree."""
+    try:
+        out = subprocess.run(
+            [
+                "git",
+                "-C",
+                str(REPO),
+                "ls-files",
+                "-z",
+                "--cached",
+                "--others",
+                "--exclude-standard",
+            ],
+            capture_output=True,
+            check=True,
+        ).stdout.decode("utf-8")
+        paths = [p for p in out.split("\0") if p]
+    except (OSError, subprocess.CalledProcessError):
+        skip = {".git", ".venv", "target", "build", "runs", "node_modules", "__pycache__"}
+        paths = []
+        for root, dirs, files in os.walk(REPO):
+            dirs[:] = [d for d in dirs if d not in skip]
+            paths += [os.path.relpath(os.path.join(root, f), REPO) for f in files]
+    return sorted(p.replace(os.sep, "/") for p in paths)

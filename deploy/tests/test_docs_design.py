@@ -17,12 +17,10 @@ Only files are read (git ls-files, or a walk of the tree without git): no build 
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 from pathlib import Path
 
-from ops_fixtures import DESIGN_TOPICS, REPO
+from ops_fixtures import DESIGN_TOPICS, REPO, repo_files
 
 DOC = REPO / "docs" / "design.md"
 DOC_REL = "docs/design.md"
@@ -46,33 +44,6 @@ NUMBERED = re.compile(r"^(\d+(?:\.\d+)*)\.?\s")
 HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 
 REQUIRED_SECTIONS = {str(n) for n in range(1, 8)} | {f"6.{n}" for n in range(1, 7)}
-
-
-def repo_files() -> list[str]:
-    """Tracked files plus new files git does not ignore; without git, a walk of the tree."""
-    try:
-        out = subprocess.run(
-            [
-                "git",
-                "-C",
-                str(REPO),
-                "ls-files",
-                "-z",
-                "--cached",
-                "--others",
-                "--exclude-standard",
-            ],
-            capture_output=True,
-            check=True,
-        ).stdout.decode("utf-8")
-        paths = [p for p in out.split("\0") if p]
-    except (OSError, subprocess.CalledProcessError):
-        skip = {".git", ".venv", "target", "build", "runs", "node_modules", "__pycache__"}
-        paths = []
-        for root, dirs, files in os.walk(REPO):
-            dirs[:] = [d for d in dirs if d not in skip]
-            paths += [os.path.relpath(os.path.join(root, f), REPO) for f in files]
-    return sorted(p.replace(os.sep, "/") for p in paths)
 
 
 def text_files() -> dict[str, str]:

@@ -41,8 +41,10 @@ FORBIDDEN = {
     "org/apache/kafka/raft/": "Kafka broker classes (demo only)",
     "org/apache/kafka/common/test/": "KafkaClusterTestKit (demo only)",
     "org/junit/": "test code",
-    "dev/embsum/flink/demo/": "the embedded demo never runs on a cluster",
-    "dev/embsum/ranker/": "the rankers' scorer: only the embedded demo scores (flink-jobs/pom.xml excludes it)",
+    "dev/embsum/flink/demo/": "the embedded demo (now the demo module) never runs on a cluster",
+    "dev/embsum/demo/": "the embedded demo never runs on a cluster",
+    "dev/embsum/replay/": "the MIND replay and in-process broker: demo and tests only",
+    "dev/embsum/ranker/": "the rankers' scorer: only the demo module scores (flink-jobs does not depend on ranker)",
 }
 
 

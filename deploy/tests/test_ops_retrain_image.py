@@ -23,7 +23,7 @@ def fake_build(tmp_path):
     script = root / "deploy" / "retrain" / "stage-cli.sh"
     script.parent.mkdir(parents=True)
     shutil.copy(STAGE, script)
-    for module in ("cli", "flink-jobs", "inference-runtime", "ranker", "schemas"):
+    for module in ("cli", "replay", "inference-runtime", "ranker", "schemas"):
         (root / module / "target" / "classes").mkdir(parents=True)
     m2 = tmp_path / "m2" / "repository"
     third = [
@@ -32,7 +32,7 @@ def fake_build(tmp_path):
     ]
     third += [m2 / f"org/example/lib{i}/1.0/lib{i}-1.0.jar" for i in range(10)]
     own = [
-        root / "flink-jobs/target/flink-jobs-0.1.0-SNAPSHOT.jar",
+        root / "replay/target/replay-0.1.0-SNAPSHOT.jar",
         m2 / "dev/embsum/schemas/0.1.0/schemas-0.1.0.jar",
     ]
     for jar in third + own:
@@ -98,7 +98,7 @@ def test_image_layout_is_the_repository_layout():
         assert needed in sources, f"the image lacks {needed}"
     built = (
         "cli/target/",
-        "flink-jobs/target/",
+        "replay/target/",
         "inference-runtime/target/",
         "ranker/target/",
         "schemas/target/",
@@ -122,7 +122,7 @@ def test_image_copies_every_module_scripts_embsum_runs():
     modules = set(
         re.findall(r"\$root/([\w-]+)/target/classes", (REPO / "scripts" / "embsum").read_text())
     )
-    assert {"cli", "flink-jobs", "inference-runtime", "ranker", "schemas"} <= modules
+    assert {"cli", "replay", "inference-runtime", "ranker", "schemas"} <= modules
     copied = {
         src.split("/")[0]
         for srcs, _ in dockerfile_copies()

@@ -65,6 +65,9 @@ import org.junit.jupiter.api.io.TempDir;
  * </ol>
  *
  * Stage timings go to stdout (the closing note of issue 9 quotes them).
+ *
+ * <p>Over 400 lines because it is one test of one loop whose stages hand each other their outputs;
+ * it reads in the order the loop runs.
  */
 class ClosedLoopTest {
 

@@ -1,9 +1,7 @@
 package dev.embsum.demo;
 
 import dev.embsum.avro.ClickEvent;
-import dev.embsum.avro.ContentEmbedding;
 import dev.embsum.avro.ContentItem;
-import dev.embsum.avro.UserEmbedding;
 import dev.embsum.flink.CommonOptions;
 import dev.embsum.flink.EmbSumJob;
 import dev.embsum.flink.EmbSumOptions;
@@ -12,7 +10,6 @@ import dev.embsum.flink.JobSources;
 import dev.embsum.flink.TopicNames;
 import dev.embsum.flink.config.JobSettings;
 import dev.embsum.flink.config.Rule;
-import dev.embsum.ranker.Recommender;
 import dev.embsum.replay.EmbeddedKafka;
 import dev.embsum.replay.MindReplay;
 import dev.embsum.replay.OutputWatcher;
@@ -25,7 +22,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.configuration.CheckpointingOptions;
@@ -143,10 +139,9 @@ public final class EmbeddedDemo {
                     Thread reporter = startProgressReporter(watcher, replay);
                     try {
                         publishContent(producer, config, replay.items.values());
-                        // Clicks after the catalogue is embedded: a click whose item is not yet
-                        // known
-                        // waits (up to item.unknown-timeout) and is overtaken by the user's later
-                        // clicks.
+                        // Clicks after the catalogue is embedded: a click whose item is not
+                        // yet known waits (up to item.unknown-timeout) and is overtaken by
+                        // the user's later clicks.
                         awaitOrFail(
                                 watcher,
                                 () -> watcher.contentCount() >= replay.items.size(),
@@ -156,7 +151,7 @@ public final class EmbeddedDemo {
                         awaitOrFail(
                                 watcher,
                                 () ->
-                                        currentUsers(watcher.users(), replay)
+                                        DemoReport.currentUsers(watcher.users(), replay)
                                                 == replay.clicksPerUser.size(),
                                 "every user's embedding at its latest history_version");
                     } finally {
@@ -168,12 +163,11 @@ public final class EmbeddedDemo {
                             replay.clicksPerUser.size(),
                             watcher.userEmbeddingsReceived(),
                             watcher.deadLetterCount());
-                    report(watcher, replay);
-                    // One line for scripts and CI (.ci/run checks it): the demo's outcome in
-                    // numbers.
+                    DemoReport.print(out, watcher, replay, options.show());
+                    // One line for scripts and CI (.ci/run checks it): the outcome in numbers.
                     out.printf(
                             "demo result: %d of %d users current, %d user embeddings, %d dead letters, %.0f s%n",
-                            currentUsers(watcher.users(), replay),
+                            DemoReport.currentUsers(watcher.users(), replay),
                             replay.clicksPerUser.size(),
                             watcher.userEmbeddingsReceived(),
                             watcher.deadLetterCount(),
@@ -289,7 +283,7 @@ public final class EmbeddedDemo {
                                             clicksPublished.get(),
                                             replay.clicks.size(),
                                             watcher.userEmbeddingsReceived(),
-                                            currentUsers(watcher.users(), replay),
+                                            DemoReport.currentUsers(watcher.users(), replay),
                                             replay.clicksPerUser.size(),
                                             watcher.deadLetterCount());
                                 }
@@ -317,67 +311,6 @@ public final class EmbeddedDemo {
         }
     }
 
-    private static int currentUsers(Map<String, UserEmbedding> embeddings, MindReplay replay) {
-        int n = 0;
-        for (Map.Entry<String, Integer> u : replay.clicksPerUser.entrySet()) {
-            UserEmbedding e = embeddings.get(u.getKey());
-            if (e != null && e.getHistoryVersion() >= u.getValue()) {
-                n++;
-            }
-        }
-        return n;
-    }
-
-    private void report(OutputWatcher watcher, MindReplay replay) {
-        Map<String, UserEmbedding> users = watcher.users();
-        Collection<ContentEmbedding> catalogue = watcher.contents().values();
-        List<String> shown = replay.clicksPerUser.keySet().stream().limit(options.show()).toList();
-        out.printf(
-                "%nRecommendations for %d of %d users (top 5 of %d news items by the EmbSum score,"
-                        + " clicked items skipped)%n",
-                shown.size(), users.size(), catalogue.size());
-        for (String userId : shown) {
-            UserEmbedding e = users.get(userId);
-            out.printf(
-                    "%nuser %s   history_version %d   model %s%n",
-                    userId, e.getHistoryVersion(), e.getModelVersion());
-            List<String> history = e.getHistoryItemIds();
-            out.println("  newest clicks:");
-            for (int i = history.size() - 1; i >= Math.max(0, history.size() - 3); i--) {
-                out.println("    - " + title(replay, history.get(i)));
-            }
-            out.println("  summary: " + abbreviate(e.getSummary()));
-            out.println("  top 5:");
-            int rank = 1;
-            for (Recommender.Scored s :
-                    Recommender.top(e, catalogue, replay.clickedBy(userId), 5)) {
-                out.printf("    %d. %-8.4f %s%n", rank++, s.score(), title(replay, s.itemId()));
-            }
-        }
-        out.println();
-        out.flush();
-    }
-
-    private static String title(MindReplay replay, String itemId) {
-        ContentItem item = replay.items.get(itemId);
-        return item == null
-                ? itemId
-                : item.getTitle() + "  [" + item.getCategory() + ", " + itemId + "]";
-    }
-
-    /**
-     * The demo model's summaries repeat one token up to its cap (a known property of that model).
-     */
-    private static String abbreviate(String summary) {
-        if (summary == null) {
-            return "(none)";
-        }
-        String s = summary.strip();
-        return s.length() <= 120
-                ? "\"" + s + "\""
-                : "\"" + s.substring(0, 120) + "...\" (" + s.length() + " characters)";
-    }
-
     private void keepRunning(EmbeddedKafka kafka) throws InterruptedException {
         CountDownLatch stop = new CountDownLatch(1);
         Thread main = Thread.currentThread();
@@ -388,8 +321,8 @@ public final class EmbeddedDemo {
                                     stoppedBySignal = true;
                                     stop.countDown();
                                     try {
-                                        main.join(30_000); // let run() cancel the job and close the
-                                        // broker
+                                        // Let run() cancel the job and close the broker.
+                                        main.join(30_000);
                                     } catch (InterruptedException e) {
                                         Thread.currentThread().interrupt();
                                     }

@@ -1,24 +1,14 @@
 package dev.embsum.demo;
 
-import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
-
 import dev.embsum.annotation.AbstractModuleBoundariesTest;
-import org.junit.jupiter.api.Test;
 
-/** demo's boundaries (docs/architecture.md, "Module boundaries"); its tests included. */
+/**
+ * demo's boundaries (docs/architecture.md, "Module boundaries"); its tests included. The inherited
+ * rules already keep it off flink-jobs' internal packages: it runs the job through its API only.
+ */
 class ModuleBoundariesTest extends AbstractModuleBoundariesTest {
 
     ModuleBoundariesTest() {
         super(EmbeddedDemo.class);
-    }
-
-    /** The demo runs the job as a user of its API would: through EmbSumJob, never its insides. */
-    @Test
-    void usesNoInternalPackageOfTheJobs() {
-        noClasses()
-                .should()
-                .dependOnClassesThat()
-                .resideInAPackage("dev.embsum.flink.internal..")
-                .check(module);
     }
 }
