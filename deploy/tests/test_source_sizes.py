@@ -14,13 +14,6 @@ from ops_fixtures import REPO, repo_files
 LIMIT = 400
 SOURCE_SUFFIXES = (".java", ".py", ".sh")
 REASON = "over 400 lines because"
-# Files still to split (issue 14 left them open): named here so that no new one slips in, and
-# checked to still be long so that the list shrinks as they are split.
-PENDING_SPLIT = {
-    "flink-jobs/src/main/java/dev/embsum/flink/config/JobSettings.java",
-    "flink-jobs/src/test/java/dev/embsum/flink/ModelBackfillTest.java",
-    "flink-jobs/src/test/java/dev/embsum/flink/internal/history/UserHistoryFunctionTest.java",
-}
 # The reason must stand where a reader opening the file sees it.
 REASON_WITHIN_LINES = 80  # a Java file's imports come first
 
@@ -41,7 +34,7 @@ def long_files_without_reason(paths: list[str], root=REPO) -> list[str]:
 
 
 def test_no_source_file_over_400_lines_without_a_stated_reason():
-    offenders = long_files_without_reason(sorted(set(repo_files()) - PENDING_SPLIT))
+    offenders = long_files_without_reason(sorted(repo_files()))
     assert not offenders, (
         f"split these along concept lines, or state near the top why one concept needs more than "
         f"{LIMIT} lines ('Over 400 lines because ...'): {offenders}"
@@ -59,10 +52,3 @@ def test_the_rule_catches_a_long_file(tmp_path):
         f"Long.java: {LIMIT + 1} lines"
     ]
 
-
-def test_the_files_pending_a_split_are_still_long():
-    """Once one is split, take it off PENDING_SPLIT."""
-    assert sorted(long_files_without_reason(sorted(PENDING_SPLIT))) == sorted(
-        f"{rel}: {len((REPO / rel).read_text(encoding='utf-8').splitlines())} lines"
-        for rel in PENDING_SPLIT
-    )
