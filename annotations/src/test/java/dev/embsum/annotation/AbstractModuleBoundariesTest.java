@@ -1,5 +1,7 @@
 package dev.embsum.annotation;
 
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
 import com.tngtech.archunit.core.domain.JavaClasses;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -44,5 +46,15 @@ public abstract class AbstractModuleBoundariesTest {
     @Test
     void internalPackagesAreMarkedInternal() {
         ModuleRules.internalPackagesAreMarkedInternal().check(module);
+    }
+
+    /**
+     * No two packages of the module's production code use each other, directly or round a loop (a
+     * test may well reach from one package into another and back). A module whose API and internal
+     * packages use each other by design overrides this with a narrower rule.
+     */
+    @Test
+    protected void packagesHaveNoCycles() {
+        slices().matching("dev.embsum.(**)").should().beFreeOfCycles().check(production());
     }
 }

@@ -20,8 +20,10 @@ class ModuleBoundariesTest extends AbstractModuleBoundariesTest {
         super(EmbSumJob.class);
     }
 
+    /** The internal packages among themselves (class comment). */
+    @Override
     @Test
-    void internalPackagesHaveNoCycle() {
+    protected void packagesHaveNoCycles() {
         slices().matching("dev.embsum.flink.internal.(*)..")
                 .should()
                 .beFreeOfCycles()

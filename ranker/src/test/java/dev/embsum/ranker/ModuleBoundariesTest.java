@@ -1,10 +1,8 @@
 package dev.embsum.ranker;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
-import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import dev.embsum.annotation.AbstractModuleBoundariesTest;
-import dev.embsum.annotation.ModuleRules;
 import org.junit.jupiter.api.Test;
 
 /** ranker's boundaries (docs/architecture.md, "Module boundaries"); its tests included. */
@@ -27,14 +25,5 @@ class ModuleBoundariesTest extends AbstractModuleBoundariesTest {
                         "dev.embsum.runtime..",
                         "dev.embsum.flink..")
                 .check(module);
-    }
-
-    /** Production code only: a test may well reach from one package into another and back. */
-    @Test
-    void packagesHaveNoCycles() {
-        slices().matching("dev.embsum.(**)")
-                .should()
-                .beFreeOfCycles()
-                .check(ModuleRules.classesOf(PolyScorer.class));
     }
 }

@@ -3,8 +3,6 @@ package dev.embsum.ranker;
 import dev.embsum.avro.ContentEmbedding;
 import dev.embsum.avro.UserEmbedding;
 import dev.embsum.serde.SingleObjectCodec;
-import java.nio.ByteBuffer;
-import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 
@@ -18,20 +16,7 @@ public final class RankFromWireBytes {
     private RankFromWireBytes() {}
 
     public static void main(String[] args) {
-        PolyEmbedding upe = PolyEmbedding.of(1, 2, new float[] {1, 0});
-        UserEmbedding user =
-                UserEmbedding.newBuilder()
-                        .setUserId("U1")
-                        .setModelVersion("v1")
-                        .setHistoryVersion(1)
-                        .setM(1)
-                        .setD(2)
-                        .setUpe(ByteBuffer.wrap(upe.toLittleEndian()))
-                        .setSummary(null)
-                        .setHistoryItemIds(List.of())
-                        .setLastEventTime(Instant.EPOCH)
-                        .setComputedAt(Instant.EPOCH)
-                        .build();
+        UserEmbedding user = TestEmbeddings.user(PolyEmbedding.of(1, 2, new float[] {1, 0}));
         SingleObjectCodec<UserEmbedding> users = SingleObjectCodec.forClass(UserEmbedding.class);
         SingleObjectCodec<ContentEmbedding> items =
                 SingleObjectCodec.forClass(ContentEmbedding.class);
@@ -47,15 +32,7 @@ public final class RankFromWireBytes {
     }
 
     private static ContentEmbedding item(String id, float x) {
-        ByteBuffer cpe =
-                ByteBuffer.wrap(PolyEmbedding.of(1, 2, new float[] {x, 0}).toLittleEndian());
-        return ContentEmbedding.newBuilder()
-                .setItemId(id)
-                .setModelVersion("v1")
-                .setN(1)
-                .setD(2)
-                .setCpe(cpe)
-                .setCpeKey(cpe.duplicate())
-                .build();
+        PolyEmbedding cpe = PolyEmbedding.of(1, 2, new float[] {x, 0});
+        return TestEmbeddings.item(id, cpe, cpe);
     }
 }

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.embsum.avro.ContentEmbedding;
 import dev.embsum.avro.UserEmbedding;
-import java.nio.ByteBuffer;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -22,7 +20,7 @@ class RecommenderTest {
     @Test
     void ranksLikeTheScorerLeavingOutExcludedItemsAndOtherDimensions() {
         Random random = new Random(7);
-        UserEmbedding user = user(PolyEmbedding.of(M, D, gaussian(random, M * D)));
+        UserEmbedding user = TestEmbeddings.user(PolyEmbedding.of(M, D, gaussian(random, M * D)));
         List<ContentEmbedding> items = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
             items.add(item("N" + i, random, D));
@@ -57,34 +55,11 @@ class RecommenderTest {
                 .doesNotContain("N3", "N7", "N-other-model");
     }
 
-    private static UserEmbedding user(PolyEmbedding upe) {
-        return UserEmbedding.newBuilder()
-                .setUserId("U1")
-                .setModelVersion("v1")
-                .setHistoryVersion(1)
-                .setM(upe.rows())
-                .setD(upe.dim())
-                .setUpe(ByteBuffer.wrap(upe.toLittleEndian()))
-                .setSummary(null)
-                .setHistoryItemIds(List.of())
-                .setLastEventTime(Instant.EPOCH)
-                .setComputedAt(Instant.EPOCH)
-                .build();
-    }
-
     private static ContentEmbedding item(String id, Random random, int d) {
-        return ContentEmbedding.newBuilder()
-                .setItemId(id)
-                .setModelVersion("v1")
-                .setN(N)
-                .setD(d)
-                .setCpe(
-                        ByteBuffer.wrap(
-                                PolyEmbedding.of(N, d, gaussian(random, N * d)).toLittleEndian()))
-                .setCpeKey(
-                        ByteBuffer.wrap(
-                                PolyEmbedding.of(N, d, gaussian(random, N * d)).toLittleEndian()))
-                .build();
+        return TestEmbeddings.item(
+                id,
+                PolyEmbedding.of(N, d, gaussian(random, N * d)),
+                PolyEmbedding.of(N, d, gaussian(random, N * d)));
     }
 
     private static float[] gaussian(Random random, int size) {

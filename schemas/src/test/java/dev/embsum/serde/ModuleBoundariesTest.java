@@ -1,10 +1,8 @@
 package dev.embsum.serde;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
-import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import dev.embsum.annotation.AbstractModuleBoundariesTest;
-import dev.embsum.annotation.ModuleRules;
 import org.junit.jupiter.api.Test;
 
 /** schemas' boundaries (docs/architecture.md, "Module boundaries"); its tests included. */
@@ -27,14 +25,5 @@ class ModuleBoundariesTest extends AbstractModuleBoundariesTest {
                 .dependOnClassesThat()
                 .resideInAPackage("org.apache.flink..")
                 .check(module);
-    }
-
-    /** Production code only: a test may well reach from one package into another and back. */
-    @Test
-    void packagesHaveNoCycles() {
-        slices().matching("dev.embsum.(**)")
-                .should()
-                .beFreeOfCycles()
-                .check(ModuleRules.classesOf(SingleObjectCodec.class));
     }
 }
