@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The scorer reproduces {@code golden/scores.json} of an exported bundle (the PyTorch model's UPE
@@ -80,12 +82,13 @@ class PolyScorerGoldenTest {
         assertThat(expected).hasDimensions(8, 32);
     }
 
-    @Test
-    void everyScoreMatchesTheGolden() {
+    @ParameterizedTest
+    @EnumSource(PolyScorer.Kernel.class)
+    void everyScoreMatchesTheGolden(PolyScorer.Kernel kernel) {
         List<String> mismatches = new ArrayList<>();
         for (int u = 0; u < users.size(); u++) {
             for (int i = 0; i < items.size(); i++) {
-                float score = PolyScorer.score(users.get(u), items.get(i));
+                float score = PolyScorer.score(users.get(u), items.get(i), kernel);
                 double golden = expected[u][i];
                 if (!(Math.abs(score - golden) <= ReferenceScorer.tolerance(golden))) {
                     mismatches.add(
@@ -99,7 +102,9 @@ class PolyScorerGoldenTest {
                 }
             }
         }
-        assertThat(mismatches).as("scores outside 1e-5 + 1e-6 * |golden|").isEmpty();
+        assertThat(mismatches)
+                .as("%s kernel: scores outside 1e-5 + 1e-6 * |golden|", kernel)
+                .isEmpty();
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.embsum.ranker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -12,38 +13,49 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** The scorer against {@link ReferenceScorer} on seeded random inputs of many shapes. */
+/**
+ * The scorer against {@link ReferenceScorer} on seeded random inputs of many shapes, with each
+ * kernel (the build runs the tests with {@code jdk.incubator.vector}, so both can run).
+ */
 class PolyScorerTest {
 
-    /** Shapes at the edges of the kernel's 4-row blocks, and the model's real ones. */
+    /**
+     * Shapes at the edges of the kernels' blocks (4 user rows for the scalar kernel; 8 and 32 user
+     * rows and 4 item rows for the vector one with AVX-512), and the model's real ones.
+     */
     private static final int[][] SHAPES = {
         {1, 1, 1}, {1, 1, 7}, {2, 1, 1}, {3, 2, 5}, {4, 1, 1}, {5, 3, 2}, {7, 4, 33},
         {8, 2, 64}, {32, 4, 1}, {32, 4, 32}, {32, 4, 128}, {32, 4, 512}, {33, 5, 17}, {1, 4, 512},
     };
 
-    @Test
-    void matchesTheDoubleReferenceOnFixedShapes() {
+    @ParameterizedTest
+    @EnumSource(PolyScorer.Kernel.class)
+    void matchesTheDoubleReferenceOnFixedShapes(PolyScorer.Kernel kernel) {
         Random random = new Random(42);
         for (int[] shape : SHAPES) {
             for (double scale : new double[] {0.05, 0.5, 2.0}) {
-                assertMatchesReference(random, shape[0], shape[1], shape[2], scale);
+                assertMatchesReference(kernel, random, shape[0], shape[1], shape[2], scale);
             }
         }
     }
 
-    @Test
-    void matchesTheDoubleReferenceOnRandomShapes() {
+    @ParameterizedTest
+    @EnumSource(PolyScorer.Kernel.class)
+    void matchesTheDoubleReferenceOnRandomShapes(PolyScorer.Kernel kernel) {
         Random random = new Random(20240601);
         for (int trial = 0; trial < 300; trial++) {
             int m = 1 + random.nextInt(40);
             int n = 1 + random.nextInt(6);
             int d = 1 + random.nextInt(random.nextBoolean() ? 8 : 300);
-            assertMatchesReference(random, m, n, d, 0.01 + 2 * random.nextDouble());
+            assertMatchesReference(kernel, random, m, n, d, 0.01 + 2 * random.nextDouble());
         }
     }
 
-    private static void assertMatchesReference(Random random, int m, int n, int d, double scale) {
+    private static void assertMatchesReference(
+            PolyScorer.Kernel kernel, Random random, int m, int n, int d, double scale) {
         float[][] a = gaussian(random, m, d, scale);
         float[][] b = gaussian(random, n, d, scale);
         float[][] kc = gaussian(random, n, d, scale);
@@ -52,14 +64,54 @@ class PolyScorerTest {
                 PolyScorer.score(
                         ReferenceScorer.embedding(a),
                         new ContentVectors(
-                                ReferenceScorer.embedding(b), ReferenceScorer.embedding(kc)));
+                                ReferenceScorer.embedding(b), ReferenceScorer.embedding(kc)),
+                        kernel);
         assertThat(Math.abs(score - reference))
                 .as("m=%d n=%d d=%d scale=%s: %s vs reference %s", m, n, d, scale, score, reference)
                 .isLessThanOrEqualTo(ReferenceScorer.tolerance(reference));
     }
 
+    /** The model's shape at its largest d, over as many items as a real request scores. */
     @Test
-    void softmaxIsStableForHugeLogits() {
+    void kernelsAgreeOnARequestOfManyItems() {
+        Random random = new Random(77);
+        for (double scale : new double[] {0.5, 2.0}) {
+            PolyEmbedding user = ReferenceScorer.embedding(gaussian(random, 32, 512, scale));
+            List<ContentVectors> items = new ArrayList<>();
+            for (int i = 0; i < 500; i++) {
+                items.add(item(random, 4, 512, scale));
+            }
+            float[] scalar = PolyScorer.scoreAll(user, items, PolyScorer.Kernel.SCALAR);
+            float[] vector = PolyScorer.scoreAll(user, items, PolyScorer.Kernel.VECTOR);
+            for (int i = 0; i < items.size(); i++) {
+                assertThat((double) Math.abs(vector[i] - scalar[i]))
+                        .as(
+                                "scale %s, item %d: vector %s, scalar %s",
+                                scale, i, vector[i], scalar[i])
+                        .isLessThanOrEqualTo(ReferenceScorer.tolerance(scalar[i]));
+            }
+        }
+    }
+
+    /**
+     * The build adds jdk.incubator.vector to the tests' JVM, so the public methods use the vector
+     * kernel (RuntimeClasspathIT checks the scalar one serves a JVM without the module).
+     */
+    @Test
+    void theVectorKernelIsChosenWhereItsModuleIsPresent() {
+        assertThat(ModuleLayer.boot().findModule("jdk.incubator.vector")).isPresent();
+        assumeTrue(VectorPairScorer.lanes() >= 4, "a CPU with 4 or more double lanes");
+        assertThat(PolyScorer.kernel()).isEqualTo(PolyScorer.Kernel.VECTOR);
+        Random random = new Random(8);
+        PolyEmbedding user = ReferenceScorer.embedding(gaussian(random, 32, 128, 0.5));
+        List<ContentVectors> items = List.of(item(random, 4, 128, 0.5), item(random, 4, 128, 0.5));
+        assertThat(PolyScorer.scoreAll(user, items))
+                .containsExactly(PolyScorer.scoreAll(user, items, PolyScorer.Kernel.VECTOR));
+    }
+
+    @ParameterizedTest
+    @EnumSource(PolyScorer.Kernel.class)
+    void softmaxIsStableForHugeLogits(PolyScorer.Kernel kernel) {
         // m=1, n=2, d=1: K = [100, 200]; the logits are +-1000 and +-1100, so exp() without
         // subtracting the maximum overflows to infinity or underflows to 0, giving NaN.
         PolyEmbedding user = PolyEmbedding.of(1, 1, new float[] {100});
@@ -68,57 +120,63 @@ class PolyScorerTest {
                         PolyScorer.score(
                                 user,
                                 new ContentVectors(
-                                        cpe, PolyEmbedding.of(2, 1, new float[] {10, 11}))))
+                                        cpe, PolyEmbedding.of(2, 1, new float[] {10, 11})),
+                                kernel))
                 .isEqualTo(200f);
         assertThat(
                         PolyScorer.score(
                                 user,
                                 new ContentVectors(
-                                        cpe, PolyEmbedding.of(2, 1, new float[] {-10, -11}))))
+                                        cpe, PolyEmbedding.of(2, 1, new float[] {-10, -11})),
+                                kernel))
                 .isEqualTo(100f);
         // Equal logits: the plain mean of K.
         assertThat(
                         PolyScorer.score(
                                 user,
                                 new ContentVectors(
-                                        cpe, PolyEmbedding.of(2, 1, new float[] {1e30f, 1e30f}))))
+                                        cpe, PolyEmbedding.of(2, 1, new float[] {1e30f, 1e30f})),
+                                kernel))
                 .isEqualTo(150f);
     }
 
-    @Test
-    void scoreAllEqualsScoreForEveryItemAndMixedItemRows() {
+    @ParameterizedTest
+    @EnumSource(PolyScorer.Kernel.class)
+    void scoreAllEqualsScoreForEveryItemAndMixedItemRows(PolyScorer.Kernel kernel) {
         Random random = new Random(3);
         PolyEmbedding user = ReferenceScorer.embedding(gaussian(random, 9, 40, 0.5));
         List<ContentVectors> items = new LinkedList<>();
         for (int i = 0; i < 25; i++) {
             items.add(item(random, 1 + i % 5, 40, 0.5));
         }
-        float[] all = PolyScorer.scoreAll(user, items);
+        float[] all = PolyScorer.scoreAll(user, items, kernel);
         assertThat(all).hasSize(25);
         for (int i = 0; i < items.size(); i++) {
-            assertThat(all[i]).isEqualTo(PolyScorer.score(user, items.get(i)));
+            assertThat(all[i]).isEqualTo(PolyScorer.score(user, items.get(i), kernel));
         }
-        assertThat(PolyScorer.scoreAll(user, List.of())).isEmpty();
+        assertThat(PolyScorer.scoreAll(user, List.of(), kernel)).isEmpty();
     }
 
-    @Test
-    void topKEqualsAFullSort() {
+    @ParameterizedTest
+    @EnumSource(PolyScorer.Kernel.class)
+    void topKEqualsAFullSort(PolyScorer.Kernel kernel) {
         Random random = new Random(11);
         PolyEmbedding user = ReferenceScorer.embedding(gaussian(random, 32, 16, 0.5));
         List<ContentVectors> items = new ArrayList<>();
         for (int i = 0; i < 200; i++) {
             items.add(item(random, 4, 16, 0.5));
         }
-        float[] scores = PolyScorer.scoreAll(user, items);
+        float[] scores = PolyScorer.scoreAll(user, items, kernel);
         for (int k : new int[] {1, 2, 7, 100, 199, 200, 201, 10_000}) {
-            assertThat(PolyScorer.topK(user, items, k))
+            assertThat(PolyScorer.topK(user, items, k, kernel))
                     .as("k=%d", k)
                     .containsExactlyElementsOf(ReferenceScorer.rankBySort(scores, k));
         }
     }
 
-    @Test
-    void topKBreaksTiesByIndex() {
+    @ParameterizedTest
+    @EnumSource(PolyScorer.Kernel.class)
+    void topKBreaksTiesByIndex(PolyScorer.Kernel kernel) {
         Random random = new Random(5);
         PolyEmbedding user = ReferenceScorer.embedding(gaussian(random, 4, 8, 0.5));
         List<ContentVectors> distinct = new ArrayList<>();
@@ -131,16 +189,16 @@ class PolyScorerTest {
             items.addAll(distinct);
         }
         Collections.shuffle(items, random);
-        float[] scores = PolyScorer.scoreAll(user, items);
+        float[] scores = PolyScorer.scoreAll(user, items, kernel);
         for (int k = 1; k <= items.size(); k++) {
-            List<ScoredItem> top = PolyScorer.topK(user, items, k);
+            List<ScoredItem> top = PolyScorer.topK(user, items, k, kernel);
             assertThat(top)
                     .as("k=%d", k)
                     .containsExactlyElementsOf(ReferenceScorer.rankBySort(scores, k));
         }
-        assertThat(PolyScorer.topK(user, items, 3))
+        assertThat(PolyScorer.topK(user, items, 3, kernel))
                 .extracting(ScoredItem::score)
-                .containsOnly(PolyScorer.topK(user, items, 1).get(0).score());
+                .containsOnly(PolyScorer.topK(user, items, 1, kernel).get(0).score());
     }
 
     @Test

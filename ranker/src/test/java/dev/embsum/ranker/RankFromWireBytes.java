@@ -9,7 +9,7 @@ import java.util.Set;
 /**
  * What a ranker does, as a program for {@link RuntimeClasspathIT} to start on the module's runtime
  * classpath alone: records through their wire form (as read from Kafka), then {@link
- * Recommender#top}. Prints the ranked item ids, best first.
+ * Recommender#top}. Prints the ranked item ids, best first, then the scorer's kernel.
  */
 public final class RankFromWireBytes {
 
@@ -29,6 +29,7 @@ public final class RankFromWireBytes {
                 Recommender.top(users.decode(users.encode(user)), catalogue, Set.of(), 2)) {
             System.out.println(s.itemId());
         }
+        System.out.println("kernel " + PolyScorer.kernel());
     }
 
     private static ContentEmbedding item(String id, float x) {

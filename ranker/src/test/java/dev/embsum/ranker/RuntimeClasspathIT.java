@@ -7,10 +7,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The module works on its own runtime classpath ({@code target/runtime-classpath.txt}, written at
@@ -23,24 +26,33 @@ class RuntimeClasspathIT {
 
     private static final Path MODULE = Paths.get("").toAbsolutePath();
 
-    @Test
-    void rankingFromWireBytesRunsOnTheRuntimeClasspathAlone() throws Exception {
+    /**
+     * A JVM started without options, as a ranker's is by default, scores with the scalar kernel;
+     * with {@code --add-modules jdk.incubator.vector}, with the vector one.
+     */
+    @ParameterizedTest
+    @EnumSource(PolyScorer.Kernel.class)
+    void rankingFromWireBytesRunsOnTheRuntimeClasspathAlone(PolyScorer.Kernel kernel)
+            throws Exception {
+        List<String> command = new ArrayList<>();
+        command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+        if (kernel == PolyScorer.Kernel.VECTOR) {
+            command.add("--add-modules=jdk.incubator.vector");
+        }
+        command.add("-Dorg.apache.avro.SERIALIZABLE_PACKAGES=dev.embsum.avro");
+        // test-classes only for RankFromWireBytes itself: none of its imports is a test jar
+        command.add("-cp");
+        command.add(
+                String.join(
+                        File.pathSeparator,
+                        MODULE.resolve("target/classes").toString(),
+                        MODULE.resolve("target/test-classes").toString(),
+                        runtimeClasspath()));
+        command.add(RankFromWireBytes.class.getName());
         Path log = Files.createTempFile("ranker", ".out");
         try {
             Process child =
-                    new ProcessBuilder(
-                                    Paths.get(System.getProperty("java.home"), "bin", "java")
-                                            .toString(),
-                                    "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=dev.embsum.avro",
-                                    // test-classes only for RankFromWireBytes itself: none of its
-                                    // imports is a test jar
-                                    "-cp",
-                                    String.join(
-                                            File.pathSeparator,
-                                            MODULE.resolve("target/classes").toString(),
-                                            MODULE.resolve("target/test-classes").toString(),
-                                            runtimeClasspath()),
-                                    RankFromWireBytes.class.getName())
+                    new ProcessBuilder(command)
                             .redirectErrorStream(true)
                             .redirectOutput(log.toFile())
                             .start();
@@ -49,6 +61,7 @@ class RuntimeClasspathIT {
             assertThat(child.exitValue()).as("exit status; output:%n%s", output).isZero();
             assertThat(output.lines().filter(l -> l.startsWith("N-")))
                     .containsExactly("N-near", "N-far");
+            assertThat(output.lines()).contains("kernel " + kernel);
         } finally {
             Files.deleteIfExists(log);
         }
