@@ -51,4 +51,3 @@ def test_the_rule_catches_a_long_file(tmp_path):
     assert long_files_without_reason(["Long.java", "explained.py", "short.sh"], tmp_path) == [
         f"Long.java: {LIMIT + 1} lines"
     ]
-
