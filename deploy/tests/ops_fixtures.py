@@ -33,6 +33,7 @@ JOB_CONF = REPO / "deploy" / "flink" / "job.conf"
 K8S = REPO / "k8s"
 RETRAIN = REPO / "deploy" / "retrain"
 # The job options: one ConfigOption declaration per key (shared by both jobs, streaming, archive).
+TOPIC_JAVA = REPO / "schemas" / "src" / "main" / "java" / "dev" / "embsum" / "serde" / "Topic.java"
 JOB_OPTIONS_JAVA = tuple(
     REPO / "flink-jobs" / "src" / "main" / "java" / "dev" / "embsum" / "flink" / name
     for name in ("CommonOptions.java", "EmbSumOptions.java", "ArchiveOptions.java")
@@ -97,19 +98,28 @@ def read_job_conf(text: str) -> dict[str, str]:
 def job_config_keys(sources: tuple[Path, ...] = JOB_OPTIONS_JAVA) -> set[str]:
     """The keys the jobs accept, read from the option declarations without compiling them.
 
-    Why this way: every option is one `ConfigOptions.key("...")` declaration in
-    CommonOptions, EmbSumOptions or ArchiveOptions (flink-jobs/README.md, Configuration), with the
-    key as a string literal; collecting those literals gives exactly the accepted set (a config
+    Why this way: every option is one declaration in CommonOptions, EmbSumOptions or
+    ArchiveOptions (flink-jobs/README.md, Configuration) through its group, by kind:
+    `DECLARED.text("key", ...)` (likewise duration, number, memory, choice) with the key as a
+    string literal, or `DECLARED.topic(Topic.X, ...)`, whose key is "topic." + the default name
+    of Topic.X in schemas' Topic.java. Collecting those gives exactly the accepted set (a config
     file may hold both jobs' keys), independent of formatting and of the README's table. Running
     Java would be exact too but needs a Maven build inside pytest (the Java OptionDocsTest loads
     these same files with both jobs' loaders). The caller checks the result is plausible, so a
     refactor that defeats this parser fails loudly instead of passing with an empty set.
     """
+    topic_names = dict(re.findall(r'^\s+([A-Z_]+)\("([^"]+)"', TOPIC_JAVA.read_text(), flags=re.M))
     keys: set[str] = set()
     for java in sources:
         src = java.read_text(encoding="utf-8")
-        found = re.findall(r'ConfigOptions\s*\.\s*key\(\s*"([^"]+)"\s*\)', src)
-        assert found, f'no ConfigOptions.key("...") declaration found in {java.name}'
+        found = re.findall(
+            r'DECLARED\s*\.\s*(?:text|duration|number|memory|choice)\(\s*"([^"]+)"', src
+        )
+        found += [
+            "topic." + topic_names[t]
+            for t in re.findall(r"DECLARED\s*\.\s*topic\(\s*Topic\.([A-Z_]+)", src)
+        ]
+        assert found, f'no option declaration (DECLARED.text("...", ...) etc.) in {java.name}'
         keys.update(found)
     return keys
 
