@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# One-time (idempotent) set-up on a fresh machine: the Python virtualenv from the pinned lock
-# and the Maven dependencies. Re-running is cheap: each step is skipped when already done.
+# One-time (idempotent) set-up on a fresh machine: the Python virtualenv from the pinned lock,
+# promtool for the alert tests, and the Maven dependencies. Re-running is cheap: each step is skipped when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,6 +38,26 @@ if [ ! -f "$packages_stamp" ] || [ "$(cat "$packages_stamp")" != "$want_packages
   echo "$want_packages" > "$packages_stamp"
 else
   echo "setup: .venv is up to date"
+fi
+
+# promtool (Prometheus' rule checker, for deploy/tests/test_ops_alerts.py): unpacked from the
+# distribution's `prometheus` package into .tools/, no root needed and no daemon started. A
+# promtool already on PATH is used instead. promtool is a static binary: no dependencies.
+promtool_version=2.42.0+ds-5+deb12u1
+if ! command -v promtool >/dev/null 2>&1 && [ ! -x .tools/prometheus/usr/bin/promtool ]; then
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "setup: promtool not found and no apt-get to fetch it; install Prometheus' promtool" >&2
+    echo "       (e.g. the 'prometheus' package of your distribution), then rerun." >&2
+    exit 2
+  fi
+  echo "setup: fetching promtool (Debian package prometheus $promtool_version) into .tools/"
+  rm -rf .tools/deb && mkdir -p .tools/deb
+  (cd .tools/deb && { apt-get download -q "prometheus=$promtool_version" >/dev/null 2>&1 \
+      || { echo "setup: prometheus $promtool_version is gone from the archive; taking the current one" >&2
+           apt-get download -q prometheus >/dev/null; }; })
+  dpkg-deb -x .tools/deb/prometheus_*.deb .tools/prometheus
+  rm -rf .tools/deb
+  .tools/prometheus/usr/bin/promtool --version 2>&1 | head -1
 fi
 
 # Java: compile and install the modules (no tests) so every dependency is in ~/.m2. The Spotless

@@ -38,6 +38,7 @@ def test_every_yaml_parses_and_has_kind(docs):
         "job-config.yaml",
         "kafka-topics.yaml",
         "bundle-store-pvc.yaml",
+        "monitoring.yaml",
         "retrain-cronjob.yaml",
         "kustomization.yaml",
     }
@@ -166,6 +167,7 @@ def test_kustomize_renders_gpu_deployment():
     kinds = sorted(d["kind"] for d in rendered)
     assert kinds == sorted(
         ["ConfigMap", "PersistentVolumeClaim", "ServiceAccount", "CronJob"]
+        + ["PodMonitor", "PrometheusRule"]
         + ["FlinkDeployment"] * 2
         + ["KafkaTopic"] * len(DESIGN_TOPICS)
     )

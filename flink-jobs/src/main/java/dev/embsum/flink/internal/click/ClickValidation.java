@@ -30,6 +30,7 @@ public final class ClickValidation extends DecodingFunction<ClickEvent, ValidCli
 
     private static final long serialVersionUID = 1L;
 
+    private transient Counter accepted;
     private transient Counter notEngagements;
     private transient Counter invalid;
 
@@ -44,6 +45,8 @@ public final class ClickValidation extends DecodingFunction<ClickEvent, ValidCli
     public void open(OpenContext openContext) throws Exception {
         super.open(openContext);
         var metrics = getRuntimeContext().getMetricGroup();
+        // the freshness alert compares accepted clicks with emitted embeddings (alerts.yml)
+        accepted = metrics.counter("clicksAccepted");
         notEngagements = metrics.counter("clicksNotEngagement");
         invalid = metrics.counter("clicksInvalid");
     }
@@ -61,6 +64,7 @@ public final class ClickValidation extends DecodingFunction<ClickEvent, ValidCli
             notEngagements.inc();
             return;
         }
+        accepted.inc();
         out.collect(
                 ValidClick.newBuilder()
                         .setEventId(click.getEventId())

@@ -57,7 +57,8 @@ import org.apache.flink.util.Collector;
  * emitted-model} ValueState&lt;EmittedModel&gt; (no TTL: the timer clears it), operator ListState
  * {@code users-on-model}.
  *
- * <p>Metrics: {@code embeddingsStaleDropped} (counter), {@code backfillUnchangedDropped} (counter),
+ * <p>Metrics: {@code embeddingsEmitted} (counter: every embedding sent on, refreshes and
+ * backfills), {@code embeddingsStaleDropped} (counter), {@code backfillUnchangedDropped} (counter),
  * {@code refreshLatencyMs} (histogram over the last {@value #LATENCY_WINDOW} emitted refreshes of
  * this subtask), {@code refreshLatencyLastMs} (gauge, the latest value), {@code
  * model_version.<version>.usersOnModel} (gauge per model_version seen).
@@ -80,6 +81,7 @@ public final class VersionGuard extends KeyedProcessFunction<String, TimedEmbedd
     private transient Map<String, Long> usersOnModel;
     private transient MetricGroup metrics;
     private transient Map<String, Boolean> gauges;
+    private transient Counter emittedEmbeddings;
     private transient Counter stale;
     private transient Counter unchanged;
     private transient Histogram latency;
@@ -126,6 +128,7 @@ public final class VersionGuard extends KeyedProcessFunction<String, TimedEmbedd
                                 new ValueStateDescriptor<>(
                                         "emitted-model", TypeInformation.of(EmittedModel.class)));
         metrics = getRuntimeContext().getMetricGroup();
+        emittedEmbeddings = metrics.counter("embeddingsEmitted");
         stale = metrics.counter("embeddingsStaleDropped");
         unchanged = metrics.counter("backfillUnchangedDropped");
         latency =
@@ -185,6 +188,7 @@ public final class VersionGuard extends KeyedProcessFunction<String, TimedEmbedd
             }
         }
         out.collect(embedding);
+        emittedEmbeddings.inc();
         if (!timed.backfill) {
             long latencyMs = Math.max(0, now - timed.firstPendingAtMs);
             latency.update(latencyMs);

@@ -11,8 +11,10 @@ import dev.embsum.avro.DeadLetter;
 import dev.embsum.avro.state.RawRecord;
 import dev.embsum.avro.state.ValidClick;
 import dev.embsum.flink.internal.DeadLetters;
+import dev.embsum.flink.internal.Harnesses;
 import dev.embsum.flink.internal.RawRecords;
 import java.util.List;
+import org.apache.flink.streaming.api.operators.ProcessOperator;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.junit.jupiter.api.Test;
@@ -92,6 +94,27 @@ class ClickValidationTest {
                             "event_id is blank");
             assertThat(deadLetters(h))
                     .allSatisfy(d -> assertThat(d.getErrorKind()).isEqualTo("INVALID"));
+        }
+    }
+
+    @Test
+    void countsAcceptedClicksApartFromDroppedAndInvalidOnes() throws Exception {
+        try (var m =
+                new Harnesses.Metered<>(
+                        env ->
+                                new OneInputStreamOperatorTestHarness<>(
+                                        new ProcessOperator<>(new ClickValidation("test/validate")),
+                                        env),
+                        null)) {
+            process(
+                    m.h,
+                    click("e1", "u1", "N1", Action.CLICK, null),
+                    click("e2", "u1", "N2", Action.RATE, 2),
+                    click("", "u1", "N3", Action.CLICK, null),
+                    click("e4", "u1", "N4", Action.RATE, 5));
+            assertThat(m.counter("clicksAccepted")).isEqualTo(2);
+            assertThat(m.counter("clicksNotEngagement")).isEqualTo(1);
+            assertThat(m.counter("clicksInvalid")).isEqualTo(1);
         }
     }
 

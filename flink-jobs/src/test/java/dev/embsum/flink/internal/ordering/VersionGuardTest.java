@@ -76,6 +76,7 @@ class VersionGuardTest {
                     .containsExactly("2 v1", "2 v2");
             assertThat(g.counter("backfillUnchangedDropped")).isEqualTo(1);
             assertThat(g.counter("embeddingsStaleDropped")).isEqualTo(1);
+            assertThat(g.counter("embeddingsEmitted")).isEqualTo(2);
             // a backfill has no click to measure from: one latency sample, the refresh's
             assertThat(((Histogram) g.metrics.operator.get("refreshLatencyMs")).getCount())
                     .isEqualTo(1);
