@@ -39,6 +39,7 @@ def test_every_yaml_parses_and_has_kind(docs):
         "kafka-topics.yaml",
         "bundle-store-pvc.yaml",
         "monitoring.yaml",
+        "network-policy.yaml",
         "retrain-cronjob.yaml",
         "kustomization.yaml",
     }
@@ -167,7 +168,7 @@ def test_kustomize_renders_gpu_deployment():
     kinds = sorted(d["kind"] for d in rendered)
     assert kinds == sorted(
         ["ConfigMap", "PersistentVolumeClaim", "ServiceAccount", "CronJob"]
-        + ["PodMonitor", "PrometheusRule"]
+        + ["PodMonitor", "PrometheusRule", "NetworkPolicy"]
         + ["FlinkDeployment"] * 2
         + ["KafkaTopic"] * len(DESIGN_TOPICS)
     )
