@@ -18,6 +18,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -45,6 +46,9 @@ import picocli.CommandLine.Spec;
             "Reads the dead-letter topic as it is now and selects by --kind (default: UNKNOWN_ITEM and"
                     + " INFERENCE_FAILED, failures a later attempt can pass) and --source-topic. MALFORMED and"
                     + " INVALID records would fail again identically: they are refused unless --force.",
+            "Writes only to --allowed-topics (default: the input topics clicks, content, impressions): a"
+                    + " selection with a dead letter from any other topic is refused, nothing published,"
+                    + " unless --to names the destination.",
             "Replaying twice is harmless for clicks: the job drops a click whose event_id is already in the"
                     + " user's history. A replayed click counts as the user's newest engagement (arrival order)."
         },
@@ -52,7 +56,8 @@ import picocli.CommandLine.Spec;
             "",
             "Examples:",
             "  embsum dlq replay --dry-run",
-            "  embsum dlq replay --kind UNKNOWN_ITEM --source-topic clicks"
+            "  embsum dlq replay --kind UNKNOWN_ITEM --source-topic clicks",
+            "  embsum dlq replay --source-topic clicks-v1 --to clicks"
         })
 final class DlqReplayCommand implements Callable<Integer> {
 
@@ -90,6 +95,29 @@ final class DlqReplayCommand implements Callable<Integer> {
 
     @Option(names = "--force", description = "also replay MALFORMED and INVALID records")
     boolean force;
+
+    @Option(
+            names = "--allowed-topics",
+            paramLabel = "TOPIC",
+            split = ",",
+            description =
+                    "the only topics a replay writes to; a selected dead letter from any other topic"
+                            + " is refused and nothing is published (default: clicks,content,impressions,"
+                            + " the job's input topics)")
+    Set<String> allowedTopics =
+            new LinkedHashSet<>(
+                    List.of(
+                            Topic.CLICKS.defaultName(),
+                            Topic.CONTENT.defaultName(),
+                            Topic.IMPRESSIONS.defaultName()));
+
+    @Option(
+            names = "--to",
+            paramLabel = "TOPIC",
+            description =
+                    "write every selected payload to TOPIC instead of its source topic, on the allow-list"
+                            + " or not: for an operator who means it")
+    String to;
 
     @Option(
             names = "--topic-dead-letters",
@@ -147,12 +175,14 @@ final class DlqReplayCommand implements Callable<Integer> {
             skipped.merge("beyond --max", selected.size() - max, Integer::sum);
             selected.subList(max, selected.size()).clear();
         }
+        refuseDestinationsOffTheAllowList(selected);
         if (!dryRun && !selected.isEmpty()) {
             Map<String, String> destinations = new LinkedHashMap<>();
             selected.forEach(
                     s ->
                             destinations.put(
-                                    s.letter.getSourceTopic(), "source_topic of a dead letter"));
+                                    destination(s),
+                                    to == null ? "source_topic of a dead letter" : "--to"));
             kafka.requireTopics(destinations);
             publish(selected, out);
         } else {
@@ -181,7 +211,7 @@ final class DlqReplayCommand implements Callable<Integer> {
                 sent.add(
                         producer.send(
                                 new ProducerRecord<>(
-                                        d.getSourceTopic(),
+                                        destination(s),
                                         ByteBuffers.toArray(d.getKey()),
                                         ByteBuffers.toArray(d.getValue()))));
             }
@@ -213,6 +243,41 @@ final class DlqReplayCommand implements Callable<Integer> {
         }
     }
 
+    /** Where a selected payload goes: {@code --to}, else the topic it came from. */
+    private String destination(Selected s) {
+        return to != null ? to : s.letter.getSourceTopic();
+    }
+
+    /**
+     * A dead letter names its own source_topic, so anyone who can write the dead-letter topic could
+     * otherwise have this command publish anything anywhere (a forged model release, say) with the
+     * operator's rights. Refuses the whole replay, before anything is published.
+     */
+    private void refuseDestinationsOffTheAllowList(List<Selected> selected) {
+        if (to != null) {
+            return;
+        }
+        Map<String, Integer> refused = new TreeMap<>();
+        for (Selected s : selected) {
+            if (!allowedTopics.contains(s.letter.getSourceTopic())) {
+                refused.merge(s.letter.getSourceTopic(), 1, Integer::sum);
+            }
+        }
+        if (refused.isEmpty()) {
+            return;
+        }
+        List<String> counted = new ArrayList<>();
+        refused.forEach((topic, n) -> counted.add("'" + topic + "' (" + n + ")"));
+        throw new CliFailure(
+                "refused: selected dead letters came from "
+                        + String.join(", ", counted)
+                        + ", not on the allow-list of replay destinations ("
+                        + String.join(", ", allowedTopics)
+                        + "); nothing was published. Leave them out with --source-topic, add the topic"
+                        + " to --allowed-topics if replaying there is intended, or name the destination"
+                        + " with --to TOPIC.");
+    }
+
     private String describe(Selected s) {
         DeadLetter d = s.letter;
         byte[] key = ByteBuffers.toArray(d.getKey());
@@ -240,6 +305,16 @@ final class DlqReplayCommand implements Callable<Integer> {
         if (max != null && max < 1) {
             throw new ParameterException(
                     spec.commandLine(), "--max must be at least 1, got " + max);
+        }
+        allowedTopics.removeIf(String::isBlank);
+        if (allowedTopics.isEmpty()) {
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "--allowed-topics needs at least one topic, e.g. clicks (or name one with --to)");
+        }
+        if (to != null && to.isBlank()) {
+            throw new ParameterException(
+                    spec.commandLine(), "--to needs a topic name, e.g. --to clicks");
         }
         if (kinds.isEmpty()) {
             throw new ParameterException(

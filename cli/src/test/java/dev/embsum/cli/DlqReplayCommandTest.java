@@ -144,8 +144,90 @@ class DlqReplayCommandTest {
                 .satisfies(c -> assertThat(c.value()).isEqualTo(new byte[] {1, 2, 3}));
     }
 
-    /** embsum dlq replay of the dead letters on {@code dlq}, on the test broker. */
+    @Test
+    void aDeadLetterFromATopicOffTheAllowListRefusesTheReplay() throws Exception {
+        // a forged dead letter: anyone who can write the dead-letter topic chooses its source_topic
+        kafka.createTopics("d5-dead", "d5-clicks", "d5-model-releases", "d5-quarantine");
+        SingleObjectCodec<DeadLetter> codec = SingleObjectCodec.forClass(DeadLetter.class);
+        kafka.send(
+                "d5-dead", utf8("U1"), codec.encode(letter("d5-clicks", "U1", click("U1", "N1"))));
+        byte[] forged = "a forged model release".getBytes(StandardCharsets.UTF_8);
+        kafka.send(
+                "d5-dead",
+                utf8("current"),
+                codec.encode(letter("d5-model-releases", "current", forged)));
+
+        for (String[] mode : new String[][] {{}, {"--dry-run"}}) {
+            Cli.Result refused = replay("d5-dead", mode);
+            assertThat(refused.status()).as(refused.toString()).isEqualTo(1);
+            assertThat(refused.err())
+                    .contains("refused: selected dead letters came from 'd5-model-releases' (1)")
+                    .contains("(d5-clicks, d5-content, d5-impressions); nothing was published")
+                    .contains("--source-topic")
+                    .contains("--to TOPIC");
+        }
+        assertThat(kafka.endOffsets("d5-clicks") + kafka.endOffsets("d5-model-releases"))
+                .as("nothing published, not even the allowed click")
+                .isZero();
+
+        Cli.Result clicksOnly = replay("d5-dead", "--source-topic", "d5-clicks");
+        assertThat(clicksOnly.status()).as(clicksOnly.toString()).isZero();
+        assertThat(kafka.readAll("d5-clicks"))
+                .extracting(ConsumerRecord::value)
+                .containsExactly(click("U1", "N1"));
+
+        // the operator names the destination: --to overrides the allow-list
+        Cli.Result quarantined =
+                replay("d5-dead", "--source-topic", "d5-model-releases", "--to", "d5-quarantine");
+        assertThat(quarantined.status()).as(quarantined.toString()).isZero();
+        assertThat(quarantined.out()).contains("-> d5-quarantine[");
+        assertThat(kafka.readAll("d5-quarantine"))
+                .extracting(ConsumerRecord::key, ConsumerRecord::value)
+                .containsExactly(tuple(utf8("current"), forged));
+        assertThat(kafka.endOffsets("d5-model-releases")).isZero();
+    }
+
+    @Test
+    void byDefaultOnlyTheJobsInputTopicsAreDestinations() throws Exception {
+        kafka.createTopics("d6-dead", "d6-clicks");
+        SingleObjectCodec<DeadLetter> codec = SingleObjectCodec.forClass(DeadLetter.class);
+        kafka.send(
+                "d6-dead", utf8("U1"), codec.encode(letter("d6-clicks", "U1", click("U1", "N1"))));
+        Cli.Result r = Cli.run(kafka, List.of("dlq", "replay", "--topic-dead-letters", "d6-dead"));
+        assertThat(r.status()).as(r.toString()).isEqualTo(1);
+        assertThat(r.err())
+                .contains("came from 'd6-clicks' (1)")
+                .contains("(clicks, content, impressions)");
+        assertThat(kafka.endOffsets("d6-clicks")).isZero();
+
+        Cli.Result empty =
+                Cli.run(
+                        kafka,
+                        List.of("dlq", "replay", "--topic-dead-letters", "d6-dead"),
+                        "--allowed-topics",
+                        "");
+        assertThat(empty.status()).isEqualTo(2);
+        assertThat(empty.err()).contains("--allowed-topics needs at least one topic");
+    }
+
+    private static DeadLetter letter(String sourceTopic, String key, byte[] value) {
+        return TestRecords.deadLetter("UNKNOWN_ITEM", sourceTopic, 0, 1, key, value, "test");
+    }
+
+    /**
+     * embsum dlq replay of the dead letters on {@code dlq} (named {@code <prefix>dead}), on the
+     * test broker, with the prefixed input topics as the allow-list.
+     */
     private static Cli.Result replay(String dlq, String... options) {
-        return Cli.run(kafka, List.of("dlq", "replay", "--topic-dead-letters", dlq), options);
+        String prefix = dlq.substring(0, dlq.length() - "dead".length());
+        List<String> command =
+                List.of(
+                        "dlq",
+                        "replay",
+                        "--topic-dead-letters",
+                        dlq,
+                        "--allowed-topics",
+                        prefix + "clicks," + prefix + "content," + prefix + "impressions");
+        return Cli.run(kafka, command, options);
     }
 }

@@ -104,7 +104,35 @@ public final class CommonOptions {
         return d.format(conf.get(d.option()));
     }
 
+    /**
+     * The producer settings the sinks' guarantees rest on (KafkaSinks sets them explicitly): a
+     * {@code kafka.*} pass-through may not weaken them.
+     */
+    static final Map<String, String> DURABLE_PRODUCER =
+            Map.of("acks", "all", "enable.idempotence", "true");
+
     private static void checkCombination(Configuration conf) {
+        Map<String, String> kafka = kafkaProperties(conf);
+        DURABLE_PRODUCER.forEach(
+                (key, required) -> {
+                    String value = kafka.get(key);
+                    if (value != null
+                            && !value.trim().equalsIgnoreCase(required)
+                            && !(key.equals("acks") && value.trim().equals("-1"))) {
+                        throw new InvalidConfigException(
+                                "kafka."
+                                        + key
+                                        + " "
+                                        + value
+                                        + " would let an acknowledged embedding or dead letter be"
+                                        + " lost (or written twice) when a broker fails; the job's"
+                                        + " sinks need "
+                                        + key
+                                        + "="
+                                        + required
+                                        + ": remove the setting");
+                    }
+                });
         if (conf.get(DELIVERY_GUARANTEE) == DeliveryGuarantee.EXACTLY_ONCE
                 && conf.get(CHECKPOINT_INTERVAL).isZero()) {
             throw new InvalidConfigException(

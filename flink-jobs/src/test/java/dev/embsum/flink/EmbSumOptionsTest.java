@@ -192,6 +192,21 @@ class EmbSumOptionsTest {
     }
 
     @Test
+    void aKafkaSettingMayNotWeakenTheSinksDurability() {
+        assertThatThrownBy(() -> SETTINGS.fromArgs("--kafka.acks", "1"))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("kafka.acks 1 would let an acknowledged embedding")
+                .hasMessageContaining("need acks=all");
+        assertThatThrownBy(() -> SETTINGS.fromArgs("--kafka.enable.idempotence", "false"))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("need enable.idempotence=true");
+        assertThat(CommonOptions.kafkaProperties(SETTINGS.fromArgs("--kafka.acks", "-1")))
+                .containsEntry("acks", "-1");
+        assertThat(CommonOptions.kafkaProperties(SETTINGS.fromArgs("--kafka.acks", "all")))
+                .containsEntry("acks", "all");
+    }
+
+    @Test
     void exactlyOnceNeedsCheckpoints() {
         assertThatThrownBy(
                         () ->

@@ -69,6 +69,10 @@ public final class KafkaSinks {
         }
         Properties client = KafkaClientProperties.of(config);
         client.remove(ConsumerConfig.GROUP_ID_CONFIG); // the sources' setting; producers would warn
+        // Kafka's defaults since 3.0, set explicitly so that no client default or version can
+        // change them (CommonOptions refuses a kafka.* setting that weakens them).
+        client.put(ProducerConfig.ACKS_CONFIG, "all");
+        client.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         boolean exactlyOnce =
                 config.get(CommonOptions.DELIVERY_GUARANTEE) == DeliveryGuarantee.EXACTLY_ONCE;
         if (exactlyOnce) {
