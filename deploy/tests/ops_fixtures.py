@@ -135,6 +135,14 @@ def one(docs: list, kind: str) -> dict:
     return found[0]
 
 
+def stub_command(bin_dir: Path, name: str, script: str) -> Path:
+    """Writes an executable stand-in for command `name` into `bin_dir` (put it first on PATH)."""
+    path = bin_dir / name
+    path.write_text(script)
+    path.chmod(0o755)
+    return path
+
+
 def run_bash(
     script: Path, *args: str, env: dict | None = None, cwd: Path | None = None, timeout: int = 60
 ) -> subprocess.CompletedProcess:

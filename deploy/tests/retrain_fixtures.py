@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ops_fixtures import RETRAIN, run_bash
+from ops_fixtures import RETRAIN, run_bash, stub_command
 
 CYCLE = RETRAIN / "retrain-cycle.sh"
 PUBLISH = RETRAIN / "publish.sh"
@@ -68,10 +68,8 @@ class Loop:
             d.mkdir(parents=True)
         self.bin = tmp / "bin"
         self.bin.mkdir()
-        (self.bin / "python").write_text(STUB_PYTHON.format(exe=sys.executable))
-        (self.bin / "embsum").write_text(STUB_EMBSUM)
-        for f in self.bin.iterdir():
-            f.chmod(0o755)
+        stub_command(self.bin, "python", STUB_PYTHON.format(exe=sys.executable))
+        stub_command(self.bin, "embsum", STUB_EMBSUM)
         base = {k: v for k, v in os.environ.items() if not k.startswith(("EMBSUM_", "STUB_"))}
         self.env = dict(
             base,

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import stat
 import subprocess
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from ops_fixtures import (
     interpolate_defaults,
     load_compose,
     run_bash,
+    stub_command,
 )
 
 FLINK_SERVICES = ("jobmanager", "taskmanager", "job-submit")
@@ -237,9 +237,7 @@ if [ "$1" = list ]; then cat "$STATE/running" 2>/dev/null || echo "No running jo
 
 @pytest.fixture
 def stub_flink(tmp_path: Path):
-    cli = tmp_path / "flink"
-    cli.write_text(STUB_FLINK)
-    cli.chmod(cli.stat().st_mode | stat.S_IXUSR)
+    cli = stub_command(tmp_path, "flink", STUB_FLINK)
     jar = tmp_path / "job.jar"
     jar.write_bytes(b"PK")
     env = dict(

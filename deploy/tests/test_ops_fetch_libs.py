@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from ops_fixtures import REPO, run_bash
+from ops_fixtures import REPO, run_bash, stub_command
 
 PARENT_GROUPS = {
     "com.microsoft.onnxruntime",
@@ -48,8 +48,7 @@ def repo_copy(tmp_path: Path):
     shutil.copy(REPO / "deploy" / "flink" / "fetch-libs.sh", script)
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    (bin_dir / "mvn").write_text(STUB_MVN)
-    (bin_dir / "mvn").chmod(0o755)
+    stub_command(bin_dir, "mvn", STUB_MVN)
     env = dict(
         os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}", MVN_LOG=str(tmp_path / "mvn.log")
     )

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from ops_fixtures import RETRAIN, k8s_docs, one, read_job_conf
+from ops_fixtures import RETRAIN, k8s_docs, one, read_job_conf, stub_command
 from retrain_fixtures import APP, CYCLE, PUBLISH, STORE_MOUNT
 
 # Flags retrain-cycle.sh sets itself (from its environment), so the CronJob must not pass them.
@@ -190,8 +190,7 @@ def test_archive_sync_script_syncs_the_window_and_all_content(pod, tmp_path):
     (script,) = init["args"]
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    (bin_dir / "aws").write_text(STUB_AWS)
-    (bin_dir / "aws").chmod(0o755)
+    stub_command(bin_dir, "aws", STUB_AWS)
     env = {
         **os.environ,
         **env_of(init),

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 from pathlib import Path
 
 import pytest
@@ -19,6 +18,7 @@ from ops_fixtures import (
     load_compose,
     read_topics_conf,
     run_bash,
+    stub_command,
 )
 
 
@@ -91,9 +91,7 @@ def stub_kafka(tmp_path: Path):
         "kafka-broker-api-versions.sh": "#!/usr/bin/env bash\nexit 0\n",
     }
     for name, body in scripts.items():
-        p = bin_dir / name
-        p.write_text(body)
-        p.chmod(p.stat().st_mode | stat.S_IXUSR)
+        stub_command(bin_dir, name, body)
     env = dict(
         os.environ,
         KAFKA_BIN=str(bin_dir),

@@ -172,6 +172,8 @@ public final class EmbSumJob {
                         .process(
                                 new ItemTokenJoin(
                                         config.get(EmbSumOptions.ITEM_UNKNOWN_TIMEOUT).toMillis(),
+                                        config.get(EmbSumOptions.ITEM_MAX_WAITING_CLICKS),
+                                        config.get(EmbSumOptions.ITEM_MAX_WAITING_CLICKS_TOTAL),
                                         job + "/" + Uids.ITEM_TOKENS))
                         .uid(Uids.ITEM_TOKENS)
                         .name("item tokens: state + click join");

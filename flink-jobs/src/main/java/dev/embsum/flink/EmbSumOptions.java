@@ -82,6 +82,22 @@ public final class EmbSumOptions {
                     "a click for an item with no content waits this long, then goes to"
                             + " dead-letters as UNKNOWN_ITEM");
 
+    public static final ConfigOption<Integer> ITEM_MAX_WAITING_CLICKS =
+            DECLARED.number(
+                    "item.max-waiting-clicks",
+                    1000,
+                    1,
+                    "most clicks held for one item without content; more go to dead-letters at"
+                            + " once as UNKNOWN_ITEM");
+
+    public static final ConfigOption<Integer> ITEM_MAX_WAITING_CLICKS_TOTAL =
+            DECLARED.number(
+                    "item.max-waiting-clicks-total",
+                    1_000_000,
+                    1,
+                    "most clicks held for items without content in one subtask of item-tokens;"
+                            + " more go to dead-letters at once as UNKNOWN_ITEM");
+
     public static final ConfigOption<Integer> INFERENCE_MAX_BATCH =
             DECLARED.number(
                     "inference.max-batch",

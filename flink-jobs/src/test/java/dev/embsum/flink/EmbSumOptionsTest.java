@@ -193,17 +193,20 @@ class EmbSumOptionsTest {
 
     @Test
     void aKafkaSettingMayNotWeakenTheSinksDurability() {
-        assertThatThrownBy(() -> SETTINGS.fromArgs("--kafka.acks", "1"))
-                .isInstanceOf(InvalidConfigException.class)
-                .hasMessageContaining("kafka.acks 1 would let an acknowledged embedding")
-                .hasMessageContaining("need acks=all");
-        assertThatThrownBy(() -> SETTINGS.fromArgs("--kafka.enable.idempotence", "false"))
-                .isInstanceOf(InvalidConfigException.class)
-                .hasMessageContaining("need enable.idempotence=true");
-        assertThat(CommonOptions.kafkaProperties(SETTINGS.fromArgs("--kafka.acks", "-1")))
-                .containsEntry("acks", "-1");
-        assertThat(CommonOptions.kafkaProperties(SETTINGS.fromArgs("--kafka.acks", "all")))
-                .containsEntry("acks", "all");
+        String[][] weakening = {
+            {"acks", "1", "acks=all"}, {"enable.idempotence", "false", "enable.idempotence=true"}
+        };
+        for (String[] w : weakening) {
+            assertThatThrownBy(() -> SETTINGS.fromArgs("--kafka." + w[0], w[1]))
+                    .isInstanceOf(InvalidConfigException.class)
+                    .hasMessageContaining(
+                            "kafka." + w[0] + " " + w[1] + " would let an acknowledged")
+                    .hasMessageContaining("need " + w[2]);
+        }
+        for (String strong : new String[] {"-1", "all"}) {
+            assertThat(CommonOptions.kafkaProperties(SETTINGS.fromArgs("--kafka.acks", strong)))
+                    .containsEntry("acks", strong);
+        }
     }
 
     @Test

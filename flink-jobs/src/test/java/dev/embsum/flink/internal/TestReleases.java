@@ -32,7 +32,35 @@ public final class TestReleases {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    private static Path demoV2;
+
     private TestReleases() {}
+
+    /**
+     * A valid copy of the test bundle whose model_version is {@code demo-v2}, made once per test
+     * JVM and shared by the tests that only read it (deleted when the JVM exits). A test that
+     * moves, damages or deletes its release bundle makes its own {@link #reversioned} copy.
+     */
+    public static synchronized Path demoV2() {
+        if (demoV2 == null) {
+            try {
+                Path parent = Files.createTempDirectory("embsum-demo-v2");
+                demoV2 = reversioned(parent, "v2", "demo-v2");
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(parent)));
+            } catch (IOException e) {
+                throw new UncheckedIOException("could not copy the test bundle", e);
+            }
+        }
+        return demoV2;
+    }
+
+    private static void deleteTree(Path root) {
+        try (var paths = Files.walk(root)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // a temporary directory left behind; nothing to do at JVM exit
+        }
+    }
 
     /**
      * A valid copy of the test bundle, in {@code parent/dirName}, whose model_version is {@code

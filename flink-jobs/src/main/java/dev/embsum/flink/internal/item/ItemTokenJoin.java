@@ -7,6 +7,7 @@ import dev.embsum.avro.state.TokenizedClick;
 import dev.embsum.avro.state.ValidClick;
 import dev.embsum.avro.state.VerifiedRelease;
 import dev.embsum.flink.internal.DeadLetters;
+import dev.embsum.flink.internal.States;
 import dev.embsum.flink.internal.model.Releases;
 import dev.embsum.serde.DeadLetterKinds;
 import java.util.ArrayList;
@@ -18,7 +19,11 @@ import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -29,8 +34,11 @@ import org.apache.flink.util.Collector;
  *
  * <p>State: {@code item} (ValueState&lt;ItemTokens&gt;, no TTL: the catalogue is long-lived and the
  * content topic is compacted), {@code waiting} (ListState&lt;ValidClick&gt;: clicks that arrived
- * before their item, each with a processing-time timer at arrival + timeout) and the broadcast
- * state {@link Releases#broadcastState()} (the newest release).
+ * before their item, each with a processing-time timer at arrival + timeout), {@code waiting-count}
+ * (ValueState&lt;Integer&gt;: the length of {@code waiting}, so a click need not read the list),
+ * the operator ListState {@code waiting-total} (the clicks waiting in this subtask; exact after a
+ * restore, after a rescale only its sum over subtasks is) and the broadcast state {@link
+ * Releases#broadcastState()} (the newest release).
  *
  * <p>Rules:
  *
@@ -45,6 +53,10 @@ import org.apache.flink.util.Collector;
  *       the waiting clicks, and later clicks for the item, as UNKNOWN_ITEM;
  *   <li>a click still waiting when its timer fires → dead letter UNKNOWN_ITEM, with the original
  *       record's bytes and position;
+ *   <li>waiting is bounded: a click for an item that already has {@code maxWaitingPerItem} clicks
+ *       waiting, or arriving while {@code maxWaitingTotal} clicks wait in this subtask, is not held
+ *       but dead-lettered at once as UNKNOWN_ITEM (replayable once the content is there), so a
+ *       flood of clicks for items that never arrive cannot grow the state without bound;
  *   <li>a model release goes to {@link ItemOutputs#TO_EMBED} (the CPE operator swaps models there),
  *       followed by every item in this subtask's state that is not deleted: CPEs of the old model
  *       cannot be scored against UPEs of the new one, so the whole catalogue is re-embedded. This
@@ -53,8 +65,8 @@ import org.apache.flink.util.Collector;
  * </ul>
  */
 public final class ItemTokenJoin
-        extends KeyedBroadcastProcessFunction<
-                String, ItemOrClick, VerifiedRelease, TokenizedClick> {
+        extends KeyedBroadcastProcessFunction<String, ItemOrClick, VerifiedRelease, TokenizedClick>
+        implements CheckpointedFunction {
 
     private static final long serialVersionUID = 1L;
 
@@ -68,16 +80,45 @@ public final class ItemTokenJoin
             Releases.broadcastState();
 
     private final long unknownItemTimeoutMs;
+    private final int maxWaitingPerItem;
+    private final int maxWaitingTotal;
     private final String job;
     private transient ValueState<ItemTokens> item;
     private transient ListState<ValidClick> waiting;
+    private transient ValueState<Integer> waitingCount;
+    private transient ListState<Long> waitingTotalState;
+    private transient long waitingTotal;
     private transient Counter staleUpdates;
     private transient Counter unknownItems;
     private transient Counter reEmbedded;
 
-    public ItemTokenJoin(long unknownItemTimeoutMs, String job) {
+    /**
+     * @param unknownItemTimeoutMs how long a click waits for its item's content
+     * @param maxWaitingPerItem most clicks held for one item ({@code item.max-waiting-clicks})
+     * @param maxWaitingTotal most clicks held in one subtask ({@code
+     *     item.max-waiting-clicks-total})
+     * @param job the name written to DeadLetter.job
+     */
+    public ItemTokenJoin(
+            long unknownItemTimeoutMs, int maxWaitingPerItem, int maxWaitingTotal, String job) {
         this.unknownItemTimeoutMs = unknownItemTimeoutMs;
+        this.maxWaitingPerItem = maxWaitingPerItem;
+        this.maxWaitingTotal = maxWaitingTotal;
         this.job = job;
+    }
+
+    @Override
+    public void initializeState(FunctionInitializationContext context) throws Exception {
+        waitingTotalState = States.operatorList(context, "waiting-total", Long.class);
+        waitingTotal = 0;
+        for (Long part : waitingTotalState.get()) {
+            waitingTotal += part;
+        }
+    }
+
+    @Override
+    public void snapshotState(FunctionSnapshotContext context) throws Exception {
+        waitingTotalState.update(List.of(waitingTotal));
     }
 
     @Override
@@ -88,6 +129,10 @@ public final class ItemTokenJoin
                         .getListState(
                                 new ListStateDescriptor<>(
                                         "waiting", TypeInformation.of(ValidClick.class)));
+        waitingCount =
+                getRuntimeContext()
+                        .getState(new ValueStateDescriptor<>("waiting-count", Types.INT));
+        getRuntimeContext().getMetricGroup().gauge("clicksWaiting", () -> waitingTotal);
         staleUpdates = getRuntimeContext().getMetricGroup().counter("itemStaleUpdates");
         unknownItems = getRuntimeContext().getMetricGroup().counter("clicksUnknownItem");
         reEmbedded = getRuntimeContext().getMetricGroup().counter("itemsReEmbedded");
@@ -134,6 +179,7 @@ public final class ItemTokenJoin
         }
         item.update(update);
         long now = ctx.timerService().currentProcessingTime();
+        released(waitingNow());
         for (ValidClick click : waiting.get()) {
             if (update.getDeleted()) {
                 deadLetter(
@@ -147,6 +193,7 @@ public final class ItemTokenJoin
             }
         }
         waiting.clear();
+        waitingCount.clear();
         if (!update.getDeleted()) {
             ctx.output(ItemOutputs.TO_EMBED, toEmbed(update));
         }
@@ -157,9 +204,7 @@ public final class ItemTokenJoin
         ItemTokens current = item.value();
         long now = ctx.timerService().currentProcessingTime();
         if (current == null) {
-            click.setWaitingSinceMs(now);
-            waiting.add(click);
-            ctx.timerService().registerProcessingTimeTimer(now + unknownItemTimeoutMs);
+            hold(click, ctx, now);
         } else if (current.getDeleted()) {
             deadLetter(
                     click,
@@ -191,7 +236,60 @@ public final class ItemTokenJoin
                 keep.add(click);
             }
         }
+        released(waitingNow() - keep.size());
         waiting.update(keep);
+        if (keep.isEmpty()) {
+            waitingCount.clear();
+        } else {
+            waitingCount.update(keep.size());
+        }
+    }
+
+    /** Holds a click until its item arrives or it times out, unless a cap is reached. */
+    private void hold(ValidClick click, ReadOnlyContext ctx, long now) throws Exception {
+        int count = waitingNow();
+        String full =
+                count >= maxWaitingPerItem
+                        ? "already %d clicks waiting for it (item.max-waiting-clicks)"
+                                .formatted(count)
+                        : waitingTotal >= maxWaitingTotal
+                                ? "%d clicks already wait for content in this subtask (item.max-waiting-clicks-total)"
+                                        .formatted(waitingTotal)
+                                : null;
+        if (full != null) {
+            deadLetter(
+                    click,
+                    "item %s has no content and %s: not held".formatted(click.getItemId(), full),
+                    ctx,
+                    now);
+            return;
+        }
+        click.setWaitingSinceMs(now);
+        waiting.add(click);
+        waitingCount.update(count + 1);
+        waitingTotal++;
+        ctx.timerService().registerProcessingTimeTimer(now + unknownItemTimeoutMs);
+    }
+
+    /**
+     * The clicks waiting for the current item. A state from before {@code waiting-count} existed
+     * has none: the list is counted once.
+     */
+    private int waitingNow() throws Exception {
+        Integer count = waitingCount.value();
+        if (count != null) {
+            return count;
+        }
+        int n = 0;
+        for (ValidClick ignored : waiting.get()) {
+            n++;
+        }
+        return n;
+    }
+
+    private void released(int clicks) {
+        // never below 0: a restore of state from before waiting-total existed starts it at 0
+        waitingTotal = Math.max(0, waitingTotal - clicks);
     }
 
     private void deadLetter(ValidClick click, String message, ReadOnlyContext ctx, long now) {

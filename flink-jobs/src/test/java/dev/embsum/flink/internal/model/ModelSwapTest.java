@@ -15,7 +15,6 @@ import java.time.Duration;
 import java.util.List;
 import org.apache.flink.configuration.MemorySize;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,16 +28,10 @@ class ModelSwapTest {
     private static final ModelOpener OPENER = TestBundleOpener.of(8, MemorySize.ofMebiBytes(1));
 
     @TempDir static Path tmp;
-    private static Path v2;
 
     private ModelHolder holder;
     private InterceptedMetrics metrics;
     private ModelSwap swap;
-
-    @BeforeAll
-    static void bundles() throws Exception {
-        v2 = TestReleases.reversioned(tmp, "v2", "demo-v2");
-    }
 
     @BeforeEach
     void serveTheTestBundle() throws Exception {
@@ -55,7 +48,7 @@ class ModelSwapTest {
     @Test
     void aVerifiedReleaseIsSwappedInAndTheOldModelClosed() throws Exception {
         EmbSumRuntime old = holder.current();
-        VerifiedRelease release = TestReleases.verified("demo-v2", v2, 1);
+        VerifiedRelease release = TestReleases.verified("demo-v2", TestReleases.demoV2(), 1);
 
         assertThat(swap.apply(release)).isEqualTo(ModelSwap.Outcome.SWAPPED);
 
@@ -125,7 +118,10 @@ class ModelSwapTest {
             var before = batcher.submit(1);
             var swapped =
                     batcher.runBetweenBatches(
-                            () -> swap.apply(TestReleases.verified("demo-v2", v2, 1)));
+                            () ->
+                                    swap.apply(
+                                            TestReleases.verified(
+                                                    "demo-v2", TestReleases.demoV2(), 1)));
             var after = batcher.submit(2);
             swapped.get();
             assertThat(before.get()).isEqualTo("demo-mind-small-1");

@@ -19,19 +19,12 @@ import java.util.List;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.operators.ProcessOperator;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ReleaseValidationTest {
 
     @TempDir static Path tmp;
-    private static Path v2;
-
-    @BeforeAll
-    static void bundles() throws Exception {
-        v2 = TestReleases.reversioned(tmp, "v2", "demo-v2");
-    }
 
     private static OneInputStreamOperatorTestHarness<RawRecord, VerifiedRelease> harness(
             OperatorSubtaskState restore) throws Exception {
@@ -46,16 +39,19 @@ class ReleaseValidationTest {
     @Test
     void aReleaseOfAValidBundleIsEmittedWithItsPathAndChecksum() throws Exception {
         try (var h = harness(null)) {
-            h.processElement(raw(TestReleases.releaseByUri("demo-v2", v2, 7)), 0);
+            h.processElement(
+                    raw(TestReleases.releaseByUri("demo-v2", TestReleases.demoV2(), 7)), 0);
             assertThat(h.extractOutputValues())
                     .singleElement()
                     .satisfies(
                             r -> {
                                 assertThat(r.getModelVersion()).isEqualTo("demo-v2");
                                 assertThat(r.getBundleUri()).startsWith("file:/");
-                                assertThat(Path.of(r.getBundlePath())).isEqualTo(v2);
+                                assertThat(Path.of(r.getBundlePath()))
+                                        .isEqualTo(TestReleases.demoV2());
                                 assertThat(r.getBundleSha256())
-                                        .isEqualTo(TestReleases.manifestSha256(v2));
+                                        .isEqualTo(
+                                                TestReleases.manifestSha256(TestReleases.demoV2()));
                                 assertThat(r.getReleasedAtMs()).isEqualTo(7);
                                 assertThat(r.getSeq())
                                         .isEqualTo(1); // the first release this job broadcasts
@@ -71,15 +67,15 @@ class ReleaseValidationTest {
             h.processElement(
                     raw(release("demo-mind-small-1", TestBundle.dir(), 1)),
                     0); // the configured bundle
-            h.processElement(raw(release("demo-v2", v2, 2)), 0);
-            h.processElement(raw(release("demo-v2", v2, 3)), 0); // re-published
+            h.processElement(raw(release("demo-v2", TestReleases.demoV2(), 2)), 0);
+            h.processElement(raw(release("demo-v2", TestReleases.demoV2(), 3)), 0); // re-published
             assertThat(h.extractOutputValues())
                     .extracting(VerifiedRelease::getReleasedAtMs)
                     .containsExactly(2L);
             snapshot = h.snapshot(1, 1);
         }
         try (var h = harness(snapshot)) {
-            h.processElement(raw(release("demo-v2", v2, 4)), 0);
+            h.processElement(raw(release("demo-v2", TestReleases.demoV2(), 4)), 0);
             assertThat(h.extractOutputValues()).isEmpty();
             h.processElement(
                     raw(release("demo-mind-small-1", TestBundle.dir(), 5)),
@@ -104,10 +100,10 @@ class ReleaseValidationTest {
         TestReleases.changeTextContract(otherText);
         List<ModelRelease> bad =
                 List.of(
-                        release("demo-v2", v2.toString(), "0".repeat(64), 1),
+                        release("demo-v2", TestReleases.demoV2().toString(), "0".repeat(64), 1),
                         release("demo-damaged", damaged, 2),
                         release("demo-v3", tmp.resolve("missing").toString(), "0".repeat(64), 3),
-                        release("demo-v3", v2, 4),
+                        release("demo-v3", TestReleases.demoV2(), 4),
                         release("demo-v2", "s3://models/demo-v2.tar.gz", "0".repeat(64), 5),
                         release("demo-tokenizer", otherTokenizer, 6),
                         release("demo-text", otherText, 7));
