@@ -69,7 +69,7 @@ done
 [ -f cli/target/runtime-classpath.txt ] || setup_fail "cli/target/runtime-classpath.txt missing: build with 'mvn -B -DskipTests install' first"
 
 # --- classpaths -------------------------------------------------------------------------------
-if ! ls "$ORT_LIB"/com.microsoft.onnxruntime.*.jar >/dev/null 2>&1; then
+if ! ls "$ORT_LIB"/com.microsoft.onnxruntime.*.jar "$ORT_LIB"/log4j-layout-template-json-*.jar >/dev/null 2>&1; then
   say "deploy/flink/lib missing: running deploy/flink/fetch-libs.sh"
   bash deploy/flink/fetch-libs.sh >/dev/null || setup_fail "deploy/flink/fetch-libs.sh failed"
 fi
@@ -298,8 +298,10 @@ read -ra OPTS_ALL <<< "$JAVA_OPTS_ALL"
 read -ra OPTS_TM <<< "$JAVA_OPTS_TM"
 
 say "Flink JobManager (REST 127.0.0.1:$REST_PORT, RPC $JM_RPC_PORT): ${JM_JVM[*]}"
+# The JobManager logs as the optional JSON layout has it (deploy/flink/log4j-console-json.properties:
+# JSON on the console, checked at the end; Flink's pattern in jobmanager.log).
 java "${JM_JVM[@]}" "${JAVA17_OPTS[@]}" "${OPTS_ALL[@]}" -XX:ErrorFile="$LOGS/hs_err_pid%p.log" -Dlog.file="$LOGS/jobmanager.log" \
-  -Dlog4j.configurationFile="$work/conf/log4j.properties" -cp "$FLINK_CP" \
+  -Dlog4j.configurationFile="$PWD/deploy/flink/log4j-console-json.properties" -cp "$FLINK_CP" \
   org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint \
   --configDir "$work/conf" --executionMode cluster "${JM_DYN[@]}" > "$LOGS/jobmanager.out" 2>&1 &
 PID[jobmanager]=$!
@@ -517,6 +519,25 @@ finish_checker 3
 RESUME_SUBMIT_MS=$SUBMIT_MS
 echo "cluster-smoke: OK round 3 (resumed from the savepoint, restored $(echo "$restored" | json 'd["external_path"]')): $CURRENT_LINE"
 END_MS=$(now_ms)
+
+# --- the JobManager's console: one JSON event per line (the optional JSON log layout) ----------
+json_logs=$(python3 - "$LOGS/jobmanager.out" <<'PY'
+import json, sys
+events, other = 0, []
+for line in open(sys.argv[1], encoding="utf-8", errors="replace"):
+    line = line.strip()
+    if not line.startswith("{"):
+        if line:
+            other.append(line)
+        continue
+    e = json.loads(line)  # a line that starts like JSON must be JSON
+    assert {"@timestamp", "log.level", "message", "log.logger"} <= e.keys(), sorted(e)
+    events += 1
+assert events >= 20, f"only {events} JSON events on the JobManager's console"
+print(f"{events} JSON events, {len(other)} other lines (the JVM's own)")
+PY
+) || fail "the JobManager's console is not JSON (deploy/flink/log4j-console-json.properties)" "$LOGS/jobmanager.out"
+echo "cluster-smoke: OK JSON logs: JobManager console: $json_logs"
 
 # --- report -----------------------------------------------------------------------------------
 echo "cluster-smoke: timings: submit -> first embedding $(secs 0 $R1_FIRST) s (all $USERS users current $(secs 0 $R1_ALL) s);" \

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Puts the libraries that must be loaded by Flink's parent classloader into deploy/flink/lib/
-# (gitignored): ONNX Runtime and DJL's Hugging Face tokenizers (plus DJL's gson and jna). Both
+# (gitignored): ONNX Runtime and DJL's Hugging Face tokenizers (plus DJL's gson and jna), and
+# log4j's JSON layout for the optional JSON logs. The first two
 # load a native library, which the JVM binds to one classloader, so they must load once per
 # TaskManager JVM, from /opt/flink/lib, never from the job jar (docs/operations.md section 3;
 # the shaded job jar leaves them out). docker-compose.yml mounts this directory at
@@ -28,9 +29,16 @@ mvn -B -q "${profile[@]}" -pl inference-runtime dependency:copy-dependencies \
   -DincludeScope=runtime \
   -DincludeGroupIds=com.microsoft.onnxruntime,ai.djl,ai.djl.huggingface,com.google.code.gson,net.java.dev.jna \
   -Dmdep.prependGroupId=true -DoutputDirectory="$lib"
+# The JSON log layout (deploy/flink/log4j-console-json.properties, optional): a log4j plugin, so
+# of exactly the version of the log4j that Flink's lib/ holds (the root pom's flink.log4j.version).
+log4j=$(sed -n 's:.*<flink.log4j.version>\(.*\)</flink.log4j.version>.*:\1:p' pom.xml)
+[ -n "$log4j" ] || { echo "fetch-libs: no <flink.log4j.version> in pom.xml" >&2; exit 1; }
+mvn -B -q dependency:copy -Dartifact="org.apache.logging.log4j:log4j-layout-template-json:$log4j" \
+  -DoutputDirectory="$lib"
 count=$(find "$lib" -name '*.jar' | wc -l)
 ort=$(find "$lib" -name 'com.microsoft.onnxruntime.*.jar' | wc -l)
-if [ "$ort" -ne 1 ] || [ "$count" -lt 5 ]; then
+layout=$(find "$lib" -name "log4j-layout-template-json-$log4j.jar" | wc -l)
+if [ "$ort" -ne 1 ] || [ "$count" -lt 6 ] || [ "$layout" -ne 1 ]; then
   echo "fetch-libs: expected one ONNX Runtime jar and the DJL jars in $lib, found:" >&2
   ls -l "$lib" >&2
   exit 1

@@ -35,7 +35,7 @@ def _prop(pom: str, name: str) -> str:
 def test_the_stand_in_for_flink_dist_uses_the_root_poms_versions():
     root = (REPO / "pom.xml").read_text(encoding="utf-8")
     smoke = SMOKE_POM.read_text(encoding="utf-8")
-    for name in ("flink.version", "kafka.version", "log4j.version"):
+    for name in ("flink.version", "kafka.version", "log4j.version", "flink.log4j.version"):
         assert _prop(smoke, name) == _prop(root, name), (
             f"deploy/cluster-smoke/pom.xml {name} differs from pom.xml"
         )
@@ -122,6 +122,7 @@ def test_the_job_jar_survives_a_taskmanager_kill_and_a_savepoint_on_a_real_clust
         r"OK round 3 \(resumed from the savepoint, restored file:\S+savepoint\S+\): 20 of 20 users current",
         r"timings: submit -> first embedding [\d.]+ s .*TaskManager kill -9 -> job RUNNING again [\d.]+ s;"
         r" savepoint: .*total [\d.]+ s",
+        r"OK JSON logs: JobManager console: \d{2,} JSON events",
         r"PASSED \(20 users, 1 JobManager \+ 2 TaskManagers \+ 1 broker",
     ]
     for pattern in expected:

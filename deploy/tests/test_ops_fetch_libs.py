@@ -1,6 +1,6 @@
 """deploy/flink/fetch-libs.sh, run against a stub `mvn` in a copy of the repository layout: it
 asks Maven for exactly the parent-classloader libraries (ONNX Runtime, DJL + gson + jna) that
-inference-runtime resolves, switches to the CUDA build with --gpu (the root pom's gpu profile),
+inference-runtime resolves, and for log4j's JSON layout at the version of Flink's own log4j, switches to the CUDA build with --gpu (the root pom's gpu profile),
 and empties deploy/flink/lib first so a CPU and a GPU ONNX Runtime never sit side by side. The
 Dockerfile and compose put that directory under /opt/flink/lib."""
 
@@ -23,17 +23,24 @@ PARENT_GROUPS = {
     "net.java.dev.jna",
 }
 
-# Stub mvn: logs its arguments and writes the jars dependency:copy-dependencies would write.
+# Stub mvn: logs its arguments and writes the jars dependency:copy-dependencies (or, for the
+# JSON log layout, dependency:copy) would write.
 STUB_MVN = r"""#!/usr/bin/env bash
 echo "$@" >> "$MVN_LOG"
-out=""; ort=onnxruntime
+out=""; ort=onnxruntime; artifact=""
 for a in "$@"; do
   case "$a" in
     -DoutputDirectory=*) out="${a#-DoutputDirectory=}" ;;
     -Pgpu) ort=onnxruntime_gpu ;;
+    -Dartifact=*) artifact="${a#-Dartifact=}" ;;
   esac
 done
 mkdir -p "$out"
+if [ -n "$artifact" ]; then
+  IFS=: read -r group name version <<< "$artifact"
+  : > "$out/$name-$version.jar"
+  exit 0
+fi
 for j in ai.djl.api-0.38.0 ai.djl.huggingface.tokenizers-0.38.0 com.google.code.gson.gson-2.13.1 \
          net.java.dev.jna.jna-5.17.0 "com.microsoft.onnxruntime.$ort-1.29.0"; do
   : > "$out/$j.jar"
@@ -46,6 +53,7 @@ def repo_copy(tmp_path: Path):
     script = tmp_path / "deploy" / "flink" / "fetch-libs.sh"
     script.parent.mkdir(parents=True)
     shutil.copy(REPO / "deploy" / "flink" / "fetch-libs.sh", script)
+    shutil.copy(REPO / "pom.xml", tmp_path / "pom.xml")  # flink.log4j.version
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     stub_command(bin_dir, "mvn", STUB_MVN)
@@ -56,8 +64,24 @@ def repo_copy(tmp_path: Path):
 
 
 def mvn_args(tmp: Path) -> list[str]:
-    (line,) = (tmp / "mvn.log").read_text().splitlines()
-    return line.split()
+    """The arguments of the copy-dependencies call (the first; the second copies the layout)."""
+    copy_dependencies, _layout = (tmp / "mvn.log").read_text().splitlines()
+    return copy_dependencies.split()
+
+
+def test_the_json_log_layout_is_of_flinks_log4j_version(repo_copy):
+    tmp, script, env = repo_copy
+    r = run_bash(script, env=env)
+    assert r.returncode == 0, r.stderr
+    version = re.search(
+        r"<flink.log4j.version>(.+)</flink.log4j.version>", (REPO / "pom.xml").read_text()
+    ).group(1)
+    layout = (tmp / "mvn.log").read_text().splitlines()[1].split()
+    assert "dependency:copy" in layout
+    assert f"-Dartifact=org.apache.logging.log4j:log4j-layout-template-json:{version}" in layout
+    assert (
+        tmp / "deploy" / "flink" / "lib" / f"log4j-layout-template-json-{version}.jar"
+    ).is_file()
 
 
 def test_cpu_build_copies_inference_runtime_parent_libs(repo_copy):
