@@ -33,7 +33,7 @@ mvn -B -q "${profile[@]}" -pl inference-runtime dependency:copy-dependencies \
 # of exactly the version of the log4j that Flink's lib/ holds (the root pom's flink.log4j.version).
 log4j=$(sed -n 's:.*<flink.log4j.version>\(.*\)</flink.log4j.version>.*:\1:p' pom.xml)
 [ -n "$log4j" ] || { echo "fetch-libs: no <flink.log4j.version> in pom.xml" >&2; exit 1; }
-mvn -B -q dependency:copy -Dartifact="org.apache.logging.log4j:log4j-layout-template-json:$log4j" \
+mvn -B -q -N dependency:copy -Dartifact="org.apache.logging.log4j:log4j-layout-template-json:$log4j" \
   -DoutputDirectory="$lib"
 count=$(find "$lib" -name '*.jar' | wc -l)
 ort=$(find "$lib" -name 'com.microsoft.onnxruntime.*.jar' | wc -l)

@@ -61,10 +61,18 @@ def hardening_problems(docs: list[dict]) -> list[str]:
     """What breaks the rules, one line each (empty: all hold)."""
     problems = []
     for doc in docs:
-        for where, pod in pod_specs(doc):
+        pods = pod_specs(doc)
+        # the containers a role template may leave to the common one (merged by name)
+        inherited = {c["name"] for c in pods[0][1].get("containers", [])} if pods else set()
+        for where, pod in pods:
             common = where.endswith(" podTemplate") or doc["kind"] == "CronJob"
             for c in pod.get("initContainers", []) + pod.get("containers", []):
                 context = c.get("securityContext")
+                if (context or {}).get("privileged"):
+                    problems.append(f"{where} container {c['name']}: privileged")
+                if not common and c["name"] not in inherited and context is None:
+                    problems.append(f"{where} container {c['name']}: a new container, unhardened")
+                    continue
                 if common and context is None:
                     problems.append(f"{where} container {c['name']}: no securityContext")
                     continue
@@ -99,8 +107,9 @@ def test_every_container_is_locked_down_and_flink_writes_only_to_empty_dirs(rend
         for _, pod in pod_specs(d)
         for c in pod.get("initContainers", []) + pod.get("containers", [])
     ]
-    # the three pods' main containers, the GPU TaskManager's, and the CronJob's two
-    assert len(containers) >= 5, containers
+    # the two deployments' main containers, the CronJob's two, and (rendered with the GPU patch)
+    # the GPU TaskManager's
+    assert len(containers) >= (5 if shutil.which("kubectl") else 4), containers
 
 
 @pytest.mark.parametrize(
@@ -113,6 +122,8 @@ def test_every_container_is_locked_down_and_flink_writes_only_to_empty_dirs(rend
         "tmp",
         "web.submit.enable",
         "gpu-template-weakens",
+        "gpu-template-adds-a-sidecar",
+        "privileged",
     ],
 )
 def test_the_check_catches_a_planted_violation(rendered, plant):
@@ -125,9 +136,20 @@ def test_the_check_catches_a_planted_violation(rendered, plant):
         main["volumeMounts"] = [m for m in main["volumeMounts"] if m["mountPath"] != "/tmp"]
     elif plant == "web.submit.enable":
         stream["spec"]["flinkConfiguration"]["web.submit.enable"] = "true"
+    elif plant == "privileged":
+        main["securityContext"]["privileged"] = True
     else:
-        gpu = stream["spec"]["taskManager"]["podTemplate"]["spec"]["containers"][0]
-        gpu["securityContext"] = {"allowPrivilegeEscalation": True}
+        template = stream["spec"].get("taskManager", {}).get("podTemplate")
+        if template is None:
+            pytest.skip(
+                "the GPU TaskManager template comes with the patch: needs kubectl kustomize"
+            )
+        if plant == "gpu-template-weakens":
+            template["spec"]["containers"][0]["securityContext"] = {
+                "allowPrivilegeEscalation": True
+            }
+        else:
+            template["spec"]["containers"].append({"name": "sidecar", "image": "busybox"})
     assert hardening_problems(docs)
 
 

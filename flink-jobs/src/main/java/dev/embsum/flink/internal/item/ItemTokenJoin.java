@@ -7,7 +7,6 @@ import dev.embsum.avro.state.TokenizedClick;
 import dev.embsum.avro.state.ValidClick;
 import dev.embsum.avro.state.VerifiedRelease;
 import dev.embsum.flink.internal.DeadLetters;
-import dev.embsum.flink.internal.States;
 import dev.embsum.flink.internal.model.Releases;
 import dev.embsum.serde.DeadLetterKinds;
 import java.util.ArrayList;
@@ -21,9 +20,6 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
-import org.apache.flink.runtime.state.FunctionInitializationContext;
-import org.apache.flink.runtime.state.FunctionSnapshotContext;
-import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -35,10 +31,13 @@ import org.apache.flink.util.Collector;
  * <p>State: {@code item} (ValueState&lt;ItemTokens&gt;, no TTL: the catalogue is long-lived and the
  * content topic is compacted), {@code waiting} (ListState&lt;ValidClick&gt;: clicks that arrived
  * before their item, each with a processing-time timer at arrival + timeout), {@code waiting-count}
- * (ValueState&lt;Integer&gt;: the length of {@code waiting}, so a click need not read the list),
- * the operator ListState {@code waiting-total} (the clicks waiting in this subtask; exact after a
- * restore, after a rescale only its sum over subtasks is) and the broadcast state {@link
- * Releases#broadcastState()} (the newest release).
+ * (ValueState&lt;Integer&gt;: the length of {@code waiting}, so a click need not read the list) and
+ * the broadcast state {@link Releases#broadcastState()} (the newest release). The clicks waiting in
+ * the whole subtask are counted in memory only ({@code clicksWaiting}): a checkpointed per-subtask
+ * count would be wrong after a rescale, which moves keyed state by key group but operator state by
+ * list entry. After a restore it starts at 0 and undercounts until the restored clicks are resolved
+ * (at most {@code item.unknown-timeout} later), so the total cap can be exceeded by what was
+ * waiting at the restore; the per-item cap is exact.
  *
  * <p>Rules:
  *
@@ -54,9 +53,10 @@ import org.apache.flink.util.Collector;
  *   <li>a click still waiting when its timer fires → dead letter UNKNOWN_ITEM, with the original
  *       record's bytes and position;
  *   <li>waiting is bounded: a click for an item that already has {@code maxWaitingPerItem} clicks
- *       waiting, or arriving while {@code maxWaitingTotal} clicks wait in this subtask, is not held
- *       but dead-lettered at once as UNKNOWN_ITEM (replayable once the content is there), so a
- *       flood of clicks for items that never arrive cannot grow the state without bound;
+ *       waiting, or arriving while {@code maxWaitingTotal} clicks wait in this subtask (counted as
+ *       above), is not held but dead-lettered at once as UNKNOWN_ITEM (replayable once the content
+ *       is there), so a flood of clicks for items that never arrive cannot grow the state without
+ *       bound;
  *   <li>a model release goes to {@link ItemOutputs#TO_EMBED} (the CPE operator swaps models there),
  *       followed by every item in this subtask's state that is not deleted: CPEs of the old model
  *       cannot be scored against UPEs of the new one, so the whole catalogue is re-embedded. This
@@ -65,8 +65,8 @@ import org.apache.flink.util.Collector;
  * </ul>
  */
 public final class ItemTokenJoin
-        extends KeyedBroadcastProcessFunction<String, ItemOrClick, VerifiedRelease, TokenizedClick>
-        implements CheckpointedFunction {
+        extends KeyedBroadcastProcessFunction<
+                String, ItemOrClick, VerifiedRelease, TokenizedClick> {
 
     private static final long serialVersionUID = 1L;
 
@@ -86,7 +86,6 @@ public final class ItemTokenJoin
     private transient ValueState<ItemTokens> item;
     private transient ListState<ValidClick> waiting;
     private transient ValueState<Integer> waitingCount;
-    private transient ListState<Long> waitingTotalState;
     private transient long waitingTotal;
     private transient Counter staleUpdates;
     private transient Counter unknownItems;
@@ -105,20 +104,6 @@ public final class ItemTokenJoin
         this.maxWaitingPerItem = maxWaitingPerItem;
         this.maxWaitingTotal = maxWaitingTotal;
         this.job = job;
-    }
-
-    @Override
-    public void initializeState(FunctionInitializationContext context) throws Exception {
-        waitingTotalState = States.operatorList(context, "waiting-total", Long.class);
-        waitingTotal = 0;
-        for (Long part : waitingTotalState.get()) {
-            waitingTotal += part;
-        }
-    }
-
-    @Override
-    public void snapshotState(FunctionSnapshotContext context) throws Exception {
-        waitingTotalState.update(List.of(waitingTotal));
     }
 
     @Override
@@ -288,7 +273,7 @@ public final class ItemTokenJoin
     }
 
     private void released(int clicks) {
-        // never below 0: a restore of state from before waiting-total existed starts it at 0
+        // never below 0: after a restore the count starts at 0 while restored clicks still wait
         waitingTotal = Math.max(0, waitingTotal - clicks);
     }
 

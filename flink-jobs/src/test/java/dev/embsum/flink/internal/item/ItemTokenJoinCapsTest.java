@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The bounds on clicks waiting for their item's content: per item and per subtask, the excess
- * dead-lettered at once; the subtask's count follows releases and timeouts and survives a restore.
+ * dead-lettered at once; the subtask's count follows releases and timeouts; after a restore it
+ * starts again at 0 (in memory) while the per-item count is restored exactly.
  */
 class ItemTokenJoinCapsTest {
 
@@ -79,14 +80,19 @@ class ItemTokenJoinCapsTest {
         }
         try (var j = join(snapshot)) {
             var h = j.h;
-            assertThat(j.gauge("clicksWaiting")).as("restored").isEqualTo(2L);
+            // the subtask's count is in memory: it restarts at 0, e4 (N2) and e6 (N3) still wait
+            assertThat(j.gauge("clicksWaiting")).as("restored").isEqualTo(0L);
             h.setProcessingTime(100);
-            h.processElement(ItemOrClicks.of(valid("e7", "u4", "N4")), 0); // the third
-            h.processElement(ItemOrClicks.of(valid("e8", "u4", "N5")), 0); // over the total
+            h.processElement(ItemOrClicks.of(valid("e7", "u4", "N3")), 0); // N3's second
+            h.processElement(ItemOrClicks.of(valid("e8", "u4", "N3")), 0); // the per-item cap
             assertThat(deadLetters(h))
                     .singleElement()
-                    .satisfies(d -> assertThat(d.getErrorMessage()).startsWith("item N5 "));
-            // e4 (N2) and e7 (N4) time out; e6 (N3) came later, at the same processing time here
+                    .satisfies(
+                            d ->
+                                    assertThat(d.getErrorMessage())
+                                            .startsWith("item N3 has no content and already 2"));
+            assertThat(j.gauge("clicksWaiting")).isEqualTo(1L);
+            // everything times out: e4 and e6 restored, e7 new; the count stays at 0, not below
             h.setProcessingTime(100 + TIMEOUT);
             assertThat(j.gauge("clicksWaiting")).isEqualTo(0L);
             assertThat(deadLetters(h)).hasSize(4);
