@@ -20,6 +20,7 @@ import dev.embsum.flink.internal.click.ClickValidation;
 import dev.embsum.flink.internal.content.ContentFormatting;
 import dev.embsum.flink.internal.history.Debounce;
 import dev.embsum.flink.internal.history.UserHistoryFunction;
+import dev.embsum.flink.internal.item.ClickWaiting;
 import dev.embsum.flink.internal.item.ItemOrClicks;
 import dev.embsum.flink.internal.item.ItemOutputs;
 import dev.embsum.flink.internal.item.ItemTokenJoin;
@@ -171,10 +172,7 @@ public final class EmbSumJob {
                         .connect(releaseBroadcast)
                         .process(
                                 new ItemTokenJoin(
-                                        config.get(EmbSumOptions.ITEM_UNKNOWN_TIMEOUT).toMillis(),
-                                        config.get(EmbSumOptions.ITEM_MAX_WAITING_CLICKS),
-                                        config.get(EmbSumOptions.ITEM_MAX_WAITING_CLICKS_TOTAL),
-                                        job + "/" + Uids.ITEM_TOKENS))
+                                        ClickWaiting.of(config), job + "/" + Uids.ITEM_TOKENS))
                         .uid(Uids.ITEM_TOKENS)
                         .name("item tokens: state + click join");
 

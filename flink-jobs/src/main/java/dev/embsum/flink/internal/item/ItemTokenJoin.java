@@ -52,11 +52,10 @@ import org.apache.flink.util.Collector;
  *       the waiting clicks, and later clicks for the item, as UNKNOWN_ITEM;
  *   <li>a click still waiting when its timer fires → dead letter UNKNOWN_ITEM, with the original
  *       record's bytes and position;
- *   <li>waiting is bounded: a click for an item that already has {@code maxWaitingPerItem} clicks
- *       waiting, or arriving while {@code maxWaitingTotal} clicks wait in this subtask (counted as
- *       above), is not held but dead-lettered at once as UNKNOWN_ITEM (replayable once the content
- *       is there), so a flood of clicks for items that never arrive cannot grow the state without
- *       bound;
+ *   <li>waiting is bounded: a click for an item that already has {@code maxPerItem} clicks waiting,
+ *       or arriving while {@code maxTotal} clicks wait in this subtask (counted as above), is not
+ *       held but dead-lettered at once as UNKNOWN_ITEM (replayable once the content is there), so a
+ *       flood of clicks for items that never arrive cannot grow the state without bound;
  *   <li>a model release goes to {@link ItemOutputs#TO_EMBED} (the CPE operator swaps models there),
  *       followed by every item in this subtask's state that is not deleted: CPEs of the old model
  *       cannot be scored against UPEs of the new one, so the whole catalogue is re-embedded. This
@@ -79,9 +78,7 @@ public final class ItemTokenJoin
     private final MapStateDescriptor<String, VerifiedRelease> releaseState =
             Releases.broadcastState();
 
-    private final long unknownItemTimeoutMs;
-    private final int maxWaitingPerItem;
-    private final int maxWaitingTotal;
+    private final ClickWaiting limits;
     private final String job;
     private transient ValueState<ItemTokens> item;
     private transient ListState<ValidClick> waiting;
@@ -92,17 +89,11 @@ public final class ItemTokenJoin
     private transient Counter reEmbedded;
 
     /**
-     * @param unknownItemTimeoutMs how long a click waits for its item's content
-     * @param maxWaitingPerItem most clicks held for one item ({@code item.max-waiting-clicks})
-     * @param maxWaitingTotal most clicks held in one subtask ({@code
-     *     item.max-waiting-clicks-total})
+     * @param limits how long and how many clicks wait for their item's content
      * @param job the name written to DeadLetter.job
      */
-    public ItemTokenJoin(
-            long unknownItemTimeoutMs, int maxWaitingPerItem, int maxWaitingTotal, String job) {
-        this.unknownItemTimeoutMs = unknownItemTimeoutMs;
-        this.maxWaitingPerItem = maxWaitingPerItem;
-        this.maxWaitingTotal = maxWaitingTotal;
+    public ItemTokenJoin(ClickWaiting limits, String job) {
+        this.limits = limits;
         this.job = job;
     }
 
@@ -207,13 +198,13 @@ public final class ItemTokenJoin
             throws Exception {
         List<ValidClick> keep = new ArrayList<>();
         for (ValidClick click : waiting.get()) {
-            if (click.getWaitingSinceMs() + unknownItemTimeoutMs <= timestamp) {
+            if (click.getWaitingSinceMs() + limits.timeoutMs() <= timestamp) {
                 deadLetter(
                         click,
                         "no content for item "
                                 + click.getItemId()
                                 + " arrived within "
-                                + unknownItemTimeoutMs
+                                + limits.timeoutMs()
                                 + " ms of the click",
                         ctx,
                         timestamp);
@@ -234,10 +225,10 @@ public final class ItemTokenJoin
     private void hold(ValidClick click, ReadOnlyContext ctx, long now) throws Exception {
         int count = waitingNow();
         String full =
-                count >= maxWaitingPerItem
+                count >= limits.maxPerItem()
                         ? "already %d clicks waiting for it (item.max-waiting-clicks)"
                                 .formatted(count)
-                        : waitingTotal >= maxWaitingTotal
+                        : waitingTotal >= limits.maxTotal()
                                 ? "%d clicks already wait for content in this subtask (item.max-waiting-clicks-total)"
                                         .formatted(waitingTotal)
                                 : null;
@@ -253,7 +244,7 @@ public final class ItemTokenJoin
         waiting.add(click);
         waitingCount.update(count + 1);
         waitingTotal++;
-        ctx.timerService().registerProcessingTimeTimer(now + unknownItemTimeoutMs);
+        ctx.timerService().registerProcessingTimeTimer(now + limits.timeoutMs());
     }
 
     /**

@@ -34,7 +34,7 @@ class ItemTokenJoinCapsTest {
         return new Metered<>(
                 env ->
                         new MeteredKeyedBroadcastHarness<>(
-                                new ItemTokenJoin(TIMEOUT, 2, 3, "test/items"),
+                                new ItemTokenJoin(new ClickWaiting(TIMEOUT, 2, 3), "test/items"),
                                 ItemOrClicks::itemId,
                                 Types.STRING,
                                 env,

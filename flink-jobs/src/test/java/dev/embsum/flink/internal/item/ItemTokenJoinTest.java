@@ -34,7 +34,7 @@ class ItemTokenJoinTest {
                     String, ItemOrClick, VerifiedRelease, TokenizedClick>
             harness() throws Exception {
         return ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction(
-                new ItemTokenJoin(TIMEOUT, 1000, 1000, "test/items"),
+                new ItemTokenJoin(new ClickWaiting(TIMEOUT, 1000, 1000), "test/items"),
                 ItemOrClicks::itemId,
                 Types.STRING,
                 Releases.broadcastState());
