@@ -6,6 +6,8 @@ import dev.embsum.avro.state.RawRecord;
 import dev.embsum.avro.state.ValidClick;
 import dev.embsum.flink.internal.DecodingFunction;
 import dev.embsum.serde.DeadLetterKinds;
+import java.time.Duration;
+import java.time.Instant;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.util.Collector;
@@ -17,8 +19,9 @@ import org.apache.flink.util.Collector;
  * <ul>
  *   <li>undecodable bytes (any {@link dev.embsum.serde.MalformedRecordException} kind, a null value
  *       included) → dead letter MALFORMED;
- *   <li>decoded but breaking a rule (blank ids, a RATE without a rating, a rating outside 1..5) →
- *       dead letter INVALID;
+ *   <li>decoded but breaking a rule (blank ids, an id longer than {@value #MAX_ID_LENGTH}
+ *       characters or holding a control character, an event_time more than a day ahead of the job's
+ *       clock, a RATE without a rating, a rating outside 1..5) → dead letter INVALID;
  *   <li>a RATE with rating ≤ 3 is valid but not an engagement (docs/design.md 3): dropped and
  *       counted, not dead-lettered;
  *   <li>everything else (a CLICK, or a RATE with rating &gt; 3) is emitted.
@@ -29,6 +32,15 @@ import org.apache.flink.util.Collector;
 public final class ClickValidation extends DecodingFunction<ClickEvent, ValidClick> {
 
     private static final long serialVersionUID = 1L;
+
+    /**
+     * Longest id accepted (event_id, user_id, item_id). Ids become state keys and Kafka keys; one
+     * of megabytes is a bug or an attack, not a user.
+     */
+    static final int MAX_ID_LENGTH = 256;
+
+    /** How far an event_time may lie ahead of the job's clock: producers' clocks drift. */
+    static final Duration MAX_AHEAD = Duration.ofDays(1);
 
     private transient Counter accepted;
     private transient Counter notEngagements;
@@ -54,7 +66,7 @@ public final class ClickValidation extends DecodingFunction<ClickEvent, ValidCli
     @Override
     protected void process(
             ClickEvent click, RawRecord raw, Context ctx, Collector<ValidClick> out) {
-        String problem = problem(click);
+        String problem = problem(click, ctx.timerService().currentProcessingTime());
         if (problem != null) {
             invalid.inc();
             deadLetter(raw, DeadLetterKinds.INVALID, problem, ctx);
@@ -75,10 +87,31 @@ public final class ClickValidation extends DecodingFunction<ClickEvent, ValidCli
                         .build());
     }
 
-    /** Why a decoded click breaks a rule, or null if it does not. */
-    static String problem(ClickEvent click) {
+    /**
+     * Why a decoded click breaks a rule at processing time {@code nowMs}, or null if it does not.
+     */
+    static String problem(ClickEvent click, long nowMs) {
         if (click.getEventId().isBlank()) {
             return "event_id is blank";
+        }
+        String badId = idProblem("event_id", click.getEventId());
+        if (badId != null) {
+            return badId; // the event_id itself is not repeated: it is what is wrong
+        }
+        for (String[] id :
+                new String[][] {{"user_id", click.getUserId()}, {"item_id", click.getItemId()}}) {
+            badId = idProblem(id[0], id[1]);
+            if (badId != null) {
+                return badId + " (event " + click.getEventId() + ")";
+            }
+        }
+        if (click.getEventTime().toEpochMilli() > nowMs + MAX_AHEAD.toMillis()) {
+            return "event_time %s of event %s is more than %s ahead of the job's clock (%s)"
+                    .formatted(
+                            click.getEventTime(),
+                            click.getEventId(),
+                            MAX_AHEAD.toHours() + " h",
+                            Instant.ofEpochMilli(nowMs));
         }
         if (click.getUserId().isBlank()) {
             return "user_id is blank (event " + click.getEventId() + ")";
@@ -92,6 +125,21 @@ public final class ClickValidation extends DecodingFunction<ClickEvent, ValidCli
         }
         if (rating != null && (rating < 1 || rating > 5)) {
             return "rating " + rating + " of event " + click.getEventId() + " is outside 1..5";
+        }
+        return null;
+    }
+
+    /** Why an id is unusable (too long, a control character), or null. Blank is checked apart. */
+    private static String idProblem(String field, String id) {
+        if (id.length() > MAX_ID_LENGTH) {
+            return "%s is %d characters long, at most %d are accepted"
+                    .formatted(field, id.length(), MAX_ID_LENGTH);
+        }
+        for (int i = 0; i < id.length(); i++) {
+            if (Character.isISOControl(id.charAt(i))) {
+                return "%s contains the control character U+%04X at position %d"
+                        .formatted(field, (int) id.charAt(i), i);
+            }
         }
         return null;
     }

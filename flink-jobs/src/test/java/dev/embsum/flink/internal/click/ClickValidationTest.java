@@ -13,6 +13,7 @@ import dev.embsum.avro.state.ValidClick;
 import dev.embsum.flink.internal.DeadLetters;
 import dev.embsum.flink.internal.Harnesses;
 import dev.embsum.flink.internal.RawRecords;
+import java.time.Instant;
 import java.util.List;
 import org.apache.flink.streaming.api.operators.ProcessOperator;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
@@ -92,6 +93,42 @@ class ClickValidationTest {
                             "user_id is blank (event e4)",
                             "item_id is blank (event e5)",
                             "event_id is blank");
+            assertThat(deadLetters(h))
+                    .allSatisfy(d -> assertThat(d.getErrorKind()).isEqualTo("INVALID"));
+        }
+    }
+
+    @Test
+    void idsAndTimesHaveSanityLimits() throws Exception {
+        try (var h = harness()) {
+            long day = 86_400_000L;
+            h.setProcessingTime(10 * day);
+            String longId = "u".repeat(ClickValidation.MAX_ID_LENGTH + 1);
+            process(
+                    h,
+                    click("e".repeat(300), "u1", "N1", Action.CLICK, null),
+                    click("e2", longId, "N1", Action.CLICK, null),
+                    click("e3", "u1", "N1\n", Action.CLICK, null),
+                    click("e4", "u1", "N1", Action.CLICK, null, Instant.ofEpochMilli(11 * day + 1)),
+                    // at the limit: accepted
+                    click(
+                            "e5",
+                            "u".repeat(256),
+                            "N1",
+                            Action.CLICK,
+                            null,
+                            Instant.ofEpochMilli(11 * day)));
+            assertThat(h.extractOutputValues())
+                    .extracting(ValidClick::getEventId)
+                    .containsExactly("e5");
+            assertThat(deadLetters(h))
+                    .extracting(DeadLetter::getErrorMessage)
+                    .containsExactly(
+                            "event_id is 300 characters long, at most 256 are accepted",
+                            "user_id is 257 characters long, at most 256 are accepted (event e2)",
+                            "item_id contains the control character U+000A at position 2 (event e3)",
+                            "event_time 1970-01-12T00:00:00.001Z of event e4 is more than 24 h ahead"
+                                    + " of the job's clock (1970-01-11T00:00:00Z)");
             assertThat(deadLetters(h))
                     .allSatisfy(d -> assertThat(d.getErrorKind()).isEqualTo("INVALID"));
         }
